@@ -1,0 +1,70 @@
+# sluice build.  Plain GNU Make (see docs/build.md for why):
+#   make            release build  -> build/release/sluice
+#   make asan       ASan+UBSan     -> build/asan/sluice
+#   make tests      unit tests for release and asan builds
+#   make fuzz       libFuzzer targets (clang) -> build/fuzz/
+#   make clean
+CC      ?= cc
+PKGS    := zlib libzstd liblz4 libbrotlidec libbrotlienc snappy
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lz -lzstd -llz4 -lbrotlidec -lbrotlienc -lsnappy)
+WARN    := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wvla -Wformat=2
+BASE_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Isrc $(WARN) $(PKG_CFLAGS)
+LIBS    := $(PKG_LIBS) -lm -lpthread
+
+MODE ?= release
+ifeq ($(MODE),release)
+  OPT := -O2 -g
+else ifeq ($(MODE),asan)
+  OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+  LDOPT := -fsanitize=address,undefined
+endif
+
+B := build/$(MODE)
+LIB_SRC  := $(filter-out src/cli/main.c,$(wildcard src/*/*.c))
+CLI_SRC  := $(wildcard src/cli/*.c)
+LIB_OBJ  := $(patsubst src/%.c,$(B)/obj/%.o,$(LIB_SRC))
+MAIN_OBJ := $(B)/obj/cli/main.o
+TEST_SRC := $(wildcard tests/unit/test_*.c)
+TEST_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(TEST_SRC))
+
+CFLAGS_ALL := $(BASE_CFLAGS) $(OPT) $(CFLAGS)
+
+.PHONY: all release asan tests unit fuzz clean
+all: $(B)/sluice
+
+$(B)/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+$(B)/libsluice.a: $(LIB_OBJ) $(filter-out $(MAIN_OBJ),$(patsubst src/%.c,$(B)/obj/%.o,$(CLI_SRC)))
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/sluice: $(MAIN_OBJ) $(B)/libsluice.a
+	$(CC) $(OPT) $(LDOPT) -o $@ $^ $(LIBS)
+
+$(B)/tests/%: tests/unit/%.c $(B)/libsluice.a tests/unit/t.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Itests/unit $(LDOPT) -o $@ $< $(B)/libsluice.a $(LIBS)
+
+unit: $(TEST_BIN)
+
+release:
+	$(MAKE) MODE=release all unit
+asan:
+	$(MAKE) MODE=asan all unit
+tests: release asan
+
+# libFuzzer targets need clang; they link the library sources directly.
+FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
+FUZZ_BIN := $(patsubst fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
+fuzz: $(FUZZ_BIN)
+build/fuzz/%: fuzz/%.c $(LIB_SRC) $(filter-out src/cli/main.c,$(CLI_SRC))
+	@mkdir -p build/fuzz
+	clang $(BASE_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) $(filter-out src/cli/main.c,$(CLI_SRC)) $(LIBS)
+
+clean:
+	rm -rf build
+
+-include $(wildcard $(B)/obj/*/*.d)

@@ -1,0 +1,155 @@
+/* sluice scan FILE [--columns a,b] [--batch-rows N]
+ * Decode every value of the selected columns into batches and reduce each
+ * column to (non-null count, sum): the read benchmark's workload and a
+ * value check against DuckDB's count()/sum(). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "batch/format.h"
+#include "cli/cli.h"
+
+typedef struct acc {
+    uint64_t count;
+    uint64_t isum;  /* wrapping int64 sum */
+    double fsum;
+    uint64_t bytes;
+} acc;
+
+static void reduce(const sl_col *c, size_t n, acc *a) {
+    const uint8_t *v = c->valid;
+    a->count += n - c->null_count;
+    /* NULL slots hold zero, so sums can run over all rows without branches */
+    switch (c->t.type) {
+    case SL_BOOL: {
+        const uint8_t *d = c->data;
+        uint64_t s = 0;
+        for (size_t i = 0; i < n; i++) s += d[i];
+        a->isum += s;
+        break;
+    }
+    case SL_I32: {
+        const int32_t *d = c->data;
+        uint64_t s = 0;
+        if (c->t.logical == SL_LOG_INT && !c->t.is_signed) {
+            uint32_t mask = c->t.bit_width == 8 ? 0xffu : c->t.bit_width == 16 ? 0xffffu : 0xffffffffu;
+            for (size_t i = 0; i < n; i++) s += (uint32_t)d[i] & mask;
+        } else {
+            for (size_t i = 0; i < n; i++) s += (uint64_t)(int64_t)d[i];
+        }
+        a->isum += s;
+        break;
+    }
+    case SL_I64: {
+        const int64_t *d = c->data;
+        uint64_t s = 0;
+        for (size_t i = 0; i < n; i++) s += (uint64_t)d[i];
+        a->isum += s;
+        break;
+    }
+    case SL_F32: {
+        const float *d = c->data;
+        double s = a->fsum;
+        if (!v) for (size_t i = 0; i < n; i++) s += (double)d[i];
+        else for (size_t i = 0; i < n; i++) if (sl_bit_get(v, i)) s += (double)d[i];
+        a->fsum = s;
+        break;
+    }
+    case SL_F64: {
+        const double *d = c->data;
+        double s = a->fsum;
+        if (!v) for (size_t i = 0; i < n; i++) s += d[i];
+        else for (size_t i = 0; i < n; i++) if (sl_bit_get(v, i)) s += d[i];
+        a->fsum = s;
+        break;
+    }
+    case SL_BYTES: {
+        const sl_str *d = c->data;
+        uint64_t s = 0;
+        for (size_t i = 0; i < n; i++) s += d[i].len;
+        a->bytes += s;
+        break;
+    }
+    }
+}
+
+int cli_scan(int argc, char **argv) {
+    const char *path = NULL, *cols = NULL;
+    size_t batch_rows = 65536;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--columns") && i + 1 < argc) cols = argv[++i];
+        else if (!strcmp(a, "--batch-rows") && i + 1 < argc) {
+            batch_rows = (size_t)strtoull(argv[++i], NULL, 10);
+            if (batch_rows == 0 || batch_rows > (1u << 24)) return cli_fail(1, "--batch-rows must be in 1..16777216");
+        } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs("usage: sluice scan FILE [--columns a,b] [--batch-rows N]\n"
+                  "  Decode every value and print per-column non-null count and sum as JSON.\n",
+                  stderr);
+            return 1;
+        } else if (a[0] == '-') return cli_fail(1, "scan: unknown option '%s'", a);
+        else if (!path) path = a;
+        else return cli_fail(1, "scan: only one FILE is accepted");
+    }
+    if (!path) return cli_fail(1, "usage: sluice scan FILE [--columns a,b]");
+    double t0 = cli_now();
+    cli_pq p;
+    int rc = cli_pq_open(&p, path);
+    if (rc) return rc;
+    if ((rc = cli_select_columns(&p, cols))) {
+        cli_pq_close(&p);
+        return rc;
+    }
+    char err[SL_ERRLEN];
+    sl_batch b;
+    sl_batch_init(&b);
+    acc *accs = NULL;
+    if (pq_reader_init_batch(p.r, &b, err, sizeof err) != SL_OK) {
+        rc = cli_fail(2, "%s", err);
+        goto done;
+    }
+    accs = calloc(b.ncols ? b.ncols : 1, sizeof *accs);
+    if (!accs) {
+        rc = cli_fail(2, "out of memory");
+        goto done;
+    }
+    uint64_t rows = 0;
+    for (;;) {
+        long n = pq_reader_next(p.r, &b, batch_rows, err, sizeof err);
+        if (n < 0) {
+            rc = cli_fail(2, "%s", err);
+            goto done;
+        }
+        if (n == 0) break;
+        for (size_t c = 0; c < b.ncols; c++) reduce(&b.cols[c], (size_t)n, &accs[c]);
+        rows += (uint64_t)n;
+    }
+    double secs = cli_now() - t0;
+    sl_buf out;
+    sl_buf_init(&out);
+    sl_buf_printf(&out, "{\"rows\":%" PRIu64 ",\"columns\":[", rows);
+    for (size_t c = 0; c < b.ncols; c++) {
+        const sl_col *col = &b.cols[c];
+        if (c) sl_buf_putc(&out, ',');
+        sl_buf_puts(&out, "{\"name\":");
+        sl_fmt_json_str(&out, col->name, strlen(col->name));
+        sl_buf_printf(&out, ",\"count\":%" PRIu64 ",\"sum\":", accs[c].count);
+        if (col->t.type == SL_F32 || col->t.type == SL_F64) {
+            if (accs[c].fsum != accs[c].fsum || accs[c].fsum - accs[c].fsum != 0) sl_buf_puts(&out, "null");
+            else sl_buf_printf(&out, "%.17g", accs[c].fsum);
+        } else if (col->t.type == SL_BYTES) sl_buf_printf(&out, "%" PRIu64, accs[c].bytes);
+        else sl_buf_printf(&out, "%" PRId64, (int64_t)accs[c].isum);
+        sl_buf_putc(&out, '}');
+    }
+    const pq_reader_stats *st = pq_reader_get_stats(p.r);
+    sl_buf_printf(&out, "],\"seconds\":%.6f,\"rows_per_s\":%.0f,\"peak_rss_bytes\":%zu,\"pages\":%" PRIu64 ",\"bytes_read\":%" PRIu64 "}\n",
+                  secs, secs > 0 ? (double)rows / secs : 0.0, cli_peak_rss(), st->pages, p.src->bytes_read);
+    sl_buf_flush(&out, stdout);
+    sl_buf_free(&out);
+done:
+    free(accs);
+    sl_batch_free(&b);
+    cli_pq_close(&p);
+    return rc;
+}

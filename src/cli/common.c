@@ -1,0 +1,97 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "cli/cli.h"
+
+int cli_fail(int code, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("sluice: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return code;
+}
+
+int cli_pq_open(cli_pq *p, const char *path) {
+    char err[SL_ERRLEN];
+    memset(p, 0, sizeof *p);
+    if (sl_source_open_file(&p->src, path, err, sizeof err) != SL_OK) return cli_fail(2, "%s", err);
+    if (pq_reader_open(&p->r, p->src, NULL, err, sizeof err) != SL_OK) {
+        sl_source_close(p->src);
+        p->src = NULL;
+        return cli_fail(2, "%s", err);
+    }
+    return 0;
+}
+
+void cli_pq_close(cli_pq *p) {
+    pq_reader_close(p->r);
+    sl_source_close(p->src);
+    memset(p, 0, sizeof *p);
+}
+
+char **cli_split_list(const char *s, size_t *n) {
+    size_t cnt = 1, len = strlen(s);
+    for (const char *q = s; *q; q++) cnt += *q == ',';
+    char **v = malloc((cnt + 1) * sizeof *v + len + 1);
+    if (!v) return NULL;
+    char *buf = (char *)(v + cnt + 1);
+    memcpy(buf, s, len + 1);
+    size_t k = 0;
+    char *tok = buf;
+    for (char *q = buf;; q++) {
+        if (*q == ',' || *q == '\0') {
+            bool end = *q == '\0';
+            *q = '\0';
+            while (*tok == ' ') tok++;
+            char *e = tok + strlen(tok);
+            while (e > tok && e[-1] == ' ') *--e = '\0';
+            if (*tok) v[k++] = tok;
+            tok = q + 1;
+            if (end) break;
+        }
+    }
+    v[k] = NULL;
+    *n = k;
+    return v;
+}
+
+int cli_select_columns(cli_pq *p, const char *list) {
+    char err[SL_ERRLEN];
+    if (list) {
+        size_t n;
+        char **names = cli_split_list(list, &n);
+        if (!names) return cli_fail(2, "out of memory");
+        if (n == 0) {
+            free(names);
+            return cli_fail(1, "--columns needs at least one column name");
+        }
+        sl_err e = pq_reader_select(p->r, (const char *const *)names, n, err, sizeof err);
+        free(names);
+        if (e != SL_OK) return cli_fail(e == SL_ERR_NOTFOUND ? 1 : 2, "%s", err);
+        return 0;
+    }
+    for (size_t i = 0; i < pq_reader_num_leaves(p->r); i++) {
+        const pq_leaf *L = pq_reader_leaf(p->r, i);
+        if (!L->supported)
+            fprintf(stderr, "sluice: warning: %s: column '%s' skipped: %s\n", p->src->name, L->name, L->why);
+    }
+    return 0;
+}
+
+size_t cli_peak_rss(void) {
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0) return 0;
+    return (size_t)ru.ru_maxrss * 1024;
+}
+
+double cli_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}

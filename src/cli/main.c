@@ -1,0 +1,39 @@
+/* sluice: streaming event pipeline.  Entry point and command dispatch. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+#define SLUICE_VERSION "0.1.0"
+
+static int usage(FILE *f) {
+    fputs("sluice " SLUICE_VERSION " - streaming event pipeline\n"
+          "\n"
+          "usage: sluice COMMAND [ARGS]\n"
+          "\n"
+          "commands:\n"
+          "  inspect FILE [--json]                      Parquet schema, row groups, codecs, statistics\n"
+          "  cat FILE [--columns a,b] [--limit N] [--format jsonl|csv]\n"
+          "                                             print rows as JSON Lines or CSV\n"
+          "  scan FILE [--columns a,b]                  decode everything; per-column count and sum (benchmark)\n"
+          "  version                                    print the version\n"
+          "\n"
+          "Run 'sluice COMMAND --help' for a command's options.\n",
+          f);
+    return f == stderr ? 1 : 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) return usage(stderr);
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "inspect")) return cli_inspect(argc - 2, argv + 2);
+    if (!strcmp(cmd, "cat")) return cli_cat(argc - 2, argv + 2);
+    if (!strcmp(cmd, "scan")) return cli_scan(argc - 2, argv + 2);
+    if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+        puts("sluice " SLUICE_VERSION);
+        return 0;
+    }
+    if (!strcmp(cmd, "help") || !strcmp(cmd, "-h") || !strcmp(cmd, "--help")) return usage(stdout);
+    fprintf(stderr, "sluice: unknown command '%s'\n\n", cmd);
+    return usage(stderr);
+}

@@ -329,6 +329,14 @@ static sl_err build_leaves(pq_reader *r, char *err, size_t errlen) {
 /* ------------------------------------------------------------------------ */
 /* open / close                                                             */
 
+pq_reader_opts pq_reader_opts_default(void) {
+    pq_reader_opts o;
+    memset(&o, 0, sizeof o);
+    o.verify_crc = true;
+    o.max_page_bytes = PAGE_MAX;
+    return o;
+}
+
 sl_err pq_reader_open(pq_reader **out, sl_source *src, const pq_reader_opts *opts, char *err, size_t errlen) {
     *out = NULL;
     const char *fn = src->name;
@@ -362,8 +370,8 @@ sl_err pq_reader_open(pq_reader **out, sl_source *src, const pq_reader_opts *opt
         return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
     }
     r->src = src;
-    r->opts.verify_crc = true;
-    if (opts) r->opts = *opts;
+    r->opts = opts ? *opts : pq_reader_opts_default();
+    if (!r->opts.max_page_bytes) r->opts.max_page_bytes = PAGE_MAX;
     r->cur_rg = -1;
     r->footer_start = fstart;
     e = pq_meta_parse(&r->meta, fb, flen, err, errlen);
@@ -765,8 +773,8 @@ static sl_err next_data_page(pq_reader *r, colreader *c, char *err, size_t errle
             sl_err_prefix(err, errlen, "page header at offset %llu", (unsigned long long)c->pos);
             return SL_ERR_CORRUPT;
         }
-        if (h.compressed_page_size < 0 || h.uncompressed_page_size < 0 || (size_t)h.compressed_page_size > PAGE_MAX ||
-            (size_t)h.uncompressed_page_size > PAGE_MAX)
+        if (h.compressed_page_size < 0 || h.uncompressed_page_size < 0 || (size_t)h.compressed_page_size > r->opts.max_page_bytes ||
+            (size_t)h.uncompressed_page_size > r->opts.max_page_bytes)
             return sl_err_set(err, errlen, SL_ERR_CORRUPT, "page at offset %llu has invalid sizes (compressed %d, uncompressed %d)",
                               (unsigned long long)c->pos, h.compressed_page_size, h.uncompressed_page_size);
         size_t clen = (size_t)h.compressed_page_size, ulen = (size_t)h.uncompressed_page_size;

@@ -29,7 +29,11 @@ typedef struct pq_reader pq_reader;
 
 typedef struct pq_reader_opts {
     bool verify_crc;            /* verify page CRCs when present (default true) */
+    size_t max_page_bytes;      /* reject pages larger than this (default 1 GiB) */
 } pq_reader_opts;
+
+/* Defaults: verify_crc = true, max_page_bytes = 1 GiB. */
+pq_reader_opts pq_reader_opts_default(void);
 
 /* One leaf column of the file's schema. */
 typedef struct pq_leaf {

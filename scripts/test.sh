@@ -53,7 +53,7 @@ done
 run_node() { # label bin files...
     local label=$1 bin=$2; shift 2
     step "oracle tests: $label"
-    SLUICE_BIN=$bin node --test --test-concurrency=2 --test-reporter=tap "$@" >"$LOG/oracle-$label.tap" 2>&1
+    SLUICE_BIN=$bin node --test --test-reporter=tap "$@" >"$LOG/oracle-$label.tap" 2>&1
     local rc=$?
     grep -E '^not ok|^# (Subtest|pass|fail|skipped)|^# .*skip' "$LOG/oracle-$label.tap" | grep -v '^# Subtest' | tail -n 40
     grep -B2 -A30 '^not ok' "$LOG/oracle-$label.tap" | head -n 120

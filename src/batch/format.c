@@ -107,7 +107,7 @@ void sl_fmt_double(sl_buf *out, double v) {
 }
 
 void sl_fmt_float(sl_buf *out, float v) {
-    if (isnan(v) || isinf(v) || v == 0 || (fabsf(v) < 1e7f && v == (float)(int64_t)v)) {
+    if (isnan(v) || isinf(v) || v == 0 || (fabsf(v) < 1e15f && v == truncf(v))) {
         sl_fmt_double(out, (double)v);
         return;
     }

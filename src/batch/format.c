@@ -230,7 +230,7 @@ static void blob_text(sl_buf *t, const uint8_t *p, size_t n) {
     static const char hx[] = "0123456789ABCDEF";
     for (size_t i = 0; i < n; i++) {
         uint8_t ch = p[i];
-        if (ch >= 0x20 && ch < 0x7f && ch != '\\') sl_buf_putc(t, (char)ch);
+        if (ch >= 0x20 && ch < 0x7f && ch != '\\' && ch != '"' && ch != '\'') sl_buf_putc(t, (char)ch);
         else {
             char e[4] = {'\\', 'x', hx[ch >> 4], hx[ch & 15]};
             sl_buf_put(t, e, 4);

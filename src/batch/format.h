@@ -6,7 +6,7 @@
  *   decimal that round-trips (NaN/Infinity/-Infinity); timestamps ISO-8601
  *   UTC "YYYY-MM-DDTHH:MM:SS.fff[fff[fff]]Z" by unit; dates YYYY-MM-DD;
  *   decimals with exactly `scale` fractional digits; UUID 8-4-4-4-12;
- *   binary as printable ASCII with other bytes (and '\') as \xHH.
+ *   binary as printable ASCII with other bytes (and the quotes and '\') as \xHH.
  */
 #ifndef SL_FORMAT_H
 #define SL_FORMAT_H

@@ -87,8 +87,16 @@ static void inspect_json(cli_pq *p, sl_buf *o) {
         json_kv_str(o, "repetition", e->has_repetition ? pq_repetition_name(e->repetition) : "REQUIRED", true);
         json_kv_str(o, "logical", lg.len ? sl_buf_cstr(&lg) : NULL, true);
         json_kv_str(o, "converted", e->converted != PQ_CT_NONE ? pq_converted_name(e->converted) : NULL, true);
-        sl_buf_printf(o, ",\"type_length\":%d,\"precision\":%d,\"scale\":%d,\"supported\":%s", e->type_length, e->precision,
-                      e->scale, L->supported ? "true" : "false");
+        sl_buf_puts(o, ",\"type_length\":");
+        if (e->has_type_length) sl_buf_printf(o, "%d", e->type_length);
+        else sl_buf_puts(o, "null");
+        sl_buf_puts(o, ",\"precision\":");
+        if (e->has_precision) sl_buf_printf(o, "%d", e->precision);
+        else sl_buf_puts(o, "null");
+        sl_buf_puts(o, ",\"scale\":");
+        if (e->has_scale) sl_buf_printf(o, "%d", e->scale);
+        else sl_buf_puts(o, "null");
+        sl_buf_printf(o, ",\"supported\":%s", L->supported ? "true" : "false");
         if (!L->supported) json_kv_str(o, "unsupported_reason", L->why, true);
         sl_buf_putc(o, '}');
         sl_buf_free(&lg);

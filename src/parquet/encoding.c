@@ -305,6 +305,17 @@ static void unpack64_range(const uint8_t *in, size_t in_len, uint64_t start, uin
 
 /* ---- RLE / bit-packed hybrid ----------------------------------------------- */
 
+static void fill32(uint32_t *o, size_t k, uint32_t v) {
+    if (v == 0) {
+        memset(o, 0, k * sizeof *o);
+        return;
+    }
+    const uint32_t pat[8] = {v, v, v, v, v, v, v, v};
+    size_t i = 0;
+    for (; i + 8 <= k; i += 8) memcpy(o + i, pat, sizeof pat); /* 32-byte vector stores */
+    for (; i < k; i++) o[i] = v;
+}
+
 void pq_rle_init(pq_rle *d, const uint8_t *buf, size_t len, int bit_width) {
     memset(d, 0, sizeof *d);
     d->p = buf;
@@ -323,12 +334,7 @@ int64_t pq_rle_decode(pq_rle *d, uint32_t *out, size_t n) {
         size_t want = n - done;
         if (d->rle_left) {
             size_t k = d->rle_left < want ? d->rle_left : want;
-            uint32_t v = d->rle_value, *o = out + done;
-            if (v == 0) {
-                memset(o, 0, k * sizeof *o);
-            } else {
-                for (size_t i = 0; i < k; i++) o[i] = v;
-            }
+            fill32(out + done, k, d->rle_value);
             d->rle_left -= (uint32_t)k;
             done += k;
             continue;
@@ -345,15 +351,16 @@ int64_t pq_rle_decode(pq_rle *d, uint32_t *out, size_t n) {
             if (want >= 8 && d->lit_left >= 8) {
                 uint64_t ng = d->lit_left / 8;
                 if (ng > want / 8) ng = want / 8;
-                /* full groups counted in lit_left lie entirely before p */
-                unpack32_dispatch(d->lit_p, (size_t)(d->p - d->lit_p), out + done, (size_t)ng, bw);
+                /* full groups counted in lit_left lie entirely before p; the
+                 * kernels may look at (and mask off) bytes up to end */
+                unpack32_dispatch(d->lit_p, (size_t)(d->end - d->lit_p), out + done, (size_t)ng, bw);
                 d->lit_p += (size_t)ng * (size_t)bw;
                 d->lit_left -= ng * 8;
                 done += (size_t)ng * 8;
             } else {
                 uint32_t k = d->lit_left < 8 ? (uint32_t)d->lit_left : 8;
                 size_t avail = (size_t)(d->p - d->lit_p);
-                unpack32_dispatch(d->lit_p, avail, d->lit_buf, 1, bw);
+                unpack32_dispatch(d->lit_p, (size_t)(d->end - d->lit_p), d->lit_buf, 1, bw);
                 d->lit_p += (size_t)bw < avail ? (size_t)bw : avail;
                 d->lit_left -= k;
                 d->lit_buf_pos = 0;
@@ -486,28 +493,43 @@ static bool delta_next_mb(pq_delta *d) {
     return true;
 }
 
-/* Produce k <= left values (mod 2^64) into out. Returns false when corrupt. */
-static bool delta_run(pq_delta *d, uint64_t *out, size_t k) {
+/* Produce k <= left values into out (int64_t, or int32_t when is32: the low
+ * 32 bits).  Returns false when corrupt.  Inlined twice, so is32 is constant. */
+PQ_INLINE bool delta_run(pq_delta *d, void *outv, size_t k, const bool is32) {
+    int64_t *o64 = outv;
+    int32_t *o32 = outv;
     size_t done = 0;
     if (k && d->first_pending) {
-        out[0] = d->last;
+        if (is32) o32[0] = (int32_t)(uint32_t)d->last;
+        else o64[0] = (int64_t)d->last;
         d->first_pending = false;
         d->left--;
         done = 1;
     }
     uint64_t last = d->last;
+    uint64_t tmp[256];
     while (done < k) {
         if (d->mb_left == 0) {
             if (!delta_next_mb(d)) return false;
         }
         size_t c = k - done;
         if (c > d->mb_left) c = (size_t)d->mb_left;
-        uint64_t *o = out + done;
-        unpack64_range(d->mb_p, d->mb_avail, d->mb_pos, o, c, d->mb_width);
+        if (is32 && c > 256) c = 256;
+        /* int64_t and uint64_t may alias each other: unpack in place */
+        uint64_t *u = is32 ? tmp : (uint64_t *)(void *)(o64 + done);
+        unpack64_range(d->mb_p, d->mb_avail, d->mb_pos, u, c, d->mb_width);
         const uint64_t md = d->min_delta;
-        for (size_t i = 0; i < c; i++) {
-            last += md + o[i];
-            o[i] = last;
+        if (is32) {
+            int32_t *o = o32 + done;
+            for (size_t i = 0; i < c; i++) {
+                last += md + u[i];
+                o[i] = (int32_t)(uint32_t)last;
+            }
+        } else {
+            for (size_t i = 0; i < c; i++) {
+                last += md + u[i];
+                u[i] = last;
+            }
         }
         d->mb_pos += c;
         d->mb_left -= c;
@@ -521,8 +543,7 @@ static bool delta_run(pq_delta *d, uint64_t *out, size_t k) {
 int64_t pq_delta_decode_i64(pq_delta *d, int64_t *out, size_t n) {
     if (d->corrupt) return -1;
     if (n > d->left) n = (size_t)d->left;
-    /* int64_t and uint64_t may alias each other */
-    if (!delta_run(d, (uint64_t *)(void *)out, n)) {
+    if (!delta_run(d, out, n, false)) {
         d->corrupt = true;
         return -1;
     }
@@ -532,15 +553,9 @@ int64_t pq_delta_decode_i64(pq_delta *d, int64_t *out, size_t n) {
 int64_t pq_delta_decode_i32(pq_delta *d, int32_t *out, size_t n) {
     if (d->corrupt) return -1;
     if (n > d->left) n = (size_t)d->left;
-    uint64_t tmp[256];
-    for (size_t done = 0; done < n;) {
-        size_t c = n - done < 256 ? n - done : 256;
-        if (!delta_run(d, tmp, c)) {
-            d->corrupt = true;
-            return -1;
-        }
-        for (size_t i = 0; i < c; i++) out[done + i] = (int32_t)(uint32_t)tmp[i];
-        done += c;
+    if (!delta_run(d, out, n, true)) {
+        d->corrupt = true;
+        return -1;
     }
     return (int64_t)n;
 }

@@ -382,7 +382,7 @@ static sl_err dec_schema_elem(pq_thrift *t, sl_arena *a, pq_schema_elem *se, boo
             se->has_type = true;
             break;
         }
-        case 2: TRY(rd_i32(t, type, "type_length", 0, &se->type_length)); break;
+        case 2: TRY(rd_i32(t, type, "type_length", 0, &se->type_length)); se->has_type_length = true; break;
         case 3: {
             size_t start = t->pos;
             TRY(rd_enum(t, type, "repetition_type", &v));
@@ -396,8 +396,8 @@ static sl_err dec_schema_elem(pq_thrift *t, sl_arena *a, pq_schema_elem *se, boo
         case 4: TRY(rd_str(t, type, "name", a, &se->name)); has_name = true; break;
         case 5: TRY(rd_i32(t, type, "num_children", 0, &se->num_children)); has_children = true; break;
         case 6: TRY(rd_enum(t, type, "converted_type", &v)); se->converted = (pq_converted)v; break;
-        case 7: TRY(rd_i32(t, type, "scale", INT32_MIN, &se->scale)); break;
-        case 8: TRY(rd_i32(t, type, "precision", INT32_MIN, &se->precision)); break;
+        case 7: TRY(rd_i32(t, type, "scale", INT32_MIN, &se->scale)); se->has_scale = true; break;
+        case 8: TRY(rd_i32(t, type, "precision", INT32_MIN, &se->precision)); se->has_precision = true; break;
         case 9: TRY(rd_i32(t, type, "field_id", INT32_MIN, &se->field_id)); se->has_field_id = true; break;
         case 10:
             TRY(want_struct(t, type, "logicalType"));

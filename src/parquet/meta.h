@@ -75,6 +75,7 @@ typedef struct pq_schema_elem {
     bool has_field_id;
     int32_t field_id;
     pq_logical logical;         /* kind PQ_LT_NONE when absent */
+    bool has_type_length, has_scale, has_precision; /* fields 2, 7, 8 present */
 } pq_schema_elem;
 
 typedef struct pq_kv {

@@ -111,9 +111,9 @@ static void test_text(void) {
     sl_str plain = {"plain", 5};
     CHECK_EQ_STR(fmt(&t, &plain, SL_FMT_CSV), "plain");
     sl_coltype bin = {.type = SL_BYTES};
-    uint8_t raw[] = {'A', 0, 0xff, '\\'};
-    sl_str r = {(const char *)raw, 4};
-    CHECK_EQ_STR(fmt(&bin, &r, SL_FMT_TEXT), "A\\x00\\xFF\\x5C");
+    uint8_t raw[] = {'A', 0, 0xff, '\\', '"', '\''};
+    sl_str r = {(const char *)raw, 6};
+    CHECK_EQ_STR(fmt(&bin, &r, SL_FMT_TEXT), "A\\x00\\xFF\\x5C\\x22\\x27");
     sl_coltype u = {.type = SL_BYTES, .logical = SL_LOG_UUID, .fixed_len = 16};
     uint8_t id[16] = {0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0, 0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef};
     sl_str us = {(const char *)id, 16};

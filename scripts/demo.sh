@@ -9,28 +9,29 @@ BIN=build/release/sluice
 OUT=build/demo
 mkdir -p "$OUT"
 ROWS=${DEMO_ROWS:-200000}
-if [ ! -f "$OUT/redset_sample.parquet" ]; then
-    echo "demo: generating $ROWS Redset-shaped rows -> $OUT/redset_sample.parquet"
-    node bench/gen_redset.mjs "$ROWS" "$OUT" --codec zstd --name redset_sample.parquet >/dev/null
+SAMPLE=$OUT/redset_${ROWS}_zstd.parquet
+if [ ! -f "$SAMPLE" ]; then
+    echo "demo: generating $ROWS Redset-shaped rows with DuckDB -> $SAMPLE"
+    node bench/gen_redset.mjs "$ROWS" "$OUT" >/dev/null
 fi
 echo
-echo "== sluice inspect $OUT/redset_sample.parquet"
-$BIN inspect "$OUT/redset_sample.parquet" | head -45
+echo "== sluice inspect $SAMPLE"
+$BIN inspect "$SAMPLE" | head -45
 echo
-echo "== sluice cat $OUT/redset_sample.parquet --limit 3"
-$BIN cat "$OUT/redset_sample.parquet" --limit 3
+echo "== sluice cat $SAMPLE --limit 3"
+$BIN cat "$SAMPLE" --limit 3
 echo
 echo "== sluice cat --columns instance_id,arrival_timestamp,query_type --limit 3 --format csv"
-$BIN cat "$OUT/redset_sample.parquet" --columns instance_id,arrival_timestamp,query_type --limit 3 --format csv
+$BIN cat "$SAMPLE" --columns instance_id,arrival_timestamp,query_type --limit 3 --format csv
 echo
 echo "== sluice scan (decode every value of every column)"
-$BIN scan "$OUT/redset_sample.parquet" | head -c 400; echo " ..."
+$BIN scan "$SAMPLE" | head -c 400; echo " ..."
 REAL=../shared/data/redset/serverless_sample_0.001.csv
 if [ -f "$REAL" ]; then
-    node tests/oracle/redset_to_parquet.mjs "$REAL" "$OUT/real_serverless_sample.parquet" >/dev/null
+    node scripts/redset_csv_to_parquet.mjs "$REAL" "$OUT/real_serverless_sample.parquet" >/dev/null
     echo
     echo "== real Redset rows: sluice cat $OUT/real_serverless_sample.parquet --limit 2"
     $BIN cat "$OUT/real_serverless_sample.parquet" --limit 2
 fi
 echo
-echo "demo: done. Files are in $OUT/; try: $BIN cat $OUT/redset_sample.parquet --format csv | less"
+echo "demo: done. Files are in $OUT/; try: $BIN cat $SAMPLE --format csv | less"

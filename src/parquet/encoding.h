@@ -92,7 +92,7 @@ typedef struct pq_dlba {        /* private state */
 sl_err pq_dlba_init(pq_dlba *d, const uint8_t *buf, size_t len, char *err, size_t errlen);
 /* Views into the page bytes; returns count decoded or -1. */
 int64_t pq_dlba_decode(pq_dlba *d, sl_str *out, size_t n);
-void pq_dlba_free(pq_dlba *d);
+void pq_dlba_free(pq_dlba *d); /* currently owns nothing; safe after a failed init */
 
 /* ---- DELTA_BYTE_ARRAY ------------------------------------------------------- */
 typedef struct pq_dba {         /* private state */
@@ -104,7 +104,10 @@ typedef struct pq_dba {         /* private state */
 } pq_dba;
 
 sl_err pq_dba_init(pq_dba *d, const uint8_t *buf, size_t len, char *err, size_t errlen);
-/* Values are materialized into arena (prefix of previous + suffix). */
+/* Values are materialized into arena (prefix of previous + suffix); a value
+ * that is a prefix of the one before it in the same call shares its bytes.
+ * Values from earlier calls may be freed (arena reset) between calls.
+ * pq_dba_free is safe after a failed init. */
 int64_t pq_dba_decode(pq_dba *d, sl_str *out, size_t n, sl_arena *arena);
 void pq_dba_free(pq_dba *d);
 

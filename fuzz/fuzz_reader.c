@@ -34,5 +34,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         pq_reader_close(r);
     }
     sl_source_close(src);
+    sl_blob_pool_drain();
     return 0;
 }

@@ -3,9 +3,35 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define POOL_MIN_SHIFT 16 /* 64 KiB */
+#define POOL_CLASSES 12    /* up to 128 MiB */
+#define POOL_DEPTH 8       /* blocks kept per class */
+
+typedef struct blob_pool {
+    sl_blob *free[POOL_CLASSES][POOL_DEPTH];
+    int n[POOL_CLASSES];
+} blob_pool;
+
+static _Thread_local blob_pool pool;
+
+static int size_class(size_t size) {
+    if (size < ((size_t)1 << POOL_MIN_SHIFT)) return -1;
+    int c = 0;
+    while (((size_t)1 << (POOL_MIN_SHIFT + c)) < size) c++;
+    return c < POOL_CLASSES ? c : -1;
+}
+
 sl_blob *sl_blob_new(size_t size) {
-    sl_blob *b = malloc(sizeof *b + (size ? size : 1));
-    if (!b) return NULL;
+    int c = size_class(size);
+    sl_blob *b;
+    if (c >= 0 && pool.n[c] > 0) {
+        b = pool.free[c][--pool.n[c]];
+    } else {
+        size_t cap = c >= 0 ? (size_t)1 << (POOL_MIN_SHIFT + c) : (size ? size : 1);
+        b = malloc(sizeof *b + cap);
+        if (!b) return NULL;
+        b->cap = cap;
+    }
     b->refs = 1;
     b->size = size;
     return b;
@@ -17,7 +43,19 @@ sl_blob *sl_blob_ref(sl_blob *b) {
 }
 
 void sl_blob_unref(sl_blob *b) {
-    if (b && --b->refs == 0) free(b);
+    if (!b || --b->refs != 0) return;
+    int c = size_class(b->cap);
+    if (c >= 0 && b->cap == (size_t)1 << (POOL_MIN_SHIFT + c) && pool.n[c] < POOL_DEPTH) {
+        pool.free[c][pool.n[c]++] = b;
+        return;
+    }
+    free(b);
+}
+
+void sl_blob_pool_drain(void) {
+    for (int c = 0; c < POOL_CLASSES; c++) {
+        while (pool.n[c] > 0) free(pool.free[c][--pool.n[c]]);
+    }
 }
 
 size_t sl_type_width(sl_type t) {

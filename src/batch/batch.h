@@ -69,13 +69,19 @@ typedef struct sl_coltype {
  * (decompressed pages, dictionaries). */
 typedef struct sl_blob {
     long refs;
-    size_t size;
+    size_t size;     /* bytes requested */
+    size_t cap;      /* bytes allocated (size class) */
     uint8_t data[];
 } sl_blob;
 
-sl_blob *sl_blob_new(size_t size); /* refs = 1; NULL on OOM */
+/* refs = 1; NULL on OOM.  Blobs of 64 KiB and more come from a small
+ * per-thread pool of recently released blocks (by power-of-two class), so
+ * streaming page after page does not fault fresh memory in each time. */
+sl_blob *sl_blob_new(size_t size);
 sl_blob *sl_blob_ref(sl_blob *b);
 void sl_blob_unref(sl_blob *b);
+/* Free the calling thread's pooled blocks (e.g. before a thread exits). */
+void sl_blob_pool_drain(void);
 
 typedef struct sl_col {
     char *name;        /* owned */

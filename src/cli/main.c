@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "batch/batch.h"
 #include "cli/cli.h"
 
 #define SLUICE_VERSION "0.1.0"
@@ -23,7 +24,7 @@ static int usage(FILE *f) {
     return f == stderr ? 1 : 0;
 }
 
-int main(int argc, char **argv) {
+static int dispatch(int argc, char **argv) {
     if (argc < 2) return usage(stderr);
     const char *cmd = argv[1];
     if (!strcmp(cmd, "inspect")) return cli_inspect(argc - 2, argv + 2);
@@ -36,4 +37,10 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "help") || !strcmp(cmd, "-h") || !strcmp(cmd, "--help")) return usage(stdout);
     fprintf(stderr, "sluice: unknown command '%s'\n\n", cmd);
     return usage(stderr);
+}
+
+int main(int argc, char **argv) {
+    int rc = dispatch(argc, argv);
+    sl_blob_pool_drain();
+    return rc;
 }

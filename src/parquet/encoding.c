@@ -325,6 +325,39 @@ void pq_rle_init(pq_rle *d, const uint8_t *buf, size_t len, int bit_width) {
     d->corrupt = bit_width < 0 || bit_width > 32 || (!buf && len);
 }
 
+/* Read the next run header.  Returns 1 when a run is ready, 0 at the end
+ * of the data, -1 when malformed (and marks the decoder corrupt). */
+static int rle_next_run(pq_rle *d) {
+    const int bw = d->bit_width;
+    if (d->p >= d->end) return 0;
+    uint32_t h;
+    if (!uleb32(&d->p, d->end, &h)) goto corrupt;
+    size_t avail = (size_t)(d->end - d->p);
+    if (h & 1) {
+        uint64_t ng = h >> 1, vals = ng * 8, bytes = ng * (uint64_t)bw;
+        if (bytes > avail) { /* truncated final run: keep the values fully present */
+            bytes = avail;
+            vals = (uint64_t)avail * 8 / (uint64_t)bw;
+        }
+        d->lit_p = d->p;
+        d->lit_left = vals;
+        d->p += (size_t)bytes;
+    } else {
+        size_t nb = ((size_t)bw + 7) / 8;
+        if (nb > avail) goto corrupt;
+        uint32_t v = 0;
+        for (size_t i = 0; i < nb; i++) v |= (uint32_t)d->p[i] << (8 * i);
+        if (bw < 32 && (v >> bw) != 0) goto corrupt;
+        d->p += nb;
+        d->rle_value = v;
+        d->rle_left = h >> 1;
+    }
+    return 1;
+corrupt:
+    d->corrupt = true;
+    return -1;
+}
+
 int64_t pq_rle_decode(pq_rle *d, uint32_t *out, size_t n) {
     if (d->corrupt) return -1;
     if (n > (size_t)INT64_MAX) n = (size_t)INT64_MAX;
@@ -369,34 +402,24 @@ int64_t pq_rle_decode(pq_rle *d, uint32_t *out, size_t n) {
             continue;
         }
         /* next run */
-        if (d->p >= d->end) break;
-        uint32_t h;
-        if (!uleb32(&d->p, d->end, &h)) goto corrupt;
-        size_t avail = (size_t)(d->end - d->p);
-        if (h & 1) {
-            uint64_t ng = h >> 1, vals = ng * 8, bytes = ng * (uint64_t)bw;
-            if (bytes > avail) { /* truncated final run: keep the values fully present */
-                bytes = avail;
-                vals = (uint64_t)avail * 8 / (uint64_t)bw;
-            }
-            d->lit_p = d->p;
-            d->lit_left = vals;
-            d->p += (size_t)bytes;
-        } else {
-            size_t nb = ((size_t)bw + 7) / 8;
-            if (nb > avail) goto corrupt;
-            uint32_t v = 0;
-            for (size_t i = 0; i < nb; i++) v |= (uint32_t)d->p[i] << (8 * i);
-            if (bw < 32 && (v >> bw) != 0) goto corrupt;
-            d->p += nb;
-            d->rle_value = v;
-            d->rle_left = h >> 1;
-        }
+        int r = rle_next_run(d);
+        if (r < 0) return -1;
+        if (r == 0) break;
     }
     return (int64_t)done;
-corrupt:
-    d->corrupt = true;
-    return -1;
+}
+
+int64_t pq_rle_take_run(pq_rle *d, size_t max, uint32_t *value) {
+    if (d->corrupt) return -1;
+    if (!d->rle_left && d->lit_buf_pos >= d->lit_buf_len && !d->lit_left) {
+        int r = rle_next_run(d);
+        if (r <= 0) return r;
+    }
+    if (!d->rle_left) return 0;
+    size_t k = d->rle_left < max ? d->rle_left : max;
+    d->rle_left -= (uint32_t)k;
+    *value = d->rle_value;
+    return (int64_t)k;
 }
 
 /* ---- legacy BIT_PACKED (MSB-first) ------------------------------------------- */

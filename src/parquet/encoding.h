@@ -49,6 +49,12 @@ void pq_rle_init(pq_rle *d, const uint8_t *buf, size_t len, int bit_width);
  * overflow).  A truncated final bit-packed run yields the values present. */
 int64_t pq_rle_decode(pq_rle *d, uint32_t *out, size_t n);
 
+/* When the next values come from an RLE run, consume up to max of them
+ * without materializing them: returns how many were taken and sets *value.
+ * Returns 0 when the next values are bit-packed (use pq_rle_decode) or the
+ * data has ended, -1 when malformed.  Lets level decoding skip whole runs. */
+int64_t pq_rle_take_run(pq_rle *d, size_t max, uint32_t *value);
+
 /* Legacy BIT_PACKED levels: n values of bw bits, MSB-first, no header.
  * Needs ceil(n*bw/8) bytes; returns n, or -1 when len is too small. */
 int64_t pq_bitpacked_legacy_decode(const uint8_t *buf, size_t len, int bw, uint32_t *out, size_t n);

@@ -134,7 +134,7 @@ static const uint8_t *cr_ensure(pq_reader *r, colreader *c, uint64_t off, size_t
     }
     size_t want = n < WINDOW_MIN ? WINDOW_MIN : n;
     if (want > c->chunk_end - off) want = (size_t)(c->chunk_end - off);
-    if (!c->window || c->window->refs > 1 || c->window->size < want) {
+    if (!c->window || c->window->refs > 1 || c->window->cap < want) {
         sl_blob_unref(c->window);
         c->window = sl_blob_new(want);
         if (!c->window) {
@@ -146,6 +146,7 @@ static const uint8_t *cr_ensure(pq_reader *r, colreader *c, uint64_t off, size_t
         c->win_len = 0;
         return NULL;
     }
+    c->window->size = want;
     c->win_off = off;
     c->win_len = want;
     return c->window->data;
@@ -974,20 +975,42 @@ static sl_err decode_values(pq_reader *r, colreader *c, sl_batch *b, size_t ci, 
 }
 
 /* Spread nn dense values at [at, at+nn) over k slots following the levels. */
+#define SPREAD(T)                                   \
+    do {                                            \
+        T *v_ = (T *)(void *)base;                  \
+        size_t j_ = nn;                             \
+        for (size_t i_ = k; i_-- > 0;) {            \
+            if (lvl[i_] == maxd) v_[i_] = v_[--j_]; \
+            else {                                  \
+                memset(&v_[i_], 0, sizeof(T));      \
+                sl_bit_clear(valid, at + i_);       \
+            }                                       \
+        }                                           \
+    } while (0)
 static void spread_nulls(sl_batch *b, size_t ci, size_t at, size_t k, size_t nn, const uint32_t *lvl, uint32_t maxd, uint8_t *valid) {
     sl_col *col = &b->cols[ci];
-    size_t w = sl_type_width(col->t.type);
-    uint8_t *base = (uint8_t *)col->data + at * w;
-    size_t j = nn;
-    for (size_t i = k; i-- > 0;) {
-        if (lvl[i] == maxd) {
-            j--;
-            if (j != i) memcpy(base + i * w, base + j * w, w);
-        } else {
-            memset(base + i * w, 0, w);
-            sl_bit_clear(valid, at + i);
-        }
+    uint8_t *base = (uint8_t *)col->data + at * sl_type_width(col->t.type);
+    switch (sl_type_width(col->t.type)) {
+    case 1: SPREAD(uint8_t); break;
+    case 4: SPREAD(uint32_t); break;
+    case 8: SPREAD(uint64_t); break;
+    default: SPREAD(sl_str); break;
     }
+}
+#undef SPREAD
+
+/* k NULL rows at [at, at+k). */
+static void fill_nulls(sl_batch *b, size_t ci, size_t at, size_t k, uint8_t *valid) {
+    sl_col *col = &b->cols[ci];
+    size_t w = sl_type_width(col->t.type);
+    memset((uint8_t *)col->data + at * w, 0, k * w);
+    size_t i = at, end = at + k;
+    for (; i < end && (i & 7); i++) sl_bit_clear(valid, i);
+    if (end - i >= 8) {
+        memset(valid + i / 8, 0, (end - i) / 8);
+        i += (end - i) / 8 * 8;
+    }
+    for (; i < end; i++) sl_bit_clear(valid, i);
 }
 
 static sl_err read_column(pq_reader *r, colreader *c, sl_batch *b, size_t ci, size_t n, char *err, size_t errlen) {
@@ -1001,6 +1024,26 @@ static sl_err read_column(pq_reader *r, colreader *c, sl_batch *b, size_t ci, si
         size_t k = n - done;
         if ((int64_t)k > c->page_left) k = (size_t)c->page_left;
         size_t nn = k;
+        bool all_null = false;
+        if (c->has_def && !c->def_legacy) {
+            /* whole RLE runs of levels need no per-value work */
+            uint32_t v;
+            int64_t run = pq_rle_take_run(&c->def, k, &v);
+            if (run < 0) {
+                sl_err_set(err, errlen, SL_ERR_CORRUPT, "definition levels are malformed");
+                return cr_fail(r, c, err, errlen, SL_ERR_CORRUPT);
+            }
+            if (run > 0) {
+                if (v > maxd) {
+                    sl_err_set(err, errlen, SL_ERR_CORRUPT, "definition level %u above the maximum %u", v, maxd);
+                    return cr_fail(r, c, err, errlen, SL_ERR_CORRUPT);
+                }
+                k = (size_t)run;
+                nn = v == maxd ? k : 0;
+                all_null = nn == 0;
+                goto levels_done;
+            }
+        }
         if (c->has_def) {
             int64_t got;
             if (c->def_legacy) {
@@ -1026,13 +1069,15 @@ static sl_err read_column(pq_reader *r, colreader *c, sl_batch *b, size_t ci, si
                 return cr_fail(r, c, err, errlen, SL_ERR_CORRUPT);
             }
         }
+    levels_done:;
         size_t at = b->nrows + done;
         sl_err e = decode_values(r, c, b, ci, at, nn, err, errlen);
         if (e != SL_OK) return cr_fail(r, c, err, errlen, e);
         if (nn < k) {
             uint8_t *valid = sl_col_valid_alloc(b, ci);
             if (!valid) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
-            spread_nulls(b, ci, at, k, nn, c->lvl, maxd, valid);
+            if (all_null) fill_nulls(b, ci, at, k, valid);
+            else spread_nulls(b, ci, at, k, nn, c->lvl, maxd, valid);
             b->cols[ci].null_count += k - nn;
         }
         c->page_left -= (int64_t)k;

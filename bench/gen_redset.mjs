@@ -67,16 +67,21 @@ ORDER BY i)`;
 }
 
 async function main() {
-  const [rowsArg, outdir] = process.argv.slice(2);
-  if (!rowsArg || !outdir) { console.error('usage: gen_redset.mjs ROWS OUTDIR'); process.exit(2); }
+  const args = process.argv.slice(2);
+  const big = args.includes('--one-row-group');
+  const [rowsArg, outdir] = args.filter((a) => !a.startsWith('--'));
+  if (!rowsArg || !outdir) { console.error('usage: gen_redset.mjs ROWS OUTDIR [--one-row-group]'); process.exit(2); }
   const rows = Number(rowsArg);
   fs.mkdirSync(outdir, { recursive: true });
   await exec(`SET preserve_insertion_order = true`);
   await exec(`CREATE TEMP TABLE gen AS ${redsetSql(rows)}`);
-  for (const codec of ['zstd', 'snappy']) {
-    const f = path.join(outdir, `redset_${rows}_${codec}.parquet`);
+  // --one-row-group: the whole table in a single row group, to show that the
+  // reader's memory does not grow with the row-group size.
+  for (const codec of big ? ['zstd'] : ['zstd', 'snappy']) {
+    const f = path.join(outdir, `redset_${rows}_${codec}${big ? '_onerg' : ''}.parquet`);
     const tmp = f + '.tmp';
-    await exec(`COPY gen TO ${sqlStr(tmp)} (FORMAT parquet, COMPRESSION ${codec})`);
+    const rg = big ? `, ROW_GROUP_SIZE ${rows}, ROW_GROUPS_PER_FILE 1` : '';
+    await exec(`COPY gen TO ${sqlStr(tmp)} (FORMAT parquet, COMPRESSION ${codec}${rg})`);
     fs.renameSync(tmp, f);
     const [[n, sz]] = await query(`SELECT num_rows::VARCHAR, file_size_bytes::VARCHAR FROM parquet_file_metadata(${sqlStr(f)})`);
     console.log(`wrote ${f}: ${n} rows, ${(Number(sz) / 1e6).toFixed(1)} MB`);

@@ -29,7 +29,9 @@ fi
 
 if [ ! -d tests/oracle/node_modules/@duckdb/node-api ]; then
     echo "setup: installing the DuckDB oracle and test tooling from npm (tests/oracle)"
-    (cd tests/oracle && npm ci --no-audit --no-fund --loglevel=error)
+    # npm ci rejects this lock on npm 11 (optional per-platform packages of
+    # @duckdb/node-bindings are left out of it), so install from it without saving
+    (cd tests/oracle && npm install --no-save --no-audit --no-fund --loglevel=error)
 fi
 [ "$DEPS_ONLY" = 1 ] && exit 0
 

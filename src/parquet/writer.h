@@ -1,0 +1,70 @@
+/* writer.h: streaming Parquet writer for flat schemas.
+ *
+ *   pq_write_col cols[] = {{"id", {.type = SL_I64}, false}, ...};
+ *   pq_writer_opts o = pq_writer_opts_default();
+ *   pq_writer *w; pq_writer_open(&w, "out.parquet", cols, n, &o, err, sizeof err);
+ *   while (more) pq_writer_write(w, &batch, err, sizeof err);
+ *   pq_writer_close(w, err, sizeof err);   // or pq_writer_abort(w) on error
+ *
+ * Column types: SL_BOOL (BOOLEAN), SL_I32 (INT32), SL_I64 (INT64, or
+ * TIMESTAMP(MICROS, UTC) when logical == SL_LOG_TIMESTAMP, unit MICROS),
+ * SL_F32 (FLOAT), SL_F64 (DOUBLE), SL_BYTES with logical SL_LOG_STRING
+ * (BYTE_ARRAY STRING) or none (binary).  Required or optional.
+ * Memory is bounded by one row group: pages are encoded and compressed as
+ * the rows arrive and a row group is flushed when it reaches its target
+ * rows or bytes.  Output goes to a temporary name in the same directory and
+ * is renamed to the final path by pq_writer_close, so a crash never leaves
+ * a partial file under the final name.  Ownership: the writer copies the
+ * column definitions and options; batches stay the caller's.
+ */
+#ifndef PQ_WRITER_H
+#define PQ_WRITER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "batch/batch.h"
+#include "parquet/meta.h"
+#include "util/err.h"
+
+typedef struct pq_writer pq_writer;
+
+typedef struct pq_write_col {
+    const char *name;
+    sl_coltype type;
+    bool nullable;
+} pq_write_col;
+
+typedef struct pq_writer_opts {
+    pq_codec codec;           /* default PQ_CODEC_ZSTD; also UNCOMPRESSED, SNAPPY */
+    int level;                /* codec level; 0 = codec default */
+    size_t row_group_rows;    /* flush a row group at this many rows (default 1,048,576) */
+    size_t row_group_bytes;   /* ... or at this many uncompressed bytes (default 128 MiB) */
+    size_t page_bytes;        /* target uncompressed data page size (default 1 MiB) */
+    bool dictionary;          /* dictionary-encode when it pays (default true) */
+    size_t dict_max_bytes;    /* per column chunk; beyond it fall back to PLAIN (default 1 MiB) */
+    int page_version;         /* 1 (default) or 2 */
+    bool write_crc;           /* page CRC32 (default true) */
+    const pq_kv *kv;          /* extra key-value metadata (copied) */
+    size_t n_kv;
+} pq_writer_opts;
+
+pq_writer_opts pq_writer_opts_default(void);
+
+sl_err pq_writer_open(pq_writer **out, const char *path, const pq_write_col *cols, size_t ncols,
+                      const pq_writer_opts *opts, char *err, size_t errlen);
+/* Append all rows of b; its columns must match the writer's in order and type. */
+sl_err pq_writer_write(pq_writer *w, const sl_batch *b, char *err, size_t errlen);
+/* Flush, write the footer, fsync, rename to the final path, free the writer
+ * (also on error, in which case the temporary file is removed). */
+sl_err pq_writer_close(pq_writer *w, char *err, size_t errlen);
+/* Remove the temporary file and free the writer. */
+void pq_writer_abort(pq_writer *w);
+
+typedef struct pq_writer_stats {
+    uint64_t rows, row_groups, pages, bytes_written, dict_fallbacks;
+} pq_writer_stats;
+const pq_writer_stats *pq_writer_get_stats(const pq_writer *w);
+
+#endif

@@ -69,7 +69,7 @@ asan_files=$(ls tests/oracle/parquet_testing.test.mjs tests/oracle/malformed.tes
 [ -n "$asan_files" ] && run_node asan "$PWD/build/asan/sluice" $asan_files
 
 step "fuzz (${FUZZ_SECONDS}s per target)"
-if make -s fuzz >"$LOG/build-fuzz.log" 2>&1; then
+if make -s -j2 fuzz >"$LOG/build-fuzz.log" 2>&1; then
     for fz in build/fuzz/fuzz_*; do
         name=$(basename "$fz")
         corpus=build/fuzz-corpus/$name

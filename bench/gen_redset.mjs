@@ -80,7 +80,7 @@ async function main() {
   for (const codec of big ? ['zstd'] : ['zstd', 'snappy']) {
     const f = path.join(outdir, `redset_${rows}_${codec}${big ? '_onerg' : ''}.parquet`);
     const tmp = f + '.tmp';
-    const rg = big ? `, ROW_GROUP_SIZE ${rows}, ROW_GROUPS_PER_FILE 1` : '';
+    const rg = big ? `, ROW_GROUP_SIZE ${rows}` : '';
     await exec(`COPY gen TO ${sqlStr(tmp)} (FORMAT parquet, COMPRESSION ${codec}${rg})`);
     fs.renameSync(tmp, f);
     const [[n, sz]] = await query(`SELECT num_rows::VARCHAR, file_size_bytes::VARCHAR FROM parquet_file_metadata(${sqlStr(f)})`);

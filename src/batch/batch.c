@@ -4,8 +4,8 @@
 #include <string.h>
 
 #define POOL_MIN_SHIFT 16 /* 64 KiB */
-#define POOL_CLASSES 12    /* up to 128 MiB */
-#define POOL_DEPTH 8       /* blocks kept per class */
+#define POOL_CLASSES 7     /* up to 4 MiB: larger blocks go straight back to malloc */
+#define POOL_DEPTH 8       /* blocks kept per class (at most ~64 MiB pooled) */
 
 typedef struct blob_pool {
     sl_blob *free[POOL_CLASSES][POOL_DEPTH];

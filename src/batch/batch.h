@@ -74,7 +74,7 @@ typedef struct sl_blob {
     uint8_t data[];
 } sl_blob;
 
-/* refs = 1; NULL on OOM.  Blobs of 64 KiB and more come from a small
+/* refs = 1; NULL on OOM.  Blobs of 64 KiB to 4 MiB come from a small
  * per-thread pool of recently released blocks (by power-of-two class), so
  * streaming page after page does not fault fresh memory in each time. */
 sl_blob *sl_blob_new(size_t size);

@@ -85,6 +85,17 @@ int cli_select_columns(cli_pq *p, const char *list) {
 }
 
 size_t cli_peak_rss(void) {
+    /* VmHWM belongs to this process image; getrusage's ru_maxrss survives
+     * exec and so would report a forking parent's (e.g. node's) peak. */
+    FILE *f = fopen("/proc/self/status", "r");
+    if (f) {
+        char line[256];
+        size_t kb = 0;
+        while (fgets(line, sizeof line, f))
+            if (sscanf(line, "VmHWM: %zu kB", &kb) == 1) break;
+        fclose(f);
+        if (kb) return kb * 1024;
+    }
     struct rusage ru;
     if (getrusage(RUSAGE_SELF, &ru) != 0) return 0;
     return (size_t)ru.ru_maxrss * 1024;

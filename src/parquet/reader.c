@@ -658,6 +658,14 @@ static sl_err page_bytes(pq_reader *r, colreader *c, const uint8_t *body, size_t
         sl_blob_unref(b);
         return e;
     }
+    /* A window grown for one huge compressed page is not needed once the page
+     * is decompressed: drop it rather than hold both. */
+    if (c->window && c->window->cap > 4 * (size_t)WINDOW_MIN && body >= c->window->data &&
+        body + clen == c->window->data + c->win_len) {
+        sl_blob_unref(c->window);
+        c->window = NULL;
+        c->win_len = 0;
+    }
     r->stats.bytes_decompressed += ulen;
     *blob = b;
     *p = b->data;

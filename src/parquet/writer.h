@@ -59,6 +59,10 @@ sl_err pq_writer_write(pq_writer *w, const sl_batch *b, char *err, size_t errlen
 /* Flush, write the footer, fsync, rename to the final path, free the writer
  * (also on error, in which case the temporary file is removed). */
 sl_err pq_writer_close(pq_writer *w, char *err, size_t errlen);
+/* pq_writer_close that also copies the final statistics (rows, row groups,
+ * pages, file size incl. footer) to *st when it succeeds; st may be NULL. */
+struct pq_writer_stats;
+sl_err pq_writer_close_stats(pq_writer *w, struct pq_writer_stats *st, char *err, size_t errlen);
 /* Remove the temporary file and free the writer. */
 void pq_writer_abort(pq_writer *w);
 

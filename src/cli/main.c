@@ -17,6 +17,8 @@ static int usage(FILE *f) {
           "  cat FILE [--columns a,b] [--limit N] [--format jsonl|csv]\n"
           "                                             print rows as JSON Lines or CSV\n"
           "  scan FILE [--columns a,b]                  decode everything; per-column count and sum (benchmark)\n"
+          "  convert IN OUT [--codec zstd|snappy|none] rewrite a Parquet file with sluice's writer\n"
+          "  gen [--rows N] [--out FILE] [options]      generate Redset-shaped events (parquet, csv, jsonl)\n"
           "  version                                    print the version\n"
           "\n"
           "Run 'sluice COMMAND --help' for a command's options.\n",
@@ -30,6 +32,8 @@ static int dispatch(int argc, char **argv) {
     if (!strcmp(cmd, "inspect")) return cli_inspect(argc - 2, argv + 2);
     if (!strcmp(cmd, "cat")) return cli_cat(argc - 2, argv + 2);
     if (!strcmp(cmd, "scan")) return cli_scan(argc - 2, argv + 2);
+    if (!strcmp(cmd, "convert")) return cli_convert(argc - 2, argv + 2);
+    if (!strcmp(cmd, "gen")) return cli_gen(argc - 2, argv + 2);
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
         puts("sluice " SLUICE_VERSION);
         return 0;

@@ -238,6 +238,12 @@ static void blob_text(sl_buf *t, const uint8_t *p, size_t n) {
     }
 }
 
+/* Text that never needs CSV quoting or JSON escaping (dates, times, NaN):
+ * JSON wraps it in quotes, CSV and plain text write it as is. */
+static void quote_if_json(sl_buf *out, sl_fmt_mode mode) {
+    if (mode == SL_FMT_JSON) sl_buf_putc(out, '"');
+}
+
 void sl_fmt_scalar(sl_buf *out, const sl_coltype *t, const void *p, sl_fmt_mode mode) {
     char tmp[64];
     switch (t->type) {
@@ -248,22 +254,13 @@ void sl_fmt_scalar(sl_buf *out, const sl_coltype *t, const void *p, sl_fmt_mode 
         int32_t v;
         memcpy(&v, p, 4);
         switch (t->logical) {
-        case SL_LOG_DATE: {
-            sl_buf d;
-            sl_buf_init(&d);
-            sl_fmt_date(&d, v);
-            put_text(out, d.p, d.len, mode);
-            sl_buf_free(&d);
+        case SL_LOG_DATE:
+        case SL_LOG_TIME:
+            quote_if_json(out, mode);
+            if (t->logical == SL_LOG_DATE) sl_fmt_date(out, v);
+            else fmt_time(out, v, t->unit);
+            quote_if_json(out, mode);
             return;
-        }
-        case SL_LOG_TIME: {
-            sl_buf d;
-            sl_buf_init(&d);
-            fmt_time(&d, v, t->unit);
-            put_text(out, d.p, d.len, mode);
-            sl_buf_free(&d);
-            return;
-        }
         case SL_LOG_DECIMAL: fmt_decimal_i64(out, v, t->scale); return;
         case SL_LOG_INT:
             if (!t->is_signed) {
@@ -284,15 +281,12 @@ void sl_fmt_scalar(sl_buf *out, const sl_coltype *t, const void *p, sl_fmt_mode 
         memcpy(&v, p, 8);
         switch (t->logical) {
         case SL_LOG_TIMESTAMP:
-        case SL_LOG_TIME: {
-            sl_buf d;
-            sl_buf_init(&d);
-            if (t->logical == SL_LOG_TIMESTAMP) sl_fmt_timestamp(&d, v, t->unit, true);
-            else fmt_time(&d, v, t->unit);
-            put_text(out, d.p, d.len, mode);
-            sl_buf_free(&d);
+        case SL_LOG_TIME:
+            quote_if_json(out, mode);
+            if (t->logical == SL_LOG_TIMESTAMP) sl_fmt_timestamp(out, v, t->unit, true);
+            else fmt_time(out, v, t->unit);
+            quote_if_json(out, mode);
             return;
-        }
         case SL_LOG_DECIMAL: fmt_decimal_i64(out, v, t->scale); return;
         case SL_LOG_INT:
             if (!t->is_signed) {
@@ -305,26 +299,21 @@ void sl_fmt_scalar(sl_buf *out, const sl_coltype *t, const void *p, sl_fmt_mode 
         sl_buf_printf(out, "%" PRId64, v);
         return;
     }
-    case SL_F32: {
-        float v;
-        memcpy(&v, p, 4);
-        sl_buf d;
-        sl_buf_init(&d);
-        sl_fmt_float(&d, v);
-        if (mode == SL_FMT_JSON && (isnan(v) || isinf(v))) sl_fmt_json_str(out, d.p, d.len);
-        else sl_buf_put(out, d.p, d.len);
-        sl_buf_free(&d);
-        return;
-    }
+    case SL_F32:
     case SL_F64: {
         double v;
-        memcpy(&v, p, 8);
-        sl_buf d;
-        sl_buf_init(&d);
-        sl_fmt_double(&d, v);
-        if (mode == SL_FMT_JSON && (isnan(v) || isinf(v))) sl_fmt_json_str(out, d.p, d.len);
-        else sl_buf_put(out, d.p, d.len);
-        sl_buf_free(&d);
+        if (t->type == SL_F32) {
+            float f;
+            memcpy(&f, p, 4);
+            v = f;
+        } else {
+            memcpy(&v, p, 8);
+        }
+        bool special = isnan(v) || isinf(v);
+        if (special) quote_if_json(out, mode);
+        if (t->type == SL_F32) sl_fmt_float(out, (float)v);
+        else sl_fmt_double(out, v);
+        if (special) quote_if_json(out, mode);
         return;
     }
     case SL_BYTES: {

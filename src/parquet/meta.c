@@ -218,20 +218,37 @@ static sl_err dec_kv(pq_thrift *t, sl_arena *a, pq_kv *kv) {
     return SL_OK;
 }
 
-static sl_err kv_list(pq_thrift *t, int type, const char *name, sl_arena *a, pq_kv **out, uint32_t *nout) {
+/* Decode a list<struct> into an arena array, growing it as elements decode
+ * (so a bogus huge count costs at most about what actually decodes). */
+typedef sl_err (*dec_elem_fn)(pq_thrift *t, sl_arena *a, void *elem, uint32_t index);
+
+static sl_err struct_list(pq_thrift *t, int type, const char *name, sl_arena *a, size_t elsz, dec_elem_fn dec,
+                          void **out, uint32_t *nout) {
     uint32_t n = 0, cap = 0;
     TRY(rd_list(t, type, name, PQ_THRIFT_STRUCT, &n));
-    pq_kv *arr = NULL;
+    char *arr = NULL;
     for (uint32_t i = 0; i < n; i++) {
-        void *np = grow(a, arr, &cap, i, n, sizeof *arr);
+        void *np = grow(a, arr, &cap, i, n, elsz);
         if (!np) return nomem(t);
         arr = np;
         TRY(pq_thrift_struct_begin(t, name, i));
-        TRY(dec_kv(t, a, &arr[i]));
+        TRY(dec(t, a, arr + (size_t)i * elsz, i));
         pq_thrift_struct_end(t);
     }
     *out = arr;
     *nout = n;
+    return SL_OK;
+}
+
+static sl_err dec_kv_elem(pq_thrift *t, sl_arena *a, void *e, uint32_t i) {
+    (void)i;
+    return dec_kv(t, a, e);
+}
+
+static sl_err kv_list(pq_thrift *t, int type, const char *name, sl_arena *a, pq_kv **out, uint32_t *nout) {
+    void *arr = NULL;
+    TRY(struct_list(t, type, name, a, sizeof(pq_kv), dec_kv_elem, &arr, nout));
+    *out = arr;
     return SL_OK;
 }
 
@@ -414,6 +431,8 @@ static sl_err dec_schema_elem(pq_thrift *t, sl_arena *a, pq_schema_elem *se, boo
     return SL_OK;
 }
 
+static sl_err dec_schema_elem_elem(pq_thrift *t, sl_arena *a, void *e, uint32_t i) { return dec_schema_elem(t, a, e, i == 0); }
+
 /* The flattened schema must be exactly one depth-first tree. */
 static sl_err check_schema_tree(pq_thrift *t, const pq_meta *m) {
     if (m->n_schema == 0) return pq_thrift_fail(t, SL_ERR_CORRUPT, "schema is empty");
@@ -536,6 +555,11 @@ static sl_err dec_column_chunk(pq_thrift *t, sl_arena *a, pq_column_chunk *cc) {
     return SL_OK;
 }
 
+static sl_err dec_column_chunk_elem(pq_thrift *t, sl_arena *a, void *e, uint32_t i) {
+    (void)i;
+    return dec_column_chunk(t, a, e);
+}
+
 static sl_err dec_row_group(pq_thrift *t, sl_arena *a, pq_row_group *rg) {
     bool has_cols = false, has_tbs = false, has_nr = false;
     memset(rg, 0, sizeof *rg);
@@ -546,19 +570,9 @@ static sl_err dec_row_group(pq_thrift *t, sl_arena *a, pq_row_group *rg) {
         if (type == PQ_THRIFT_STOP) break;
         switch (id) {
         case 1: {
-            uint32_t n = 0, cap = 0;
-            TRY(rd_list(t, type, "columns", PQ_THRIFT_STRUCT, &n));
-            pq_column_chunk *arr = NULL;
-            for (uint32_t i = 0; i < n; i++) {
-                void *np = grow(a, arr, &cap, i, n, sizeof *arr);
-                if (!np) return nomem(t);
-                arr = np;
-                TRY(pq_thrift_struct_begin(t, "columns", i));
-                TRY(dec_column_chunk(t, a, &arr[i]));
-                pq_thrift_struct_end(t);
-            }
+            void *arr = NULL;
+            TRY(struct_list(t, type, "columns", a, sizeof(pq_column_chunk), dec_column_chunk_elem, &arr, &rg->n_columns));
             rg->columns = arr;
-            rg->n_columns = n;
             has_cols = true;
             break;
         }
@@ -588,6 +602,11 @@ static sl_err dec_row_group(pq_thrift *t, sl_arena *a, pq_row_group *rg) {
     return SL_OK;
 }
 
+static sl_err dec_row_group_elem(pq_thrift *t, sl_arena *a, void *e, uint32_t i) {
+    (void)i;
+    return dec_row_group(t, a, e);
+}
+
 /* ---- FileMetaData ---- */
 
 static sl_err dec_file_meta(pq_thrift *t, pq_meta *m) {
@@ -601,37 +620,17 @@ static sl_err dec_file_meta(pq_thrift *t, pq_meta *m) {
         switch (id) {
         case 1: TRY(rd_i32(t, type, "version", INT32_MIN, &m->version)); has_version = true; break;
         case 2: {
-            uint32_t n = 0, cap = 0;
-            TRY(rd_list(t, type, "schema", PQ_THRIFT_STRUCT, &n));
-            pq_schema_elem *arr = NULL;
-            for (uint32_t i = 0; i < n; i++) {
-                void *np = grow(a, arr, &cap, i, n, sizeof *arr);
-                if (!np) return nomem(t);
-                arr = np;
-                TRY(pq_thrift_struct_begin(t, "schema", i));
-                TRY(dec_schema_elem(t, a, &arr[i], i == 0));
-                pq_thrift_struct_end(t);
-            }
+            void *arr = NULL;
+            TRY(struct_list(t, type, "schema", a, sizeof(pq_schema_elem), dec_schema_elem_elem, &arr, &m->n_schema));
             m->schema = arr;
-            m->n_schema = n;
             has_schema = true;
             break;
         }
         case 3: TRY(rd_i64(t, type, "num_rows", 0, &m->num_rows)); has_nr = true; break;
         case 4: {
-            uint32_t n = 0, cap = 0;
-            TRY(rd_list(t, type, "row_groups", PQ_THRIFT_STRUCT, &n));
-            pq_row_group *arr = NULL;
-            for (uint32_t i = 0; i < n; i++) {
-                void *np = grow(a, arr, &cap, i, n, sizeof *arr);
-                if (!np) return nomem(t);
-                arr = np;
-                TRY(pq_thrift_struct_begin(t, "row_groups", i));
-                TRY(dec_row_group(t, a, &arr[i]));
-                pq_thrift_struct_end(t);
-            }
+            void *arr = NULL;
+            TRY(struct_list(t, type, "row_groups", a, sizeof(pq_row_group), dec_row_group_elem, &arr, &m->n_row_groups));
             m->row_groups = arr;
-            m->n_row_groups = n;
             has_rgs = true;
             break;
         }

@@ -19,7 +19,10 @@ static const char *const QT_NAME[GEN_NQT] = {"select", "insert", "copy",    "del
                                              "analyze", "unload", "ctas", "update", "vacuum"};
 enum { QT_SELECT = 0, QT_INSERT, QT_COPY, QT_DELETE, QT_OTHER, QT_ANALYZE, QT_UNLOAD, QT_CTAS, QT_UPDATE, QT_VACUUM };
 
-/* Fitted per query type on the uncached rows of the serverless sample. */
+/* Fitted per query type on the uncached rows of the serverless sample.  The values of compile,
+ * positive queue and mbytes_scanned come from the quantile functions GEN_Q_* (gen_tables.h);
+ * compile_mu, queue_mu/sd and scan_mu are the former lognormal fits, kept for reference, and
+ * compile_sd / scan_sd set how much of the spread is the template's (see gen_make_row). */
 typedef struct qt_model {
     double compile_zero, compile_mu, compile_sd;   /* P(compile = 0); lognormal of compile > 0 */
     double extra_med, extra_sd;                    /* exec - compile (compile > 0): lognormal median, sigma */
@@ -47,8 +50,12 @@ static const qt_model QM[GEN_NQT] = {
 #define SPILL_SD 3.837
 #define SPILL_MAX 5e7
 #define WITHIN_SD 0.5               /* spread of one template's executions (log scale) */
-#define FP_POOL 5000                /* fingerprints per (instance, type) */
-#define FP_ZIPF 1.2
+/* Templates per (instance, type): rank ~ Zipf(FP_ZIPF[type]) over FP_POOL[type].  Fitted (by
+ * simulation over the real per-instance volumes) to the sample's distinct fingerprints per row
+ * of each type: insert .293, select .458, copy .231, delete .946, analyze .875, unload .406,
+ * ctas .841, update .938; 'other' and 'vacuum' (18 and 2 fingerprints) get tiny pools. */
+static const double FP_ZIPF[GEN_NQT] = {1.256, 1.468, 1.884, 0.698, 1.0, 0.974, 2.055, 1.12, 1.313, 1.0};
+static const uint32_t FP_POOL[GEN_NQT] = {5000, 5000, 5000, 5000, 4, 5000, 5000, 5000, 5000, 1};
 #define TABLE_ZIPF 1.0
 #define USER_ZIPF 1.5
 #define DB_ZIPF 2.0
@@ -59,25 +66,37 @@ static const qt_model QM[GEN_NQT] = {
 #define P_NULL_F (12.0 / 7836)
 #define P_NULL_M (12.0 / 7836)
 
-/* shape table: per type the first index and the cumulative counts */
+/* shape table: per type the first and last position in shape_ord (GEN_SHAPES indices grouped by
+ * type and, within a type, by NULL class of the table-id lists), the cumulative counts, and the
+ * class boundaries as fractions of the type's rows (so a stratified u gives exact class shares). */
 static int shape_first[GEN_NQT + 1], shape_last[GEN_NQT + 1];
+static int shape_ord[GEN_NSHAPES];
 static uint32_t shape_cum[GEN_NSHAPES];
+static double shape_cut[GEN_NQT][3];
 static int shapes_ready;
+
+static int shape_class(const gen_shape *sh) { return (sh->nread > 0) * 2 + (sh->nwrite > 0); }
 
 static void shapes_init(void) {
     if (shapes_ready) return;
-    /* rows of one type are contiguous in GEN_SHAPES (in any type order) */
-    for (int t = 0; t <= GEN_NQT; t++) shape_first[t] = shape_last[t] = 0;
-    uint32_t acc = 0;
-    for (int k = 0; k < GEN_NSHAPES; k++) {
-        int t = GEN_SHAPES[k].qt;
-        if (k == 0 || GEN_SHAPES[k - 1].qt != t) {
-            acc = 0;
-            shape_first[t] = k;
+    int n = 0;
+    for (int t = 0; t < GEN_NQT; t++) {
+        shape_first[t] = n;
+        uint32_t acc = 0, cls[4] = {0, 0, 0, 0};
+        for (int c = 0; c < 4; c++)
+            for (int k = 0; k < GEN_NSHAPES; k++)
+                if (GEN_SHAPES[k].qt == t && shape_class(&GEN_SHAPES[k]) == c) {
+                    shape_ord[n] = k;
+                    acc += GEN_SHAPES[k].count;
+                    cls[c] += GEN_SHAPES[k].count;
+                    shape_cum[n++] = acc;
+                }
+        shape_last[t] = n;
+        uint32_t a = 0;
+        for (int c = 0; c < 3; c++) {
+            a += cls[c];
+            shape_cut[t][c] = acc ? (double)a / acc : 1;
         }
-        acc += GEN_SHAPES[k].count;
-        shape_cum[k] = acc;
-        shape_last[t] = k + 1;
     }
     shapes_ready = 1;
 }
@@ -92,7 +111,56 @@ static const gen_shape *pick_shape(int qt, double u) {
         if (shape_cum[mid] > x) hi = mid;
         else lo = mid + 1;
     }
-    return &GEN_SHAPES[lo];
+    return &GEN_SHAPES[shape_ord[lo]];
+}
+
+/* standard normal CDF and its inverse (Acklam's rational approximation, |rel err| < 1.2e-9) */
+static double norm_cdf(double z) { return 0.5 * erfc(-z * 0.7071067811865476); }
+static double norm_inv(double p) {
+    static const double a[] = {-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
+                               1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00};
+    static const double b[] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
+                               6.680131188771972e+01, -1.328068155288572e+01};
+    static const double c[] = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
+                               -2.549671010453919e+00, 4.374664141464968e+00, 2.938163982698783e+00};
+    static const double d[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
+                               3.754408661907416e+00};
+    if (p <= 1e-300) p = 1e-300;
+    if (p >= 1 - 1e-16) p = 1 - 1e-16;
+    if (p < 0.02425) {
+        double q = sqrt(-2 * log(p));
+        return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+               ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+    }
+    if (p > 1 - 0.02425) {
+        double q = sqrt(-2 * log1p(-p));
+        return -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+               ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+    }
+    double q = p - 0.5, r = q * q;
+    return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
+           (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+}
+
+/* the fitted quantile function: log-linear interpolation between the knots */
+static double quantile_of(const float *knots, double u) {
+    if (!(u > 0)) return knots[0];
+    if (u >= 1) return knots[GEN_NKNOTS - 1];
+    int k = 1;
+    while (k < GEN_NKNOTS - 1 && GEN_KNOT_P[k] <= u) k++;
+    double p0 = GEN_KNOT_P[k - 1], p1 = GEN_KNOT_P[k];
+    double l0 = log(knots[k - 1]), l1 = log(knots[k]);
+    return exp(l0 + (l1 - l0) * (u - p0) / (p1 - p0));
+}
+
+/* P(rank <= x) of gen_zipf's continuous law on [1, n+1) */
+static double zipf_cdf(double x, uint32_t n, double s) {
+    if (n <= 1) return x >= 2 ? 1 : 0;
+    double top = (double)n + 1.0;
+    if (x >= top) return 1;
+    if (fabs(s - 1.0) < 1e-9) return log(x) / log(top);
+    double a = 1.0 - s;
+    return (pow(x, a) - 1.0) / (pow(top, a) - 1.0);
 }
 
 static int pick_type(const gen_inst *in, double u) {
@@ -176,6 +244,117 @@ static int64_t query_id_of(const gen *g, uint32_t inst, uint64_t seq) {
     return (int64_t)gen_feistel_apply(&g->inst[inst].qid, seq) + 1;
 }
 
+/* ------------------------------------------------------------------ stratified top templates
+ *
+ * A template fixes its shape (and so whether its table-id lists are NULL) and its typical compile
+ * time and scan size.  The top GEN_TOPR ranks of an (instance, type) carry most of its rows (the
+ * rank law is steep), and a few instances carry most of the fleet, so independent draws for
+ * them would make the fleet's NULL rates and quantiles depend on the seed.  Instead, for every
+ * instance with at least 1/GEN_MAX_TSLOTS of the rows, each coordinate (shape u, compile level,
+ * scan level) of its top templates is a weighted systematic sample: the templates, in a random
+ * order, cover [0, 1) with lengths proportional to their expected rows, starting at a random
+ * offset, and each takes the point in the middle of its piece.  Of T_CAND random (order,
+ * offset) candidates the one that best cancels the fleet's accumulated error (rows per bin
+ * minus the target, bins = the shape NULL classes or level quantile bands) is kept, instances
+ * taken from the largest.  Each template's coordinate stays uniform; the fleet totals become
+ * nearly exact.  Lower ranks and small instances draw theirs independently. */
+#define T_CAND 24
+static const double LEVEL_CUT[] = {0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99};
+#define NLEVEL_CUT 8
+
+typedef struct tot_idx {
+    uint64_t total;
+    uint32_t i;
+} tot_idx;
+static int cmp_total_desc(const void *a, const void *b) {
+    const tot_idx *x = a, *y = b;
+    if (x->total != y->total) return x->total > y->total ? -1 : 1;
+    return (x->i > y->i) - (x->i < y->i);
+}
+
+sl_err gen_templates_init(gen *g, char *err, size_t errlen) {
+    shapes_init();
+    g->ntslot = 0;
+    if (!g->nrows) return SL_OK;
+    tot_idx *ti = malloc((size_t)g->ninst * sizeof *ti);
+    uint32_t *ord = malloc((size_t)g->ninst * sizeof *ord);
+    if (!ti || !ord) {
+        free(ti);
+        free(ord);
+        return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
+    }
+    int n = 0;
+    for (int i = 0; i < g->ninst; i++)
+        if (g->inst[i].total && (double)g->inst[i].total * GEN_MAX_TSLOTS >= (double)g->nrows)
+            ti[n++] = (tot_idx){g->inst[i].total, (uint32_t)i};
+    qsort(ti, (size_t)n, sizeof *ti, cmp_total_desc);
+    if (n > GEN_MAX_TSLOTS) n = GEN_MAX_TSLOTS;
+    for (int j = 0; j < n; j++) ord[j] = ti[j].i;
+    free(ti);
+    g->tz = malloc(((size_t)n ? (size_t)n : 1) * GEN_NQT * GEN_TOPR * GEN_TCOORD * sizeof *g->tz);
+    if (!g->tz) {
+        free(ord);
+        return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
+    }
+    g->ntslot = n;
+    for (int j = 0; j < n; j++) g->inst[ord[j]].tslot = j;
+    for (int k = 0; k < GEN_NQT; k++) {
+        double zr[GEN_TOPR], ztop = 0;
+        for (int r = 0; r < GEN_TOPR; r++) {
+            zr[r] = zipf_cdf(r + 2, FP_POOL[k], FP_ZIPF[k]) - zipf_cdf(r + 1, FP_POOL[k], FP_ZIPF[k]);
+            ztop += zr[r];
+        }
+        double E[GEN_TCOORD][NLEVEL_CUT + 1];
+        memset(E, 0, sizeof E);
+        for (int j = 0; j < n; j++) {
+            const gen_inst *in = &g->inst[ord[j]];
+            double pk = in->qt_cum[k] - (k ? in->qt_cum[k - 1] : 0);
+            double W = (double)in->total * pk * ztop;
+            for (int c = 0; c < GEN_TCOORD; c++) {
+                const double *cut = c == 0 ? shape_cut[k] : LEVEL_CUT;
+                int ncut = c == 0 ? 3 : NLEVEL_CUT;
+                double best = INFINITY, bestd[NLEVEL_CUT + 1], bestu[GEN_TOPR];
+                for (int cand = 0; cand < T_CAND; cand++) {
+                    gen_rng r;
+                    gen_rng_seed(&r, gen_hash3(g->seed ^ 0x57a7ull, ((uint64_t)ord[j] * GEN_NQT + (uint64_t)k) * 4 + (uint64_t)c, (uint64_t)cand));
+                    int perm[GEN_TOPR];
+                    for (int q = 0; q < GEN_TOPR; q++) perm[q] = q;
+                    for (int q = GEN_TOPR - 1; q > 0; q--) {
+                        int x = (int)gen_below(&r, (uint64_t)q + 1), t = perm[q];
+                        perm[q] = perm[x];
+                        perm[x] = t;
+                    }
+                    double phi = gen_u01(&r), cum = 0, d[NLEVEL_CUT + 1], u[GEN_TOPR];
+                    for (int b = 0; b <= ncut; b++) d[b] = -W * ((b < ncut ? cut[b] : 1) - (b ? cut[b - 1] : 0));
+                    for (int q = 0; q < GEN_TOPR; q++) {
+                        int rr = perm[q];
+                        double w = ztop > 0 ? zr[rr] / ztop : 0, x = phi + cum + w / 2;
+                        x -= floor(x);
+                        cum += w;
+                        u[rr] = x;
+                        int b = 0;
+                        while (b < ncut && x >= cut[b]) b++;
+                        d[b] += w * W;
+                    }
+                    double sc = 0;
+                    for (int b = 0; b <= ncut; b++) sc += (E[c][b] + d[b]) * (E[c][b] + d[b]);
+                    if (sc < best) {
+                        best = sc;
+                        memcpy(bestd, d, sizeof d);
+                        memcpy(bestu, u, sizeof u);
+                    }
+                }
+                for (int b = 0; b <= ncut; b++) E[c][b] += bestd[b];
+                float *dst = g->tz + ((size_t)j * GEN_NQT + (size_t)k) * GEN_TOPR * GEN_TCOORD;
+                for (int rr = 0; rr < GEN_TOPR; rr++)
+                    dst[rr * GEN_TCOORD + c] = (float)(c == 0 ? bestu[rr] : norm_inv(bestu[rr]));
+            }
+        }
+    }
+    free(ord);
+    return SL_OK;
+}
+
 void gen_make_row(const gen *g, uint32_t inst, uint64_t seq, uint32_t hour, gen_row *r) {
     const gen_inst *in = &g->inst[inst];
     gen_rng rng;
@@ -232,7 +411,7 @@ void gen_make_row(const gen *g, uint32_t inst, uint64_t seq, uint32_t hour, gen_
     memcpy(r->qt, QT_NAME[qt], r->qt_len);
 
     /* the template (fingerprint): structure, tables, user and typical sizes */
-    uint64_t rank = gen_zipf(&rng, FP_POOL, FP_ZIPF);
+    uint64_t rank = gen_zipf(&rng, FP_POOL[qt], FP_ZIPF[qt]);
     gen_rng tr;
     gen_rng_seed(&tr, gen_hash3(g->seed ^ 0x7e3u, (uint64_t)inst * 16 + (uint64_t)qt, rank));
     static const char hx[] = "0123456789abcdef";
@@ -241,7 +420,12 @@ void gen_make_row(const gen *g, uint32_t inst, uint64_t seq, uint32_t hour, gen_
         for (int k = 0; k < 16; k++) r->fp[w * 16 + k] = hx[(x >> (60 - 4 * k)) & 15];
     }
     r->fp_len = 64;
-    const gen_shape *sh = pick_shape(qt, gen_u01(&tr));
+    const float *tz = rank <= GEN_TOPR && in->tslot >= 0
+                          ? g->tz + (((size_t)in->tslot * GEN_NQT + (size_t)qt) * GEN_TOPR + (size_t)(rank - 1)) * GEN_TCOORD
+                          : NULL;
+    double u_shape = gen_u01(&tr);
+    if (tz) u_shape = tz[0];
+    const gen_shape *sh = pick_shape(qt, u_shape);
     r->perm = sh->perm;
     r->ext = sh->ext;
     r->sys = sh->sys;
@@ -250,10 +434,12 @@ void gen_make_row(const gen *g, uint32_t inst, uint64_t seq, uint32_t hour, gen_
     r->aggs = sh->aggs;
     r->user_id = (int64_t)gen_zipf(&tr, in->nusers, USER_ZIPF) - 1;
     r->database_id = (int64_t)gen_zipf(&tr, in->ndb, DB_ZIPF) - 1;
-    double bsd_c = sqrt(fmax(m->compile_sd * m->compile_sd - WITHIN_SD * WITHIN_SD, 0.01));
-    double bsd_s = sqrt(fmax(m->scan_sd * m->scan_sd - WITHIN_SD * WITHIN_SD, 0.01));
-    double t_compile_mu = m->compile_mu + bsd_c * gen_normal(&tr);
-    double t_scan_mu = m->scan_mu + bsd_s * gen_normal(&tr);
+    /* template levels (standard normal), mixed with per-run noise so that a run's spread on the
+     * log scale is about WITHIN_SD, then mapped through the type's fitted quantile function */
+    double z_compile = gen_normal(&tr), z_scan = gen_normal(&tr);
+    if (tz) z_compile = tz[1], z_scan = tz[2];
+    double rc = sqrt(fmax(1 - WITHIN_SD * WITHIN_SD / (m->compile_sd * m->compile_sd), 0.01));
+    double rs = sqrt(fmax(1 - WITHIN_SD * WITHIN_SD / (m->scan_sd * m->scan_sd), 0.01));
     if (sh->nread) r->rt_len = table_list(g, inst, &tr, sh->nread, r->rt, GEN_RT_MAX);
     if (!sh->nread || !r->rt_len) set_null(r, C_READ_IDS);
     if (sh->nwrite) r->wt_len = table_list(g, inst, &tr, sh->nwrite, r->wt, GEN_WT_MAX);
@@ -261,16 +447,24 @@ void gen_make_row(const gen *g, uint32_t inst, uint64_t seq, uint32_t hour, gen_
 
     /* this execution */
     double cz = gen_u01(&rng);
-    double comp = cz < m->compile_zero ? 0 : floor(exp(t_compile_mu + WITHIN_SD * gen_normal(&rng)));
+    double comp = 0;
+    if (cz >= m->compile_zero) {
+        double z = rc * z_compile + sqrt(1 - rc * rc) * gen_normal(&rng);
+        comp = floor(quantile_of(GEN_Q_COMPILE[qt], norm_cdf(z)));
+    }
     if (comp > 5e8) comp = 5e8;
     double ex = comp > 0 ? comp + floor(gen_lognormal(&rng, log(m->extra_med), m->extra_sd))
                          : 1 + floor(gen_lognormal(&rng, log(m->exec0_med), m->exec0_sd));
     if (ex > 6e8) ex = 6e8;
     r->compile = comp;
     r->exec = (int64_t)ex;
-    r->queue = gen_u01(&rng) < m->queue_zero ? 0 : (int64_t)fmin(floor(gen_lognormal(&rng, m->queue_mu, m->queue_sd)), 6e8);
+    r->queue = gen_u01(&rng) < m->queue_zero ? 0 : (int64_t)floor(quantile_of(GEN_Q_QUEUE, gen_u01(&rng)));
     r->aborted = gen_u01(&rng) < m->abort_p;
-    r->mb_scanned = gen_u01(&rng) < m->scan_zero ? 0 : fmin(floor(exp(t_scan_mu + WITHIN_SD * gen_normal(&rng))), 1e9);
+    if (gen_u01(&rng) < m->scan_zero) r->mb_scanned = 0;
+    else {
+        double z = rs * z_scan + sqrt(1 - rs * rs) * gen_normal(&rng);
+        r->mb_scanned = fmin(floor(quantile_of(GEN_Q_SCAN[qt], norm_cdf(z))), 1e9);
+    }
     r->mb_spilled = gen_u01(&rng) < m->spill_p ? fmax(1, fmin(floor(gen_lognormal(&rng, SPILL_MU, SPILL_SD)), SPILL_MAX)) : 0;
     double un = gen_u01(&rng);
     if (un < P_NULL_CFM) r->nulls |= 1u << C_COMPILE | 1u << C_FINGERPRINT | 1u << C_MB_SCANNED | 1u << C_MB_SPILLED;
@@ -413,6 +607,7 @@ void gen_close(gen *g) {
     free(g->held.v);
     free(g->dups.v);
     free(g->tf);
+    free(g->tz);
     free(g);
 }
 

@@ -10,6 +10,9 @@
 #define GEN_RT_MAX 224 /* read_table_ids text (generation stops adding tokens before it) */
 #define GEN_WT_MAX 96
 #define GEN_TXT_SPARE 40 /* room kept for injected tokens */
+#define GEN_TOPR 32      /* top template ranks per (instance, type) with stratified attributes */
+#define GEN_TCOORD 3     /* per top template: shape u, compile level z, scan level z */
+#define GEN_MAX_TSLOTS 2048
 
 /* batch column indices (Redset order) */
 enum {
@@ -49,7 +52,9 @@ typedef struct gen_inst {
     int32_t id;
     double cluster_size;
     uint32_t nusers, ndb, ntables;
-    double qt_cum[GEN_NQT]; /* cumulative type weights (uncached rows), last = 1 */
+    double qt_w[GEN_NQT];   /* drawn type weights (before calibration) */
+    double qt_cum[GEN_NQT]; /* cumulative calibrated type shares (uncached rows), last = 1 */
+    int32_t tslot;          /* row of gen.tz (stratified top templates), -1 for none */
     gen_feistel qid;
     uint64_t total;
 } gen_inst;
@@ -76,6 +81,8 @@ struct gen {
     uint64_t *pre;    /* ninst x (nhours + 1): rows before hour h of instance i */
     uint64_t *icum;   /* ninst + 1 */
     uint64_t nrows;
+    float *tz;        /* ntslot x GEN_NQT x GEN_TOPR x GEN_TCOORD */
+    int ntslot;
     char profile_desc[1200];
     /* ordering */
     gen_key *keys;
@@ -105,6 +112,7 @@ struct gen {
 /* profile.c */
 sl_err gen_plan(gen *g, char *err, size_t errlen);
 /* gen.c */
+sl_err gen_templates_init(gen *g, char *err, size_t errlen);
 void gen_make_row(const gen *g, uint32_t inst, uint64_t seq, uint32_t hour, gen_row *r);
 int64_t gen_arrival(const gen *g, uint32_t inst, uint64_t seq, uint32_t hour);
 uint32_t gen_hour_of(const gen *g, uint32_t inst, uint64_t seq);

@@ -12,6 +12,7 @@
  * cell gets floor or ceil of its expectation.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,14 +191,47 @@ static void setup_instances(gen *g, const prof *p) {
         in->ndb = gen_u01(&r) < 0.75 ? 1 : 2 + (uint32_t)gen_below(&r, 4);
         double nt = 20 + gen_lognormal(&r, 5.3, 1.2);
         in->ntables = (uint32_t)(nt > 20000 ? 20000 : nt);
-        double w[GEN_NQT], s = 0;
-        for (int k = 0; k < GEN_NQT; k++) {
-            w[k] = QT_W[k] * gen_lognormal(&r, 0, 0.7);
-            s += w[k];
+        for (int k = 0; k < GEN_NQT; k++) in->qt_w[k] = QT_W[k] * gen_lognormal(&r, 0, 0.7);
+        in->tslot = -1;
+    }
+}
+
+/* Calibrate the per-instance type mixes so that the volume-weighted fleet mix equals the
+ * sample's (iterative proportional fitting / raking): instance i has volume share v_i and
+ * drawn weights w_ik; find type multipliers m_k with sum_i v_i w_ik m_k / sum_j w_ij m_j =
+ * target_k.  Instances keep their relative differences (the ratios between instances of
+ * w_ik / w_ij are unchanged); only the fleet total is anchored, whatever the seed. */
+static void calibrate_mix(gen *g) {
+    static const double QT_W[GEN_NQT] = {2155, 3022, 996, 744, 243, 309, 192, 146, 16, 13};
+    double tgt[GEN_NQT], m[GEN_NQT], cur[GEN_NQT], ts = 0;
+    for (int k = 0; k < GEN_NQT; k++) ts += QT_W[k];
+    for (int k = 0; k < GEN_NQT; k++) tgt[k] = QT_W[k] / ts, m[k] = 1;
+    double N = g->nrows ? (double)g->nrows : 1;
+    for (int it = 0; it < 500; it++) {
+        for (int k = 0; k < GEN_NQT; k++) cur[k] = 0;
+        for (int i = 0; i < g->ninst; i++) {
+            const gen_inst *in = &g->inst[i];
+            if (!in->total) continue;
+            double s = 0;
+            for (int k = 0; k < GEN_NQT; k++) s += in->qt_w[k] * m[k];
+            double v = (double)in->total / N / s;
+            for (int k = 0; k < GEN_NQT; k++) cur[k] += v * in->qt_w[k] * m[k];
         }
-        acc = 0;
+        double worst = 0;
         for (int k = 0; k < GEN_NQT; k++) {
-            acc += w[k] / s;
+            if (!(cur[k] > 0)) continue;
+            double f = tgt[k] / cur[k];
+            m[k] *= f;
+            if (fabs(f - 1) > worst) worst = fabs(f - 1);
+        }
+        if (worst < 1e-12) break;
+    }
+    for (int i = 0; i < g->ninst; i++) {
+        gen_inst *in = &g->inst[i];
+        double s = 0, acc = 0;
+        for (int k = 0; k < GEN_NQT; k++) s += in->qt_w[k] * m[k];
+        for (int k = 0; k < GEN_NQT; k++) {
+            acc += in->qt_w[k] * m[k] / s;
             in->qt_cum[k] = acc;
         }
         in->qt_cum[GEN_NQT - 1] = 1.0;
@@ -352,5 +386,6 @@ sl_err gen_plan(gen *g, char *err, size_t errlen) {
         g->icum[i + 1] = g->icum[i] + pr[g->nhours];
         gen_feistel_init(&g->inst[i].qid, pr[g->nhours] ? pr[g->nhours] : 1, gen_hash3(g->seed, 0x91d, (uint64_t)i));
     }
-    return SL_OK;
+    calibrate_mix(g);
+    return gen_templates_init(g, err, errlen);
 }

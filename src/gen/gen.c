@@ -143,7 +143,7 @@ static double norm_inv(double p) {
 }
 
 /* the fitted quantile function: log-linear interpolation between the knots */
-static double quantile_of(const float *knots, double u) {
+static double quantile_of(const double *knots, double u) {
     if (!(u > 0)) return knots[0];
     if (u >= 1) return knots[GEN_NKNOTS - 1];
     int k = 1;

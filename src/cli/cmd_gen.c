@@ -334,6 +334,25 @@ int cli_gen(int argc, char **argv) {
     else if (!strcmp(codec, "none") || !strcmp(codec, "uncompressed")) o.wo.codec = PQ_CODEC_UNCOMPRESSED;
     else return cli_fail(1, "--codec must be zstd, snappy, gzip, brotli, lz4_raw or none, got '%s'", codec);
     go.text_faults = o.fmt != FMT_PARQUET;
+    /* key-value metadata: what made the file (the writer adds its own name) */
+    static char args[1024];
+    size_t al = 0;
+    args[0] = '\0';
+    for (int i = 0; i < argc && al + 2 < sizeof args; i++) {
+        /* the output name is not part of what was generated: leave it out so
+         * the same options give byte-identical files under any name */
+        if (!strcmp(argv[i], "--out") || !strcmp(argv[i], "--summary")) {
+            i++;
+            continue;
+        }
+        if (!strncmp(argv[i], "--out=", 6) || !strncmp(argv[i], "--summary=", 10)) continue;
+        int n = snprintf(args + al, sizeof args - al, "%s%s", al ? " " : "", argv[i]);
+        if (n < 0) break;
+        al += (size_t)n < sizeof args - al ? (size_t)n : sizeof args - al - 1;
+    }
+    pq_kv kv[2] = {{"source", "sluice gen"}, {"sluice.gen.args", args}};
+    o.wo.kv = kv;
+    o.wo.n_kv = 2;
 
     char err[SL_ERRLEN];
     gen *g = NULL;

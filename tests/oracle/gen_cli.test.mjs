@@ -1,0 +1,76 @@
+// sluice gen through the CLI: deterministic files, the same rows in every
+// output format (read back by DuckDB), key-value metadata, fault counts.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ensureDataDir, query, runSluice, requireSluice, sqlStr, REDSET_COLUMNS } from './lib.mjs';
+
+const DIR = ensureDataDir('gen_cli');
+const GEN = ['gen', '--rows', '20000', '--seed', '7', '--start', '2024-03-01', '--end', '2024-03-08', '--quiet'];
+
+function gen(out, extra = []) {
+  const r = runSluice([...GEN, '--out', out, ...extra]);
+  assert.equal(r.status, 0, r.stderr);
+  return r;
+}
+
+test('gen: same seed gives byte-identical files, another seed does not', (t) => {
+  requireSluice(t);
+  const a = path.join(DIR, 'a.parquet'), b = path.join(DIR, 'b.parquet'), c = path.join(DIR, 'c.parquet');
+  gen(a);
+  gen(b);
+  assert.ok(fs.readFileSync(a).equals(fs.readFileSync(b)), 'same seed, different bytes');
+  const r = runSluice(['gen', '--rows', '20000', '--seed', '8', '--start', '2024-03-01', '--end', '2024-03-08', '--quiet', '--out', c]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(!fs.readFileSync(a).equals(fs.readFileSync(c)), 'different seeds, same bytes');
+});
+
+test('gen: Parquet, CSV and JSON Lines hold the same rows (DuckDB reads all three)', async (t) => {
+  requireSluice(t);
+  const pq = path.join(DIR, 'same.parquet'), csv = path.join(DIR, 'same.csv'), jl = path.join(DIR, 'same.jsonl');
+  gen(pq);
+  gen(csv);
+  gen(jl);
+  const types = REDSET_COLUMNS.map(([n, ty]) => `'${n}': '${ty}'`).join(', ');
+  const cols = REDSET_COLUMNS.map(([n]) => n).join(', ');
+  const sources = {
+    parquet: `SELECT ${cols} FROM read_parquet(${sqlStr(pq)})`,
+    csv: `SELECT ${cols} FROM read_csv(${sqlStr(csv)}, header=true, columns={${types}})`,
+    jsonl: `SELECT ${cols} FROM read_json(${sqlStr(jl)}, format='newline_delimited', columns={${types}})`,
+  };
+  const [[n]] = await query(`SELECT count(*) FROM (${sources.parquet})`);
+  assert.equal(Number(n), 20000);
+  for (const other of ['csv', 'jsonl']) {
+    for (const [x, y] of [['parquet', other], [other, 'parquet']]) {
+      const [[d]] = await query(`SELECT count(*) FROM ((${sources[x]}) EXCEPT ALL (${sources[y]}))`);
+      assert.equal(Number(d), 0, `${x} has ${d} rows that ${y} lacks`);
+    }
+  }
+});
+
+test('gen: key-value metadata names the writer and the source', (t) => {
+  requireSluice(t);
+  const f = path.join(DIR, 'kv.parquet');
+  gen(f);
+  const meta = JSON.parse(runSluice(['inspect', f, '--json']).stdout);
+  assert.equal(meta.key_value.writer, 'sluice 0.1.0');
+  assert.equal(meta.key_value.source, 'sluice gen');
+  assert.match(meta.key_value['sluice.gen.args'], /--seed 7/);
+  assert.doesNotMatch(meta.key_value['sluice.gen.args'], /kv\.parquet/, 'output name must not be recorded');
+  assert.equal(meta.created_by, 'sluice version 0.1.0');
+});
+
+test('gen: injected faults are counted exactly in the summary', async (t) => {
+  requireSluice(t);
+  const f = path.join(DIR, 'faults.parquet');
+  const sum = path.join(DIR, 'faults.json');
+  gen(f, ['--duplicates', '0.01', '--summary', sum]);
+  const s = JSON.parse(fs.readFileSync(sum, 'utf8'));
+  const dups = s.duplicates ?? s.counts?.duplicates;
+  assert.ok(Number.isInteger(dups) && dups > 100 && dups < 300, `duplicates in summary: ${JSON.stringify(s).slice(0, 300)}`);
+  // every duplicate is an exact copy of an earlier row: rows - distinct rows = duplicates
+  const [[rows, distinct]] = await query(`SELECT count(*), (SELECT count(*) FROM (SELECT DISTINCT * FROM read_parquet(${sqlStr(f)}))) FROM read_parquet(${sqlStr(f)})`);
+  assert.equal(Number(rows), 20000 + dups);
+  assert.equal(Number(rows) - Number(distinct), dups);
+});

@@ -44,6 +44,9 @@ typedef struct rp_input_opts {
 void rp_default_source(const char *path, char *out, size_t n);
 
 sl_err rp_input_open(rp_input **out, const rp_input_opts *o, char *err, size_t errlen);
+/* The same over a caller-owned memory buffer (it must outlive the input);
+ * o->path names it (messages, source label, format by extension). */
+sl_err rp_input_open_mem(rp_input **out, const rp_input_opts *o, const void *data, size_t n, char *err, size_t errlen);
 void rp_input_close(rp_input *in);
 
 const char *rp_input_source(const rp_input *in);

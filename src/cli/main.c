@@ -19,6 +19,7 @@ static int usage(FILE *f) {
           "  scan FILE [--columns a,b]                  decode everything; per-column count and sum (benchmark)\n"
           "  convert IN OUT [--codec zstd|snappy|none] rewrite a Parquet file with sluice's writer\n"
           "  gen [--rows N] [--out FILE] [options]      generate Redset-shaped events (parquet, csv, jsonl)\n"
+          "  replay INPUT... [--speed N|max] [options]  replay events in event-time order, paced (jsonl, csv)\n"
           "  version                                    print the version\n"
           "\n"
           "Run 'sluice COMMAND --help' for a command's options.\n",
@@ -34,6 +35,7 @@ static int dispatch(int argc, char **argv) {
     if (!strcmp(cmd, "scan")) return cli_scan(argc - 2, argv + 2);
     if (!strcmp(cmd, "convert")) return cli_convert(argc - 2, argv + 2);
     if (!strcmp(cmd, "gen")) return cli_gen(argc - 2, argv + 2);
+    if (!strcmp(cmd, "replay")) return cli_replay(argc - 2, argv + 2);
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
         puts("sluice " SLUICE_VERSION);
         return 0;

@@ -46,10 +46,22 @@ typedef struct rp_order_stats {
     uint64_t spill_bytes;     /* bytes written to the temporary directory */
     uint64_t rows_in, rows_out;
     double plan_seconds;
+    /* added with the implementation: */
+    uint64_t rows_filtered;   /* rows outside [from, to) */
+    bool segments_partial;    /* planning stopped counting (more segments than could be merged) */
+    uint64_t cursor_bytes;    /* estimated memory of one input cursor (largest input) */
+    uint64_t merge_passes;    /* external sort: intermediate merge passes */
+    uint64_t merge_fanin;     /* external sort: runs merged at once */
+    uint64_t peak_mem;        /* bytes accounted against the budget, at most (batches, keys, cursors) */
+    char reason[192];         /* why this strategy, for logs */
 } rp_order_stats;
 
 /* The inputs are borrowed (closed by the caller after rp_order_close); they
- * are read from their current position (the start).  Planning happens here. */
+ * are read from their current position (the start).  inputs[i] must have been
+ * opened with index i (the _input column), which maps rows to their source.
+ * Planning happens here (for the external sort, also the whole sort phase:
+ * reading, sorting and spilling the runs).  Extra instances of an input are
+ * opened with rp_input_open from its path, source label and format. */
 sl_err rp_order_open(rp_order **out, rp_input **inputs, size_t n, const rp_order_opts *o, char *err, size_t errlen);
 /* Reset b (canonical batch) and fill it with the next up to max_rows rows
  * in replay order. Returns rows, 0 at the end, <0 on error. */

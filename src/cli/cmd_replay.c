@@ -1,0 +1,583 @@
+/* sluice replay: events of one or more files in event-time order, paced on
+ * the wall clock, as JSON Lines or CSV (see docs/replay.md). */
+#include <errno.h>
+#include <glob.h>
+#include <inttypes.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "batch/format.h"
+#include "cli/cli.h"
+#include "replay/event.h"
+#include "replay/pace.h"
+#include "replay/replay.h"
+#include "sink/textout.h"
+
+static int usage(FILE *f) {
+    fputs("usage: sluice replay INPUT... [options]\n"
+          "  Replay the events of INPUT files (Parquet, CSV, JSON Lines; globs allowed) in event-time\n"
+          "  order (arrival_timestamp, source, instance_id, query_id), paced on the wall clock, as\n"
+          "  JSON Lines or CSV of the canonical columns (docs/replay.md).\n"
+          "\n"
+          "inputs:\n"
+          "  INPUT                 a file or a glob ('data/*.parquet', sorted); a glob matching nothing\n"
+          "                        is an error\n"
+          "  --source LABEL        source label of the INPUT that follows (all files of its glob);\n"
+          "                        default: derived from the file name (several part files of one\n"
+          "                        fleet share a label)\n"
+          "  --input-format F      parquet, csv or jsonl for every input (default: by extension)\n"
+          "\n"
+          "order and range:\n"
+          "  --memory SIZE         ordering memory budget (default 1G; e.g. 256M, 4G)\n"
+          "  --tmpdir DIR          where the external sort spills runs (default $TMPDIR or /tmp)\n"
+          "  --force-sort          always sort externally (tests, benchmarks)\n"
+          "  --from TIME           first event time (inclusive), e.g. 2024-03-01 or 2024-03-01T05:00:00Z\n"
+          "  --to TIME             end event time (exclusive); rows without a timestamp always pass\n"
+          "\n"
+          "pacing:\n"
+          "  --speed N|max         N event seconds per wall second (default 60); max = no pacing\n"
+          "\n"
+          "output:\n"
+          "  --format F            jsonl (default) or csv\n"
+          "  --out FILE            output file (default stdout); /dev/null is recognised as --discard\n"
+          "  --discard             count the rows, write nothing (no formatting; for benchmarks)\n"
+          "  --batch-rows N        rows per batch taken from the order (default 65536)\n"
+          "  --summary FILE        also write the summary as JSON to FILE ('-' = stdout)\n"
+          "  --quiet               no progress or summary line on stderr\n"
+          "\n"
+          "Ctrl-C / SIGTERM stop cleanly (exit 130 / 143: output flushed, temporary files removed);\n"
+          "a second Ctrl-C exits at once.  Writing into a closed pipe (| head) ends the replay\n"
+          "normally.  Exit status: 0 ok, 1 bad option, 2 I/O or runtime error.\n",
+          f);
+    return f == stderr ? 1 : 0;
+}
+
+/* ------------------------------------------------------------------ signals */
+
+static volatile sig_atomic_t g_signal;
+static rp_replay *volatile g_replay; /* set once open; rp_replay_stop is async-signal-safe */
+
+static void on_signal(int sig) {
+    rp_order_cleanup_all(); /* unlink/rmdir only */
+    if (g_signal) _exit(128 + sig);
+    g_signal = sig;
+    if (g_replay) rp_replay_stop(g_replay); /* ends a pacing wait within 50 ms */
+}
+
+/* ------------------------------------------------------------------ inputs */
+
+typedef struct in_list {
+    rp_replay_input *v;
+    char **owned; /* strings to free */
+    size_t n, cap, nowned, owncap;
+} in_list;
+
+static int in_add(in_list *l, const char *path, const char *source, rp_format fmt) {
+    if (l->n == l->cap) {
+        size_t nc = l->cap ? l->cap * 2 : 16;
+        rp_replay_input *nv = realloc(l->v, nc * sizeof *nv);
+        if (!nv) return cli_fail(2, "out of memory");
+        l->v = nv;
+        l->cap = nc;
+    }
+    char *p = strdup(path);
+    if (!p) return cli_fail(2, "out of memory");
+    if (l->nowned == l->owncap) {
+        size_t nc = l->owncap ? l->owncap * 2 : 16;
+        char **no = realloc(l->owned, nc * sizeof *no);
+        if (!no) {
+            free(p);
+            return cli_fail(2, "out of memory");
+        }
+        l->owned = no;
+        l->owncap = nc;
+    }
+    l->owned[l->nowned++] = p;
+    l->v[l->n].path = p;
+    l->v[l->n].source = source;
+    l->v[l->n].format = fmt;
+    l->n++;
+    return 0;
+}
+
+static void in_free(in_list *l) {
+    for (size_t i = 0; i < l->nowned; i++) free(l->owned[i]);
+    free(l->owned);
+    free(l->v);
+}
+
+static int check_file(const char *path) {
+    struct stat st;
+    if (stat(path, &st) != 0) return cli_fail(2, "%s: %s", path, strerror(errno));
+    if (S_ISDIR(st.st_mode)) return cli_fail(2, "%s: is a directory (give files or a glob like '%s/*.parquet')", path, path);
+    return 0;
+}
+
+/* Expand one INPUT argument (a file or a glob) into l. */
+static int expand_input(in_list *l, const char *arg, const char *source, rp_format fmt) {
+    if (!strpbrk(arg, "*?[")) {
+        int rc = check_file(arg);
+        return rc ? rc : in_add(l, arg, source, fmt);
+    }
+    glob_t g;
+    memset(&g, 0, sizeof g);
+    int r = glob(arg, GLOB_ERR, NULL, &g);
+    if (r == GLOB_NOMATCH) {
+        globfree(&g);
+        return cli_fail(2, "replay: no file matches '%s'", arg);
+    }
+    if (r != 0) {
+        globfree(&g);
+        return cli_fail(2, "replay: cannot expand '%s': %s", arg, r == GLOB_NOSPACE ? "out of memory" : "read error");
+    }
+    int rc = 0;
+    size_t added = 0;
+    for (size_t i = 0; i < g.gl_pathc && !rc; i++) {
+        struct stat st;
+        if (stat(g.gl_pathv[i], &st) == 0 && S_ISDIR(st.st_mode)) continue; /* a glob may match directories */
+        rc = in_add(l, g.gl_pathv[i], source, fmt);
+        added++;
+    }
+    globfree(&g);
+    if (!rc && added == 0) rc = cli_fail(2, "replay: no file matches '%s' (only directories)", arg);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ output */
+
+typedef struct sink {
+    bool discard;
+    FILE *f;
+    bool own_f;
+    const char *name;
+    sl_textout t;
+    bool t_init;
+    bool broken_pipe;
+} sink;
+
+static bool is_dev_null(int fd) {
+    struct stat a, b;
+    if (fstat(fd, &a) != 0 || stat("/dev/null", &b) != 0) return false;
+    return S_ISCHR(a.st_mode) && a.st_rdev == b.st_rdev;
+}
+
+/* Returns 0, or 2 after printing the error; EPIPE sets broken_pipe and returns 0. */
+static int sink_error(sink *s, const char *err, int saved_errno) {
+    if (saved_errno == EPIPE) {
+        s->broken_pipe = true;
+        return 0;
+    }
+    if (saved_errno) return cli_fail(2, "%s: %s: %s", s->name, err, strerror(saved_errno));
+    return cli_fail(2, "%s: %s", s->name, err);
+}
+
+static int sink_write(sink *s, const sl_batch *b, bool flush) {
+    if (s->discard || s->broken_pipe) return 0;
+    char err[SL_ERRLEN];
+    errno = 0;
+    if (sl_textout_write(&s->t, b, err, sizeof err) != SL_OK) return sink_error(s, err, errno);
+    if (flush) {
+        errno = 0;
+        if (sl_textout_finish(&s->t, err, sizeof err) != SL_OK) return sink_error(s, err, errno);
+    }
+    return 0;
+}
+
+static int sink_close(sink *s) {
+    char err[SL_ERRLEN];
+    int rc = 0;
+    if (s->t_init) {
+        if (!s->broken_pipe) {
+            errno = 0;
+            if (sl_textout_finish(&s->t, err, sizeof err) != SL_OK) rc = sink_error(s, err, errno);
+        }
+        sl_textout_free(&s->t);
+        s->t_init = false;
+    }
+    if (s->own_f && s->f) {
+        errno = 0;
+        if (fclose(s->f) != 0 && !rc && !s->broken_pipe) rc = sink_error(s, "close failed", errno);
+    }
+    s->f = NULL;
+    return rc;
+}
+
+/* ------------------------------------------------------------------ helpers */
+
+static void fmt_time(char *out, size_t n, int64_t us) {
+    if (us == INT64_MIN) {
+        snprintf(out, n, "-");
+        return;
+    }
+    sl_buf b;
+    sl_buf_init(&b);
+    sl_fmt_timestamp(&b, us, SL_UNIT_MICROS, true);
+    snprintf(out, n, "%.*s", b.p && !b.oom ? (int)b.len : 0, b.p ? b.p : "");
+    sl_buf_free(&b);
+}
+
+static void fmt_speed(char *out, size_t n, double speed) {
+    if (speed <= 0) snprintf(out, n, "max");
+    else snprintf(out, n, "%gx", speed);
+}
+
+static void progress(rp_replay *r, double t0) {
+    const rp_replay_stats *st = rp_replay_get_stats(r);
+    double dt = rp_now() - t0;
+    char at[40], sp[32];
+    fmt_time(at, sizeof at, st->position_us);
+    fmt_speed(sp, sizeof sp, rp_replay_speed(r));
+    fprintf(stderr, "\rsluice replay: %" PRIu64 " rows  %.0f rows/s  at %s  speed %s  lag %.1f s  %s  spill %.1f MB\033[K",
+            st->rows, dt > 0 ? (double)st->rows / dt : 0.0, at, sp, st->lag_s, rp_strategy_name(st->order.strategy),
+            (double)st->order.spill_bytes / 1e6);
+}
+
+static void summary_json(sl_buf *js, const rp_replay_stats *st, bool unplanned, double speed, double secs, size_t rss,
+                         int sig, size_t ninputs) {
+    char at[40];
+    sl_buf_puts(js, "{\"rows\":");
+    sl_buf_printf(js, "%" PRIu64, st->rows);
+    sl_buf_printf(js, ",\"flagged\":%" PRIu64, st->flagged);
+    sl_buf_puts(js, ",\"strategy\":");
+    if (unplanned) {
+        sl_buf_puts(js, "null");
+    } else {
+        const char *sn = rp_strategy_name(st->order.strategy);
+        sl_fmt_json_str(js, sn, strlen(sn));
+    }
+    sl_buf_printf(js, ",\"segments\":%" PRIu64 ",\"runs_spilled\":%" PRIu64 ",\"spill_bytes\":%" PRIu64,
+                  st->order.segments, st->order.runs_spilled, st->order.spill_bytes);
+    sl_buf_printf(js, ",\"seconds\":%.6f,\"rows_per_s\":%.1f,\"peak_rss_bytes\":%zu,\"max_lag_s\":%.6f", secs,
+                  secs > 0 ? (double)st->rows / secs : 0.0, rss, st->max_lag_s);
+    if (st->position_us == INT64_MIN) {
+        sl_buf_puts(js, ",\"position\":null,\"position_us\":null");
+    } else {
+        fmt_time(at, sizeof at, st->position_us);
+        sl_buf_printf(js, ",\"position\":\"%s\",\"position_us\":%" PRId64, at, st->position_us);
+    }
+    if (speed <= 0) sl_buf_puts(js, ",\"speed\":\"max\"");
+    else sl_buf_printf(js, ",\"speed\":%g", speed);
+    sl_buf_printf(js, ",\"inputs\":%zu,\"plan_seconds\":%.6f,\"interrupted\":%s}\n", ninputs,
+                  st->order.plan_seconds, sig ? "true" : "false");
+}
+
+static int parse_u64(const char *opt, const char *v, uint64_t *out) {
+    char *end;
+    errno = 0;
+    if (!v || !*v || *v == '-') return cli_fail(1, "%s needs a non-negative integer, got '%s'", opt, v ? v : "");
+    unsigned long long x = strtoull(v, &end, 10);
+    if (errno || *end) return cli_fail(1, "%s needs a non-negative integer, got '%s'", opt, v);
+    *out = x;
+    return 0;
+}
+
+/* The --summary JSON and the stderr line; st NULL = interrupted before the
+ * order was planned. Returns 0 or 2. */
+static int write_summary(const rp_replay_stats *st, const rp_replay_opts *ro, const char *summary, bool quiet,
+                         double t0, int sig, size_t ninputs, bool broken_pipe) {
+    rp_replay_stats none;
+    if (!st) {
+        memset(&none, 0, sizeof none);
+        none.position_us = INT64_MIN;
+        st = &none;
+    }
+    int rc = 0;
+    double secs = rp_now() - t0;
+    size_t rss = cli_peak_rss();
+    if (summary) {
+        sl_buf js;
+        sl_buf_init(&js);
+        summary_json(&js, st, st == &none, ro->speed, secs, rss, sig, ninputs);
+        FILE *sf = !strcmp(summary, "-") ? stdout : fopen(summary, "wb");
+        if (!sf) {
+            rc = cli_fail(2, "%s: %s", summary, strerror(errno));
+        } else {
+            bool ok = fwrite(js.p, 1, js.len, sf) == js.len;
+            if (sf != stdout) ok = fclose(sf) == 0 && ok;
+            else ok = fflush(sf) == 0 && ok;
+            if (!ok && !(sf == stdout && broken_pipe)) rc = cli_fail(2, "%s: write failed", summary);
+        }
+        sl_buf_free(&js);
+    }
+    if (!quiet) {
+        char at[40], sp[32];
+        fmt_time(at, sizeof at, st->position_us);
+        fmt_speed(sp, sizeof sp, ro->speed);
+        if (st == &none) {
+            fprintf(stderr, "sluice replay: interrupted while planning the order after %.2f s; nothing replayed\n", secs);
+        } else {
+            fprintf(stderr,
+                    "sluice replay: %s%" PRIu64 " rows (%" PRIu64 " flagged) in %.2f s (%.0f rows/s, speed %s); %s, %" PRIu64
+                    " segments, %" PRIu64 " runs spilled (%.1f MB); peak RSS %.1f MB; max lag %.2f s; reached %s\n",
+                    sig ? "interrupted: " : "", st->rows, st->flagged, secs, secs > 0 ? (double)st->rows / secs : 0.0,
+                    sp, rp_strategy_name(st->order.strategy), st->order.segments, st->order.runs_spilled,
+                    (double)st->order.spill_bytes / 1e6, (double)rss / 1048576.0, st->max_lag_s, at);
+        }
+    }
+    return rc;
+}
+
+/* ------------------------------------------------------------------ command */
+
+int cli_replay(int argc, char **argv) {
+    rp_replay_opts ro = rp_replay_opts_default();
+    const char *out = NULL, *format = "jsonl", *summary = NULL, *pending_source = NULL, *tmpdir = NULL;
+    rp_format in_fmt = RP_FMT_AUTO;
+    bool quiet = false, discard = false;
+    uint64_t batch_rows = ro.batch_rows;
+    const char **args = calloc((size_t)argc + 1, sizeof *args); /* INPUT args, in order */
+    const char **labels = calloc((size_t)argc + 1, sizeof *labels);
+    size_t nargs = 0;
+    if (!args || !labels) {
+        free(args);
+        free(labels);
+        return cli_fail(2, "out of memory");
+    }
+    int rc = 0;
+    for (int i = 0; i < argc && !rc; i++) {
+        const char *a = argv[i], *v = NULL;
+        char name[64];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            free(args);
+            free(labels);
+            return usage(stdout);
+        }
+        if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
+            quiet = true;
+            continue;
+        }
+        if (!strcmp(a, "--discard")) {
+            discard = true;
+            continue;
+        }
+        if (!strcmp(a, "--force-sort")) {
+            ro.force_sort = true;
+            continue;
+        }
+        if (strncmp(a, "--", 2) != 0 || !strcmp(a, "--")) {
+            if (!strcmp(a, "--")) { /* everything after is an INPUT */
+                for (i++; i < argc; i++) {
+                    labels[nargs] = pending_source;
+                    pending_source = NULL;
+                    args[nargs++] = argv[i];
+                }
+                break;
+            }
+            if (a[0] == '-' && a[1]) {
+                rc = cli_fail(1, "replay: unknown option '%s' (see sluice replay --help)", a);
+                break;
+            }
+            labels[nargs] = pending_source;
+            pending_source = NULL;
+            args[nargs++] = a;
+            continue;
+        }
+        static const char *const with_value[] = {"--source", "--format", "--input-format", "--out", "-o",
+                                                 "--speed", "--from", "--to", "--memory", "--tmpdir",
+                                                 "--batch-rows", "--summary"};
+        const char *eq = strchr(a, '=');
+        snprintf(name, sizeof name, "%.*s", eq ? (int)(eq - a) : (int)strlen(a), a);
+        bool known = false;
+        for (size_t k = 0; k < sizeof with_value / sizeof *with_value; k++) known |= !strcmp(name, with_value[k]);
+        if (!known) {
+            rc = cli_fail(1, "replay: unknown option '%s' (see sluice replay --help)", name);
+            break;
+        }
+        if (eq) {
+            v = eq + 1;
+        } else {
+            if (i + 1 >= argc) {
+                rc = cli_fail(1, "replay: option %s needs a value", a);
+                break;
+            }
+            v = argv[++i];
+        }
+        if (!strcmp(name, "--source")) {
+            if (pending_source) rc = cli_fail(1, "replay: --source '%s' is not followed by an INPUT", pending_source);
+            else if (!*v) rc = cli_fail(1, "replay: --source needs a non-empty label");
+            else pending_source = v;
+        } else if (!strcmp(name, "--format")) {
+            if (!strcmp(v, "jsonl") || !strcmp(v, "json") || !strcmp(v, "ndjson")) format = "jsonl";
+            else if (!strcmp(v, "csv")) format = "csv";
+            else rc = cli_fail(1, "--format must be jsonl or csv, got '%s'", v);
+        } else if (!strcmp(name, "--input-format")) {
+            if (!strcmp(v, "parquet")) in_fmt = RP_FMT_PARQUET;
+            else if (!strcmp(v, "csv")) in_fmt = RP_FMT_CSV;
+            else if (!strcmp(v, "jsonl") || !strcmp(v, "json") || !strcmp(v, "ndjson")) in_fmt = RP_FMT_JSONL;
+            else rc = cli_fail(1, "--input-format must be parquet, csv or jsonl, got '%s'", v);
+        } else if (!strcmp(name, "--out") || !strcmp(name, "-o")) {
+            if (!*v) rc = cli_fail(1, "--out needs a file name");
+            else out = v;
+        } else if (!strcmp(name, "--speed")) {
+            char *end;
+            errno = 0;
+            if (!strcmp(v, "max")) ro.speed = 0;
+            else {
+                double s = strtod(v, &end);
+                if (errno || end == v || *end || !(s > 0) || !isfinite(s))
+                    rc = cli_fail(1, "--speed needs a positive number (event seconds per wall second) or 'max', got '%s'", v);
+                else ro.speed = s;
+            }
+        } else if (!strcmp(name, "--from") || !strcmp(name, "--to")) {
+            int64_t t;
+            if (rp_parse_time(v, &t) != SL_OK)
+                rc = cli_fail(1, "%s needs a UTC time like 2024-03-01 or 2024-03-01T05:00:00Z, got '%s'", name, v);
+            else if (name[2] == 'f') ro.from_us = t;
+            else ro.to_us = t;
+        } else if (!strcmp(name, "--memory")) {
+            size_t m;
+            if (rp_parse_size(v, &m) != SL_OK)
+                rc = cli_fail(1, "--memory needs a size like 512M or 2G, got '%s'", v);
+            else if (m < ((size_t)1 << 20))
+                rc = cli_fail(1, "--memory must be at least 1M, got '%s'", v);
+            else ro.memory = m;
+        } else if (!strcmp(name, "--tmpdir")) {
+            tmpdir = v;
+        } else if (!strcmp(name, "--batch-rows")) {
+            rc = parse_u64(name, v, &batch_rows);
+            if (!rc && (batch_rows < 1 || batch_rows > 16 * 1024 * 1024))
+                rc = cli_fail(1, "--batch-rows must be in 1..16777216, got '%s'", v);
+        } else if (!strcmp(name, "--summary")) {
+            summary = v;
+        } else {
+            rc = cli_fail(1, "replay: unknown option '%s' (see sluice replay --help)", a);
+        }
+    }
+    if (!rc && pending_source) rc = cli_fail(1, "replay: --source '%s' is not followed by an INPUT", pending_source);
+    if (!rc && nargs == 0) rc = cli_fail(1, "replay: no INPUT given (see sluice replay --help)");
+    if (!rc && ro.from_us >= ro.to_us) rc = cli_fail(1, "replay: --to must be after --from");
+    if (!rc && tmpdir) {
+        struct stat st;
+        if (stat(tmpdir, &st) != 0) rc = cli_fail(2, "--tmpdir %s: %s", tmpdir, strerror(errno));
+        else if (!S_ISDIR(st.st_mode)) rc = cli_fail(2, "--tmpdir %s: not a directory", tmpdir);
+    }
+    in_list in;
+    memset(&in, 0, sizeof in);
+    for (size_t k = 0; k < nargs && !rc; k++) rc = expand_input(&in, args[k], labels[k], in_fmt);
+    free(args);
+    free(labels);
+    if (rc) {
+        in_free(&in);
+        return rc;
+    }
+    ro.batch_rows = (size_t)batch_rows;
+    ro.tmpdir = tmpdir;
+
+    /* Output first: a bad --out fails before any planning work. */
+    sink s;
+    memset(&s, 0, sizeof s);
+    s.name = out ? out : "stdout";
+    if (out) {
+        s.f = fopen(out, "wb");
+        if (!s.f) {
+            in_free(&in);
+            return cli_fail(2, "%s: %s", out, strerror(errno));
+        }
+        s.own_f = true;
+    } else {
+        s.f = stdout;
+    }
+    s.discard = discard || is_dev_null(fileno(s.f));
+
+    struct sigaction sa, old_int, old_term, old_pipe;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    /* SA_RESTART: a write blocked on a slow consumer completes (no half line);
+     * the pacer's nanosleep returns early anyway (it is never restarted). */
+    sa.sa_flags = SA_RESTART;
+    g_signal = 0;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    struct sigaction ign;
+    memset(&ign, 0, sizeof ign);
+    ign.sa_handler = SIG_IGN;
+    sigemptyset(&ign.sa_mask);
+    sigaction(SIGPIPE, &ign, &old_pipe); /* EPIPE instead of death */
+
+    char err[SL_ERRLEN];
+    double t0 = rp_now();
+    rp_replay *r = NULL;
+    sl_batch b;
+    sl_batch_init(&b);
+    bool tty = isatty(2) && !quiet;
+    if (tty) fputs("sluice replay: planning...\033[K", stderr);
+    sl_err e = rp_replay_open(&r, in.v, in.n, &ro, err, sizeof err);
+    if (e) {
+        if (tty) fputs("\r\033[K", stderr);
+        /* Interrupted while planning: the error is a consequence (its files
+         * were removed under it); report the interruption, not the error. */
+        if (g_signal) write_summary(NULL, &ro, summary, quiet, t0, g_signal, in.n, false);
+        else rc = cli_fail(e == SL_ERR_ARG ? 1 : 2, "%s", err);
+        goto done;
+    }
+    g_replay = r;
+    if (ev_init_batch(&b, err, sizeof err) != SL_OK) {
+        rc = cli_fail(2, "%s", err);
+        goto done;
+    }
+    if (!s.discard) {
+        if (sl_textout_init(&s.t, s.f, !strcmp(format, "csv") ? SL_FMT_CSV : SL_FMT_JSON, &b, err, sizeof err) != SL_OK) {
+            rc = cli_fail(2, "%s", err);
+            goto done;
+        }
+        s.t.ts_style = !strcmp(format, "csv") ? SL_TS_SPACE : SL_TS_ISO_Z;
+        s.t_init = true;
+    }
+    bool paced = ro.speed > 0;
+    double last = 0;
+    for (;;) {
+        if (g_signal) {
+            rp_replay_stop(r);
+            break;
+        }
+        long n = rp_replay_next(r, &b, 0.25, err, sizeof err);
+        if (n == RP_REPLAY_AGAIN) {
+            if (tty) {
+                progress(r, t0);
+                last = rp_now();
+            }
+            continue;
+        }
+        if (n < 0) {
+            if (!g_signal) rc = cli_fail(2, "%s", err);
+            break;
+        }
+        if (n == 0) break;
+        if ((rc = sink_write(&s, &b, paced))) break;
+        if (s.broken_pipe) break; /* the reader went away (| head): a normal end */
+        if (tty) {
+            double now = rp_now();
+            if (now - last >= 0.25) {
+                last = now;
+                progress(r, t0);
+            }
+        }
+    }
+    if (tty) fputs("\r\033[K", stderr);
+    {
+        int crc = sink_close(&s);
+        if (!rc) rc = crc;
+    }
+    if (!rc || g_signal) {
+        int src = write_summary(rp_replay_get_stats(r), &ro, summary, quiet, t0, g_signal, in.n, s.broken_pipe);
+        if (!rc) rc = src;
+    }
+done:
+    if (s.f) sink_close(&s);
+    sl_batch_free(&b);
+    g_replay = NULL;
+    rp_replay_close(r); /* removes the temporary files */
+    in_free(&in);
+    int sig = g_signal;
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    sigaction(SIGPIPE, &old_pipe, NULL);
+    if (sig) return 128 + sig;
+    return rc;
+}

@@ -1,0 +1,313 @@
+/* replay.c: inputs -> order -> pacer (see replay.h). */
+#include "replay/replay.h"
+
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "batch/format.h"
+#include "replay/event.h"
+#include "replay/pace.h"
+
+struct rp_replay {
+    rp_replay_opts o;
+    rp_input **inputs;
+    size_t ninputs;
+    rp_order *order;
+    rp_pacer pacer;
+    sl_batch cur;        /* rows from the order not yet released: [pos, cur.nrows) */
+    size_t pos;
+    int64_t *ts;         /* arrival times of cur (INT64_MIN = NULL) */
+    size_t ts_cap;
+    bool eof;
+    volatile sig_atomic_t stop;
+    rp_replay_stats st;
+};
+
+rp_replay_opts rp_replay_opts_default(void) {
+    rp_replay_opts o;
+    memset(&o, 0, sizeof o);
+    o.speed = 60;
+    o.from_us = INT64_MIN;
+    o.to_us = INT64_MAX;
+    o.memory = (size_t)1 << 30;
+    o.batch_rows = 65536;
+    return o;
+}
+
+sl_err rp_replay_open(rp_replay **out, const rp_replay_input *inputs, size_t n, const rp_replay_opts *o, char *err,
+                      size_t errlen) {
+    *out = NULL;
+    if (n == 0) return sl_err_set(err, errlen, SL_ERR_ARG, "replay: no inputs");
+    if (n > INT32_MAX) return sl_err_set(err, errlen, SL_ERR_ARG, "replay: too many inputs");
+    if (!(o->speed >= 0) || !isfinite(o->speed))
+        return sl_err_set(err, errlen, SL_ERR_ARG, "replay: speed must be a positive number or 0 (max)");
+    if (o->from_us >= o->to_us) return sl_err_set(err, errlen, SL_ERR_ARG, "replay: the time range is empty (from >= to)");
+    if (o->batch_rows < 1 || o->batch_rows > ((size_t)1 << 24))
+        return sl_err_set(err, errlen, SL_ERR_ARG, "replay: batch rows must be in 1..16777216");
+    double t_open = rp_now();
+    rp_replay *r = calloc(1, sizeof *r);
+    if (!r) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
+    r->o = *o;
+    r->o.tmpdir = NULL; /* the caller's string is only used during open */
+    sl_batch_init(&r->cur);
+    r->st.position_us = INT64_MIN;
+    sl_err e = ev_init_batch(&r->cur, err, errlen);
+    if (e) goto fail;
+    r->inputs = calloc(n, sizeof *r->inputs);
+    if (!r->inputs) {
+        e = sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < n; i++) {
+        rp_input_opts io;
+        memset(&io, 0, sizeof io);
+        io.path = inputs[i].path;
+        io.source = inputs[i].source;
+        io.format = inputs[i].format;
+        io.index = (int32_t)i;
+        e = rp_input_open(&r->inputs[i], &io, err, errlen);
+        if (e) goto fail;
+        r->ninputs = i + 1;
+    }
+    rp_order_opts oo = rp_order_opts_default();
+    if (o->memory) oo.memory = o->memory;
+    if (o->tmpdir) oo.tmpdir = o->tmpdir;
+    oo.force_sort = o->force_sort;
+    oo.from_us = o->from_us;
+    oo.to_us = o->to_us;
+    e = rp_order_open(&r->order, r->inputs, r->ninputs, &oo, err, errlen);
+    if (e) goto fail;
+    rp_pacer_init(&r->pacer, o->speed, o->from_us);
+    r->st.order = *rp_order_get_stats(r->order);
+    r->st.open_seconds = rp_now() - t_open;
+    *out = r;
+    return SL_OK;
+fail:
+    rp_replay_close(r);
+    return e;
+}
+
+void rp_replay_close(rp_replay *r) {
+    if (!r) return;
+    if (r->order) rp_order_close(r->order);
+    for (size_t i = 0; i < r->ninputs; i++) rp_input_close(r->inputs[i]);
+    free(r->inputs);
+    sl_batch_free(&r->cur);
+    free(r->ts);
+    free(r);
+}
+
+void rp_replay_stop(rp_replay *r) {
+    if (r) r->stop = 1;
+}
+
+int64_t rp_replay_position_us(const rp_replay *r) { return r->pacer.position_us; }
+double rp_replay_lag_s(const rp_replay *r) { return r->pacer.lag_s; }
+double rp_replay_speed(const rp_replay *r) { return r->pacer.speed; }
+
+const rp_replay_stats *rp_replay_get_stats(rp_replay *r) {
+    if (r->order) r->st.order = *rp_order_get_stats(r->order);
+    r->st.lag_s = r->pacer.lag_s;
+    r->st.max_lag_s = r->pacer.max_lag_s;
+    r->st.position_us = r->pacer.position_us;
+    return &r->st;
+}
+
+/* Pull the next batch from the order into cur and extract its times. */
+static long refill(rp_replay *r, char *err, size_t errlen) {
+    r->pos = 0;
+    long n = rp_order_next(r->order, &r->cur, r->o.batch_rows, err, errlen);
+    if (n <= 0) {
+        sl_batch_reset(&r->cur);
+        if (n == 0) r->eof = true;
+        return n;
+    }
+    if (r->cur.ncols != EV_NCOLS || r->cur.nrows != (size_t)n)
+        return sl_err_set(err, errlen, SL_ERR_CORRUPT, "replay: the order returned a batch that is not canonical");
+    if ((size_t)n > r->ts_cap) {
+        int64_t *t = realloc(r->ts, (size_t)n * sizeof *t);
+        if (!t) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
+        r->ts = t;
+        r->ts_cap = (size_t)n;
+    }
+    const sl_col *c = &r->cur.cols[EV_ARRIVAL_TS];
+    const int64_t *v = c->data;
+    for (size_t i = 0; i < (size_t)n; i++) r->ts[i] = sl_col_is_null(c, i) ? INT64_MIN : v[i];
+    return n;
+}
+
+static void swap_batches(sl_batch *a, sl_batch *b) {
+    sl_batch t = *a;
+    *a = *b;
+    *b = t;
+}
+
+/* dst (reset) = rows [from, from + k) of src; same canonical columns. */
+static sl_err copy_rows(sl_batch *dst, const sl_batch *src, size_t from, size_t k, char *err, size_t errlen) {
+    sl_batch_reset(dst);
+    sl_err e = sl_batch_reserve(dst, k, err, errlen);
+    if (e) return e;
+    for (size_t c = 0; c < src->ncols; c++) {
+        const sl_col *s = &src->cols[c];
+        sl_col *d = &dst->cols[c];
+        size_t w = sl_type_width(s->t.type);
+        if (k) memcpy(d->data, (const char *)s->data + from * w, k * w);
+        if (s->valid) {
+            size_t nulls = 0;
+            for (size_t i = 0; i < k; i++) {
+                if (!sl_bit_get(s->valid, from + i)) {
+                    if (!d->valid && !sl_col_valid_alloc(dst, c))
+                        return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
+                    sl_bit_clear(d->valid, i);
+                    nulls++;
+                }
+            }
+            d->null_count = nulls;
+        }
+        if (s->t.type == SL_BYTES) {
+            sl_str *v = d->data;
+            for (size_t i = 0; i < k; i++) {
+                if (!v[i].len) continue;
+                void *p = sl_arena_dup(&dst->arena, v[i].ptr, v[i].len);
+                if (!p) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
+                v[i].ptr = p;
+            }
+        }
+    }
+    dst->nrows = k;
+    return SL_OK;
+}
+
+static void count_released(rp_replay *r, const sl_batch *b) {
+    const sl_col *c = &b->cols[EV_ERROR];
+    uint64_t flagged = b->nrows;
+    if (c->valid) {
+        flagged = 0;
+        for (size_t i = 0; i < b->nrows; i++) flagged += sl_bit_get(c->valid, i);
+    }
+    r->st.rows += b->nrows;
+    r->st.flagged += flagged;
+    r->st.batches++;
+}
+
+long rp_replay_next(rp_replay *r, sl_batch *b, double max_wait_s, char *err, size_t errlen) {
+    if (b->ncols != EV_NCOLS)
+        return sl_err_set(err, errlen, SL_ERR_ARG, "rp_replay_next: the batch must be canonical (ev_init_batch)");
+    sl_batch_reset(b);
+    double deadline = max_wait_s >= 0 ? rp_now() + max_wait_s : INFINITY;
+    for (;;) {
+        if (r->stop) return 0;
+        if (r->pos >= r->cur.nrows) {
+            if (r->eof) return 0;
+            long n = refill(r, err, errlen);
+            if (n <= 0) return n;
+            if (r->stop) return 0;
+        }
+        size_t left = r->cur.nrows - r->pos;
+        /* Wait in slices so rp_replay_stop is seen within 50 ms. */
+        double slice = 0.05;
+        if (max_wait_s >= 0) {
+            double rem = deadline - rp_now();
+            if (rem < 0) rem = 0;
+            if (rem < slice) slice = rem;
+        }
+        size_t k = rp_pacer_release(&r->pacer, r->ts + r->pos, left, slice);
+        if (k == 0) {
+            if (max_wait_s >= 0 && rp_now() >= deadline) return RP_REPLAY_AGAIN;
+            continue;
+        }
+        if (r->pos == 0 && k == r->cur.nrows) {
+            swap_batches(&r->cur, b); /* whole batch due: hand it over, no copy */
+            sl_batch_reset(&r->cur);
+        } else {
+            sl_err e = copy_rows(b, &r->cur, r->pos, k, err, errlen);
+            if (e) return e;
+        }
+        r->pos += k;
+        if (r->pos >= r->cur.nrows) {
+            sl_batch_reset(&r->cur);
+            r->pos = 0;
+        }
+        count_released(r, b);
+        return (long)k;
+    }
+}
+
+/* ------------------------------------------------------------------ parsing */
+
+sl_err rp_parse_size(const char *s, size_t *out) {
+    if (!s || !*s || *s == '-') return SL_ERR_ARG;
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || !(v > 0) || !isfinite(v)) return SL_ERR_ARG;
+    double mul = 1;
+    switch (*end) {
+    case 'k': case 'K': mul = 1024.0; end++; break;
+    case 'm': case 'M': mul = 1024.0 * 1024; end++; break;
+    case 'g': case 'G': mul = 1024.0 * 1024 * 1024; end++; break;
+    case 't': case 'T': mul = 1024.0 * 1024 * 1024 * 1024; end++; break;
+    default: break;
+    }
+    if (mul > 1 && (end[0] == 'i' || end[0] == 'I') && (end[1] == 'B' || end[1] == 'b')) end += 2;
+    else if (*end == 'B' || *end == 'b') end++;
+    if (*end) return SL_ERR_ARG;
+    double bytes = v * mul;
+    if (bytes < 1 || bytes > 9.0e18 || bytes > (double)SIZE_MAX) return SL_ERR_ARG;
+    *out = (size_t)bytes;
+    return SL_OK;
+}
+
+static int digits(const char *p, int n, unsigned *v) {
+    unsigned x = 0;
+    for (int i = 0; i < n; i++) {
+        if (p[i] < '0' || p[i] > '9') return 0;
+        x = x * 10 + (unsigned)(p[i] - '0');
+    }
+    *v = x;
+    return 1;
+}
+
+sl_err rp_parse_time(const char *s, int64_t *us) {
+    unsigned y, mo, d, hh = 0, mi = 0, ss = 0;
+    int64_t frac = 0;
+    if (!s || strlen(s) < 10) return SL_ERR_ARG;
+    if (!digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) || s[7] != '-' || !digits(s + 8, 2, &d))
+        return SL_ERR_ARG;
+    const char *p = s + 10;
+    if (*p == 'T' || *p == 't' || *p == ' ') {
+        p++;
+        if (!digits(p, 2, &hh)) return SL_ERR_ARG;
+        p += 2;
+        if (*p == ':') {
+            if (!digits(p + 1, 2, &mi)) return SL_ERR_ARG;
+            p += 3;
+            if (*p == ':') {
+                if (!digits(p + 1, 2, &ss)) return SL_ERR_ARG;
+                p += 3;
+                if (*p == '.') {
+                    p++;
+                    int nd = 0;
+                    int64_t scale = 100000;
+                    while (*p >= '0' && *p <= '9') {
+                        if (nd < 6) frac += (*p - '0') * scale;
+                        scale /= 10;
+                        nd++;
+                        p++;
+                    }
+                    if (nd == 0) return SL_ERR_ARG;
+                }
+            }
+        }
+        if (*p == 'Z' || *p == 'z') p++;
+        else if (!strcmp(p, "+00:00") || !strcmp(p, "+00") || !strcmp(p, "+0000")) p += strlen(p);
+    }
+    static const unsigned mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (*p || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || hh > 23 || mi > 59 || ss > 60) return SL_ERR_ARG;
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (mo == 2 && d == 29 && !leap) return SL_ERR_ARG;
+    *us = ((sl_days_from_civil(y, mo, d) * 86400LL) + hh * 3600LL + mi * 60LL + ss) * 1000000LL + frac;
+    return SL_OK;
+}

@@ -1,0 +1,251 @@
+/* test_pace: the replay pacer on a fake clock (nothing here really sleeps),
+ * plus the replay's option parsers. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "replay/pace.h"
+#include "replay/replay.h"
+#include "t.h"
+
+/* Test hooks defined in src/replay/pace.c. */
+extern double (*rp_pace_test_now)(void);
+extern void (*rp_pace_test_sleep)(double seconds);
+
+static double fake_t;         /* the fake monotonic clock, seconds */
+static double fake_overshoot; /* added to every sleep (a late wake-up) */
+static int fake_sleeps;
+static double fake_slept;
+
+static double fake_now(void) { return fake_t; }
+static void fake_sleep(double s) {
+    fake_sleeps++;
+    fake_slept += s;
+    fake_t += s + fake_overshoot;
+}
+static void fake_reset(double t) {
+    rp_pace_test_now = fake_now;
+    rp_pace_test_sleep = fake_sleep;
+    fake_t = t;
+    fake_overshoot = 0;
+    fake_sleeps = 0;
+    fake_slept = 0;
+}
+
+#define SEC 1000000LL
+static const int64_t T0 = 1709251200LL * SEC; /* 2024-03-01T00:00:00Z */
+
+static int near(double a, double b, double eps) { return fabs(a - b) <= eps; }
+
+static void test_releases_on_schedule(void) {
+    fake_reset(1000.0);
+    rp_pacer p;
+    rp_pacer_init(&p, 10, INT64_MIN); /* 10 event seconds per wall second */
+    int64_t ts[] = {T0, T0 + 1 * SEC, T0 + 2 * SEC, T0 + 2 * SEC, T0 + 30 * SEC};
+    /* the first event is the origin: due at once, the next is not */
+    CHECK_EQ_I64(rp_pacer_release(&p, ts, 5, -1), 1);
+    CHECK_EQ_I64(fake_sleeps, 0);
+    CHECK_EQ_I64(p.position_us, T0);
+    CHECK(near(p.w0, 1000.0, 1e-12));
+    /* T0+1s is due 0.1 s later: the pacer sleeps exactly that long */
+    CHECK_EQ_I64(rp_pacer_release(&p, ts + 1, 4, -1), 1);
+    CHECK(near(fake_t, 1000.1, 1e-9));
+    CHECK_EQ_I64(p.position_us, T0 + 1 * SEC);
+    /* two events with the same time come out together */
+    CHECK_EQ_I64(rp_pacer_release(&p, ts + 2, 3, -1), 2);
+    CHECK(near(fake_t, 1000.2, 1e-9));
+    CHECK(p.lag_s < 1e-9);
+    /* a bounded wait returns 0 with nothing released, and reports no lag */
+    CHECK_EQ_I64(rp_pacer_release(&p, ts + 4, 1, 0.25), 0);
+    CHECK(near(fake_t, 1000.45, 1e-9));
+    CHECK_EQ_I64(p.position_us, T0 + 2 * SEC);
+    CHECK(p.lag_s == 0);
+    /* ... and the schedule, not the number of calls, decides: due at 1003.0 */
+    CHECK_EQ_I64(rp_pacer_release(&p, ts + 4, 1, -1), 1);
+    CHECK(near(fake_t, 1003.0, 1e-9));
+    CHECK_EQ_I64(p.position_us, T0 + 30 * SEC);
+    /* empty input */
+    CHECK_EQ_I64(rp_pacer_release(&p, ts, 0, -1), 0);
+}
+
+static void test_origin(void) {
+    fake_reset(50.0);
+    rp_pacer p;
+    rp_pacer_init(&p, 60, T0 - 60 * SEC); /* --from one event minute before the first event */
+    int64_t ts[] = {T0 - 90 * SEC, T0};
+    /* an event before the origin is due at once (never "negative" lateness) */
+    CHECK_EQ_I64(rp_pacer_release(&p, ts, 2, -1), 1);
+    CHECK_EQ_I64(fake_sleeps, 0);
+    /* T0 is due 60 event seconds / 60 = 1 wall second after the start */
+    CHECK_EQ_I64(rp_pacer_release(&p, ts + 1, 1, -1), 1);
+    CHECK(near(fake_t, 51.0, 1e-9));
+}
+
+static void test_no_drift(void) {
+    /* 10000 events 100 ms apart at speed 100 = one every 1 ms of wall time;
+     * every sleep wakes 0.3 ms late.  A schedule relative to the previous
+     * release would drift by 10000 x 0.3 ms = 3 s; the absolute one ends
+     * exactly one overshoot after the last due time. */
+    fake_reset(0.0);
+    fake_overshoot = 0.0003;
+    rp_pacer p;
+    rp_pacer_init(&p, 100, INT64_MIN);
+    enum { N = 10000 };
+    int64_t *ts = malloc(N * sizeof *ts);
+    CHECK(ts != NULL);
+    if (!ts) return;
+    for (int i = 0; i < N; i++) ts[i] = T0 + (int64_t)i * 100000;
+    size_t done = 0;
+    int calls = 0;
+    double worst_lag = 0;
+    while (done < N && calls < 3 * N) {
+        size_t k = rp_pacer_release(&p, ts + done, 1, -1); /* one at a time: many small releases */
+        done += k;
+        calls++;
+        if (p.lag_s > worst_lag) worst_lag = p.lag_s;
+    }
+    CHECK_EQ_I64(done, N);
+    double expect = (N - 1) * 0.001 + 0.0003;
+    CHECK(near(fake_t, expect, 1e-6));
+    if (!near(fake_t, expect, 1e-6)) fprintf(stderr, "  clock %.9f, expected %.9f\n", fake_t, expect);
+    /* the lag is the overshoot, never more: it does not accumulate either */
+    CHECK(worst_lag <= 0.0003 + 1e-9);
+    CHECK(near(p.max_lag_s, worst_lag, 1e-12));
+    CHECK_EQ_I64(p.position_us, ts[N - 1]);
+    free(ts);
+}
+
+static void test_max_speed(void) {
+    fake_reset(7.0);
+    rp_pacer p;
+    rp_pacer_init(&p, 0, INT64_MIN);
+    int64_t ts[] = {INT64_MIN, T0, T0 + 3600 * SEC, T0 + 86400 * SEC};
+    CHECK_EQ_I64(rp_pacer_release(&p, ts, 4, -1), 4);
+    CHECK_EQ_I64(fake_sleeps, 0);
+    CHECK(fake_t == 7.0);
+    CHECK(p.lag_s == 0);
+    CHECK_EQ_I64(p.position_us, T0 + 86400 * SEC);
+    /* a negative or non-finite speed also means max */
+    rp_pacer_init(&p, -5, INT64_MIN);
+    CHECK(p.speed == 0);
+    rp_pacer_init(&p, INFINITY, INT64_MIN);
+    CHECK(p.speed == 0);
+    CHECK_EQ_I64(rp_pacer_release(&p, ts + 1, 3, 0), 3);
+}
+
+static void test_slow_consumer_lag(void) {
+    fake_reset(100.0);
+    rp_pacer p;
+    rp_pacer_init(&p, 60, INT64_MIN); /* one event minute per wall second */
+    enum { N = 600 };
+    int64_t ts[N];
+    for (int i = 0; i < N; i++) ts[i] = T0 + (int64_t)i * SEC; /* one event per event second */
+    CHECK_EQ_I64(rp_pacer_release(&p, ts, N, -1), 1);
+    /* the consumer takes 5 wall seconds for it: 300 event seconds are due */
+    fake_t += 5.0;
+    size_t k = rp_pacer_release(&p, ts + 1, 50, -1); /* a batch of 50, all overdue */
+    CHECK_EQ_I64(k, 50);
+    CHECK_EQ_I64(fake_sleeps, 0);
+    /* last released: T0+50s, due at 100 + 50/60; now 105 */
+    double want = 105.0 - (100.0 + 50.0 / 60.0);
+    CHECK(near(p.lag_s, want, 1e-9));
+    CHECK(near(p.max_lag_s, want, 1e-9));
+    /* next call: everything due up to now (event second 300) and nothing dropped */
+    k = rp_pacer_release(&p, ts + 51, N - 51, -1);
+    CHECK_EQ_I64(k, 300 - 51 + 1);
+    CHECK(p.lag_s < 1e-9);
+    CHECK(near(p.max_lag_s, want, 1e-9)); /* the maximum is kept */
+    CHECK_EQ_I64(p.position_us, T0 + 300 * SEC);
+    /* caught up: the next one waits for its time again */
+    k = rp_pacer_release(&p, ts + 301, N - 301, -1);
+    CHECK_EQ_I64(k, 1);
+    CHECK(near(fake_t, 100.0 + 301.0 / 60.0, 1e-9));
+}
+
+static void test_null_times_always_due(void) {
+    fake_reset(10.0);
+    rp_pacer p;
+    rp_pacer_init(&p, 1, INT64_MIN);
+    int64_t a[] = {INT64_MIN, INT64_MIN, INT64_MIN};
+    /* only untimed rows: all due, before the schedule even starts */
+    CHECK_EQ_I64(rp_pacer_release(&p, a, 3, -1), 3);
+    CHECK(!p.started);
+    CHECK_EQ_I64(p.position_us, INT64_MIN);
+    int64_t b[] = {INT64_MIN, INT64_MIN, T0, T0 + 100 * SEC};
+    /* untimed rows before a not-yet-due event are released without waiting */
+    CHECK_EQ_I64(rp_pacer_release(&p, b, 4, -1), 3); /* T0 is the origin: due now */
+    CHECK_EQ_I64(fake_sleeps, 0);
+    CHECK_EQ_I64(rp_pacer_release(&p, b + 3, 1, 0.5), 0);
+    CHECK(near(fake_t, 10.5, 1e-9));
+    /* once started, untimed rows are still released at once */
+    CHECK_EQ_I64(rp_pacer_release(&p, a, 3, 0), 3);
+    CHECK(near(fake_t, 10.5, 1e-9));
+    int64_t c[] = {INT64_MIN, T0 + 100 * SEC};
+    CHECK_EQ_I64(rp_pacer_release(&p, c, 2, 0), 1);
+    CHECK_EQ_I64(rp_pacer_release(&p, c + 1, 1, -1), 1);
+    CHECK(near(fake_t, 110.0, 1e-9));
+}
+
+static void test_real_clock(void) {
+    /* the real clock and sleep, briefly: 50 ms of schedule */
+    rp_pace_test_now = NULL;
+    rp_pace_test_sleep = NULL;
+    rp_pacer p;
+    rp_pacer_init(&p, 1000, INT64_MIN);
+    int64_t ts[] = {T0, T0 + 25 * SEC, T0 + 50 * SEC};
+    double t0 = rp_now();
+    size_t done = 0;
+    while (done < 3) done += rp_pacer_release(&p, ts + done, 3 - done, -1);
+    double dt = rp_now() - t0;
+    CHECK(dt >= 0.049);
+    CHECK(dt < 1.0);
+    CHECK(p.max_lag_s < 0.5);
+}
+
+static void test_parse_size(void) {
+    size_t v = 0;
+    CHECK(rp_parse_size("1G", &v) == SL_OK && v == (size_t)1 << 30);
+    CHECK(rp_parse_size("256M", &v) == SL_OK && v == (size_t)256 << 20);
+    CHECK(rp_parse_size("512k", &v) == SL_OK && v == (size_t)512 << 10);
+    CHECK(rp_parse_size("1.5G", &v) == SL_OK && v == (size_t)3 << 29);
+    CHECK(rp_parse_size("2GiB", &v) == SL_OK && v == (size_t)2 << 30);
+    CHECK(rp_parse_size("64MB", &v) == SL_OK && v == (size_t)64 << 20);
+    CHECK(rp_parse_size("1000", &v) == SL_OK && v == 1000);
+    CHECK(rp_parse_size("", &v) == SL_ERR_ARG);
+    CHECK(rp_parse_size("-1G", &v) == SL_ERR_ARG);
+    CHECK(rp_parse_size("0", &v) == SL_ERR_ARG);
+    CHECK(rp_parse_size("12X", &v) == SL_ERR_ARG);
+    CHECK(rp_parse_size("G", &v) == SL_ERR_ARG);
+    CHECK(rp_parse_size("nan", &v) == SL_ERR_ARG);
+}
+
+static void test_parse_time(void) {
+    int64_t v = 0;
+    CHECK(rp_parse_time("2024-03-01", &v) == SL_OK && v == T0);
+    CHECK(rp_parse_time("2024-03-01T05", &v) == SL_OK && v == T0 + 5 * 3600 * SEC);
+    CHECK(rp_parse_time("2024-03-01T05:00:00Z", &v) == SL_OK && v == T0 + 5 * 3600 * SEC);
+    CHECK(rp_parse_time("2024-03-01 05:06:07", &v) == SL_OK && v == T0 + (5 * 3600 + 6 * 60 + 7) * SEC);
+    CHECK(rp_parse_time("2024-03-01T00:00:01.25Z", &v) == SL_OK && v == T0 + SEC + 250000);
+    CHECK(rp_parse_time("2024-03-01T00:00:00.1234567", &v) == SL_OK && v == T0 + 123456);
+    CHECK(rp_parse_time("2024-03-01T00:00:00+00:00", &v) == SL_OK && v == T0);
+    CHECK(rp_parse_time("2024-02-29", &v) == SL_OK);
+    CHECK(rp_parse_time("2023-02-29", &v) == SL_ERR_ARG);
+    CHECK(rp_parse_time("2024-04-31", &v) == SL_ERR_ARG);
+    CHECK(rp_parse_time("2024-3-1", &v) == SL_ERR_ARG);
+    CHECK(rp_parse_time("yesterday", &v) == SL_ERR_ARG);
+    CHECK(rp_parse_time("2024-03-01T25", &v) == SL_ERR_ARG);
+    CHECK(rp_parse_time("2024-03-01T05:00:00+02:00", &v) == SL_ERR_ARG); /* UTC only */
+    CHECK(rp_parse_time("2024-03-01T05:00:00.", &v) == SL_ERR_ARG);
+}
+
+int main(void) {
+    RUN(test_releases_on_schedule);
+    RUN(test_origin);
+    RUN(test_no_drift);
+    RUN(test_max_speed);
+    RUN(test_slow_consumer_lag);
+    RUN(test_null_times_always_due);
+    RUN(test_real_clock);
+    RUN(test_parse_size);
+    RUN(test_parse_time);
+    return T_DONE();
+}

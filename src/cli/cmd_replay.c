@@ -250,8 +250,12 @@ static void summary_json(sl_buf *js, const rp_replay_stats *st, bool unplanned, 
         const char *sn = rp_strategy_name(st->order.strategy);
         sl_fmt_json_str(js, sn, strlen(sn));
     }
-    sl_buf_printf(js, ",\"segments\":%" PRIu64 ",\"runs_spilled\":%" PRIu64 ",\"spill_bytes\":%" PRIu64,
-                  st->order.segments, st->order.runs_spilled, st->order.spill_bytes);
+    sl_buf_printf(js, ",\"segments\":%" PRIu64 ",\"runs_spilled\":%" PRIu64 ",\"spill_bytes\":%" PRIu64
+                      ",\"merge_passes\":%" PRIu64 ",\"merge_fanin\":%" PRIu64,
+                  st->order.segments, st->order.runs_spilled, st->order.spill_bytes, (uint64_t)st->order.merge_passes,
+                  (uint64_t)st->order.merge_fanin);
+    sl_buf_puts(js, ",\"strategy_reason\":");
+    sl_fmt_json_str(js, st->order.reason, strlen(st->order.reason));
     sl_buf_printf(js, ",\"seconds\":%.6f,\"rows_per_s\":%.1f,\"peak_rss_bytes\":%zu,\"max_lag_s\":%.6f", secs,
                   secs > 0 ? (double)st->rows / secs : 0.0, rss, st->max_lag_s);
     if (st->position_us == INT64_MIN) {

@@ -489,13 +489,13 @@ sl_err pq_compress(pq_codec codec, int level, const uint8_t *src, size_t srclen,
     }
     case PQ_CODEC_LZ4_RAW:
     case PQ_CODEC_LZ4: {
-        /* level is ignored: LZ4 fast mode */
+        /* level > 1 is LZ4's acceleration (faster, larger output); else default */
         if (srclen > LZ4_MAX_INPUT_SIZE)
             return sl_err_set(err, errlen, SL_ERR_CODEC, "%s: input too large (%zu bytes)", name, srclen);
         size_t hdr = codec == PQ_CODEC_LZ4 ? 8 : 0;
         int cap = LZ4_compressBound((int)srclen);
         if (!(buf = malloc(hdr + (size_t)cap))) return nomem(name, err, errlen);
-        int c = LZ4_compress_default((const char *)in, (char *)buf + hdr, (int)srclen, cap);
+        int c = LZ4_compress_fast((const char *)in, (char *)buf + hdr, (int)srclen, cap, level > 1 ? level : 1);
         if (c <= 0) {
             free(buf);
             return sl_err_set(err, errlen, SL_ERR_CODEC, "%s: compression failed", name);

@@ -40,10 +40,22 @@ sl_err rp_gather(sl_batch *out, sl_batch *const *srcs, size_t nsrc, const uint32
     sl_err e = SL_OK;
     for (size_t c = 0; c < out->ncols && !e; c++) {
         sl_col *oc = &out->cols[c];
-        bool anynull = false;
+        bool anynull = false, allnull = true;
         for (size_t s = 0; s < nsrc; s++) {
             ptr[s] = srcs[s] ? srcs[s]->cols[c].data : NULL;
             if (srcs[s] && srcs[s]->cols[c].valid) anynull = true;
+            if (srcs[s] && srcs[s]->nrows && srcs[s]->cols[c].null_count != srcs[s]->nrows) allnull = false;
+        }
+        if (allnull && anynull) { /* a column NULL in every source (e.g. serverless cluster_size) */
+            uint8_t *v = sl_col_valid_alloc(out, c);
+            if (!v) {
+                e = sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
+                break;
+            }
+            memset((uint8_t *)oc->data + base * sl_type_width(oc->t.type), 0, n * sl_type_width(oc->t.type));
+            for (size_t i = 0; i < n; i++) sl_bit_clear(v, base + i);
+            oc->null_count += n;
+            continue;
         }
         switch (oc->t.type) {
         case SL_BOOL: GATHER_LOOP(uint8_t); break;

@@ -479,6 +479,23 @@ static sl_err gather_acc(rp_order *o, sl_batch *dst, size_t from, size_t n, rp_s
     return rp_gather(dst, o->acc, o->nacc, o->gsrc, o->grow, n, mode, err, errlen);
 }
 
+/* Memory a newly accumulated batch adds.  Consecutive batches of one input
+ * retain the same decoded pages (a page spans several batches): a blob the
+ * previous accumulated batch already holds is not counted again, or runs
+ * would be cut at about half the rows the budget allows. */
+static size_t acc_batch_bytes(const rp_order *o, const sl_batch *b) {
+    size_t s = rp_batch_bytes(b);
+    if (o->nacc < 2) return s;
+    const sl_batch *prev = o->acc[o->nacc - 2];
+    for (size_t i = 0; i < b->nblobs; i++)
+        for (size_t j = 0; j < prev->nblobs; j++)
+            if (prev->blobs[j] == b->blobs[i]) {
+                s -= b->blobs[i]->cap + sizeof(sl_blob);
+                break;
+            }
+    return s;
+}
+
 static void acc_reset(rp_order *o) {
     for (size_t i = 0; i < o->nacc; i++) sl_batch_reset(o->acc[i]);
     o->nacc = 0;
@@ -541,7 +558,7 @@ static sl_err spill_acc(rp_order *o, char *err, size_t errlen) {
     if (br > 65536) br = 65536;
     o->block_rows = br;
     rp_spill_writer *w = NULL;
-    e = rp_spill_create(&w, path, o->acc[0], PQ_CODEC_LZ4_RAW, 0, err, errlen);
+    e = rp_spill_create(&w, path, o->acc[0], PQ_CODEC_LZ4_RAW, 4, err, errlen);
     if (e) return spill_err(o, e, err, errlen);
     for (size_t from = 0; from < o->nkeys && !e; from += br) {
         size_t n = o->nkeys - from < br ? o->nkeys - from : br;
@@ -593,6 +610,44 @@ static sl_err open_run_merge(rp_order *o, const unsigned *runs, size_t n, char *
     return rp_merge_open(&o->mg, n, spill_next_fn, o->ctxs, &o->map, &mo, err, errlen);
 }
 
+/* Merge runs[first, first+k) into one new run that replaces them. */
+static sl_err merge_range(rp_order *o, sl_batch *out, size_t first, size_t k, char *err, size_t errlen) {
+    sl_err e = open_run_merge(o, o->runs + first, k, err, errlen);
+    char path[DIR_MAX + 32];
+    unsigned num = 0;
+    rp_spill_writer *w = NULL;
+    if (!e) e = new_run(o, path, sizeof path, &num, err, errlen);
+    if (!e) e = rp_spill_create(&w, path, out, PQ_CODEC_LZ4_RAW, 4, err, errlen);
+    while (!e) {
+        long r = rp_merge_next(o->mg, out, o->block_rows ? o->block_rows : 4096, err, errlen);
+        if (r < 0) e = (sl_err)r;
+        if (r <= 0) break;
+        size_t raw = rp_spill_raw_size(out, 0, out->nrows);
+        if (raw > o->max_raw_block) o->max_raw_block = raw;
+        e = rp_spill_write(w, out, 0, out->nrows, err, errlen);
+        note_mem(o, rp_merge_mem(o->mg) + rp_batch_bytes(out));
+    }
+    sl_batch_reset(out);
+    if (e) {
+        if (w) rp_spill_abort(w);
+        return e;
+    }
+    uint64_t bytes = rp_spill_bytes(w) + 24;
+    e = rp_spill_finish(w, err, errlen);
+    if (e) return e;
+    o->st.spill_bytes += bytes;
+    close_cursors(o);
+    char old[DIR_MAX + 32];
+    for (size_t i = 0; i < k; i++) {
+        run_path(old, sizeof old, g_tmp[o->slot].dir, o->runs[first + i]);
+        unlink(old);
+    }
+    o->runs[first] = num;
+    memmove(o->runs + first + 1, o->runs + first + k, (o->nruns - first - k) * sizeof *o->runs);
+    o->nruns -= k - 1;
+    return SL_OK;
+}
+
 static sl_err merge_passes(rp_order *o, char *err, size_t errlen) {
     size_t out_bytes = 65536 * (fixed_row_bytes() + 64);
     size_t avail = o->o.memory > out_bytes ? o->o.memory - out_bytes : 0;
@@ -602,48 +657,23 @@ static sl_err merge_passes(rp_order *o, char *err, size_t errlen) {
     sl_batch out;
     sl_batch_init(&out);
     sl_err e = ev_init_batch(&out, err, errlen);
+    /* While there are at least twice as many runs as the fan-in, a pass
+     * merges consecutive groups of fan-in runs.  Then one partial step merges
+     * only as many trailing runs as it takes to get down to the fan-in (with
+     * 82 runs and a fan-in of 76: 7 runs are re-spilled, not all 82).  A
+     * merged run takes the place of its first member, so reading order still
+     * breaks ties. */
     while (!e && o->nruns > fan) {
         o->st.merge_passes++;
-        size_t nn = 0;
-        for (size_t g = 0; g < o->nruns && !e; g += fan) {
-            size_t k = o->nruns - g < fan ? o->nruns - g : fan;
-            if (k == 1) {
-                o->runs[nn++] = o->runs[g];
-                continue;
+        if (o->nruns >= 2 * fan) {
+            for (size_t g = 0; g < o->nruns && !e; g++) {
+                size_t k = o->nruns - g < fan ? o->nruns - g : fan;
+                if (k > 1) e = merge_range(o, &out, g, k, err, errlen);
             }
-            e = open_run_merge(o, o->runs + g, k, err, errlen);
-            char path[DIR_MAX + 32];
-            unsigned num = 0;
-            rp_spill_writer *w = NULL;
-            if (!e) e = new_run(o, path, sizeof path, &num, err, errlen);
-            if (!e) e = rp_spill_create(&w, path, &out, PQ_CODEC_LZ4_RAW, 0, err, errlen);
-            while (!e) {
-                long r = rp_merge_next(o->mg, &out, o->block_rows ? o->block_rows : 4096, err, errlen);
-                if (r < 0) e = (sl_err)r;
-                if (r <= 0) break;
-                size_t raw = rp_spill_raw_size(&out, 0, out.nrows);
-                if (raw > o->max_raw_block) o->max_raw_block = raw;
-                e = rp_spill_write(w, &out, 0, out.nrows, err, errlen);
-                note_mem(o, rp_merge_mem(o->mg) + rp_batch_bytes(&out));
-            }
-            sl_batch_reset(&out);
-            if (e) {
-                if (w) rp_spill_abort(w);
-                break;
-            }
-            uint64_t bytes = rp_spill_bytes(w) + 24;
-            e = rp_spill_finish(w, err, errlen);
-            if (e) break;
-            o->st.spill_bytes += bytes;
-            close_cursors(o);
-            char old[DIR_MAX + 32];
-            for (size_t i = 0; i < k; i++) {
-                run_path(old, sizeof old, g_tmp[o->slot].dir, o->runs[g + i]);
-                unlink(old);
-            }
-            o->runs[nn++] = num;
+        } else {
+            size_t k = o->nruns - fan + 1;
+            e = merge_range(o, &out, o->nruns - k, k, err, errlen);
         }
-        if (!e) o->nruns = nn;
     }
     sl_batch_free(&out);
     if (e) return spill_err(o, e, err, errlen);
@@ -702,7 +732,7 @@ static sl_err external_sort(rp_order *o, char *err, size_t errlen) {
             }
             o->nkeys += kept;
             o->nacc++;
-            o->acc_bytes += rp_batch_bytes(b);
+            o->acc_bytes += acc_batch_bytes(o, b);
             note_mem(o, acc_mem(o) + rp_sort_scratch_bytes(o->nkeys));
             if (acc_mem(o) + o->nkeys * SORT_ROW_OVERHEAD >= target) {
                 e = spill_acc(o, err, errlen);

@@ -109,6 +109,21 @@ static void tie_sort(const rp_key *keys, uint32_t *p, size_t n, uint32_t *s) {
     while (j < n) p[k++] = s[j++];
 }
 
+
+/* Number of significant bits of v (0 for 0). */
+static int bit_length(uint64_t v) {
+#if defined(__GNUC__) || defined(__clang__)
+    return v ? 64 - __builtin_clzll(v) : 0;
+#else
+    int b = 0;
+    while (v) {
+        b++;
+        v >>= 1;
+    }
+    return b;
+#endif
+}
+
 void rp_sort_keys(const rp_key *keys, size_t n, uint32_t *perm, void *tmp) {
     if (n == 0) return;
     rp_sortrec *a = tmp, *b = a + n;
@@ -129,7 +144,7 @@ void rp_sort_keys(const rp_key *keys, size_t n, uint32_t *perm, void *tmp) {
         a[i].idx = (uint32_t)i;
     }
     uint64_t range = mx - mn;
-    int bits = range ? 64 - __builtin_clzll(range) : 0;
+    int bits = bit_length(range);
     enum { D = 11, R = 1 << D };
     int passes = (bits + D - 1) / D;
     size_t *cnt = calloc((size_t)passes * R + 1, sizeof *cnt);

@@ -117,11 +117,27 @@ sl_err rp_spill_create(rp_spill_writer **out, const char *path, const sl_batch *
     return SL_OK;
 }
 
+/* True when rows [from, from+n) of col are all NULL (the column is then
+ * stored as the single flag byte 2: no bitmap, no values). */
+static bool range_all_null(const sl_col *col, size_t from, size_t n) {
+    if (!col->valid) return false;
+    if (col->null_count == 0) return false;
+    size_t i = from, end = from + n;
+    for (; i < end && (i & 7); i++)
+        if (sl_bit_get(col->valid, i)) return false;
+    for (; i + 8 <= end; i += 8)
+        if (col->valid[i / 8]) return false;
+    for (; i < end; i++)
+        if (sl_bit_get(col->valid, i)) return false;
+    return true;
+}
+
 size_t rp_spill_raw_size(const sl_batch *b, size_t from, size_t n) {
     size_t sz = 0;
     for (size_t c = 0; c < b->ncols; c++) {
         const sl_col *col = &b->cols[c];
         sz += 1;
+        if (range_all_null(col, from, n)) continue;
         if (col->valid) sz += (n + 7) / 8;
         if (col->t.type == SL_BYTES) {
             const sl_str *s = (const sl_str *)col->data + from;
@@ -137,6 +153,10 @@ size_t rp_spill_raw_size(const sl_batch *b, size_t from, size_t n) {
 static uint8_t *encode_block(const sl_batch *b, size_t from, size_t n, uint8_t *p) {
     for (size_t c = 0; c < b->ncols; c++) {
         const sl_col *col = &b->cols[c];
+        if (range_all_null(col, from, n)) {
+            *p++ = 2;
+            continue;
+        }
         *p++ = col->valid ? 1 : 0;
         if (col->valid) {
             size_t nb = (n + 7) / 8;
@@ -305,6 +325,12 @@ static sl_err corrupt(rp_spill_reader *r, char *err, size_t errlen, const char *
                       (unsigned long long)r->rows, (unsigned long long)r->blocks);
 }
 
+static size_t popcount8(uint8_t x) {
+    x = (uint8_t)(x - ((x >> 1) & 0x55));
+    x = (uint8_t)((x & 0x33) + ((x >> 2) & 0x33));
+    return (size_t)((x + (x >> 4)) & 0x0f);
+}
+
 static sl_err decode_block(rp_spill_reader *r, sl_batch *b, sl_blob *blob, size_t n, char *err, size_t errlen) {
     const uint8_t *p = blob->data, *end = blob->data + blob->size;
     sl_err e = sl_batch_reserve(b, n, err, errlen);
@@ -313,7 +339,15 @@ static sl_err decode_block(rp_spill_reader *r, sl_batch *b, sl_blob *blob, size_
         sl_col *col = &b->cols[c];
         if (p >= end) return corrupt(r, err, errlen, "block too short");
         uint8_t hv = *p++;
-        if (hv > 1) return corrupt(r, err, errlen, "bad validity flag");
+        if (hv > 2) return corrupt(r, err, errlen, "bad validity flag");
+        if (hv == 2) { /* every row NULL */
+            uint8_t *v = sl_col_valid_alloc(b, c);
+            if (!v) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
+            memset(v, 0, (n + 7) / 8);
+            memset(col->data, 0, n * sl_type_width(col->t.type));
+            col->null_count = n;
+            continue;
+        }
         if (hv) {
             size_t nb = (n + 7) / 8;
             if ((size_t)(end - p) < nb) return corrupt(r, err, errlen, "block too short");
@@ -321,7 +355,7 @@ static sl_err decode_block(rp_spill_reader *r, sl_batch *b, sl_blob *blob, size_
             if (!v) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
             memcpy(v, p, nb);
             size_t nulls = 0;
-            for (size_t i = 0; i < nb; i++) nulls += (size_t)__builtin_popcount((uint8_t)~p[i]);
+            for (size_t i = 0; i < nb; i++) nulls += popcount8((uint8_t)~p[i]);
             nulls -= nb * 8 - n; /* padding bits are 0 in the file */
             col->null_count = nulls;
             p += nb;

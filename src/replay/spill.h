@@ -11,8 +11,9 @@
  *     u32 "SLBK" magic, u32 nrows, u32 raw_len, u32 comp_len,
  *     u32 crc32 of the compressed payload
  *     payload: raw_len bytes compressed with the codec; raw layout, for each
- *       column in order: u8 has_validity; if 1, ceil(nrows/8) bytes of
- *       validity bitmap (bit set = not NULL); then the values: nrows x width
+ *       column in order: u8 flag: 2 = every row NULL (nothing follows);
+ *       1 = ceil(nrows/8) bytes of validity bitmap (bit set = not NULL)
+ *       follow, then the values; 0 = no NULLs, the values follow: nrows x width
  *       (fixed-width columns), or nrows u32 lengths followed by the bytes
  *       (BYTES columns).  Little-endian, unaligned.
  *   end record   (24 bytes)

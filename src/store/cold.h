@@ -1,0 +1,46 @@
+/* cold.h: the cold store, hour-partitioned Parquet history.
+ *
+ * For every finalized hour: one Parquet file of the cleaned events and one
+ * per metric table, in a Hive-style layout
+ *     DIR/<table>/date=YYYY-MM-DD/hour=HH/part-00000.parquet
+ *     DIR/events/date=YYYY-MM-DD/hour=HH/part-00000.parquet
+ * (hour as TIMESTAMP(MICROS, UTC); no `final` column: cold rows are final),
+ * and a Redshift COPY manifest per hour per table
+ *     DIR/_manifests/<table>/date=YYYY-MM-DD/hour=HH.manifest
+ * ({"entries":[{"url":..., "mandatory":true, "meta":{"content_length":N}}]}),
+ * written after its files.  Every file is written to a temporary name and
+ * renamed, so readers never see a partial file; running the same input again
+ * rewrites identical bytes (deterministic rows and writer), so there are no
+ * duplicates, ever.  DuckDB reads it with hive_partitioning.
+ */
+#ifndef ST_COLD_H
+#define ST_COLD_H
+
+#include <stdint.h>
+
+#include "batch/batch.h"
+#include "stream/proc.h"
+#include "stream/tables.h"
+#include "util/err.h"
+
+typedef struct cs cs;
+
+typedef struct cs_opts {
+    const char *url_prefix;   /* manifest URLs: prefix + relative path (default "file://" + absolute DIR) */
+} cs_opts;
+
+cs_opts cs_opts_default(void);
+
+sl_err cs_open(cs **out, const char *dir, const cs_opts *o, char *err, size_t errlen);
+/* Events of a still-open hour (streamed into that hour's temporary file). */
+sl_err cs_write_events(cs *c, int64_t hour_us, const sl_batch *b, const uint32_t *idx, size_t n, char *err, size_t errlen);
+/* Final rows of a metric table for an hour (provisional rows are ignored). */
+sl_err cs_write_rows(cs *c, st_table t, int64_t hour_us, bool final, const sl_batch *rows, char *err, size_t errlen);
+/* Publish the hour: close and rename its files, then write the manifests. */
+sl_err cs_publish_hour(cs *c, int64_t hour_us, char *err, size_t errlen);
+/* A pr_sink writing into c. */
+pr_sink cs_sink(cs *c);
+/* Abort unpublished hours (temporary files removed) and free. */
+void cs_close(cs *c);
+
+#endif

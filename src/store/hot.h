@@ -1,0 +1,49 @@
+/* hot.h: the hot store, one SQLite file in WAL mode, so the dashboard and
+ * the sqlite3 shell can read while the pipeline writes.
+ *
+ * Tables (schema in docs/stores.md): the metric tables of tables.h with the
+ * same names and columns, `hour` as 'YYYY-MM-DD HH:00:00' text, plus
+ * `final` (0/1), primary key = the table's key columns; `bad_rows`,
+ * `late_events`; `events` (recent cleaned events, pruned to the last
+ * `retention_hours` of event time); `pipeline_health` (name, value,
+ * updated_at).  Writes are idempotent upserts by key, grouped into one
+ * transaction per hs_commit (the pipeline commits about once a second).
+ * A final row is never overwritten by a provisional one.
+ */
+#ifndef ST_HOT_H
+#define ST_HOT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "batch/batch.h"
+#include "stream/proc.h"
+#include "stream/tables.h"
+#include "util/err.h"
+
+typedef struct hs hs;
+
+typedef struct hs_opts {
+    int retention_hours;    /* recent events kept, in event-time hours (default 24) */
+    bool keep_events;       /* write the events table (default true) */
+} hs_opts;
+
+hs_opts hs_opts_default(void);
+
+/* Create or open path; creates the schema; sets WAL. */
+sl_err hs_open(hs **out, const char *path, const hs_opts *o, char *err, size_t errlen);
+/* Upsert rows of table t (metric or quarantine) for window hour_us. */
+sl_err hs_write_rows(hs *h, st_table t, int64_t hour_us, bool final, const sl_batch *rows, char *err, size_t errlen);
+/* Recent cleaned events (canonical rows idx[0..n) of b). */
+sl_err hs_write_events(hs *h, const sl_batch *b, const uint32_t *idx, size_t n, char *err, size_t errlen);
+/* Health counters: name -> value (upsert). */
+sl_err hs_write_health(hs *h, const char *const *names, const double *values, size_t n, char *err, size_t errlen);
+/* Commit the open transaction (and start the next lazily); prunes events
+ * older than the retention relative to the newest event. */
+sl_err hs_commit(hs *h, char *err, size_t errlen);
+/* A pr_sink that writes into h (rows and events; window_final commits). */
+pr_sink hs_sink(hs *h);
+/* Commit and close. */
+sl_err hs_close(hs *h, char *err, size_t errlen);
+
+#endif

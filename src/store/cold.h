@@ -2,11 +2,11 @@
  *
  * For every finalized hour: one Parquet file of the cleaned events and one
  * per metric table, in a Hive-style layout
- *     DIR/<table>/date=YYYY-MM-DD/hour=HH/part-00000.parquet
- *     DIR/events/date=YYYY-MM-DD/hour=HH/part-00000.parquet
+ *     DIR/<table>/date=YYYY-MM-DD/hr=HH/part-00000.parquet
+ *     DIR/events/date=YYYY-MM-DD/hr=HH/part-00000.parquet
  * (hour as TIMESTAMP(MICROS, UTC); no `final` column: cold rows are final),
  * and a Redshift COPY manifest per hour per table
- *     DIR/_manifests/<table>/date=YYYY-MM-DD/hour=HH.manifest
+ *     DIR/_manifests/<table>/date=YYYY-MM-DD/hr=HH.manifest
  * ({"entries":[{"url":..., "mandatory":true, "meta":{"content_length":N}}]}),
  * written after its files.  Every file is written to a temporary name and
  * renamed, so readers never see a partial file; running the same input again

@@ -1,0 +1,673 @@
+/* cold.c: the cold store (see cold.h and docs/stores.md "Cold store").
+ *
+ * State per open (unpublished) hour: one pq_writer per "slot" -- the seven
+ * metric tables and the events -- created lazily on the first row.  The
+ * writers stream into temporary files in the final partition directory
+ * (".part-00000.parquet.tmp-PID-N", see parquet/writer.h); cs_publish_hour
+ * closes them (fsync + rename), fsyncs the directories, then writes one
+ * manifest per written slot, also through a temporary name and rename.
+ * A slot without rows in a published hour gets no file and no manifest; a
+ * stale file (and manifest) left there by an earlier run is removed, so the
+ * partition always holds exactly what the last run published.
+ *
+ * Quarantine tables (bad_rows, late_events) have no window: the cold store
+ * ignores them (they live in the hot store).  Provisional rows are ignored.
+ */
+#include "store/cold.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "parquet/writer.h"
+#include "replay/event.h"
+
+#define HOUR_US INT64_C(3600000000)
+#define EV_SLOT ST_N_METRIC_TABLES          /* slot of the events file */
+#define N_SLOTS (ST_N_METRIC_TABLES + 1)
+#define PART_NAME "part-00000.parquet"
+#define GATHER_ROWS 4096                    /* events copied per staging batch */
+
+/* Columns of the events file: the 24 Redset columns, source, _input, _row. */
+#define EV_FILE_NCOLS (EV_ROW + 1)
+
+typedef struct cs_hour {
+    int64_t hour_us;
+    pq_writer *w[N_SLOTS];
+    bool failed;
+    struct cs_hour *next;
+} cs_hour;
+
+struct cs {
+    char *dir;          /* as given, no trailing '/' */
+    char *prefix;       /* manifest URL prefix, ends with '/' unless empty */
+    cs_hour *hours;     /* open hours */
+    int64_t *pub;       /* published hours, ascending */
+    size_t npub, cappub;
+    sl_batch stage;     /* events staging batch (EV_FILE_NCOLS columns) */
+    bool stage_ready;
+};
+
+static atomic_uint manifest_counter;
+
+cs_opts cs_opts_default(void) {
+    cs_opts o = {.url_prefix = NULL};
+    return o;
+}
+
+static const char *slot_name(int s) { return s == EV_SLOT ? "events" : st_table_name((st_table)s); }
+
+/* ------------------------------------------------------------ paths */
+
+/* floor division / modulo for negative hours */
+static int64_t fdiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+
+/* Civil date of a day count since 1970-01-01 (H. Hinnant's algorithm). */
+static void civil(int64_t z, int *y, unsigned *m, unsigned *d) {
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t yy = (int64_t)yoe + era * 400;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int)(yy + (*m <= 2));
+}
+
+/* "date=YYYY-MM-DD/hr=HH" (no slashes around).  hour_us must be checked. */
+static void part_of(int64_t hour_us, char out[64]) {
+    int64_t h = fdiv(hour_us, HOUR_US);
+    int y;
+    unsigned m, d;
+    civil(fdiv(h, 24), &y, &m, &d);
+    snprintf(out, 64, "date=%04d-%02u-%02u/hr=%02d", y, m, d, (int)(h - fdiv(h, 24) * 24));
+}
+
+/* Valid hours: window starts in years 0000..9999 (fixed-width partition names). */
+#define MIN_HOUR_US (INT64_C(-62167219200) * 1000000)   /* 0000-01-01T00 */
+#define MAX_HOUR_US (INT64_C(253402297200) * 1000000)   /* 9999-12-31T23 */
+
+static sl_err check_hour(int64_t hour_us, const char *what, char *err, size_t errlen) {
+    if (hour_us < MIN_HOUR_US || hour_us > MAX_HOUR_US || hour_us % HOUR_US != 0)
+        return sl_err_set(err, errlen, SL_ERR_ARG, "cold store: %s: %lld is not the start of a UTC hour in years 0..9999",
+                          what, (long long)hour_us);
+    return SL_OK;
+}
+
+/* Relative paths inside DIR. */
+static void rel_data(int s, int64_t hour_us, char *out, size_t n) {
+    char p[64];
+    part_of(hour_us, p);
+    snprintf(out, n, "%s/%s/" PART_NAME, slot_name(s), p);
+}
+static void rel_manifest(int s, int64_t hour_us, char *out, size_t n) {
+    char p[64];
+    part_of(hour_us, p);
+    snprintf(out, n, "_manifests/%s/%s.manifest", slot_name(s), p);
+}
+
+static char *join(const char *a, const char *b) {
+    size_t la = strlen(a), lb = strlen(b);
+    char *r = malloc(la + lb + 2);
+    if (!r) return NULL;
+    memcpy(r, a, la);
+    r[la] = '/';
+    memcpy(r + la + 1, b, lb + 1);
+    return r;
+}
+
+/* mkdir -p of path (or of its parent when parent_only). */
+static sl_err mkdirs(const char *path, bool parent_only, char *err, size_t errlen) {
+    char *p = strdup(path);
+    if (!p) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
+    size_t n = strlen(p);
+    if (parent_only) {
+        while (n > 0 && p[n - 1] != '/') n--;
+        while (n > 1 && p[n - 1] == '/') n--;
+        p[n] = '\0';
+        if (n == 0 || (n == 1 && p[0] == '/')) {
+            free(p);
+            return SL_OK;
+        }
+    }
+    sl_err e = SL_OK;
+    for (size_t i = 1; i <= n && e == SL_OK; i++) {
+        if (p[i] != '/' && p[i] != '\0') continue;
+        char c = p[i];
+        p[i] = '\0';
+        if (mkdir(p, 0777) != 0) {
+            int en = errno;
+            struct stat st;
+            if (en != EEXIST || stat(p, &st) != 0 || !S_ISDIR(st.st_mode))
+                e = sl_err_set(err, errlen, SL_ERR_IO, "cold store: cannot create directory %s: %s", p,
+                               strerror(en == EEXIST ? ENOTDIR : en));
+        }
+        p[i] = c;
+    }
+    free(p);
+    return e;
+}
+
+/* fsync a directory so renames in it are durable (EINVAL: not supported, fine). */
+static sl_err fsync_dir_of(const char *file, char *err, size_t errlen) {
+    char *d = strdup(file);
+    if (!d) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
+    char *sl = strrchr(d, '/');
+    if (sl) *sl = '\0';
+    int fd = open(sl ? d : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    sl_err e = SL_OK;
+    if (fd < 0 || (fsync(fd) != 0 && errno != EINVAL && errno != EROFS))
+        e = sl_err_set(err, errlen, SL_ERR_IO, "cold store: cannot fsync directory %s: %s", sl ? d : ".", strerror(errno));
+    if (fd >= 0) close(fd);
+    free(d);
+    return e;
+}
+
+/* ------------------------------------------------------------ open/close */
+
+sl_err cs_open(cs **out, const char *dir, const cs_opts *o, char *err, size_t errlen) {
+    *out = NULL;
+    if (!dir || !*dir) return sl_err_set(err, errlen, SL_ERR_ARG, "cold store: empty directory name");
+    cs *c = calloc(1, sizeof *c);
+    if (!c) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
+    sl_batch_init(&c->stage);
+    c->dir = strdup(dir);
+    if (!c->dir) goto oom;
+    size_t n = strlen(c->dir);
+    while (n > 1 && c->dir[n - 1] == '/') c->dir[--n] = '\0';
+    sl_err e = mkdirs(c->dir, false, err, errlen);
+    if (e != SL_OK) {
+        cs_close(c);
+        return e;
+    }
+    if (access(c->dir, W_OK | X_OK) != 0) {
+        e = sl_err_set(err, errlen, SL_ERR_IO, "cold store: directory %s is not writable: %s", c->dir, strerror(errno));
+        cs_close(c);
+        return e;
+    }
+    const char *pre = o ? o->url_prefix : NULL;
+    if (pre) {
+        size_t lp = strlen(pre);
+        c->prefix = malloc(lp + 2);
+        if (!c->prefix) goto oom;
+        memcpy(c->prefix, pre, lp + 1);
+        if (lp && pre[lp - 1] != '/') strcat(c->prefix, "/");
+    } else {
+        char *abs = realpath(c->dir, NULL);
+        if (!abs) {
+            e = sl_err_set(err, errlen, SL_ERR_IO, "cold store: cannot resolve %s: %s", c->dir, strerror(errno));
+            cs_close(c);
+            return e;
+        }
+        size_t la = strlen(abs);
+        c->prefix = malloc(la + 9);
+        if (!c->prefix) {
+            free(abs);
+            goto oom;
+        }
+        snprintf(c->prefix, la + 9, "file://%s%s", abs, (la && abs[la - 1] == '/') ? "" : "/");
+        free(abs);
+    }
+    *out = c;
+    return SL_OK;
+oom:
+    cs_close(c);
+    return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
+}
+
+/* Remove the (empty) partition directories of an aborted hour. */
+static void rmdirs_of(cs *c, int s, int64_t hour_us) {
+    char rel[256];
+    rel_data(s, hour_us, rel, sizeof rel);
+    char *p = join(c->dir, rel);
+    if (!p) return;
+    for (int k = 0; k < 3; k++) { /* hr=HH, date=..., <table> */
+        char *sl = strrchr(p, '/');
+        if (!sl) break;
+        *sl = '\0';
+        if (rmdir(p) != 0) break;
+    }
+    free(p);
+}
+
+static void hour_abort(cs *c, cs_hour *h) {
+    for (int s = 0; s < N_SLOTS; s++) {
+        if (!h->w[s]) continue;
+        pq_writer_abort(h->w[s]);
+        h->w[s] = NULL;
+        rmdirs_of(c, s, h->hour_us);
+    }
+}
+
+static void hour_unlink(cs *c, cs_hour *h) {
+    for (cs_hour **pp = &c->hours; *pp; pp = &(*pp)->next)
+        if (*pp == h) {
+            *pp = h->next;
+            break;
+        }
+    free(h);
+}
+
+void cs_close(cs *c) {
+    if (!c) return;
+    while (c->hours) {
+        cs_hour *h = c->hours;
+        hour_abort(c, h);
+        hour_unlink(c, h);
+    }
+    sl_batch_free(&c->stage);
+    free(c->pub);
+    free(c->prefix);
+    free(c->dir);
+    free(c);
+}
+
+/* ------------------------------------------------------------ hours */
+
+static bool is_published(const cs *c, int64_t hour_us) {
+    size_t lo = 0, hi = c->npub;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (c->pub[mid] < hour_us) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < c->npub && c->pub[lo] == hour_us;
+}
+
+static sl_err mark_published(cs *c, int64_t hour_us, char *err, size_t errlen) {
+    if (c->npub == c->cappub) {
+        size_t nc = c->cappub ? c->cappub * 2 : 64;
+        int64_t *np = realloc(c->pub, nc * sizeof *np);
+        if (!np) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
+        c->pub = np;
+        c->cappub = nc;
+    }
+    size_t i = c->npub;
+    while (i > 0 && c->pub[i - 1] > hour_us) {
+        c->pub[i] = c->pub[i - 1];
+        i--;
+    }
+    c->pub[i] = hour_us;
+    c->npub++;
+    return SL_OK;
+}
+
+static cs_hour *find_hour(cs *c, int64_t hour_us) {
+    for (cs_hour *h = c->hours; h; h = h->next)
+        if (h->hour_us == hour_us) return h;
+    return NULL;
+}
+
+/* The open state of a writable hour (created on demand). */
+static sl_err get_hour(cs *c, int64_t hour_us, const char *what, cs_hour **out, char *err, size_t errlen) {
+    sl_err e = check_hour(hour_us, what, err, errlen);
+    if (e != SL_OK) return e;
+    char p[64];
+    if (is_published(c, hour_us)) {
+        part_of(hour_us, p);
+        return sl_err_set(err, errlen, SL_ERR_ARG, "cold store %s: %s: hour %s is already published", c->dir, what, p);
+    }
+    cs_hour *h = find_hour(c, hour_us);
+    if (!h) {
+        h = calloc(1, sizeof *h);
+        if (!h) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
+        h->hour_us = hour_us;
+        h->next = c->hours;
+        c->hours = h;
+    }
+    if (h->failed) {
+        part_of(hour_us, p);
+        return sl_err_set(err, errlen, SL_ERR_ARG, "cold store %s: %s: hour %s failed earlier and cannot be written", c->dir,
+                          what, p);
+    }
+    *out = h;
+    return SL_OK;
+}
+
+/* A write to hour h failed: drop its files (nothing of it will be published). */
+static sl_err hour_fail(cs *c, cs_hour *h, sl_err e) {
+    hour_abort(c, h);
+    h->failed = true;
+    return e;
+}
+
+static sl_err open_writer(cs *c, cs_hour *h, int s, const pq_write_col *cols, size_t ncols, char *err, size_t errlen) {
+    char rel[256];
+    rel_data(s, h->hour_us, rel, sizeof rel);
+    char *path = join(c->dir, rel);
+    if (!path) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
+    sl_err e = mkdirs(path, true, err, errlen);
+    if (e == SL_OK) {
+        /* Defaults (ZSTD, dictionary, CRC).  No extra key-value metadata: the
+         * writer adds only "writer" = "sluice <version>", so the bytes depend on
+         * the rows alone (no time, no path). */
+        pq_writer_opts o = pq_writer_opts_default();
+        e = pq_writer_open(&h->w[s], path, cols, ncols, &o, err, errlen);
+    }
+    free(path);
+    return e;
+}
+
+/* ------------------------------------------------------------ events */
+
+static sl_err check_events_batch(const cs *c, const sl_batch *b, char *err, size_t errlen) {
+    if (b->ncols < EV_FILE_NCOLS)
+        return sl_err_set(err, errlen, SL_ERR_ARG, "cold store %s: events batch has %zu columns, expected a canonical batch",
+                          c->dir, b->ncols);
+    for (int j = 0; j < EV_FILE_NCOLS; j++) {
+        const sl_coltype *t = ev_col_type(j);
+        const sl_col *col = &b->cols[j];
+        if (col->t.type != t->type || col->t.logical != t->logical || strcmp(col->name, ev_col_name(j)) != 0)
+            return sl_err_set(err, errlen, SL_ERR_ARG, "cold store %s: events batch column %d is %s, expected %s", c->dir, j,
+                              col->name, ev_col_name(j));
+    }
+    return SL_OK;
+}
+
+/* Required in the events file: guaranteed by cleaning for accepted events. */
+static bool ev_required(int j) {
+    return j == EV_INSTANCE_ID || j == EV_QUERY_ID || j == EV_ARRIVAL_TS || j == EV_QUERY_TYPE || j >= EV_SOURCE;
+}
+
+static sl_err stage_init(cs *c, char *err, size_t errlen) {
+    if (c->stage_ready) return SL_OK;
+    for (int j = 0; j < EV_FILE_NCOLS; j++) {
+        sl_err e = sl_batch_add_col(&c->stage, ev_col_name(j), ev_col_type(j), !ev_required(j), err, errlen);
+        if (e != SL_OK) return e;
+    }
+    c->stage_ready = true;
+    return SL_OK;
+}
+
+/* Copy rows idx[0..n) of the first EV_FILE_NCOLS columns of b into the stage. */
+static sl_err gather(cs *c, const sl_batch *b, const uint32_t *idx, size_t n, char *err, size_t errlen) {
+    sl_batch *st = &c->stage;
+    sl_batch_reset(st);
+    sl_err e = sl_batch_reserve(st, n, err, errlen);
+    if (e != SL_OK) return e;
+    st->nrows = n;
+    for (int j = 0; j < EV_FILE_NCOLS; j++) {
+        const sl_col *sc = &b->cols[j];
+        sl_col *dc = &st->cols[j];
+        size_t w = sl_type_width(sc->t.type);
+        bool nulls = sc->valid && sc->null_count;
+        for (size_t i = 0; i < n; i++) {
+            size_t r = idx[i];
+            if (r >= b->nrows)
+                return sl_err_set(err, errlen, SL_ERR_ARG, "cold store %s: event index %zu out of range (%zu rows)", c->dir, r,
+                                  b->nrows);
+            if (nulls && !sl_bit_get(sc->valid, r)) {
+                if (!dc->nullable)
+                    return sl_err_set(err, errlen, SL_ERR_ARG,
+                                      "cold store %s: event (row %zu of the batch) has NULL %s: not an accepted event", c->dir,
+                                      r, dc->name);
+                uint8_t *v = sl_col_valid_alloc(st, (size_t)j);
+                if (!v) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
+                sl_bit_clear(v, i);
+                dc->null_count++;
+                memset((char *)dc->data + i * w, 0, w);
+                continue;
+            }
+            if (sc->t.type == SL_BYTES) {
+                sl_str s = ((const sl_str *)sc->data)[r];
+                sl_str d = {.ptr = NULL, .len = s.len};
+                d.ptr = sl_arena_dup(&st->arena, s.ptr, s.len);
+                if (!d.ptr) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
+                ((sl_str *)dc->data)[i] = d;
+            } else {
+                memcpy((char *)dc->data + i * w, (const char *)sc->data + r * w, w);
+            }
+        }
+    }
+    return SL_OK;
+}
+
+sl_err cs_write_events(cs *c, int64_t hour_us, const sl_batch *b, const uint32_t *idx, size_t n, char *err,
+                       size_t errlen) {
+    cs_hour *h;
+    sl_err e = get_hour(c, hour_us, "events", &h, err, errlen);
+    if (e != SL_OK) return e;
+    if (n == 0) return SL_OK;
+    if ((e = check_events_batch(c, b, err, errlen)) != SL_OK) return e;
+    if ((e = stage_init(c, err, errlen)) != SL_OK) return e;
+    if (!h->w[EV_SLOT]) {
+        pq_write_col cols[EV_FILE_NCOLS];
+        for (int j = 0; j < EV_FILE_NCOLS; j++)
+            cols[j] = (pq_write_col){ev_col_name(j), *ev_col_type(j), !ev_required(j)};
+        if ((e = open_writer(c, h, EV_SLOT, cols, EV_FILE_NCOLS, err, errlen)) != SL_OK) return hour_fail(c, h, e);
+    }
+    for (size_t off = 0; off < n; off += GATHER_ROWS) {
+        size_t k = n - off < GATHER_ROWS ? n - off : GATHER_ROWS;
+        e = gather(c, b, idx + off, k, err, errlen);
+        if (e == SL_OK) e = pq_writer_write(h->w[EV_SLOT], &c->stage, err, errlen);
+        if (e != SL_OK) {
+            sl_batch_reset(&c->stage);
+            return hour_fail(c, h, e);
+        }
+    }
+    sl_batch_reset(&c->stage);
+    return SL_OK;
+}
+
+/* ------------------------------------------------------------ table rows */
+
+static sl_err check_rows_batch(const cs *c, st_table t, int64_t hour_us, const sl_batch *b, char *err, size_t errlen) {
+    size_t nc = st_table_ncols(t);
+    const st_col_def *d = st_table_cols(t);
+    if (b->ncols != nc)
+        return sl_err_set(err, errlen, SL_ERR_ARG, "cold store %s: %s batch has %zu columns, expected %zu", c->dir,
+                          st_table_name(t), b->ncols, nc);
+    for (size_t j = 0; j < nc; j++) {
+        const sl_col *col = &b->cols[j];
+        if (col->t.type != d[j].type.type || col->t.logical != d[j].type.logical || strcmp(col->name, d[j].name) != 0)
+            return sl_err_set(err, errlen, SL_ERR_ARG, "cold store %s: %s batch column %zu is %s, expected %s", c->dir,
+                              st_table_name(t), j, col->name, d[j].name);
+        if (!d[j].nullable && col->valid && col->null_count && b->nrows)
+            return sl_err_set(err, errlen, SL_ERR_ARG, "cold store %s: %s column %s has %zu NULLs", c->dir, st_table_name(t),
+                              d[j].name, col->null_count);
+    }
+    /* Column 0 of every metric table is `hour`: it must be the window. */
+    const int64_t *hv = b->cols[0].data;
+    for (size_t i = 0; i < b->nrows; i++)
+        if (hv[i] != hour_us)
+            return sl_err_set(err, errlen, SL_ERR_ARG, "cold store %s: %s row %zu has hour %lld, expected the window %lld",
+                              c->dir, st_table_name(t), i, (long long)hv[i], (long long)hour_us);
+    return SL_OK;
+}
+
+sl_err cs_write_rows(cs *c, st_table t, int64_t hour_us, bool final, const sl_batch *rows, char *err,
+                     size_t errlen) {
+    if ((unsigned)t >= ST_N_TABLES) return sl_err_set(err, errlen, SL_ERR_ARG, "cold store: unknown table %d", (int)t);
+    if (t >= ST_N_METRIC_TABLES || !final) return SL_OK; /* quarantine / provisional: not cold */
+    cs_hour *h;
+    sl_err e = get_hour(c, hour_us, st_table_name(t), &h, err, errlen);
+    if (e != SL_OK) return e;
+    if (!rows || rows->nrows == 0) return SL_OK;
+    if ((e = check_rows_batch(c, t, hour_us, rows, err, errlen)) != SL_OK) return e;
+    if (!h->w[t]) {
+        size_t nc = st_table_ncols(t);
+        const st_col_def *d = st_table_cols(t);
+        pq_write_col cols[16];
+        for (size_t j = 0; j < nc; j++) cols[j] = (pq_write_col){d[j].name, d[j].type, d[j].nullable};
+        if ((e = open_writer(c, h, (int)t, cols, nc, err, errlen)) != SL_OK) return hour_fail(c, h, e);
+    }
+    if ((e = pq_writer_write(h->w[t], rows, err, errlen)) != SL_OK) return hour_fail(c, h, e);
+    return SL_OK;
+}
+
+/* ------------------------------------------------------------ publish */
+
+static void json_str(FILE *f, const char *s) {
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\') fprintf(f, "\\%c", *p);
+        else if (*p < 0x20) fprintf(f, "\\u%04x", *p);
+        else fputc(*p, f);
+    }
+    fputc('"', f);
+}
+
+/* Write DIR/<manifest rel> listing DIR/<data rel> of `bytes` bytes, via a temporary name. */
+static sl_err write_manifest(cs *c, const char *mrel, const char *drel, uint64_t bytes, char *err, size_t errlen) {
+    char *path = join(c->dir, mrel);
+    if (!path) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
+    sl_err e = mkdirs(path, true, err, errlen);
+    if (e != SL_OK) {
+        free(path);
+        return e;
+    }
+    const char *base = strrchr(path, '/') + 1;
+    size_t tl = strlen(path) + 64;
+    char *tmp = malloc(tl);
+    if (!tmp) {
+        free(path);
+        return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
+    }
+    snprintf(tmp, tl, "%.*s.%s.tmp-%ld-%u", (int)(base - path), path, base, (long)getpid(),
+             atomic_fetch_add(&manifest_counter, 1));
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        e = sl_err_set(err, errlen, SL_ERR_IO, "%s: cannot create temporary file %s: %s", path, tmp, strerror(errno));
+        free(tmp);
+        free(path);
+        return e;
+    }
+    char *buf = NULL;
+    size_t blen = 0;
+    FILE *m = open_memstream(&buf, &blen);
+    if (!m) {
+        close(fd);
+        unlink(tmp);
+        free(tmp);
+        free(path);
+        return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
+    }
+    size_t ul = strlen(c->prefix) + strlen(drel) + 1;
+    char *url = malloc(ul);
+    if (url) snprintf(url, ul, "%s%s", c->prefix, drel);
+    fputs("{\"entries\":[{\"url\":", m);
+    json_str(m, url ? url : "");
+    fprintf(m, ",\"mandatory\":true,\"meta\":{\"content_length\":%llu}}]}\n", (unsigned long long)bytes);
+    fclose(m);
+    free(url);
+    if (!url || !buf) e = sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
+    for (size_t off = 0; e == SL_OK && off < blen;) {
+        ssize_t k = write(fd, buf + off, blen - off);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) e = sl_err_set(err, errlen, SL_ERR_IO, "%s: write to %s failed: %s", path, tmp, strerror(errno));
+        else off += (size_t)k;
+    }
+    free(buf);
+    if (e == SL_OK && fsync(fd) != 0)
+        e = sl_err_set(err, errlen, SL_ERR_IO, "%s: fsync of %s failed: %s", path, tmp, strerror(errno));
+    if (close(fd) != 0 && e == SL_OK)
+        e = sl_err_set(err, errlen, SL_ERR_IO, "%s: close of %s failed: %s", path, tmp, strerror(errno));
+    if (e == SL_OK && rename(tmp, path) != 0)
+        e = sl_err_set(err, errlen, SL_ERR_IO, "%s: cannot rename %s into place: %s", path, tmp, strerror(errno));
+    if (e != SL_OK) unlink(tmp);
+    if (e == SL_OK) e = fsync_dir_of(path, err, errlen);
+    free(tmp);
+    free(path);
+    return e;
+}
+
+/* Remove DIR/rel if present. */
+static sl_err remove_stale(cs *c, const char *rel, char *err, size_t errlen) {
+    char *path = join(c->dir, rel);
+    if (!path) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
+    sl_err e = SL_OK;
+    if (unlink(path) != 0) {
+        if (errno != ENOENT && errno != ENOTDIR)
+            e = sl_err_set(err, errlen, SL_ERR_IO, "cold store: cannot remove stale %s: %s", path, strerror(errno));
+    } else {
+        e = fsync_dir_of(path, err, errlen);
+    }
+    free(path);
+    return e;
+}
+
+sl_err cs_publish_hour(cs *c, int64_t hour_us, char *err, size_t errlen) {
+    sl_err e = check_hour(hour_us, "publish", err, errlen);
+    if (e != SL_OK) return e;
+    char p[64];
+    part_of(hour_us, p);
+    if (is_published(c, hour_us))
+        return sl_err_set(err, errlen, SL_ERR_ARG, "cold store %s: hour %s is already published", c->dir, p);
+    cs_hour *h = find_hour(c, hour_us);
+    if (h && h->failed) {
+        hour_unlink(c, h);
+        return sl_err_set(err, errlen, SL_ERR_ARG, "cold store %s: hour %s cannot be published: a write to it failed", c->dir,
+                          p);
+    }
+    bool written[N_SLOTS] = {false};
+    /* 1. data files: close (fsync + rename) every writer of the hour */
+    for (int s = 0; h && s < N_SLOTS; s++) {
+        if (!h->w[s]) continue;
+        pq_writer *w = h->w[s];
+        h->w[s] = NULL;
+        if (e == SL_OK) {
+            e = pq_writer_close(w, err, errlen);
+            if (e == SL_OK) written[s] = true;
+        } else {
+            pq_writer_abort(w);
+        }
+    }
+    if (h) hour_unlink(c, h);
+    char drel[256], mrel[256];
+    for (int s = 0; e == SL_OK && s < N_SLOTS; s++) {
+        if (!written[s]) continue;
+        rel_data(s, hour_us, drel, sizeof drel);
+        char *path = join(c->dir, drel);
+        if (!path) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
+        e = fsync_dir_of(path, err, errlen);
+        free(path);
+    }
+    if (e != SL_OK) return e;
+    /* 2. manifests, after every data file of the hour is in place; stale
+     *    files of slots without rows this time are removed (manifest first). */
+    for (int s = 0; s < N_SLOTS && e == SL_OK; s++) {
+        rel_data(s, hour_us, drel, sizeof drel);
+        rel_manifest(s, hour_us, mrel, sizeof mrel);
+        if (written[s]) {
+            char *path = join(c->dir, drel);
+            if (!path) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
+            struct stat st;
+            if (stat(path, &st) != 0)
+                e = sl_err_set(err, errlen, SL_ERR_IO, "cold store: cannot stat %s: %s", path, strerror(errno));
+            free(path);
+            if (e == SL_OK) e = write_manifest(c, mrel, drel, (uint64_t)st.st_size, err, errlen);
+        } else {
+            e = remove_stale(c, mrel, err, errlen);
+            if (e == SL_OK) e = remove_stale(c, drel, err, errlen);
+        }
+    }
+    if (e != SL_OK) return e;
+    return mark_published(c, hour_us, err, errlen);
+}
+
+/* ------------------------------------------------------------ sink */
+
+static sl_err sink_rows(void *ctx, st_table t, int64_t hour_us, bool final, const sl_batch *rows, char *err,
+                        size_t errlen) {
+    return cs_write_rows(ctx, t, hour_us, final, rows, err, errlen);
+}
+static sl_err sink_events(void *ctx, int64_t hour_us, const sl_batch *b, const uint32_t *idx, size_t n, char *err,
+                          size_t errlen) {
+    return cs_write_events(ctx, hour_us, b, idx, n, err, errlen);
+}
+static sl_err sink_final(void *ctx, int64_t hour_us, char *err, size_t errlen) {
+    return cs_publish_hour(ctx, hour_us, err, errlen);
+}
+
+pr_sink cs_sink(cs *c) {
+    pr_sink s = {.ctx = c, .rows = sink_rows, .events = sink_events, .window_final = sink_final};
+    return s;
+}

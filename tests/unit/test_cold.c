@@ -1,0 +1,817 @@
+/* test_cold.c: the cold store (store/cold.h).
+ *
+ * A scenario writes a few hours of hand-made table rows and events and
+ * publishes some of them; the tests check the exact set of files (layout,
+ * names, no temporary files, nothing of an unpublished hour), read every
+ * Parquet file back with sluice's reader and compare the values, parse the
+ * manifests, check byte-identical output for the same input (two directories
+ * and a rerun over the same directory), stale-file removal and errors.
+ *
+ * SLUICE_KEEP_COLD=1: the scenario's store is left in build/test-cold/ (from
+ * the current directory) and the rows written in build/test-cold-expected/
+ * <table>.jsonl, for tests/oracle/cold.test.mjs (DuckDB). */
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "io/source.h"
+#include "parquet/reader.h"
+#include "replay/event.h"
+#include "store/cold.h"
+#include "stream/tables.h"
+#include "t.h"
+
+#define HOUR_US INT64_C(3600000000)
+/* 2024-03-01T05:00:00Z */
+#define H0 (INT64_C(1709269200) * 1000000)
+
+static char g_root[256];
+static char err[SL_ERRLEN];
+
+/* ------------------------------------------------------------ files */
+
+static void rm_rf(const char *p) {
+    struct stat st;
+    if (lstat(p, &st) != 0) return;
+    if (S_ISDIR(st.st_mode)) {
+        DIR *d = opendir(p);
+        if (d) {
+            struct dirent *e;
+            while ((e = readdir(d))) {
+                if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+                char q[1024];
+                snprintf(q, sizeof q, "%s/%s", p, e->d_name);
+                rm_rf(q);
+            }
+            closedir(d);
+        }
+        rmdir(p);
+    } else {
+        unlink(p);
+    }
+}
+
+typedef struct flist {
+    char **v;
+    size_t n;
+} flist;
+
+static int cmpstr(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* every regular file under root (relative paths, sorted); dirs in *dirs when given */
+static void walk(const char *root, const char *rel, flist *files, flist *dirs) {
+    char p[1024];
+    snprintf(p, sizeof p, "%s%s%s", root, *rel ? "/" : "", rel);
+    DIR *d = opendir(p);
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        char r[1024], q[1100];
+        snprintf(r, sizeof r, "%s%s%s", rel, *rel ? "/" : "", e->d_name);
+        snprintf(q, sizeof q, "%s/%s", root, r);
+        struct stat st;
+        if (lstat(q, &st) != 0) continue;
+        if (S_ISDIR(st.st_mode)) {
+            if (dirs) {
+                dirs->v = realloc(dirs->v, (dirs->n + 1) * sizeof *dirs->v);
+                dirs->v[dirs->n++] = strdup(r);
+            }
+            walk(root, r, files, dirs);
+        } else {
+            files->v = realloc(files->v, (files->n + 1) * sizeof *files->v);
+            files->v[files->n++] = strdup(r);
+        }
+    }
+    closedir(d);
+    if (!*rel) {
+        if (files->n) qsort(files->v, files->n, sizeof *files->v, cmpstr);
+        if (dirs && dirs->n) qsort(dirs->v, dirs->n, sizeof *dirs->v, cmpstr);
+    }
+}
+
+static void flist_free(flist *f) {
+    for (size_t i = 0; i < f->n; i++) free(f->v[i]);
+    free(f->v);
+    f->v = NULL;
+    f->n = 0;
+}
+
+static char *slurp(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc((size_t)n + 1);
+    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
+        free(b);
+        b = NULL;
+    }
+    if (b) b[n] = '\0';
+    fclose(f);
+    if (len) *len = (size_t)n;
+    return b;
+}
+
+static bool exists(const char *root, const char *rel) {
+    char p[1024];
+    snprintf(p, sizeof p, "%s/%s", root, rel);
+    return access(p, F_OK) == 0;
+}
+
+/* ------------------------------------------------------------ data */
+
+static uint64_t h64(uint64_t x) {
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ull;
+    x ^= x >> 33;
+    return x;
+}
+
+static void set_null(sl_batch *b, size_t c, size_t i) {
+    uint8_t *v = sl_col_valid_alloc(b, c);
+    sl_bit_clear(v, i);
+    b->cols[c].null_count++;
+}
+
+static void set_str(sl_batch *b, size_t c, size_t i, const char *s) {
+    size_t n = strlen(s);
+    sl_str v = {sl_arena_dup(&b->arena, s, n), (uint32_t)n};
+    ((sl_str *)b->cols[c].data)[i] = v;
+}
+
+/* n rows of table t for hour_us, values from (t, hour, salt). */
+static void make_rows(st_table t, int64_t hour_us, size_t n, uint64_t salt, sl_batch *b) {
+    sl_batch_init(b);
+    CHECK(st_init_batch(t, b, err, sizeof err) == SL_OK);
+    CHECK(sl_batch_reserve(b, n ? n : 1, err, sizeof err) == SL_OK);
+    b->nrows = n;
+    const st_col_def *d = st_table_cols(t);
+    for (size_t c = 0; c < b->ncols; c++) {
+        for (size_t i = 0; i < n; i++) {
+            uint64_t h = h64(salt * 1000003u + (uint64_t)t * 7919u + (uint64_t)hour_us / HOUR_US * 131u + c * 31u + i);
+            if (c == 0) {
+                ((int64_t *)b->cols[c].data)[i] = hour_us;
+                continue;
+            }
+            if (d[c].nullable && i % 3 == 1) {
+                set_null(b, c, i);
+                continue;
+            }
+            switch (d[c].type.type) {
+            case SL_I32: ((int32_t *)b->cols[c].data)[i] = (int32_t)(h % 2000) - 100; break;
+            case SL_I64: ((int64_t *)b->cols[c].data)[i] = (int64_t)(h % 10000000000ull) - 5; break;
+            case SL_F64: ((double *)b->cols[c].data)[i] = (double)(h % 1000000) / 64.0 - 7.25; break;
+            case SL_BYTES: {
+                char s[64];
+                snprintf(s, sizeof s, "%s-%zu-\"q\\é-%u", d[c].name, i, (unsigned)(h % 97));
+                set_str(b, c, i, s);
+                break;
+            }
+            default: break;
+            }
+        }
+    }
+}
+
+/* A canonical event batch of n rows in hour_us. */
+static void make_events(int64_t hour_us, size_t n, sl_batch *b) {
+    sl_batch_init(b);
+    CHECK(ev_init_batch(b, err, sizeof err) == SL_OK);
+    CHECK(sl_batch_reserve(b, n, err, sizeof err) == SL_OK);
+    b->nrows = n;
+    for (int c = 0; c < EV_NCOLS; c++) {
+        const sl_coltype *t = ev_col_type(c);
+        for (size_t i = 0; i < n; i++) {
+            uint64_t h = h64((uint64_t)hour_us / HOUR_US * 977u + (uint64_t)c * 31u + i);
+            bool required = c == EV_INSTANCE_ID || c == EV_QUERY_ID || c == EV_ARRIVAL_TS || c == EV_QUERY_TYPE ||
+                            c == EV_SOURCE || c == EV_INPUT || c == EV_ROW;
+            if (c == EV_ERROR || (!required && i % 4 == 2)) {
+                set_null(b, (size_t)c, i);
+                continue;
+            }
+            if (c == EV_ARRIVAL_TS) {
+                ((int64_t *)b->cols[c].data)[i] = hour_us + (int64_t)(h % (uint64_t)HOUR_US);
+                continue;
+            }
+            if (c == EV_ROW) {
+                ((int64_t *)b->cols[c].data)[i] = (int64_t)i + 100;
+                continue;
+            }
+            switch (t->type) {
+            case SL_I32: ((int32_t *)b->cols[c].data)[i] = (int32_t)(h % 50); break;
+            case SL_I64: ((int64_t *)b->cols[c].data)[i] = (int64_t)(h % 1000000007ull); break;
+            case SL_F64: ((double *)b->cols[c].data)[i] = (double)(h % 100000) / 8.0; break;
+            case SL_BYTES: {
+                char s[64];
+                if (c == EV_SOURCE) snprintf(s, sizeof s, "fleet-%u", (unsigned)(h % 2));
+                else if (c == EV_EXTRA) snprintf(s, sizeof s, "{\"x\":%u}", (unsigned)(h % 9));
+                else snprintf(s, sizeof s, "%s/%u", ev_col_name(c), (unsigned)(h % 1000));
+                set_str(b, (size_t)c, i, s);
+                break;
+            }
+            default: break;
+            }
+        }
+    }
+}
+
+/* ------------------------------------------------------------ scenario */
+
+/* Hours: A = 2024-03-01T05 (every table), B = T06 (two tables, an empty
+ * batch, provisional rows), C = T23 (events only), D = 2024-03-02T00
+ * (query_hourly only), U = 2024-03-02T01 (written, never published). */
+#define HA (H0)
+#define HB (H0 + HOUR_US)
+#define HC (H0 + 18 * HOUR_US)
+#define HD (H0 + 19 * HOUR_US)
+#define HU (H0 + 20 * HOUR_US)
+
+static const int64_t PUB_HOURS[] = {HA, HB, HC, HD};
+#define NPUB 4
+static const uint32_t EV_IDX[] = {7, 2, 5, 0, 11, 3, 9};
+#define EV_NIDX 7
+#define EV_N 12
+
+/* rows of table t in published hour k: 0 = none */
+static size_t nrows_of(st_table t, int k) {
+    switch (k) {
+    case 0: return 3 + (size_t)t;
+    case 1: return t == ST_QUERY_HOURLY ? 5 : t == ST_COMPILE_CORR_HOURLY ? 4 : 0;
+    case 3: return t == ST_QUERY_HOURLY ? 2 : 0;
+    default: return 0;
+    }
+}
+static bool has_events(int k) { return k <= 2; }
+
+/* Write the scenario into dir; returns false on any error. */
+static bool scenario(const char *dir, const char *prefix) {
+    cs_opts o = cs_opts_default();
+    o.url_prefix = prefix;
+    cs *c;
+    if (cs_open(&c, dir, &o, err, sizeof err) != SL_OK) {
+        fprintf(stderr, "  cs_open: %s\n", err);
+        return false;
+    }
+    pr_sink sk = cs_sink(c);
+    bool ok = true;
+#define TRY(x)                                  \
+    do {                                        \
+        if (ok && (x) != SL_OK) {               \
+            fprintf(stderr, "  %s: %s\n", #x, err); \
+            ok = false;                         \
+        }                                       \
+    } while (0)
+    /* events of A, B, C and U are streamed interleaved, as windows overlap */
+    sl_batch ev[NPUB + 1];
+    const int64_t evh[NPUB + 1] = {HA, HB, HC, HD, HU};
+    for (int k = 0; k <= NPUB; k++) make_events(evh[k], EV_N, &ev[k]);
+    for (int k = 0; k <= NPUB; k++)
+        if (k == NPUB || has_events(k)) {
+            TRY(sk.events(sk.ctx, evh[k], &ev[k], EV_IDX, 3, err, sizeof err));
+        }
+    for (int k = 0; k <= NPUB; k++)
+        if (k == NPUB || has_events(k)) {
+            TRY(cs_write_events(c, evh[k], &ev[k], EV_IDX + 3, EV_NIDX - 3, err, sizeof err));
+        }
+    /* provisional rows are ignored */
+    sl_batch pb;
+    make_rows(ST_QUERY_HOURLY, HB, 9, 999, &pb);
+    TRY(sk.rows(sk.ctx, ST_QUERY_HOURLY, HB, false, &pb, err, sizeof err));
+    sl_batch_free(&pb);
+    /* quarantine tables are not cold */
+    sl_batch qb;
+    make_rows(ST_BAD_ROWS, INT64_MIN, 0, 1, &qb);
+    TRY(sk.rows(sk.ctx, ST_BAD_ROWS, INT64_MIN, true, &qb, err, sizeof err));
+    sl_batch_free(&qb);
+    for (int k = 0; k < NPUB; k++) {
+        for (int t = 0; t < ST_N_METRIC_TABLES; t++) {
+            size_t n = nrows_of((st_table)t, k);
+            sl_batch b;
+            make_rows((st_table)t, PUB_HOURS[k], n, 1, &b);
+            /* an empty final batch writes nothing */
+            if (n || (k == 1 && t == ST_SPILL_HOURLY))
+                TRY(sk.rows(sk.ctx, (st_table)t, PUB_HOURS[k], true, &b, err, sizeof err));
+            sl_batch_free(&b);
+        }
+        if (k == 0) { /* the unpublished hour gets rows too */
+            sl_batch b;
+            make_rows(ST_QUERY_HOURLY, HU, 4, 1, &b);
+            TRY(cs_write_rows(c, ST_QUERY_HOURLY, HU, true, &b, err, sizeof err));
+            sl_batch_free(&b);
+        }
+        TRY(sk.window_final(sk.ctx, PUB_HOURS[k], err, sizeof err));
+    }
+    for (int k = 0; k <= NPUB; k++) sl_batch_free(&ev[k]);
+    cs_close(c);
+    return ok;
+#undef TRY
+}
+
+static const char *slot_name(int s) { return s == ST_N_METRIC_TABLES ? "events" : st_table_name((st_table)s); }
+
+static void part(int64_t hour_us, char *out, size_t n) {
+    time_t t = (time_t)(hour_us / 1000000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    snprintf(out, n, "date=%04d-%02d-%02d/hr=%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour);
+}
+
+/* The exact file set the scenario must leave. */
+static void expected_files(flist *f) {
+    for (int k = 0; k < NPUB; k++) {
+        char p[64], r[256];
+        part(PUB_HOURS[k], p, sizeof p);
+        for (int s = 0; s <= ST_N_METRIC_TABLES; s++) {
+            bool has = s == ST_N_METRIC_TABLES ? has_events(k) : nrows_of((st_table)s, k) > 0;
+            if (!has) continue;
+            snprintf(r, sizeof r, "%s/%s/part-00000.parquet", slot_name(s), p);
+            f->v = realloc(f->v, (f->n + 2) * sizeof *f->v);
+            f->v[f->n++] = strdup(r);
+            snprintf(r, sizeof r, "_manifests/%s/%s.manifest", slot_name(s), p);
+            f->v[f->n++] = strdup(r);
+        }
+    }
+    qsort(f->v, f->n, sizeof *f->v, cmpstr);
+}
+
+/* ------------------------------------------------------------ read back */
+
+static bool read_file(const char *path, sl_batch *out, pq_reader **rd, sl_source **src) {
+    if (sl_source_open_file(src, path, err, sizeof err) != SL_OK) return false;
+    if (pq_reader_open(rd, *src, NULL, err, sizeof err) != SL_OK) {
+        sl_source_close(*src);
+        return false;
+    }
+    sl_batch_init(out);
+    if (pq_reader_init_batch(*rd, out, err, sizeof err) != SL_OK) return false;
+    long n = pq_reader_next(*rd, out, 1000000, err, sizeof err);
+    return n >= 0;
+}
+
+static bool is_null(const sl_col *c, size_t i) { return c->valid && c->null_count && !sl_bit_get(c->valid, i); }
+
+/* Compare value (got row gi) with (exp row ei). */
+static bool same_value(const sl_col *g, size_t gi, const sl_col *e, size_t ei) {
+    bool gn = is_null(g, gi), en = is_null(e, ei);
+    if (gn || en) return gn == en;
+    if (e->t.type == SL_BYTES) {
+        sl_str a = ((const sl_str *)g->data)[gi], b = ((const sl_str *)e->data)[ei];
+        return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
+    }
+    size_t w = sl_type_width(e->t.type);
+    return memcmp((const char *)g->data + gi * w, (const char *)e->data + ei * w, w) == 0;
+}
+
+/* file at root/rel must hold exactly rows rows[idx[i]] (idx NULL: all), columns 0..ncols) */
+static void check_file(const char *root, const char *rel, const sl_batch *exp, const uint32_t *idx, size_t n,
+                       size_t ncols, const char *const *names) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", root, rel);
+    sl_source *src = NULL;
+    pq_reader *rd = NULL;
+    sl_batch got;
+    bool ok = read_file(path, &got, &rd, &src);
+    CHECK(ok);
+    if (!ok) {
+        fprintf(stderr, "  %s: %s\n", path, err);
+        return;
+    }
+    CHECK_EQ_I64(got.ncols, ncols);
+    CHECK_EQ_I64(got.nrows, n);
+    /* no key-value metadata beyond the writer's name: no times, no paths */
+    const pq_meta *m = pq_reader_meta(rd);
+    CHECK_EQ_I64(m->n_kv, 1);
+    if (m->n_kv >= 1) CHECK_EQ_STR(m->kv[0].key, "writer");
+    for (size_t c = 0; c < got.ncols && c < ncols; c++) {
+        CHECK_EQ_STR(got.cols[c].name, names[c]);
+        CHECK(got.cols[c].t.type == exp->cols[c].t.type);
+        CHECK(got.cols[c].t.logical == exp->cols[c].t.logical);
+        if (exp->cols[c].t.logical == SL_LOG_TIMESTAMP) CHECK(got.cols[c].t.unit == SL_UNIT_MICROS && got.cols[c].t.utc);
+        for (size_t i = 0; i < got.nrows && i < n; i++) {
+            size_t ei = idx ? idx[i] : i;
+            if (!same_value(&got.cols[c], i, &exp->cols[c], ei)) {
+                fprintf(stderr, "  %s: column %s row %zu differs\n", rel, names[c], i);
+                t_cur_failed = 1;
+                break;
+            }
+        }
+    }
+    sl_batch_free(&got);
+    pq_reader_close(rd);
+    sl_source_close(src);
+}
+
+/* Check every data file of the scenario in root. */
+static void check_values(const char *root) {
+    char p[64], rel[256];
+    for (int k = 0; k < NPUB; k++) {
+        part(PUB_HOURS[k], p, sizeof p);
+        for (int t = 0; t < ST_N_METRIC_TABLES; t++) {
+            size_t n = nrows_of((st_table)t, k);
+            if (!n) continue;
+            sl_batch b;
+            make_rows((st_table)t, PUB_HOURS[k], n, 1, &b);
+            const char *names[16];
+            for (size_t c = 0; c < b.ncols; c++) names[c] = b.cols[c].name;
+            snprintf(rel, sizeof rel, "%s/%s/part-00000.parquet", st_table_name((st_table)t), p);
+            check_file(root, rel, &b, NULL, n, b.ncols, names);
+            sl_batch_free(&b);
+        }
+        if (has_events(k)) {
+            sl_batch b;
+            make_events(PUB_HOURS[k], EV_N, &b);
+            const char *names[EV_NCOLS];
+            for (int c = 0; c < EV_NCOLS; c++) names[c] = ev_col_name(c);
+            snprintf(rel, sizeof rel, "events/%s/part-00000.parquet", p);
+            check_file(root, rel, &b, EV_IDX, EV_NIDX, EV_ROW + 1, names);
+            sl_batch_free(&b);
+        }
+    }
+}
+
+/* ------------------------------------------------------------ manifests */
+
+/* Tiny JSON scan of {"entries":[{"url":"...","mandatory":true,"meta":{"content_length":N}}, ...]}:
+ * returns the number of entries, the first url (unescaped) and length. */
+static int scan_manifest(const char *s, char *url, size_t urllen, long long *len, bool *mandatory) {
+    const char *p = s;
+    while (*p == ' ' || *p == '\n') p++;
+    if (strncmp(p, "{\"entries\":[", 12) != 0) return -1;
+    int n = 0;
+    const char *q = p;
+    while ((q = strstr(q, "\"url\":\""))) {
+        q += 7;
+        if (n == 0) {
+            size_t k = 0;
+            while (*q && *q != '"' && k + 1 < urllen) {
+                if (*q == '\\' && q[1]) q++;
+                url[k++] = *q++;
+            }
+            url[k] = '\0';
+        }
+        n++;
+    }
+    const char *c = strstr(p, "\"content_length\":");
+    *len = c ? strtoll(c + 17, NULL, 10) : -1;
+    *mandatory = strstr(p, "\"mandatory\":true") != NULL;
+    size_t L = strlen(p);
+    while (L && (p[L - 1] == '\n' || p[L - 1] == ' ')) L--;
+    if (L < 2 || p[L - 1] != '}' || p[L - 2] != ']') return -1;
+    /* balanced braces and brackets outside strings */
+    int depth = 0;
+    bool in = false;
+    for (size_t i = 0; i < L; i++) {
+        if (in) {
+            if (p[i] == '\\') i++;
+            else if (p[i] == '"') in = false;
+        } else if (p[i] == '"') in = true;
+        else if (p[i] == '{' || p[i] == '[') depth++;
+        else if (p[i] == '}' || p[i] == ']') depth--;
+        if (depth < 0) return -1;
+    }
+    return depth == 0 && !in ? n : -1;
+}
+
+static void check_manifests(const char *root, const char *prefix) {
+    char p[64], mrel[256], drel[256], path[1024];
+    for (int k = 0; k < NPUB; k++) {
+        part(PUB_HOURS[k], p, sizeof p);
+        for (int s = 0; s <= ST_N_METRIC_TABLES; s++) {
+            bool has = s == ST_N_METRIC_TABLES ? has_events(k) : nrows_of((st_table)s, k) > 0;
+            snprintf(mrel, sizeof mrel, "_manifests/%s/%s.manifest", slot_name(s), p);
+            snprintf(drel, sizeof drel, "%s/%s/part-00000.parquet", slot_name(s), p);
+            CHECK(exists(root, mrel) == has);
+            if (!has) continue;
+            snprintf(path, sizeof path, "%s/%s", root, mrel);
+            char *txt = slurp(path, NULL);
+            CHECK(txt != NULL);
+            if (!txt) continue;
+            char url[1024], want[1100];
+            long long len = -1;
+            bool mand = false;
+            int n = scan_manifest(txt, url, sizeof url, &len, &mand);
+            CHECK_EQ_I64(n, 1);
+            CHECK(mand);
+            snprintf(want, sizeof want, "%s%s", prefix, drel);
+            CHECK_EQ_STR(url, want);
+            snprintf(path, sizeof path, "%s/%s", root, drel);
+            struct stat st;
+            CHECK(stat(path, &st) == 0);
+            CHECK_EQ_I64(len, st.st_size);
+            free(txt);
+        }
+    }
+}
+
+/* ------------------------------------------------------------ expected rows (oracle) */
+
+static void json_s(FILE *f, const char *s, size_t n) {
+    fputc('"', f);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch == '"' || ch == '\\') fprintf(f, "\\%c", ch);
+        else if (ch < 0x20) fprintf(f, "\\u%04x", ch);
+        else fputc(ch, f);
+    }
+    fputc('"', f);
+}
+
+static void dump_rows(FILE *f, const sl_batch *b, const uint32_t *idx, size_t n, size_t ncols) {
+    for (size_t i = 0; i < n; i++) {
+        size_t r = idx ? idx[i] : i;
+        fputc('{', f);
+        for (size_t c = 0; c < ncols; c++) {
+            const sl_col *col = &b->cols[c];
+            fprintf(f, "%s\"%s\":", c ? "," : "", col->name);
+            if (is_null(col, r)) {
+                fputs("null", f);
+                continue;
+            }
+            switch (col->t.type) {
+            case SL_I32: fprintf(f, "%d", ((int32_t *)col->data)[r]); break;
+            case SL_I64: fprintf(f, "%" PRId64, ((int64_t *)col->data)[r]); break;
+            case SL_F64: fprintf(f, "%.17g", ((double *)col->data)[r]); break;
+            case SL_BYTES: json_s(f, ((sl_str *)col->data)[r].ptr, ((sl_str *)col->data)[r].len); break;
+            default: fputs("null", f);
+            }
+        }
+        fputs("}\n", f);
+    }
+}
+
+static void write_expected(const char *dir) {
+    rm_rf(dir);
+    mkdir(dir, 0777);
+    for (int s = 0; s <= ST_N_METRIC_TABLES; s++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s.jsonl", dir, slot_name(s));
+        FILE *f = fopen(path, "w");
+        CHECK(f != NULL);
+        if (!f) return;
+        for (int k = 0; k < NPUB; k++) {
+            sl_batch b;
+            if (s == ST_N_METRIC_TABLES) {
+                if (!has_events(k)) continue;
+                make_events(PUB_HOURS[k], EV_N, &b);
+                dump_rows(f, &b, EV_IDX, EV_NIDX, EV_ROW + 1);
+            } else {
+                size_t n = nrows_of((st_table)s, k);
+                if (!n) continue;
+                make_rows((st_table)s, PUB_HOURS[k], n, 1, &b);
+                dump_rows(f, &b, NULL, n, b.ncols);
+            }
+            sl_batch_free(&b);
+        }
+        fclose(f);
+    }
+}
+
+/* ------------------------------------------------------------ tests */
+
+static char g_dir1[512];
+static const char *PREFIX = "s3://bucket/sluice/";
+
+static void test_layout_and_values(void) {
+    bool keep = getenv("SLUICE_KEEP_COLD") && !strcmp(getenv("SLUICE_KEEP_COLD"), "1");
+    if (keep) {
+        snprintf(g_dir1, sizeof g_dir1, "build/test-cold");
+        rm_rf(g_dir1);
+    } else {
+        snprintf(g_dir1, sizeof g_dir1, "%s/a/", g_root); /* trailing slash is fine */
+    }
+    CHECK(scenario(g_dir1, keep ? NULL : PREFIX));
+    flist got = {0}, want = {0}, dirs = {0};
+    walk(g_dir1, "", &got, &dirs);
+    expected_files(&want);
+    CHECK_EQ_I64(got.n, want.n);
+    for (size_t i = 0; i < got.n && i < want.n; i++) CHECK_EQ_STR(got.v[i], want.v[i]);
+    for (size_t i = 0; i < got.n; i++) {
+        CHECK(strstr(got.v[i], ".tmp-") == NULL);
+        if (i >= want.n || strcmp(got.v[i], want.v[i])) fprintf(stderr, "  file: %s\n", got.v[i]);
+    }
+    /* the unpublished hour (2024-03-02T01) left no directory behind */
+    for (size_t i = 0; i < dirs.n; i++) CHECK(strstr(dirs.v[i], "hr=01") == NULL);
+    CHECK(!exists(g_dir1, "query_hourly/date=2024-03-02/hr=01"));
+    CHECK(!exists(g_dir1, "events/date=2024-03-02"));
+    CHECK(exists(g_dir1, "query_hourly/date=2024-03-02/hr=00/part-00000.parquet"));
+    /* no directories for tables never written, none for the quarantine tables */
+    CHECK(!exists(g_dir1, "bad_rows"));
+    CHECK(!exists(g_dir1, "late_events"));
+    check_values(g_dir1);
+    if (keep) {
+        char ab[PATH_MAX], pre[PATH_MAX + 16];
+        CHECK(realpath(g_dir1, ab) != NULL);
+        snprintf(pre, sizeof pre, "file://%s/", ab);
+        check_manifests(g_dir1, pre);
+        write_expected("build/test-cold-expected");
+    } else {
+        check_manifests(g_dir1, PREFIX);
+    }
+    flist_free(&got);
+    flist_free(&want);
+    flist_free(&dirs);
+}
+
+static void compare_dirs(const char *a, const char *b) {
+    flist fa = {0}, fb = {0};
+    walk(a, "", &fa, NULL);
+    walk(b, "", &fb, NULL);
+    CHECK_EQ_I64(fa.n, fb.n);
+    CHECK(fa.n > 0);
+    for (size_t i = 0; i < fa.n && i < fb.n; i++) {
+        CHECK_EQ_STR(fa.v[i], fb.v[i]);
+        char pa[1024], pb[1024];
+        snprintf(pa, sizeof pa, "%s/%s", a, fa.v[i]);
+        snprintf(pb, sizeof pb, "%s/%s", b, fb.v[i]);
+        size_t la = 0, lb = 0;
+        char *da = slurp(pa, &la), *db = slurp(pb, &lb);
+        CHECK(da && db && la == lb && memcmp(da, db, la) == 0);
+        if (!(da && db && la == lb && memcmp(da, db, la) == 0)) fprintf(stderr, "  differs: %s\n", fa.v[i]);
+        free(da);
+        free(db);
+    }
+    flist_free(&fa);
+    flist_free(&fb);
+}
+
+static void test_deterministic(void) {
+    char d1[512], d2[512], d3[512];
+    snprintf(d1, sizeof d1, "%s/det1", g_root);
+    snprintf(d2, sizeof d2, "%s/det2/nested/deeper", g_root);
+    snprintf(d3, sizeof d3, "%s/det3", g_root);
+    CHECK(scenario(d1, PREFIX));
+    CHECK(scenario(d2, PREFIX));
+    compare_dirs(d1, d2);
+    /* a rerun over the same directory replaces every file by the same bytes */
+    char pq[1024];
+    snprintf(pq, sizeof pq, "%s/query_hourly/date=2024-03-01/hr=05/part-00000.parquet", d1);
+    struct stat st0, st1;
+    CHECK(stat(pq, &st0) == 0);
+    CHECK(scenario(d1, PREFIX));
+    CHECK(stat(pq, &st1) == 0);
+    CHECK(st0.st_ino != st1.st_ino); /* replaced by rename, not rewritten in place */
+    compare_dirs(d1, d2);
+    /* default prefix: file:// + absolute directory */
+    CHECK(scenario(d3, NULL));
+    char ab[PATH_MAX], pre[PATH_MAX + 16];
+    CHECK(realpath(d3, ab) != NULL);
+    snprintf(pre, sizeof pre, "file://%s/", ab);
+    check_manifests(d3, pre);
+}
+
+/* Republishing an hour with fewer tables removes the stale files and manifests. */
+static void test_stale_removed(void) {
+    char d[512];
+    snprintf(d, sizeof d, "%s/stale", g_root);
+    CHECK(scenario(d, PREFIX));
+    CHECK(exists(d, "query_hourly/date=2024-03-01/hr=05/part-00000.parquet"));
+    CHECK(exists(d, "_manifests/spill_hourly/date=2024-03-01/hr=05.manifest"));
+    cs *c;
+    CHECK(cs_open(&c, d, NULL, err, sizeof err) == SL_OK);
+    sl_batch b;
+    make_rows(ST_QUERY_HOURLY, HA, 1, 5, &b);
+    CHECK(cs_write_rows(c, ST_QUERY_HOURLY, HA, true, &b, err, sizeof err) == SL_OK);
+    sl_batch_free(&b);
+    CHECK(cs_publish_hour(c, HA, err, sizeof err) == SL_OK);
+    cs_close(c);
+    CHECK(exists(d, "query_hourly/date=2024-03-01/hr=05/part-00000.parquet"));
+    CHECK(exists(d, "_manifests/query_hourly/date=2024-03-01/hr=05.manifest"));
+    CHECK(!exists(d, "spill_hourly/date=2024-03-01/hr=05/part-00000.parquet"));
+    CHECK(!exists(d, "_manifests/spill_hourly/date=2024-03-01/hr=05.manifest"));
+    CHECK(!exists(d, "events/date=2024-03-01/hr=05/part-00000.parquet"));
+    CHECK(!exists(d, "_manifests/events/date=2024-03-01/hr=05.manifest"));
+    /* other hours untouched */
+    CHECK(exists(d, "events/date=2024-03-01/hr=06/part-00000.parquet"));
+    char path[1024];
+    snprintf(path, sizeof path, "%s/query_hourly/date=2024-03-01/hr=05/part-00000.parquet", d);
+    sl_source *src = NULL;
+    pq_reader *rd = NULL;
+    sl_batch got;
+    CHECK(read_file(path, &got, &rd, &src));
+    CHECK_EQ_I64(got.nrows, 1);
+    sl_batch_free(&got);
+    pq_reader_close(rd);
+    sl_source_close(src);
+}
+
+/* While an hour is open only a hidden temporary file exists; cs_close removes it. */
+static void test_unpublished_leaves_nothing(void) {
+    char d[512];
+    snprintf(d, sizeof d, "%s/open", g_root);
+    cs *c;
+    CHECK(cs_open(&c, d, NULL, err, sizeof err) == SL_OK);
+    sl_batch ev;
+    make_events(HA, EV_N, &ev);
+    CHECK(cs_write_events(c, HA, &ev, EV_IDX, EV_NIDX, err, sizeof err) == SL_OK);
+    sl_batch_free(&ev);
+    sl_batch b;
+    make_rows(ST_CACHE_HOURLY, HA, 3, 1, &b);
+    CHECK(cs_write_rows(c, ST_CACHE_HOURLY, HA, true, &b, err, sizeof err) == SL_OK);
+    sl_batch_free(&b);
+    flist f = {0};
+    walk(d, "", &f, NULL);
+    CHECK_EQ_I64(f.n, 2);
+    for (size_t i = 0; i < f.n; i++) {
+        CHECK(strstr(f.v[i], "/.part-00000.parquet.tmp-") != NULL); /* hidden, never *.parquet */
+        CHECK(strstr(f.v[i], "part-00000.parquet") + strlen("part-00000.parquet") != f.v[i] + strlen(f.v[i]));
+    }
+    flist_free(&f);
+    CHECK(!exists(d, "events/date=2024-03-01/hr=05/part-00000.parquet"));
+    cs_close(c);
+    flist dirs = {0};
+    walk(d, "", &f, &dirs);
+    CHECK_EQ_I64(f.n, 0);
+    CHECK_EQ_I64(dirs.n, 0);
+    flist_free(&f);
+    flist_free(&dirs);
+}
+
+static void test_errors(void) {
+    /* unwritable directory: below a regular file */
+    char file[512], bad[600];
+    snprintf(file, sizeof file, "%s/plain-file", g_root);
+    FILE *f = fopen(file, "w");
+    CHECK(f != NULL);
+    if (f) fclose(f);
+    snprintf(bad, sizeof bad, "%s/sub/cold", file);
+    cs *c = NULL;
+    err[0] = '\0';
+    CHECK(cs_open(&c, bad, NULL, err, sizeof err) == SL_ERR_IO);
+    CHECK(c == NULL);
+    CHECK(strstr(err, file) != NULL);
+    CHECK(cs_open(&c, "", NULL, err, sizeof err) == SL_ERR_ARG);
+
+    char d[512];
+    snprintf(d, sizeof d, "%s/err", g_root);
+    CHECK(cs_open(&c, d, NULL, err, sizeof err) == SL_OK);
+    sl_batch b;
+    make_rows(ST_QUERY_HOURLY, HA, 2, 1, &b);
+    /* not an hour start */
+    CHECK(cs_write_rows(c, ST_QUERY_HOURLY, HA + 1, true, &b, err, sizeof err) == SL_ERR_ARG);
+    CHECK(cs_publish_hour(c, HA + 60000000, err, sizeof err) == SL_ERR_ARG);
+    /* rows of another hour */
+    CHECK(cs_write_rows(c, ST_QUERY_HOURLY, HB, true, &b, err, sizeof err) == SL_ERR_ARG);
+    CHECK(strstr(err, "hour") != NULL);
+    /* wrong schema */
+    CHECK(cs_write_rows(c, ST_SPILL_HOURLY, HA, true, &b, err, sizeof err) == SL_ERR_ARG);
+    CHECK(strstr(err, "spill_hourly") != NULL);
+    /* a canonical events batch is required */
+    CHECK(cs_write_events(c, HA, &b, EV_IDX, 1, err, sizeof err) == SL_ERR_ARG);
+    /* an event with a NULL required column */
+    sl_batch ev;
+    make_events(HA, EV_N, &ev);
+    set_null(&ev, EV_QUERY_ID, 7);
+    CHECK(cs_write_events(c, HB, &ev, EV_IDX, 1, err, sizeof err) == SL_ERR_ARG);
+    CHECK(strstr(err, "query_id") != NULL);
+    /* ... poisons that hour */
+    CHECK(cs_publish_hour(c, HB, err, sizeof err) == SL_ERR_ARG);
+    sl_batch_free(&ev);
+    /* published once */
+    CHECK(cs_write_rows(c, ST_QUERY_HOURLY, HA, true, &b, err, sizeof err) == SL_OK);
+    CHECK(cs_publish_hour(c, HA, err, sizeof err) == SL_OK);
+    CHECK(cs_publish_hour(c, HA, err, sizeof err) == SL_ERR_ARG);
+    CHECK(strstr(err, "already published") != NULL);
+    CHECK(strstr(err, "date=2024-03-01/hr=05") != NULL);
+    CHECK(cs_write_rows(c, ST_QUERY_HOURLY, HA, true, &b, err, sizeof err) == SL_ERR_ARG);
+    /* publishing an hour without rows is fine and writes nothing */
+    CHECK(cs_publish_hour(c, HC, err, sizeof err) == SL_OK);
+    CHECK(!exists(d, "_manifests/query_hourly/date=2024-03-01/hr=23.manifest"));
+    sl_batch_free(&b);
+    cs_close(c);
+    /* a directory that became unwritable: writer errors name the path */
+    snprintf(d, sizeof d, "%s/ro", g_root);
+    CHECK(cs_open(&c, d, NULL, err, sizeof err) == SL_OK);
+    char blocker[600];
+    snprintf(blocker, sizeof blocker, "%s/query_hourly", d);
+    f = fopen(blocker, "w"); /* a file where the table directory must go */
+    if (f) fclose(f);
+    make_rows(ST_QUERY_HOURLY, HA, 2, 1, &b);
+    err[0] = '\0';
+    CHECK(cs_write_rows(c, ST_QUERY_HOURLY, HA, true, &b, err, sizeof err) == SL_ERR_IO);
+    CHECK(strstr(err, blocker) != NULL);
+    sl_batch_free(&b);
+    cs_close(c);
+}
+
+int main(void) {
+    snprintf(g_root, sizeof g_root, "/tmp/sluice_test_cold_XXXXXX");
+    if (!mkdtemp(g_root)) return 2;
+    RUN(test_layout_and_values);
+    RUN(test_deterministic);
+    RUN(test_stale_removed);
+    RUN(test_unpublished_leaves_nothing);
+    RUN(test_errors);
+    rm_rf(g_root);
+    return T_DONE();
+}

@@ -17,15 +17,20 @@
  * Planning stops reading keys as soon as the segments counted can no longer
  * fit (shuffled input: after the first few thousand rows).
  *
- * External sort: canonical batches are read (all inputs, in order) and kept
- * until their bytes (rp_batch_bytes) + 64 B/row of sort state reach half the
- * budget; the keys are sorted (sortkey.c), the rows gathered in key order
- * into blocks of ~1 MiB and written as a run (spill.c, LZ4_RAW) in a private
+ * External sort: canonical batches are read (all inputs, in order), their
+ * keys extracted and the rows kept (after the from/to filter) as row-major
+ * records (spill.h: fixed-width values, NULL bits and the string bytes of one
+ * row contiguous, ~250-350 B/row) in one buffer, until the records + 68 B/row
+ * of sort state (key, record offset, permutation, radix scratch) + the read
+ * batch reach ACC_FRACTION of the budget.  The keys are sorted (sortkey.c)
+ * and the records, in key order, are encoded straight into the columnar raw
+ * layout of spill blocks of ~512 KiB (a few cache misses per row, no
+ * intermediate batch) and written as a run (spill.c, LZ4_RAW) in a private
  * mkdtemp directory.  When everything fits in one run, nothing is written:
- * rows are served from memory.  Runs are merged (merge.c) with a fan-in that
- * fits the budget (two blocks + batch arrays per run); more runs than that
- * are merged in passes of consecutive groups (stability: a group's output
- * takes the group's place).
+ * batches are decoded from the sorted records in memory.  Runs are merged
+ * (merge.c) with a fan-in that fits the budget (two blocks + batch arrays per
+ * run); more runs than that are merged in passes of consecutive groups
+ * (stability: a group's output takes the group's place).
  */
 #include "replay/order.h"
 
@@ -46,9 +51,10 @@
 #include "replay/spill.h"
 
 #define CURSOR_ROWS 4096          /* rows per batch of a STREAM/MERGE_SEGMENTS cursor */
-#define READ_ROWS 65536           /* rows per batch read for the external sort (<= 65536: tags) */
-#define SORT_ROW_OVERHEAD 64      /* key 24 + tag 4 + perm 4 + radix scratch 32 */
-#define BLOCK_TARGET (1u << 20)   /* raw bytes per spill block */
+#define READ_ROWS 16384           /* rows per batch read for the external sort */
+#define SORT_ROW_OVERHEAD 68      /* key 24 + record offset 8 + perm 4 + radix scratch 32 */
+#define ACC_FRACTION 0.75         /* share of the budget for the records and sort state of a run */
+#define BLOCK_TARGET (1u << 19)   /* raw bytes per spill block */
 #define MAX_DIRS 64
 #define DIR_MAX 1024
 
@@ -129,12 +135,17 @@ struct rp_order {
     unsigned next_run;     /* next run file number */
     unsigned *runs;        /* run file numbers, in order */
     size_t nruns, runcap;
-    sl_batch **acc;        /* accumulated batches (pool) */
-    size_t nacc, acccap;
-    size_t acc_bytes;
+    sl_batch rb;           /* read batch */
+    bool rb_init;
+    size_t rb_bytes;
+    rp_rec_layout L;       /* row records (spill.h) */
+    uint8_t *rec;          /* the records of the run being accumulated */
+    size_t rec_used, rec_cap;
     rp_key *keys;
-    uint32_t *tags;        /* batch << 16 | row */
+    uint64_t *offs;        /* offset of each key's record in rec */
     size_t nkeys, keycap;
+    uint32_t *rows;        /* rows of the read batch kept by the from/to filter */
+    size_t rowscap;
     uint32_t *perm;
     void *scratch;
     size_t scratch_n;
@@ -142,9 +153,10 @@ struct rp_order {
     bool in_memory;
     size_t block_rows;
     size_t max_raw_block;
-    sl_batch view;         /* gathered rows (borrowed views) */
-    uint32_t *gsrc, *grow;
-    size_t gcap;
+    const uint8_t **rptr;  /* records of the block being written / served */
+    size_t rpcap;
+    uint8_t *rawbuf;       /* raw spill block */
+    size_t rawcap;
     size_t mem_now;
 };
 
@@ -399,46 +411,41 @@ static void close_cursors(rp_order *o) {
 
 /* ------------------------------------------------------------ external sort */
 
-static sl_err acc_batch(rp_order *o, sl_batch **out, char *err, size_t errlen) {
-    if (o->nacc == o->acccap) {
-        size_t nc = o->acccap ? o->acccap * 2 : 16;
-        sl_batch **na = realloc(o->acc, nc * sizeof *na);
-        if (!na) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
-        memset(na + o->acccap, 0, (nc - o->acccap) * sizeof *na);
-        o->acc = na;
-        o->acccap = nc;
-    }
-    if (!o->acc[o->nacc]) {
-        sl_batch *b = malloc(sizeof *b);
-        if (!b) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
-        sl_batch_init(b);
-        sl_err e = ev_init_batch(b, err, errlen);
-        if (e) {
-            sl_batch_free(b);
-            free(b);
-            return e;
-        }
-        o->acc[o->nacc] = b;
-    }
-    *out = o->acc[o->nacc];
-    return SL_OK;
-}
-
 static sl_err ensure_keys(rp_order *o, size_t n, char *err, size_t errlen) {
     if (n <= o->keycap) return SL_OK;
-    size_t nc = o->keycap ? o->keycap : 65536;
-    while (nc < n) nc *= 2;
+    size_t nc = o->keycap ? o->keycap : 4096;
+    while (nc < n) nc += nc / 2;
     rp_key *k = realloc(o->keys, nc * sizeof *k);
     if (k) o->keys = k;
-    uint32_t *t = realloc(o->tags, nc * sizeof *t);
-    if (t) o->tags = t;
+    uint64_t *t = realloc(o->offs, nc * sizeof *t);
+    if (t) o->offs = t;
     if (!k || !t) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory (sort keys)");
     o->keycap = nc;
     return SL_OK;
 }
 
+/* Bytes of the sort phase accounted against the budget: the record buffer
+ * (at capacity), the key and offset arrays (at capacity), the permutation and
+ * radix scratch of the rows held, and the read batch. */
 static size_t acc_mem(const rp_order *o) {
-    return o->acc_bytes + o->keycap * (sizeof(rp_key) + 4) + o->nkeys * (4 + 2 * sizeof(rp_sortrec));
+    return o->rec_cap + o->keycap * (sizeof(rp_key) + sizeof(uint64_t)) + o->nkeys * (4 + 2 * sizeof(rp_sortrec)) +
+           o->rb_bytes + o->rawcap + o->rpcap * sizeof(*o->rptr);
+}
+
+/* Make room for `need` more record bytes: the buffer grows in steps of
+ * 1/16 of the accumulation target (realloc of a large block remaps pages, no
+ * copy), so at most one step is unused. */
+static sl_err ensure_rec(rp_order *o, size_t need, size_t target, char *err, size_t errlen) {
+    if (o->rec_used + need <= o->rec_cap) return SL_OK;
+    size_t step = target / 16;
+    if (step < ((size_t)64 << 10)) step = (size_t)64 << 10;
+    size_t nc = o->rec_cap + step;
+    if (nc < o->rec_used + need) nc = o->rec_used + need + step;
+    uint8_t *r = realloc(o->rec, nc);
+    if (!r) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory (sort buffer of %zu bytes)", nc);
+    o->rec = r;
+    o->rec_cap = nc;
+    return SL_OK;
 }
 
 static sl_err sort_acc(rp_order *o, char *err, size_t errlen) {
@@ -460,46 +467,35 @@ static sl_err sort_acc(rp_order *o, char *err, size_t errlen) {
     return SL_OK;
 }
 
-/* Gather perm[from, from+n) of the accumulated rows into dst. */
-static sl_err gather_acc(rp_order *o, sl_batch *dst, size_t from, size_t n, rp_strmode mode, char *err,
-                         size_t errlen) {
-    if (n > o->gcap) {
-        uint32_t *a = realloc(o->gsrc, n * sizeof *a);
-        if (a) o->gsrc = a;
-        uint32_t *b = realloc(o->grow, n * sizeof *b);
-        if (b) o->grow = b;
-        if (!a || !b) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
-        o->gcap = n;
+/* Pointers to the records perm[from, from+n) in o->rptr (prefetching ahead). */
+static sl_err rec_ptrs(rp_order *o, size_t from, size_t n, char *err, size_t errlen) {
+    if (n > o->rpcap) {
+        const uint8_t **p = realloc(o->rptr, n * sizeof *p);
+        if (!p) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
+        o->rptr = p;
+        o->rpcap = n;
     }
+    const uint32_t *perm = o->perm + from;
+    const uint64_t *offs = o->offs;
+    const uint8_t *rec = o->rec;
+    enum { AHEAD = 8 };
     for (size_t i = 0; i < n; i++) {
-        uint32_t t = o->tags[o->perm[from + i]];
-        o->gsrc[i] = t >> 16;
-        o->grow[i] = t & 0xffff;
+#if defined(__GNUC__) || defined(__clang__)
+        if (i + AHEAD < n) {
+            const uint8_t *q = rec + offs[perm[i + AHEAD]];
+            __builtin_prefetch(q);
+            __builtin_prefetch(q + 64);
+            __builtin_prefetch(q + 128);
+            __builtin_prefetch(q + 192);
+        }
+#endif
+        o->rptr[i] = rec + offs[perm[i]];
     }
-    return rp_gather(dst, o->acc, o->nacc, o->gsrc, o->grow, n, mode, err, errlen);
-}
-
-/* Memory a newly accumulated batch adds.  Consecutive batches of one input
- * retain the same decoded pages (a page spans several batches): a blob the
- * previous accumulated batch already holds is not counted again, or runs
- * would be cut at about half the rows the budget allows. */
-static size_t acc_batch_bytes(const rp_order *o, const sl_batch *b) {
-    size_t s = rp_batch_bytes(b);
-    if (o->nacc < 2) return s;
-    const sl_batch *prev = o->acc[o->nacc - 2];
-    for (size_t i = 0; i < b->nblobs; i++)
-        for (size_t j = 0; j < prev->nblobs; j++)
-            if (prev->blobs[j] == b->blobs[i]) {
-                s -= b->blobs[i]->cap + sizeof(sl_blob);
-                break;
-            }
-    return s;
+    return SL_OK;
 }
 
 static void acc_reset(rp_order *o) {
-    for (size_t i = 0; i < o->nacc; i++) sl_batch_reset(o->acc[i]);
-    o->nacc = 0;
-    o->acc_bytes = 0;
+    o->rec_used = 0;
     o->nkeys = 0;
     free(o->perm);
     o->perm = NULL;
@@ -507,28 +503,32 @@ static void acc_reset(rp_order *o) {
 }
 
 static void acc_free(rp_order *o) {
-    for (size_t i = 0; i < o->acccap; i++)
-        if (o->acc[i]) {
-            sl_batch_free(o->acc[i]);
-            free(o->acc[i]);
-        }
-    free(o->acc);
-    o->acc = NULL;
-    o->nacc = o->acccap = 0;
-    o->acc_bytes = 0;
+    if (o->rb_init) {
+        sl_batch_free(&o->rb);
+        o->rb_init = false;
+    }
+    o->rb_bytes = 0;
+    free(o->rec);
+    o->rec = NULL;
+    o->rec_cap = o->rec_used = 0;
     free(o->keys);
-    free(o->tags);
+    free(o->offs);
     free(o->perm);
     free(o->scratch);
     o->keys = NULL;
-    o->tags = NULL;
+    o->offs = NULL;
     o->perm = NULL;
     o->scratch = NULL;
     o->keycap = o->nkeys = o->scratch_n = 0;
-    free(o->gsrc);
-    free(o->grow);
-    o->gsrc = o->grow = NULL;
-    o->gcap = 0;
+    free(o->rptr);
+    o->rptr = NULL;
+    o->rpcap = 0;
+    free(o->rawbuf);
+    o->rawbuf = NULL;
+    o->rawcap = 0;
+    free(o->rows);
+    o->rows = NULL;
+    o->rowscap = 0;
 }
 
 static sl_err add_run(rp_order *o, unsigned num, char *err, size_t errlen) {
@@ -543,6 +543,8 @@ static sl_err add_run(rp_order *o, unsigned num, char *err, size_t errlen) {
     return SL_OK;
 }
 
+/* Sort the accumulated records and write them as a run: each block is
+ * encoded straight from the records (in key order) into the spill layout. */
 static sl_err spill_acc(rp_order *o, char *err, size_t errlen) {
     sl_err e = sort_acc(o, err, errlen);
     if (e) return e;
@@ -551,26 +553,38 @@ static sl_err spill_acc(rp_order *o, char *err, size_t errlen) {
     e = new_run(o, path, sizeof path, &num, err, errlen);
     if (e) return e;
     /* block size: ~BLOCK_TARGET raw bytes */
-    size_t avg = o->nkeys ? o->acc_bytes / o->nkeys : 256;
+    size_t avg = o->nkeys ? o->rec_used / o->nkeys : 256;
     if (avg < 32) avg = 32;
-    size_t br = BLOCK_TARGET / avg;
-    if (br < 256) br = 256;
+    /* small budgets get small blocks, so that the merge still has a useful fan-in */
+    size_t bt = o->o.memory / 64;
+    if (bt > BLOCK_TARGET) bt = BLOCK_TARGET;
+    if (bt < ((size_t)16 << 10)) bt = (size_t)16 << 10;
+    size_t br = bt / avg;
+    if (br < 64) br = 64;
     if (br > 65536) br = 65536;
     o->block_rows = br;
     rp_spill_writer *w = NULL;
-    e = rp_spill_create(&w, path, o->acc[0], PQ_CODEC_LZ4_RAW, 4, err, errlen);
+    e = rp_spill_create(&w, path, &o->rb, PQ_CODEC_LZ4_RAW, 4, err, errlen);
     if (e) return spill_err(o, e, err, errlen);
     for (size_t from = 0; from < o->nkeys && !e; from += br) {
         size_t n = o->nkeys - from < br ? o->nkeys - from : br;
-        sl_batch_reset(&o->view);
-        e = gather_acc(o, &o->view, from, n, RP_STR_BORROW, err, errlen);
-        if (!e) {
-            size_t raw = rp_spill_raw_size(&o->view, 0, n);
-            if (raw > o->max_raw_block) o->max_raw_block = raw;
-            e = rp_spill_write(w, &o->view, 0, n, err, errlen);
+        e = rec_ptrs(o, from, n, err, errlen);
+        if (e) break;
+        size_t raw = rp_rec_raw_size(&o->L, o->rptr, n);
+        if (raw > o->rawcap) {
+            size_t nc = raw + raw / 4;
+            uint8_t *nb = realloc(o->rawbuf, nc);
+            if (!nb) {
+                e = sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory (spill block of %zu bytes)", raw);
+                break;
+            }
+            o->rawbuf = nb;
+            o->rawcap = nc;
         }
+        if (raw > o->max_raw_block) o->max_raw_block = raw;
+        rp_rec_to_raw(&o->L, o->rptr, n, o->rawbuf);
+        e = rp_spill_write_raw(w, o->rawbuf, raw, n, err, errlen);
     }
-    sl_batch_reset(&o->view);
     if (e) {
         rp_spill_abort(w);
         return spill_err(o, e, err, errlen);
@@ -682,65 +696,73 @@ static sl_err merge_passes(rp_order *o, char *err, size_t errlen) {
 
 static sl_err external_sort(rp_order *o, char *err, size_t errlen) {
     sl_err e = SL_OK;
-    size_t target = o->o.memory / 2;
-    /* a read batch is at most ~1/8 of the accumulation target (~400 B/row) */
-    size_t read_rows = target / (8 * 400);
+    size_t target = (size_t)((double)o->o.memory * ACC_FRACTION);
+    /* a read batch is a small share of the accumulation target (~400 B/row) */
+    size_t read_rows = target / (16 * 400);
     if (read_rows < 256) read_rows = 256;
     if (read_rows > READ_ROWS) read_rows = READ_ROWS;
     bool filter = o->o.from_us != INT64_MIN || o->o.to_us != INT64_MAX;
     uint64_t lo = (uint64_t)o->o.from_us ^ RP_TS_BIAS;
     uint64_t hi = o->o.to_us == INT64_MAX ? UINT64_MAX : (uint64_t)o->o.to_us ^ RP_TS_BIAS;
+    sl_batch_init(&o->rb);
+    o->rb_init = true;
+    e = ev_init_batch(&o->rb, err, errlen);
+    if (!e) e = rp_rec_layout_init(&o->L, &o->rb, err, errlen);
+    if (!e && !(o->rows = malloc(read_rows * sizeof *o->rows)))
+        e = sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
+    o->rowscap = read_rows;
+    sl_batch *b = &o->rb;
     for (size_t i = 0; i < o->nin && !e; i++) {
         for (;;) {
-            if (o->nacc >= 65535) {
-                e = spill_acc(o, err, errlen);
-                if (e) break;
-            }
-            sl_batch *b = NULL;
-            e = acc_batch(o, &b, err, errlen);
-            if (e) break;
             long n = rp_input_next(o->in[i], b, read_rows, err, errlen);
             if (n < 0) {
                 e = (sl_err)n;
                 break;
             }
             if (n == 0) break;
+            o->rb_bytes = rp_batch_bytes(b);
             o->st.rows_in += (uint64_t)n;
             e = ensure_keys(o, o->nkeys + (size_t)n, err, errlen);
             if (e) break;
             rp_key *k = o->keys + o->nkeys;
             rp_keys_extract(b, &o->map, 0, (size_t)n, k);
-            uint32_t tag = (uint32_t)o->nacc << 16;
-            size_t kept = 0;
-            if (!filter) {
-                for (size_t j = 0; j < (size_t)n; j++) o->tags[o->nkeys + j] = tag | (uint32_t)j;
-                kept = (size_t)n;
-            } else {
+            size_t kept = (size_t)n;
+            const uint32_t *rows = NULL;
+            if (filter) {
+                kept = 0;
                 for (size_t j = 0; j < (size_t)n; j++) {
                     uint64_t t = k[j].ts;
                     if (t == 0 || (t >= lo && t < hi)) {
                         k[kept] = k[j];
-                        o->tags[o->nkeys + kept] = tag | (uint32_t)j;
-                        kept++;
+                        o->rows[kept++] = (uint32_t)j;
                     }
                 }
                 o->st.rows_filtered += (uint64_t)n - kept;
+                rows = o->rows;
             }
-            if (kept == 0) {
-                sl_batch_reset(b);
-                continue;
-            }
+            if (kept == 0) continue;
+            size_t bytes = 0;
+            for (size_t j = 0; j < kept; j++) bytes += rp_rec_size(&o->L, b, rows ? rows[j] : j);
+            e = ensure_rec(o, bytes, target, err, errlen);
+            if (e) break;
+            size_t wrote = rp_rec_encode(&o->L, b, rows, kept, o->rec + o->rec_used, o->rec_used, o->offs + o->nkeys);
+            o->rec_used += wrote;
             o->nkeys += kept;
-            o->nacc++;
-            o->acc_bytes += acc_batch_bytes(o, b);
             note_mem(o, acc_mem(o) + rp_sort_scratch_bytes(o->nkeys));
-            if (acc_mem(o) + o->nkeys * SORT_ROW_OVERHEAD >= target) {
+            /* next batch's worth of records must fit too */
+            size_t avg = o->rec_used / o->nkeys + 1;
+            size_t held = o->rec_used + o->keycap * (sizeof(rp_key) + sizeof(uint64_t)) +
+                          o->nkeys * SORT_ROW_OVERHEAD + o->rb_bytes + read_rows * (avg + SORT_ROW_OVERHEAD);
+            if (held >= target) {
                 e = spill_acc(o, err, errlen);
                 if (e) break;
             }
         }
     }
     if (e) return e;
+    /* the read batch (and the decoded pages it retains) is not needed any more */
+    sl_batch_reset(b);
+    o->rb_bytes = rp_batch_bytes(b);
     if (o->nruns == 0) {
         /* everything fits: sort in memory, never touch the disk */
         o->in_memory = true;
@@ -769,7 +791,6 @@ sl_err rp_order_open(rp_order **out, rp_input **inputs, size_t n, const rp_order
     o->in = inputs;
     o->nin = n;
     o->slot = -1;
-    sl_batch_init(&o->view);
     seg *segs = NULL;
     size_t nseg = 0, segcap = 0;
     const char **labels = calloc(n ? n : 1, sizeof *labels);
@@ -777,7 +798,6 @@ sl_err rp_order_open(rp_order **out, rp_input **inputs, size_t n, const rp_order
     for (size_t i = 0; i < n && !e; i++) labels[i] = rp_input_source(inputs[i]);
     if (!e) e = rp_srcmap_init(&o->map, labels, n, err, errlen);
     free(labels);
-    if (!e) e = ev_init_batch(&o->view, err, errlen);
     if (e) goto fail;
     if (n == 0) {
         o->done = true;
@@ -909,7 +929,8 @@ long rp_order_next(rp_order *o, sl_batch *b, size_t max_rows, char *err, size_t 
         if (k == 0) {
             n = 0;
         } else {
-            sl_err e = gather_acc(o, b, o->permpos, k, RP_STR_COPY, err, errlen);
+            sl_err e = rec_ptrs(o, o->permpos, k, err, errlen);
+            if (!e) e = rp_rec_to_batch(&o->L, o->rptr, k, b, err, errlen);
             if (e) n = e;
             else {
                 o->permpos += k;
@@ -953,7 +974,6 @@ void rp_order_close(rp_order *o) {
     remove_tmp(o);
     acc_free(o);
     free(o->runs);
-    sl_batch_free(&o->view);
     rp_srcmap_free(&o->map);
     free(o);
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <lz4.h>
 #include <zlib.h>
 
 #include "parquet/codec.h"
@@ -48,6 +49,9 @@ struct rp_spill_writer {
     int level;
     uint8_t *raw;
     size_t rawcap;
+    uint8_t *comp;      /* compressed block buffer, reused */
+    size_t compcap;
+    void *lz4state;     /* LZ4_compress_fast_extState state, reused */
     uint64_t bytes, rows, blocks;
 };
 
@@ -73,6 +77,8 @@ static void writer_free(rp_spill_writer *w) {
     free(w->path);
     free(w->types);
     free(w->raw);
+    free(w->comp);
+    free(w->lz4state);
     free(w);
 }
 
@@ -201,23 +207,56 @@ sl_err rp_spill_write(rp_spill_writer *w, const sl_batch *b, size_t from, size_t
         w->rawcap = raw;
     }
     encode_block(b, from, n, w->raw);
+    sl_err e = rp_spill_write_raw(w, w->raw, raw, n, err, errlen);
+    if (e) return e;
+    /* the raw buffer is kept for the next block unless it is unusually large */
+    if (w->rawcap > ((size_t)16 << 20)) {
+        free(w->raw);
+        w->raw = NULL;
+        w->rawcap = 0;
+    }
+    return SL_OK;
+}
+
+sl_err rp_spill_write_raw(rp_spill_writer *w, const uint8_t *raw, size_t rawlen, size_t n, char *err,
+                          size_t errlen) {
+    if (n == 0) return SL_OK;
+    if (n > MAX_BLOCK_ROWS) return sl_err_set(err, errlen, SL_ERR_ARG, "spill: block of %zu rows is too large", n);
+    if (rawlen > MAX_RAW || rawlen > (size_t)LZ4_MAX_INPUT_SIZE)
+        return sl_err_set(err, errlen, SL_ERR_ARG, "spill: block of %zu bytes is too large", rawlen);
     uint8_t *comp = NULL;
     size_t clen = 0;
-    const uint8_t *payload = w->raw;
-    if (w->codec != PQ_CODEC_UNCOMPRESSED) {
-        sl_err e = pq_compress(w->codec, w->level, w->raw, raw, &comp, &clen, err, errlen);
+    const uint8_t *payload = raw;
+    if (w->codec == PQ_CODEC_LZ4_RAW) {
+        /* LZ4 with a persistent state and output buffer: no allocation per block */
+        size_t bound = (size_t)LZ4_compressBound((int)rawlen);
+        if (bound > w->compcap) {
+            uint8_t *c = realloc(w->comp, bound);
+            if (!c) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory (spill block of %zu bytes)", bound);
+            w->comp = c;
+            w->compcap = bound;
+        }
+        if (!w->lz4state && !(w->lz4state = malloc((size_t)LZ4_sizeofState())))
+            return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
+        int c = LZ4_compress_fast_extState(w->lz4state, (const char *)raw, (char *)w->comp, (int)rawlen, (int)bound,
+                                           w->level > 1 ? w->level : 1);
+        if (c <= 0) return sl_err_set(err, errlen, SL_ERR_CODEC, "spill file %s: LZ4_RAW: compression failed", w->path);
+        clen = (size_t)c;
+        payload = w->comp;
+    } else if (w->codec != PQ_CODEC_UNCOMPRESSED) {
+        sl_err e = pq_compress(w->codec, w->level, raw, rawlen, &comp, &clen, err, errlen);
         if (e) {
             sl_err_prefix(err, errlen, "spill file %s", w->path);
             return e;
         }
         payload = comp;
     } else {
-        clen = raw;
+        clen = rawlen;
     }
     uint8_t hdr[20];
     put32(hdr, BLOCK_MAGIC);
     put32(hdr + 4, (uint32_t)n);
-    put32(hdr + 8, (uint32_t)raw);
+    put32(hdr + 8, (uint32_t)rawlen);
     put32(hdr + 12, (uint32_t)clen);
     put32(hdr + 16, crc(payload, clen));
     sl_err e = write_all(w, hdr, sizeof hdr, err, errlen);
@@ -226,11 +265,10 @@ sl_err rp_spill_write(rp_spill_writer *w, const sl_batch *b, size_t from, size_t
     if (e) return e;
     w->rows += n;
     w->blocks++;
-    /* the raw buffer is kept for the next block unless it is unusually large */
-    if (w->rawcap > ((size_t)16 << 20)) {
-        free(w->raw);
-        w->raw = NULL;
-        w->rawcap = 0;
+    if (w->compcap > ((size_t)16 << 20)) {
+        free(w->comp);
+        w->comp = NULL;
+        w->compcap = 0;
     }
     return SL_OK;
 }
@@ -460,4 +498,263 @@ void rp_spill_close(rp_spill_reader *r) {
     free(r->path);
     free(r->comp);
     free(r);
+}
+
+/* ------------------------------------------------------------------ row records */
+
+sl_err rp_rec_layout_init(rp_rec_layout *L, const sl_batch *schema, char *err, size_t errlen) {
+    memset(L, 0, sizeof *L);
+    if (schema->ncols > 64)
+        return sl_err_set(err, errlen, SL_ERR_ARG, "row records: %zu columns (at most 64)", schema->ncols);
+    L->ncols = schema->ncols;
+    L->maskbytes = (L->ncols + 7) / 8;
+    for (size_t c = 0; c < L->ncols; c++) {
+        sl_type t = schema->cols[c].t.type;
+        L->type[c] = (uint8_t)t;
+        L->width[c] = t == SL_BYTES ? 0 : (uint8_t)sl_type_width(t);
+        switch (L->width[c]) {
+        case 8: L->c8[L->n8++] = (uint8_t)c; break;
+        case 4: L->c4[L->n4++] = (uint8_t)c; break;
+        case 1: L->c1[L->n1++] = (uint8_t)c; break;
+        case 0: L->cb[L->nb++] = (uint8_t)c; break;
+        default: return sl_err_set(err, errlen, SL_ERR_ARG, "row records: column width %u", L->width[c]);
+        }
+    }
+    size_t o = L->maskbytes;
+    for (size_t i = 0; i < L->n8; i++, o += 8) L->off[L->c8[i]] = (uint16_t)o;
+    for (size_t i = 0; i < L->n4; i++, o += 4) L->off[L->c4[i]] = (uint16_t)o;
+    for (size_t i = 0; i < L->n1; i++, o += 1) L->off[L->c1[i]] = (uint16_t)o;
+    for (size_t i = 0; i < L->nb; i++, o += 4) L->off[L->cb[i]] = (uint16_t)o;
+    L->nstr = L->nb;
+    L->hdr = o;
+    return SL_OK;
+}
+
+static inline uint32_t ld32(const uint8_t *p) {
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+static inline bool rec_null(const uint8_t *r, size_t c) { return (r[c >> 3] >> (c & 7)) & 1; }
+
+size_t rp_rec_size(const rp_rec_layout *L, const sl_batch *b, size_t i) {
+    size_t s = L->hdr;
+    for (size_t k = 0; k < L->nb; k++) {
+        const sl_col *col = &b->cols[L->cb[k]];
+        if (!sl_col_is_null(col, i)) s += ((const sl_str *)col->data)[i].len;
+    }
+    return s;
+}
+
+size_t rp_rec_len(const rp_rec_layout *L, const uint8_t *p) {
+    size_t s = L->hdr;
+    const uint8_t *lens = p + L->hdr - 4 * L->nb;
+    for (size_t k = 0; k < L->nb; k++) s += ld32(lens + 4 * k);
+    return s;
+}
+
+size_t rp_rec_encode(const rp_rec_layout *L, const sl_batch *b, const uint32_t *rows, size_t n, uint8_t *dst,
+                     uint64_t base, uint64_t *offs) {
+    const uint64_t *d8[64];
+    const uint32_t *d4[64];
+    const uint8_t *d1[64];
+    const sl_str *db[64];
+    const uint8_t *nv[64]; /* validity bitmaps of the columns that have one */
+    uint8_t nvc[64];
+    size_t nnv = 0;
+    for (size_t k = 0; k < L->n8; k++) d8[k] = b->cols[L->c8[k]].data;
+    for (size_t k = 0; k < L->n4; k++) d4[k] = b->cols[L->c4[k]].data;
+    for (size_t k = 0; k < L->n1; k++) d1[k] = b->cols[L->c1[k]].data;
+    for (size_t k = 0; k < L->nb; k++) db[k] = b->cols[L->cb[k]].data;
+    for (size_t c = 0; c < L->ncols; c++)
+        if (b->cols[c].valid) {
+            nv[nnv] = b->cols[c].valid;
+            nvc[nnv++] = (uint8_t)c;
+        }
+    const size_t o8 = L->maskbytes, o4 = o8 + 8 * (size_t)L->n8, o1 = o4 + 4 * (size_t)L->n4,
+                 ob = o1 + (size_t)L->n1;
+    uint8_t *p = dst;
+    for (size_t j = 0; j < n; j++) {
+        size_t i = rows ? rows[j] : j;
+        if (offs) offs[j] = base + (uint64_t)(p - dst);
+        memset(p, 0, L->maskbytes);
+        for (size_t k = 0; k < nnv; k++)
+            if (!sl_bit_get(nv[k], i)) p[nvc[k] >> 3] |= (uint8_t)(1u << (nvc[k] & 7));
+        uint8_t *q = p + o8;
+        for (size_t k = 0; k < L->n8; k++, q += 8) memcpy(q, &d8[k][i], 8);
+        for (size_t k = 0; k < L->n4; k++, q += 4) memcpy(q, &d4[k][i], 4);
+        for (size_t k = 0; k < L->n1; k++, q += 1) *q = d1[k][i];
+        uint8_t *lens = p + ob, *s = p + L->hdr;
+        for (size_t k = 0; k < L->nb; k++) {
+            const sl_str *v = &db[k][i];
+            uint32_t l = rec_null(p, L->cb[k]) ? 0 : v->len;
+            memcpy(lens + 4 * k, &l, 4);
+            if (l) memcpy(s, v->ptr, l);
+            s += l;
+        }
+        /* a NULL fixed value is stored as zeros (the batch zeroes NULL slots, but be sure) */
+        if (nnv)
+            for (size_t k = 0; k < nnv; k++) {
+                size_t c = nvc[k];
+                if (L->width[c] && rec_null(p, c)) memset(p + L->off[c], 0, L->width[c]);
+            }
+        p = s;
+    }
+    return (size_t)(p - dst);
+}
+
+/* Per-block column summary: NULL present / all NULL, string bytes. */
+typedef struct rec_sum {
+    uint8_t anynull[64], allnull[64];
+    size_t sbytes[64]; /* by string index */
+} rec_sum;
+
+static void rec_summarize(const rp_rec_layout *L, const uint8_t *const *recs, size_t n, rec_sum *S) {
+    uint8_t orm[8] = {0}, andm[8];
+    memset(andm, 0xff, sizeof andm);
+    memset(S->sbytes, 0, sizeof S->sbytes);
+    const size_t ob = L->hdr - 4 * (size_t)L->nb;
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *r = recs[i];
+        for (size_t m = 0; m < L->maskbytes; m++) {
+            orm[m] |= r[m];
+            andm[m] &= r[m];
+        }
+        for (size_t k = 0; k < L->nb; k++) S->sbytes[k] += ld32(r + ob + 4 * k);
+    }
+    for (size_t c = 0; c < L->ncols; c++) {
+        S->anynull[c] = (orm[c >> 3] >> (c & 7)) & 1;
+        S->allnull[c] = n > 0 && ((andm[c >> 3] >> (c & 7)) & 1);
+    }
+}
+
+size_t rp_rec_raw_size(const rp_rec_layout *L, const uint8_t *const *recs, size_t n) {
+    rec_sum S;
+    rec_summarize(L, recs, n, &S);
+    size_t sz = 0, si = 0;
+    for (size_t c = 0; c < L->ncols; c++) {
+        sz += 1;
+        bool str = L->width[c] == 0;
+        size_t k = str ? si++ : 0;
+        if (S.allnull[c]) continue;
+        if (S.anynull[c]) sz += (n + 7) / 8;
+        sz += str ? 4 * n + S.sbytes[k] : n * L->width[c];
+    }
+    return sz;
+}
+
+void rp_rec_to_raw(const rp_rec_layout *L, const uint8_t *const *recs, size_t n, uint8_t *raw) {
+    rec_sum S;
+    rec_summarize(L, recs, n, &S);
+    uint8_t *p = raw;
+    size_t si = 0;
+    const size_t ob = L->hdr - 4 * (size_t)L->nb;
+    for (size_t c = 0; c < L->ncols; c++) {
+        bool str = L->width[c] == 0;
+        size_t k = str ? si++ : 0;
+        if (S.allnull[c]) {
+            *p++ = 2;
+            continue;
+        }
+        *p++ = S.anynull[c] ? 1 : 0;
+        if (S.anynull[c]) {
+            size_t nb = (n + 7) / 8;
+            memset(p, 0, nb);
+            for (size_t i = 0; i < n; i++)
+                if (!rec_null(recs[i], c)) p[i >> 3] |= (uint8_t)(1u << (i & 7));
+            p += nb;
+        }
+        if (str) {
+            uint8_t *lens = p, *s = p + 4 * n;
+            size_t lo = ob + 4 * k;
+            for (size_t i = 0; i < n; i++) {
+                const uint8_t *r = recs[i];
+                uint32_t l = ld32(r + lo);
+                put32(lens + 4 * i, l);
+                if (l) {
+                    /* the bytes of string k follow those of strings 0..k-1 */
+                    const uint8_t *sp = r + L->hdr;
+                    for (size_t q = 0; q < k; q++) sp += ld32(r + ob + 4 * q);
+                    memcpy(s, sp, l);
+                    s += l;
+                }
+            }
+            p = s;
+        } else {
+            size_t w = L->width[c], off = L->off[c];
+            if (w == 8)
+                for (size_t i = 0; i < n; i++) memcpy(p + 8 * i, recs[i] + off, 8);
+            else if (w == 4)
+                for (size_t i = 0; i < n; i++) memcpy(p + 4 * i, recs[i] + off, 4);
+            else
+                for (size_t i = 0; i < n; i++) p[i] = recs[i][off];
+            p += n * w;
+        }
+    }
+}
+
+sl_err rp_rec_to_batch(const rp_rec_layout *L, const uint8_t *const *recs, size_t n, sl_batch *b, char *err,
+                       size_t errlen) {
+    if (b->ncols != L->ncols)
+        return sl_err_set(err, errlen, SL_ERR_ARG, "row records: batch has %zu columns, records %zu", b->ncols,
+                          L->ncols);
+    size_t base = b->nrows;
+    if (base + n > b->cap) {
+        size_t cap = b->cap ? b->cap : 1024;
+        while (cap < base + n) cap *= 2;
+        sl_err e = sl_batch_reserve(b, cap, err, errlen);
+        if (e) return e;
+    }
+    rec_sum S;
+    rec_summarize(L, recs, n, &S);
+    size_t total = 0;
+    for (size_t k = 0; k < L->nb; k++) total += S.sbytes[k];
+    uint8_t *arena = total ? sl_arena_alloc(&b->arena, total) : NULL;
+    if (total && !arena) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
+    const size_t ob = L->hdr - 4 * (size_t)L->nb;
+    /* strings: each record's string bytes are copied at once */
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *r = recs[i];
+        const uint8_t *sp = r + L->hdr;
+        size_t len = 0;
+        for (size_t k = 0; k < L->nb; k++) {
+            uint32_t l = ld32(r + ob + 4 * k);
+            sl_str *o = (sl_str *)b->cols[L->cb[k]].data + base + i;
+            o->ptr = l ? (const char *)arena + len : "";
+            o->len = l;
+            len += l;
+        }
+        if (len) memcpy(arena, sp, len);
+        arena += len;
+    }
+    for (size_t c = 0; c < L->ncols; c++) {
+        sl_col *col = &b->cols[c];
+        size_t w = L->width[c], off = L->off[c];
+        if (w == 8) {
+            uint8_t *d = (uint8_t *)col->data + 8 * base;
+            for (size_t i = 0; i < n; i++) memcpy(d + 8 * i, recs[i] + off, 8);
+        } else if (w == 4) {
+            uint8_t *d = (uint8_t *)col->data + 4 * base;
+            for (size_t i = 0; i < n; i++) memcpy(d + 4 * i, recs[i] + off, 4);
+        } else if (w == 1) {
+            uint8_t *d = (uint8_t *)col->data + base;
+            for (size_t i = 0; i < n; i++) d[i] = recs[i][off];
+        }
+        if (S.anynull[c] || col->valid) {
+            uint8_t *v = sl_col_valid_alloc(b, c);
+            if (!v) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
+            size_t nulls = 0;
+            for (size_t i = 0; i < n; i++) {
+                if (rec_null(recs[i], c)) {
+                    sl_bit_clear(v, base + i);
+                    nulls++;
+                } else {
+                    sl_bit_set(v, base + i);
+                }
+            }
+            col->null_count += nulls;
+        }
+    }
+    b->nrows = base + n;
+    return SL_OK;
 }

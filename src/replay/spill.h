@@ -68,4 +68,54 @@ void rp_spill_close(rp_spill_reader *r);
 /* Raw (uncompressed) payload size of rows [from, from+n) of b. */
 size_t rp_spill_raw_size(const sl_batch *b, size_t from, size_t n);
 
+
+/* Append an already encoded raw payload (the layout above) of nrows rows as
+ * one block: compressed (reusing the writer's buffers), checksummed and
+ * written.  The caller vouches for the layout (rp_rec_to_raw produces it). */
+sl_err rp_spill_write_raw(rp_spill_writer *w, const uint8_t *raw, size_t rawlen, size_t nrows, char *err,
+                          size_t errlen);
+
+/* ------------------------------------------------------------ row records
+ *
+ * The external sort keeps the rows of a run as row-major variable-length
+ * records in one contiguous buffer (one row = one record, a few cache lines),
+ * so that gathering rows in key order touches each row once instead of once
+ * per column.  Record layout (host byte order, unaligned; private to the
+ * process):
+ *   u8  nullmask[(ncols + 7) / 8]    bit c set = column c is NULL
+ *   fixed values: the 8-byte columns, then the 4-byte ones, then the 1-byte
+ *                 ones (each group in column order; a NULL stores zeros)
+ *   u32 len[nstr]                    lengths of the BYTES columns (0 if NULL)
+ *   the bytes of the BYTES columns, concatenated in column order
+ */
+typedef struct rp_rec_layout {
+    size_t ncols, nstr, maskbytes, hdr; /* hdr: bytes before the string bytes */
+    uint8_t type[64];
+    uint8_t width[64];                 /* value width (0 for BYTES) */
+    uint16_t off[64];                  /* fixed: value offset; BYTES: offset of its u32 length */
+    /* columns by group, for the copy loops */
+    uint8_t n8, n4, n1, nb;
+    uint8_t c8[64], c4[64], c1[64], cb[64];
+} rp_rec_layout;
+
+/* Layout for the columns of schema (at most 64 columns). */
+sl_err rp_rec_layout_init(rp_rec_layout *L, const sl_batch *schema, char *err, size_t errlen);
+/* Bytes the record of row i of b takes. */
+size_t rp_rec_size(const rp_rec_layout *L, const sl_batch *b, size_t i);
+/* Encode the rows rows[0..n) of b (or rows 0..n-1 when rows is NULL) as
+ * consecutive records at dst; offs[k] receives base + the offset of record k
+ * (offs may be NULL).  Returns the bytes written (dst must have room: the
+ * sum of rp_rec_size). */
+size_t rp_rec_encode(const rp_rec_layout *L, const sl_batch *b, const uint32_t *rows, size_t n, uint8_t *dst,
+                     uint64_t base, uint64_t *offs);
+/* Size of the record at p. */
+size_t rp_rec_len(const rp_rec_layout *L, const uint8_t *p);
+/* Raw spill payload size / encoding of the records recs[0..n), in order. */
+size_t rp_rec_raw_size(const rp_rec_layout *L, const uint8_t *const *recs, size_t n);
+void rp_rec_to_raw(const rp_rec_layout *L, const uint8_t *const *recs, size_t n, uint8_t *raw);
+/* Append the records recs[0..n) to b (canonical-like batch with the layout's
+ * columns); strings are copied into b's arena. */
+sl_err rp_rec_to_batch(const rp_rec_layout *L, const uint8_t *const *recs, size_t n, sl_batch *b, char *err,
+                       size_t errlen);
+
 #endif

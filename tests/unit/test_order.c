@@ -263,6 +263,127 @@ static void test_spill_roundtrip(void) {
     sl_batch_free(&r);
 }
 
+/* Row records (spill.h): encode a batch into records and back (to a batch,
+ * and through the raw spill layout into a run file), in a shuffled order,
+ * with NULLs, empty strings, long strings and an all-NULL column. */
+static void test_record_roundtrip(void) {
+    sl_batch b, r;
+    sl_batch_init(&b);
+    sl_batch_init(&r);
+    CHECK(ev_init_batch(&b, err, sizeof err) == SL_OK);
+    CHECK(ev_init_batch(&r, err, sizeof err) == SL_OK);
+    const size_t N = 2000;
+    synth(&b, N, 1, 100);
+    /* long strings (longer than a cache line, some much longer) */
+    char *big = malloc(70000);
+    for (size_t i = 0; i < 70000; i++) big[i] = (char)('a' + i % 26);
+    for (size_t i = 0; i < N; i += 37) {
+        sl_col *col = &b.cols[EV_EXTRA];
+        if (sl_col_is_null(col, i)) continue;
+        size_t len = i % 3 == 0 ? 65536 + i : 300 + i;
+        ((sl_str *)col->data)[i] = (sl_str){sl_arena_dup(&b.arena, big, len), (uint32_t)len};
+    }
+    free(big);
+    /* an all-NULL column */
+    {
+        uint8_t *v = sl_col_valid_alloc(&b, EV_CLUSTER_SIZE);
+        memset(v, 0, (N + 7) / 8);
+        memset(b.cols[EV_CLUSTER_SIZE].data, 0, N * sizeof(double));
+        b.cols[EV_CLUSTER_SIZE].null_count = N;
+    }
+    rp_rec_layout L;
+    CHECK(rp_rec_layout_init(&L, &b, err, sizeof err) == SL_OK);
+    size_t total = 0;
+    for (size_t i = 0; i < N; i++) total += rp_rec_size(&L, &b, i);
+    uint8_t *buf = malloc(total);
+    uint64_t *offs = malloc(N * sizeof *offs);
+    size_t wrote = rp_rec_encode(&L, &b, NULL, N, buf, 1000, offs);
+    CHECK_EQ_I64(wrote, total);
+    size_t badlen = 0;
+    for (size_t i = 0; i < N; i++) {
+        size_t next = i + 1 < N ? offs[i + 1] - 1000 : total;
+        if (rp_rec_len(&L, buf + offs[i] - 1000) != next - (offs[i] - 1000)) badlen++;
+        if (rp_rec_len(&L, buf + offs[i] - 1000) != rp_rec_size(&L, &b, i)) badlen++;
+    }
+    CHECK_EQ_I64(badlen, 0);
+    /* a shuffled order of the records */
+    uint32_t *ord = malloc(N * sizeof *ord);
+    for (size_t i = 0; i < N; i++) ord[i] = (uint32_t)i;
+    for (size_t i = N - 1; i > 0; i--) {
+        size_t j = rnd() % (i + 1);
+        uint32_t t = ord[i];
+        ord[i] = ord[j];
+        ord[j] = t;
+    }
+    const uint8_t **recs = malloc(N * sizeof *recs);
+    for (size_t i = 0; i < N; i++) recs[i] = buf + offs[ord[i]] - 1000;
+    /* records -> batch, appended in two calls */
+    sl_batch_reset(&r);
+    CHECK(rp_rec_to_batch(&L, recs, 700, &r, err, sizeof err) == SL_OK);
+    CHECK(rp_rec_to_batch(&L, recs + 700, N - 700, &r, err, sizeof err) == SL_OK);
+    CHECK_EQ_I64(r.nrows, N);
+    size_t bad = 0;
+    for (size_t i = 0; i < N; i++) bad += !same_row(&b, ord[i], &r, i);
+    CHECK_EQ_I64(bad, 0);
+    CHECK_EQ_I64(r.cols[EV_CLUSTER_SIZE].null_count, N);
+    /* records -> raw blocks -> run file -> batches */
+    char path[300];
+    snprintf(path, sizeof path, "%s/rec.slr", g_dir);
+    unlink(path);
+    rp_spill_writer *w;
+    CHECK(rp_spill_create(&w, path, &b, PQ_CODEC_LZ4_RAW, 4, err, sizeof err) == SL_OK);
+    size_t cuts[] = {0, 1, 9, 1000, 1001, N};
+    for (size_t k = 0; k + 1 < sizeof cuts / sizeof cuts[0]; k++) {
+        size_t n = cuts[k + 1] - cuts[k];
+        size_t raw = rp_rec_raw_size(&L, recs + cuts[k], n);
+        uint8_t *rb = malloc(raw);
+        rp_rec_to_raw(&L, recs + cuts[k], n, rb);
+        CHECK(rp_spill_write_raw(w, rb, raw, n, err, sizeof err) == SL_OK);
+        free(rb);
+    }
+    /* a block of records whose user_id is never NULL (flag 0 for that column) */
+    size_t nn = 0;
+    for (size_t i = 0; i < N; i++)
+        if (!sl_col_is_null(&b.cols[EV_USER_ID], ord[i])) recs[nn++] = buf + offs[ord[i]] - 1000;
+    {
+        size_t raw = rp_rec_raw_size(&L, recs, nn);
+        uint8_t *rb = malloc(raw);
+        rp_rec_to_raw(&L, recs, nn, rb);
+        CHECK(rp_spill_write_raw(w, rb, raw, nn, err, sizeof err) == SL_OK);
+        free(rb);
+    }
+    CHECK_EQ_I64(rp_spill_rows(w), N + nn);
+    CHECK(rp_spill_finish(w, err, sizeof err) == SL_OK);
+    rp_spill_reader *rd;
+    CHECK(rp_spill_open(&rd, path, err, sizeof err) == SL_OK);
+    size_t at = 0;
+    long n;
+    bad = 0;
+    while ((n = rp_spill_next(rd, &r, err, sizeof err)) > 0) {
+        for (long i = 0; i < n && at < N; i++) bad += !same_row(&b, ord[at + (size_t)i], &r, (size_t)i);
+        if (at >= N) {
+            /* the user_id block */
+            size_t j = 0;
+            for (size_t i = 0; i < N; i++)
+                if (!sl_col_is_null(&b.cols[EV_USER_ID], ord[i])) bad += !same_row(&b, ord[i], &r, j++);
+            CHECK_EQ_I64(j, (size_t)n);
+            CHECK(r.cols[EV_USER_ID].null_count == 0);
+        }
+        at += (size_t)n;
+    }
+    CHECK_EQ_I64(n, 0);
+    CHECK_EQ_I64(at, N + nn);
+    CHECK_EQ_I64(bad, 0);
+    rp_spill_close(rd);
+    unlink(path);
+    free(recs);
+    free(ord);
+    free(offs);
+    free(buf);
+    sl_batch_free(&b);
+    sl_batch_free(&r);
+}
+
 /* Merge of in-memory sorted batch cursors equals a full sort. */
 typedef struct memcur {
     sl_batch *b;
@@ -665,6 +786,7 @@ int main(void) {
     RUN(test_key_semantics);
     RUN(test_radix_vs_qsort);
     RUN(test_spill_roundtrip);
+    RUN(test_record_roundtrip);
     RUN(test_merge_synthetic);
     RUN(test_strategies);
     RUN(test_external_tiny_budget);

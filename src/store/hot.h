@@ -41,7 +41,12 @@ sl_err hs_write_health(hs *h, const char *const *names, const double *values, si
 /* Commit the open transaction (and start the next lazily); prunes events
  * older than the retention relative to the newest event. */
 sl_err hs_commit(hs *h, char *err, size_t errlen);
-/* A pr_sink that writes into h (rows and events; window_final commits). */
+/* Window hour_us is final (its final rows were written): delete the rows of
+ * that hour still provisional (final = 0) in every metric table -- they are
+ * not part of the final result -- then commit. */
+sl_err hs_window_final(hs *h, int64_t hour_us, char *err, size_t errlen);
+/* A pr_sink that writes into h (rows and events; window_final ->
+ * hs_window_final, which commits). */
 pr_sink hs_sink(hs *h);
 /* Commit and close. */
 sl_err hs_close(hs *h, char *err, size_t errlen);

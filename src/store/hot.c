@@ -1,0 +1,701 @@
+/* hot.c: the hot store on libsqlite3 (see hot.h and docs/stores.md).
+ *
+ * One connection, used by one thread.  Every table gets one prepared upsert
+ * statement, built from the column definitions of tables.h / event.h, so the
+ * schema cannot drift from the batches.  Writes run inside one transaction
+ * (BEGIN IMMEDIATE, opened by the first write) that hs_commit commits; each
+ * write call is additionally wrapped in a savepoint, so a call that fails
+ * leaves nothing of itself behind and the transaction as it was before.
+ *
+ * Text rendering of timestamps (UTC, fixed width so text order = time order):
+ *   `hour` columns             'YYYY-MM-DD HH:MM:SS'         (19 chars)
+ *   other timestamps           'YYYY-MM-DD HH:MM:SS.ffffff'  (26 chars)
+ * Both compare correctly with each other and with SQLite's datetime().
+ */
+#include "store/hot.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stddef.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "batch/format.h"
+#include "replay/event.h"
+#include "util/buf.h"
+
+#define HS_SCHEMA_VERSION 1
+#define HS_BUSY_TIMEOUT_MS 5000
+#define HS_MAX_BIND 40 /* widest statement: events, 28 columns */
+#define US_PER_HOUR INT64_C(3600000000)
+
+enum { EVC_HOUR = EV_ROW + 1, EVC_N }; /* bind order of the events upsert: 24 Redset, source, _input, _row, hour */
+
+struct hs {
+    sqlite3 *db;
+    char *path;
+    hs_opts o;
+    bool in_tx;
+    sqlite3_stmt *ins[ST_N_TABLES];
+    sqlite3_stmt *del_prov[ST_N_METRIC_TABLES];
+    sqlite3_stmt *ins_events, *ins_health, *prune;
+    sqlite3_stmt *begin, *commit, *rollback, *sp, *sp_release, *sp_rollback;
+    int64_t newest_us;    /* newest event arrival written by this handle */
+    int64_t pruned_at_us; /* newest_us at the last prune */
+    char tsbuf[HS_MAX_BIND][32];
+};
+
+hs_opts hs_opts_default(void) { return (hs_opts){.retention_hours = 24, .keep_events = true}; }
+
+/* ------------------------------------------------------------------------ */
+/* errors                                                                   */
+
+static sl_err code_of(int rc) {
+    switch (rc & 0xff) {
+    case SQLITE_NOMEM: return SL_ERR_NOMEM;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB: return SL_ERR_CORRUPT;
+    case SQLITE_CONSTRAINT:
+    case SQLITE_MISMATCH:
+    case SQLITE_RANGE: return SL_ERR_ARG;
+    default: return SL_ERR_IO;
+    }
+}
+
+/* "hot store PATH: WHAT: sqlite message [(errno text)]" */
+static sl_err db_fail(const char *path, sqlite3 *db, int rc, char *err, size_t errlen, const char *what) {
+    const char *msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    int sys = db ? sqlite3_system_errno(db) : 0;
+    if (sys && (rc & 0xff) != SQLITE_CONSTRAINT)
+        return sl_err_set(err, errlen, code_of(rc), "hot store %s: %s: %s (%s)", path, what, msg, strerror(sys));
+    return sl_err_set(err, errlen, code_of(rc), "hot store %s: %s: %s", path, what, msg);
+}
+
+/* Why path cannot be opened for writing, in words (SQLite's saved errno is
+ * that of its last attempt, often a read-only fallback: misleading). */
+static void open_diag(const char *path, char *out, size_t n) {
+    struct stat st;
+    *out = 0;
+    if (stat(path, &st) == 0) {
+        if (S_ISDIR(st.st_mode)) snprintf(out, n, "it is a directory");
+        else if (access(path, R_OK | W_OK) != 0) snprintf(out, n, "%s", strerror(errno));
+    }
+    if (*out) return;
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    if (!slash) snprintf(dir, sizeof dir, ".");
+    else if (slash == path) snprintf(dir, sizeof dir, "/");
+    else snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    if (stat(dir, &st) != 0) snprintf(out, n, "directory %s: %s", dir, strerror(errno));
+    else if (!S_ISDIR(st.st_mode)) snprintf(out, n, "%s is not a directory", dir);
+    /* WAL also creates PATH-wal and PATH-shm next to the file */
+    else if (access(dir, W_OK | X_OK) != 0) snprintf(out, n, "directory %s is not writable: %s", dir, strerror(errno));
+}
+
+static sl_err open_fail(const char *path, sqlite3 *db, int rc, char *err, size_t errlen) {
+    char why[4200];
+    int base = rc & 0xff;
+    if (base == SQLITE_CANTOPEN || base == SQLITE_IOERR || base == SQLITE_READONLY || base == SQLITE_PERM) {
+        open_diag(path, why, sizeof why);
+        if (*why)
+            return sl_err_set(err, errlen, SL_ERR_IO, "hot store %s: cannot open: %s (%s)", path,
+                              db ? sqlite3_errmsg(db) : sqlite3_errstr(rc), why);
+    }
+    return db_fail(path, db, rc, err, errlen, "cannot open");
+}
+
+/* ------------------------------------------------------------------------ */
+/* value rendering                                                          */
+
+static int64_t floordiv64(int64_t a, int64_t b, int64_t *rem) {
+    int64_t q = a / b, r = a % b;
+    if (r < 0) {
+        q--;
+        r += b;
+    }
+    *rem = r;
+    return q;
+}
+
+static char *put_n(char *p, unsigned v, int digits) {
+    for (int i = digits - 1; i >= 0; i--) {
+        p[i] = (char)('0' + v % 10);
+        v /= 10;
+    }
+    return p + digits;
+}
+
+/* Micros since the epoch -> 'YYYY-MM-DD HH:MM:SS[.ffffff]'; false when the
+ * year is outside 0000..9999 (fixed-width text would not sort). */
+static bool fmt_ts(char out[32], int64_t us, bool frac) {
+    int64_t f, secs = floordiv64(us, 1000000, &f);
+    int64_t sod, days = floordiv64(secs, 86400, &sod);
+    int64_t y;
+    unsigned m, d;
+    sl_civil_from_days(days, &y, &m, &d);
+    if (y < 0 || y > 9999) return false;
+    char *p = out;
+    p = put_n(p, (unsigned)y, 4);
+    *p++ = '-';
+    p = put_n(p, m, 2);
+    *p++ = '-';
+    p = put_n(p, d, 2);
+    *p++ = ' ';
+    p = put_n(p, (unsigned)(sod / 3600), 2);
+    *p++ = ':';
+    p = put_n(p, (unsigned)(sod / 60 % 60), 2);
+    *p++ = ':';
+    p = put_n(p, (unsigned)(sod % 60), 2);
+    if (frac) {
+        *p++ = '.';
+        p = put_n(p, (unsigned)f, 6);
+    }
+    *p = 0;
+    return true;
+}
+
+static int64_t to_micros(int64_t v, sl_time_unit u) {
+    int64_t r;
+    switch (u) {
+    case SL_UNIT_MILLIS: return v > INT64_MAX / 1000 ? INT64_MAX : v < INT64_MIN / 1000 ? INT64_MIN : v * 1000;
+    case SL_UNIT_NANOS: return floordiv64(v, 1000, &r);
+    default: return v;
+    }
+}
+
+static int64_t hour_floor(int64_t us) {
+    int64_t r;
+    return floordiv64(us, US_PER_HOUR, &r) * US_PER_HOUR;
+}
+
+/* Bind row i of column c to parameter k (1-based).  hour_text: render a
+ * timestamp without fraction.  Returns an sqlite code, or SQLITE_RANGE with
+ * *bad_ts set when a timestamp cannot be rendered. */
+static int bind_value(hs *h, sqlite3_stmt *st, int k, const sl_col *c, size_t i, bool hour_text, bool *bad_ts) {
+    if (sl_col_is_null(c, i)) return sqlite3_bind_null(st, k);
+    switch (c->t.type) {
+    case SL_BOOL: return sqlite3_bind_int(st, k, ((const uint8_t *)c->data)[i]);
+    case SL_I32: return sqlite3_bind_int(st, k, ((const int32_t *)c->data)[i]);
+    case SL_I64: {
+        int64_t v = ((const int64_t *)c->data)[i];
+        if (c->t.logical != SL_LOG_TIMESTAMP) return sqlite3_bind_int64(st, k, v);
+        if (!fmt_ts(h->tsbuf[k], to_micros(v, c->t.unit), !hour_text)) {
+            *bad_ts = true;
+            return SQLITE_RANGE;
+        }
+        return sqlite3_bind_text(st, k, h->tsbuf[k], hour_text ? 19 : 26, SQLITE_STATIC);
+    }
+    case SL_F32: return sqlite3_bind_double(st, k, ((const float *)c->data)[i]);
+    case SL_F64: return sqlite3_bind_double(st, k, ((const double *)c->data)[i]);
+    case SL_BYTES: {
+        const sl_str *s = &((const sl_str *)c->data)[i];
+        if (s->len > INT32_MAX) return SQLITE_TOOBIG;
+        return sqlite3_bind_text(st, k, s->len ? s->ptr : "", (int)s->len, SQLITE_STATIC);
+    }
+    }
+    return SQLITE_MISMATCH;
+}
+
+static const char *sql_type(const sl_coltype *t) {
+    if (t->logical == SL_LOG_TIMESTAMP) return "TEXT";
+    switch (t->type) {
+    case SL_BOOL:
+    case SL_I32:
+    case SL_I64: return "INTEGER";
+    case SL_F32:
+    case SL_F64: return "REAL";
+    default: return "TEXT";
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* schema and statements                                                    */
+
+static bool is_metric(st_table t) { return t < ST_N_METRIC_TABLES; }
+
+/* The CREATE TABLE of a metric / quarantine table. */
+static void create_sql(sl_buf *b, st_table t) {
+    const st_col_def *c = st_table_cols(t);
+    size_t n = st_table_ncols(t);
+    sl_buf_printf(b, "CREATE TABLE IF NOT EXISTS \"%s\" (", st_table_name(t));
+    for (size_t i = 0; i < n; i++)
+        sl_buf_printf(b, "\"%s\" %s%s, ", c[i].name, sql_type(&c[i].type), c[i].nullable ? "" : " NOT NULL");
+    if (is_metric(t)) sl_buf_puts(b, "\"final\" INTEGER NOT NULL CHECK (\"final\" IN (0, 1)), ");
+    sl_buf_puts(b, "PRIMARY KEY (");
+    for (size_t i = 0, k = 0; i < n; i++)
+        if (c[i].key) sl_buf_printf(b, "%s\"%s\"", k++ ? ", " : "", c[i].name);
+    /* metric rows are small and always looked up by key: cluster them by key */
+    sl_buf_printf(b, "))%s;\n", is_metric(t) ? " WITHOUT ROWID" : "");
+}
+
+static void upsert_sql(sl_buf *b, st_table t) {
+    const st_col_def *c = st_table_cols(t);
+    size_t n = st_table_ncols(t);
+    const char *name = st_table_name(t);
+    sl_buf_printf(b, "INSERT INTO \"%s\" (", name);
+    for (size_t i = 0; i < n; i++) sl_buf_printf(b, "%s\"%s\"", i ? ", " : "", c[i].name);
+    if (is_metric(t)) sl_buf_puts(b, ", \"final\"");
+    sl_buf_puts(b, ") VALUES (");
+    for (size_t i = 0; i < n + is_metric(t); i++) sl_buf_printf(b, "%s?%zu", i ? ", " : "", i + 1);
+    sl_buf_puts(b, ") ON CONFLICT (");
+    for (size_t i = 0, k = 0; i < n; i++)
+        if (c[i].key) sl_buf_printf(b, "%s\"%s\"", k++ ? ", " : "", c[i].name);
+    sl_buf_puts(b, ") DO UPDATE SET ");
+    for (size_t i = 0, k = 0; i < n; i++)
+        if (!c[i].key) sl_buf_printf(b, "%s\"%s\" = excluded.\"%s\"", k++ ? ", " : "", c[i].name, c[i].name);
+    if (is_metric(t))
+        sl_buf_printf(b, ", \"final\" = excluded.\"final\" WHERE \"%s\".\"final\" = 0 OR excluded.\"final\" = 1", name);
+}
+
+static void events_create_sql(sl_buf *b) {
+    sl_buf_puts(b, "CREATE TABLE IF NOT EXISTS \"events\" (");
+    for (int i = 0; i < EV_N_REDSET; i++)
+        sl_buf_printf(b, "\"%s\" %s%s, ", ev_col_name(i), sql_type(ev_col_type(i)),
+                      i == EV_ARRIVAL_TS ? " NOT NULL" : "");
+    sl_buf_puts(b, "\"source\" TEXT NOT NULL, \"_input\" INTEGER NOT NULL, \"_row\" INTEGER NOT NULL, "
+                   "\"hour\" TEXT NOT NULL, PRIMARY KEY (\"source\", \"_input\", \"_row\"));\n"
+                   "CREATE INDEX IF NOT EXISTS \"events_arrival\" ON \"events\" (\"arrival_timestamp\");\n");
+}
+
+static void events_upsert_sql(sl_buf *b) {
+    sl_buf_puts(b, "INSERT INTO \"events\" (");
+    for (int i = 0; i < EVC_N; i++) sl_buf_printf(b, "%s\"%s\"", i ? ", " : "", i == EVC_HOUR ? "hour" : ev_col_name(i));
+    sl_buf_puts(b, ") VALUES (");
+    for (int i = 0; i < EVC_N; i++) sl_buf_printf(b, "%s?%d", i ? ", " : "", i + 1);
+    sl_buf_puts(b, ") ON CONFLICT (\"source\", \"_input\", \"_row\") DO UPDATE SET ");
+    for (int i = 0, k = 0; i < EVC_N; i++) {
+        if (i == EV_SOURCE || i == EV_INPUT || i == EV_ROW) continue;
+        const char *nm = i == EVC_HOUR ? "hour" : ev_col_name(i);
+        sl_buf_printf(b, "%s\"%s\" = excluded.\"%s\"", k++ ? ", " : "", nm, nm);
+    }
+}
+
+static const char SCHEMA_FIXED[] =
+    "CREATE TABLE IF NOT EXISTS \"pipeline_health\" (\"name\" TEXT PRIMARY KEY, \"value\" REAL, "
+    "\"updated_at\" TEXT NOT NULL) WITHOUT ROWID;\n"
+    "CREATE TABLE IF NOT EXISTS \"schema_version\" (\"version\" INTEGER NOT NULL);\n";
+
+static sl_err prep(hs *h, sqlite3_stmt **st, const char *sql, char *err, size_t errlen) {
+    int rc = sqlite3_prepare_v3(h->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
+    if (rc != SQLITE_OK) return db_fail(h->path, h->db, rc, err, errlen, "preparing statement");
+    return SL_OK;
+}
+
+static sl_err exec(hs *h, const char *sql, const char *what, char *err, size_t errlen) {
+    int rc = sqlite3_exec(h->db, sql, NULL, NULL, NULL);
+    if (rc != SQLITE_OK) return db_fail(h->path, h->db, rc, err, errlen, what);
+    return SL_OK;
+}
+
+/* Run a statement without results; reset it. */
+static int run(sqlite3_stmt *st) {
+    int rc = sqlite3_step(st);
+    int rc2 = sqlite3_reset(st);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc2 != SQLITE_OK ? rc2 : rc;
+}
+
+static sl_err create_schema(hs *h, char *err, size_t errlen) {
+    sl_buf b;
+    sl_buf_init(&b);
+    sl_buf_puts(&b, "BEGIN IMMEDIATE;\n");
+    for (int t = 0; t < ST_N_TABLES; t++) create_sql(&b, (st_table)t);
+    events_create_sql(&b);
+    sl_buf_puts(&b, SCHEMA_FIXED);
+    if (b.oom) {
+        sl_buf_free(&b);
+        return sl_err_set(err, errlen, SL_ERR_NOMEM, "hot store %s: out of memory", h->path);
+    }
+    sl_err e = exec(h, sl_buf_cstr(&b), "creating the schema", err, errlen);
+    sl_buf_free(&b);
+    if (e != SL_OK) goto fail;
+
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(h->db, "SELECT \"version\" FROM \"schema_version\"", -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+        e = db_fail(h->path, h->db, rc, err, errlen, "reading schema_version");
+        goto fail;
+    }
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        int64_t v = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        if (v != HS_SCHEMA_VERSION) {
+            e = sl_err_set(err, errlen, SL_ERR_UNSUPPORTED,
+                           "hot store %s: schema version %" PRId64 ", this sluice reads and writes version %d", h->path,
+                           v, HS_SCHEMA_VERSION);
+            goto fail;
+        }
+    } else {
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE) {
+            e = db_fail(h->path, h->db, rc, err, errlen, "reading schema_version");
+            goto fail;
+        }
+        char sql[96];
+        snprintf(sql, sizeof sql, "INSERT INTO \"schema_version\" VALUES (%d)", HS_SCHEMA_VERSION);
+        if ((e = exec(h, sql, "writing schema_version", err, errlen)) != SL_OK) goto fail;
+    }
+    return exec(h, "COMMIT", "creating the schema", err, errlen);
+fail:
+    if (!sqlite3_get_autocommit(h->db)) sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+    return e;
+}
+
+static sl_err prepare_all(hs *h, char *err, size_t errlen) {
+    sl_buf b;
+    sl_buf_init(&b);
+    sl_err e = SL_OK;
+    for (int t = 0; t < ST_N_TABLES && e == SL_OK; t++) {
+        b.len = 0;
+        upsert_sql(&b, (st_table)t);
+        e = b.oom ? SL_ERR_NOMEM : prep(h, &h->ins[t], sl_buf_cstr(&b), err, errlen);
+    }
+    for (int t = 0; t < ST_N_METRIC_TABLES && e == SL_OK; t++) {
+        b.len = 0;
+        sl_buf_printf(&b, "DELETE FROM \"%s\" WHERE \"hour\" = ?1 AND \"final\" = 0", st_table_name((st_table)t));
+        e = b.oom ? SL_ERR_NOMEM : prep(h, &h->del_prov[t], sl_buf_cstr(&b), err, errlen);
+    }
+    if (e == SL_OK) {
+        b.len = 0;
+        events_upsert_sql(&b);
+        e = b.oom ? SL_ERR_NOMEM : prep(h, &h->ins_events, sl_buf_cstr(&b), err, errlen);
+    }
+    sl_buf_free(&b);
+    if (e == SL_ERR_NOMEM && err && !*err) sl_err_set(err, errlen, e, "hot store %s: out of memory", h->path);
+    if (e != SL_OK) return e;
+    static const struct {
+        size_t off;
+        const char *sql;
+    } fixed[] = {
+        {offsetof(hs, ins_health),
+         "INSERT INTO \"pipeline_health\" (\"name\", \"value\", \"updated_at\") VALUES (?1, ?2, ?3) "
+         "ON CONFLICT (\"name\") DO UPDATE SET \"value\" = excluded.\"value\", \"updated_at\" = excluded.\"updated_at\""},
+        {offsetof(hs, prune), "DELETE FROM \"events\" WHERE \"arrival_timestamp\" < ?1"},
+        {offsetof(hs, begin), "BEGIN IMMEDIATE"},
+        {offsetof(hs, commit), "COMMIT"},
+        {offsetof(hs, rollback), "ROLLBACK"},
+        {offsetof(hs, sp), "SAVEPOINT hs_write"},
+        {offsetof(hs, sp_release), "RELEASE hs_write"},
+        {offsetof(hs, sp_rollback), "ROLLBACK TO hs_write"},
+    };
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+        if ((e = prep(h, (sqlite3_stmt **)((char *)h + fixed[i].off), fixed[i].sql, err, errlen)) != SL_OK) return e;
+    return SL_OK;
+}
+
+static void free_handle(hs *h) {
+    if (!h) return;
+    for (int t = 0; t < ST_N_TABLES; t++) sqlite3_finalize(h->ins[t]);
+    for (int t = 0; t < ST_N_METRIC_TABLES; t++) sqlite3_finalize(h->del_prov[t]);
+    sqlite3_stmt *fixed[] = {h->ins_events, h->ins_health, h->prune,      h->begin,
+                             h->commit,     h->rollback,   h->sp,         h->sp_release,
+                             h->sp_rollback};
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) sqlite3_finalize(fixed[i]);
+    sqlite3_close_v2(h->db);
+    free(h->path);
+    free(h);
+}
+
+sl_err hs_open(hs **out, const char *path, const hs_opts *o, char *err, size_t errlen) {
+    *out = NULL;
+    hs_opts opts = o ? *o : hs_opts_default();
+    if (!path || !*path) return sl_err_set(err, errlen, SL_ERR_ARG, "hot store: empty path");
+    if (opts.retention_hours < 1)
+        return sl_err_set(err, errlen, SL_ERR_ARG, "hot store %s: retention_hours must be >= 1, got %d", path,
+                          opts.retention_hours);
+    hs *h = calloc(1, sizeof *h);
+    if (!h || !(h->path = strdup(path))) {
+        free(h);
+        return sl_err_set(err, errlen, SL_ERR_NOMEM, "hot store %s: out of memory", path);
+    }
+    h->o = opts;
+    h->newest_us = h->pruned_at_us = INT64_MIN;
+
+    int rc = sqlite3_open_v2(path, &h->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        sl_err e = open_fail(path, h->db, rc, err, errlen);
+        free_handle(h);
+        return e;
+    }
+    sqlite3_extended_result_codes(h->db, 1);
+    sqlite3_busy_timeout(h->db, HS_BUSY_TIMEOUT_MS);
+
+    /* journal_mode answers with the mode in effect: it stays "delete" (or
+     * whatever) when WAL is impossible, e.g. on a file system without shared
+     * memory; readers would then block the writer, so refuse. */
+    sqlite3_stmt *st = NULL;
+    rc = sqlite3_prepare_v2(h->db, "PRAGMA journal_mode=WAL", -1, &st, NULL);
+    if (rc == SQLITE_OK) rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        sl_err e = open_fail(path, h->db, rc, err, errlen);
+        sqlite3_finalize(st);
+        free_handle(h);
+        return e;
+    }
+    const char *mode = (const char *)sqlite3_column_text(st, 0);
+    if (!mode || strcmp(mode, "wal") != 0) {
+        sl_err e = sl_err_set(err, errlen, SL_ERR_IO, "hot store %s: cannot switch to WAL mode (journal_mode is %s)",
+                              path, mode ? mode : "unknown");
+        sqlite3_finalize(st);
+        free_handle(h);
+        return e;
+    }
+    sqlite3_finalize(st);
+
+    sl_err e = exec(h,
+                    "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-32768; PRAGMA journal_size_limit=67108864; "
+                    "PRAGMA temp_store=MEMORY",
+                    "setting pragmas", err, errlen);
+    if (e == SL_OK) e = create_schema(h, err, errlen);
+    if (e == SL_OK) e = prepare_all(h, err, errlen);
+    if (e != SL_OK) {
+        free_handle(h);
+        return e;
+    }
+    *out = h;
+    return SL_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* transactions                                                             */
+
+static sl_err tx_begin(hs *h, char *err, size_t errlen) {
+    if (h->in_tx) return SL_OK;
+    int rc = run(h->begin);
+    if (rc != SQLITE_OK) return db_fail(h->path, h->db, rc, err, errlen, "begin transaction");
+    h->in_tx = true;
+    return SL_OK;
+}
+
+/* Every write call: tx_begin + savepoint ... call_end. */
+static sl_err call_begin(hs *h, char *err, size_t errlen) {
+    sl_err e = tx_begin(h, err, errlen);
+    if (e != SL_OK) return e;
+    int rc = run(h->sp);
+    if (rc != SQLITE_OK) return db_fail(h->path, h->db, rc, err, errlen, "savepoint");
+    return SL_OK;
+}
+
+static sl_err call_end(hs *h, sl_err e, char *err, size_t errlen) {
+    if (e != SL_OK) {
+        run(h->sp_rollback); /* undo this call only */
+        run(h->sp_release);
+        if (sqlite3_get_autocommit(h->db)) h->in_tx = false; /* sqlite rolled the transaction back itself */
+        return e;
+    }
+    int rc = run(h->sp_release);
+    if (rc != SQLITE_OK) return db_fail(h->path, h->db, rc, err, errlen, "release savepoint");
+    return SL_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* writes                                                                   */
+
+static sl_err check_batch(hs *h, st_table t, const sl_batch *rows, char *err, size_t errlen) {
+    size_t n = st_table_ncols(t);
+    const st_col_def *c = st_table_cols(t);
+    if (rows->ncols != n)
+        return sl_err_set(err, errlen, SL_ERR_ARG, "hot store %s: %s: batch has %zu columns, expected %zu", h->path,
+                          st_table_name(t), rows->ncols, n);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(rows->cols[i].name, c[i].name) != 0 || rows->cols[i].t.type != c[i].type.type)
+            return sl_err_set(err, errlen, SL_ERR_ARG, "hot store %s: %s: batch column %zu is '%s', expected '%s'",
+                              h->path, st_table_name(t), i, rows->cols[i].name, c[i].name);
+    return SL_OK;
+}
+
+static sl_err row_fail(hs *h, int rc, bool bad_ts, const char *table, size_t row, const char *col, char *err,
+                       size_t errlen) {
+    if (bad_ts)
+        return sl_err_set(err, errlen, SL_ERR_ARG, "hot store %s: %s row %zu: %s: timestamp outside years 0000-9999",
+                          h->path, table, row, col);
+    char what[160];
+    snprintf(what, sizeof what, "%s row %zu", table, row);
+    return db_fail(h->path, h->db, rc, err, errlen, what);
+}
+
+sl_err hs_write_rows(hs *h, st_table t, int64_t hour_us, bool final, const sl_batch *rows, char *err, size_t errlen) {
+    (void)hour_us; /* every row carries its own hour */
+    if ((unsigned)t >= ST_N_TABLES) return sl_err_set(err, errlen, SL_ERR_ARG, "hot store %s: unknown table %d", h->path, (int)t);
+    sl_err e = check_batch(h, t, rows, err, errlen);
+    if (e != SL_OK || rows->nrows == 0) return e;
+    if ((e = call_begin(h, err, errlen)) != SL_OK) return e;
+    sqlite3_stmt *st = h->ins[t];
+    const st_col_def *defs = st_table_cols(t);
+    size_t n = rows->ncols, hour_col = n;
+    for (size_t c = 0; c < n; c++)
+        if (strcmp(defs[c].name, "hour") == 0) hour_col = c;
+    for (size_t r = 0; r < rows->nrows && e == SL_OK; r++) {
+        int rc = SQLITE_OK;
+        bool bad_ts = false;
+        size_t c = 0;
+        for (; c < n && rc == SQLITE_OK; c++)
+            rc = bind_value(h, st, (int)c + 1, &rows->cols[c], r, c == hour_col, &bad_ts);
+        if (rc == SQLITE_OK && is_metric(t)) rc = sqlite3_bind_int(st, (int)n + 1, final ? 1 : 0);
+        if (rc == SQLITE_OK) rc = run(st);
+        if (rc != SQLITE_OK) e = row_fail(h, rc, bad_ts, st_table_name(t), r, c ? defs[c - 1].name : "", err, errlen);
+    }
+    return call_end(h, e, err, errlen);
+}
+
+static sl_err check_events(hs *h, const sl_batch *b, char *err, size_t errlen) {
+    if (b->ncols <= EV_ROW)
+        return sl_err_set(err, errlen, SL_ERR_ARG, "hot store %s: events: batch has %zu columns, expected %d", h->path,
+                          b->ncols, EV_NCOLS);
+    for (int i = 0; i <= EV_ROW; i++) {
+        const sl_coltype *t = ev_col_type(i);
+        if (strcmp(b->cols[i].name, ev_col_name(i)) != 0 || b->cols[i].t.type != t->type ||
+            b->cols[i].t.logical != t->logical)
+            return sl_err_set(err, errlen, SL_ERR_ARG, "hot store %s: events: batch column %d is '%s', expected '%s'",
+                              h->path, i, b->cols[i].name, ev_col_name(i));
+    }
+    return SL_OK;
+}
+
+sl_err hs_write_events(hs *h, const sl_batch *b, const uint32_t *idx, size_t n, char *err, size_t errlen) {
+    if (!h->o.keep_events || n == 0) return SL_OK;
+    sl_err e = check_events(h, b, err, errlen);
+    if (e != SL_OK) return e;
+    if ((e = call_begin(h, err, errlen)) != SL_OK) return e;
+    sqlite3_stmt *st = h->ins_events;
+    const sl_col *arr = &b->cols[EV_ARRIVAL_TS];
+    int64_t newest = h->newest_us;
+    for (size_t k = 0; k < n && e == SL_OK; k++) {
+        size_t r = idx[k];
+        if (r >= b->nrows) {
+            e = sl_err_set(err, errlen, SL_ERR_ARG, "hot store %s: events: index %zu is row %zu of a batch of %zu",
+                           h->path, k, r, b->nrows);
+            break;
+        }
+        if (sl_col_is_null(arr, r)) {
+            e = sl_err_set(err, errlen, SL_ERR_ARG, "hot store %s: events row %zu: NULL arrival_timestamp", h->path, r);
+            break;
+        }
+        int rc = SQLITE_OK;
+        bool bad_ts = false;
+        int c = 0;
+        for (; c <= EV_ROW && rc == SQLITE_OK; c++) rc = bind_value(h, st, c + 1, &b->cols[c], r, false, &bad_ts);
+        int64_t us = to_micros(((const int64_t *)arr->data)[r], arr->t.unit);
+        if (rc == SQLITE_OK) {
+            /* arrival rendered fine above, so its hour does too */
+            fmt_ts(h->tsbuf[EVC_HOUR + 1], hour_floor(us), false);
+            rc = sqlite3_bind_text(st, EVC_HOUR + 1, h->tsbuf[EVC_HOUR + 1], 19, SQLITE_STATIC);
+        }
+        if (rc == SQLITE_OK) rc = run(st);
+        if (rc != SQLITE_OK) {
+            e = row_fail(h, rc, bad_ts, "events", r, c ? ev_col_name(c - 1) : "", err, errlen);
+            break;
+        }
+        if (us > newest) newest = us;
+    }
+    e = call_end(h, e, err, errlen);
+    if (e == SL_OK) h->newest_us = newest;
+    return e;
+}
+
+static void now_text(char out[32]) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    fmt_ts(out, (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000, true);
+}
+
+sl_err hs_write_health(hs *h, const char *const *names, const double *values, size_t n, char *err, size_t errlen) {
+    if (n == 0) return SL_OK;
+    sl_err e = call_begin(h, err, errlen);
+    if (e != SL_OK) return e;
+    char now[32];
+    now_text(now);
+    sqlite3_stmt *st = h->ins_health;
+    for (size_t i = 0; i < n && e == SL_OK; i++) {
+        if (!names[i]) {
+            e = sl_err_set(err, errlen, SL_ERR_ARG, "hot store %s: pipeline_health: name %zu is NULL", h->path, i);
+            break;
+        }
+        int rc = sqlite3_bind_text(st, 1, names[i], -1, SQLITE_STATIC);
+        /* sqlite stores NaN as NULL: an undefined value reads as NULL */
+        if (rc == SQLITE_OK) rc = sqlite3_bind_double(st, 2, values[i]);
+        if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 3, now, 26, SQLITE_STATIC);
+        if (rc == SQLITE_OK) rc = run(st);
+        if (rc != SQLITE_OK) e = row_fail(h, rc, false, "pipeline_health", i, names[i], err, errlen);
+    }
+    return call_end(h, e, err, errlen);
+}
+
+/* Delete events older than the retention relative to the newest written. */
+static sl_err prune_events(hs *h, char *err, size_t errlen) {
+    if (h->newest_us == INT64_MIN || h->newest_us == h->pruned_at_us) return SL_OK;
+    int64_t span = (int64_t)h->o.retention_hours * US_PER_HOUR;
+    char cut[32];
+    if (h->newest_us < INT64_MIN + span || !fmt_ts(cut, h->newest_us - span, true)) {
+        h->pruned_at_us = h->newest_us; /* cutoff before year 0: nothing to prune */
+        return SL_OK;
+    }
+    sl_err e = tx_begin(h, err, errlen);
+    if (e != SL_OK) return e;
+    int rc = sqlite3_bind_text(h->prune, 1, cut, 26, SQLITE_TRANSIENT);
+    if (rc == SQLITE_OK) rc = run(h->prune);
+    if (rc != SQLITE_OK) return db_fail(h->path, h->db, rc, err, errlen, "pruning events");
+    h->pruned_at_us = h->newest_us;
+    return SL_OK;
+}
+
+sl_err hs_commit(hs *h, char *err, size_t errlen) {
+    sl_err e = prune_events(h, err, errlen);
+    if (e != SL_OK || !h->in_tx) return e;
+    int rc = run(h->commit);
+    if (rc != SQLITE_OK) {
+        e = db_fail(h->path, h->db, rc, err, errlen, "commit (transaction rolled back)");
+        if (!sqlite3_get_autocommit(h->db)) run(h->rollback);
+    }
+    h->in_tx = false;
+    return e;
+}
+
+sl_err hs_window_final(hs *h, int64_t hour_us, char *err, size_t errlen) {
+    char hour[32];
+    if (!fmt_ts(hour, hour_us, false))
+        return sl_err_set(err, errlen, SL_ERR_ARG, "hot store %s: window_final: hour outside years 0000-9999", h->path);
+    sl_err e = call_begin(h, err, errlen);
+    if (e != SL_OK) return e;
+    for (int t = 0; t < ST_N_METRIC_TABLES && e == SL_OK; t++) {
+        int rc = sqlite3_bind_text(h->del_prov[t], 1, hour, 19, SQLITE_TRANSIENT);
+        if (rc == SQLITE_OK) rc = run(h->del_prov[t]);
+        if (rc != SQLITE_OK) e = db_fail(h->path, h->db, rc, err, errlen, st_table_name((st_table)t));
+    }
+    e = call_end(h, e, err, errlen);
+    return e != SL_OK ? e : hs_commit(h, err, errlen);
+}
+
+/* ------------------------------------------------------------------------ */
+/* sink and close                                                           */
+
+static sl_err sink_rows(void *ctx, st_table t, int64_t hour_us, bool final, const sl_batch *rows, char *err,
+                        size_t errlen) {
+    return hs_write_rows(ctx, t, hour_us, final, rows, err, errlen);
+}
+
+static sl_err sink_events(void *ctx, int64_t hour_us, const sl_batch *b, const uint32_t *idx, size_t n, char *err,
+                          size_t errlen) {
+    (void)hour_us;
+    hs *h = ctx;
+    return h->o.keep_events ? hs_write_events(h, b, idx, n, err, errlen) : SL_OK;
+}
+
+static sl_err sink_final(void *ctx, int64_t hour_us, char *err, size_t errlen) {
+    return hs_window_final(ctx, hour_us, err, errlen);
+}
+
+pr_sink hs_sink(hs *h) {
+    return (pr_sink){.ctx = h, .rows = sink_rows, .events = sink_events, .window_final = sink_final};
+}
+
+sl_err hs_close(hs *h, char *err, size_t errlen) {
+    if (!h) return SL_OK;
+    sl_err e = hs_commit(h, err, errlen);
+    free_handle(h);
+    return e;
+}

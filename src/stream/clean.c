@@ -481,7 +481,7 @@ sl_err cl_clean(const cl_opts *o, sl_batch *b, uint8_t *status, sl_str *detail, 
         const int64_t *d = col->data;
         const int64_t lo = o->ts_min_us, hi = o->ts_max_us;
         if (!col->valid) {
-            for (size_t i = 0; i < n; i++) st[i] = (d[i] < lo) | (d[i] >= hi) ? (uint8_t)CL_BAD_TIMESTAMP : st[i];
+            for (size_t i = 0; i < n; i++) st[i] = ((d[i] < lo) | (d[i] >= hi)) ? (uint8_t)CL_BAD_TIMESTAMP : st[i];
         } else {
             const uint8_t *vb = col->valid;
             for (size_t i = 0; i < n; i++) {

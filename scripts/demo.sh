@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The main job on a sample: sluice generates a Redset-shaped Parquet file
 # (realistic per-instance hourly rates from ../shared/data when present),
-# inspects it, prints a few rows and decodes every value.  DuckDB's reading
-# of the same file is the test oracle; the real Redset sample is shown too
-# when ../shared/data is present.
+# inspects it, prints a few rows, then runs the pipeline on it (`sluice run`:
+# replay, cleaning, hour windows, every metric table) into the hot store
+# build/demo/sluice.db (SQLite) and the cold store build/demo/cold (Parquet),
+# and queries the results.  The real Redset sample is run too (as its own
+# source) when ../shared/data is present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=build/release/sluice
@@ -26,11 +28,40 @@ echo
 echo "== sluice scan $SAMPLE (decode every value of every column)"
 { $BIN scan "$SAMPLE" || true; } | head -c 300; echo " ..."
 REAL=../shared/data/redset/serverless_sample_0.001.csv
+INPUTS="--source generated $SAMPLE"
 if [ -f "$REAL" ]; then
-    node scripts/redset_csv_to_parquet.mjs "$REAL" "$OUT/real_serverless_sample.parquet" >/dev/null
+    INPUTS="$INPUTS --source serverless $REAL"
     echo
-    echo "== the real Redset rows: sluice cat $OUT/real_serverless_sample.parquet --limit 2"
-    $BIN cat "$OUT/real_serverless_sample.parquet" --limit 2
+    echo "== the real Redset rows: sluice cat is for Parquet; the CSV sample goes straight into sluice run"
+    head -n 3 "$REAL" | cut -c1-160
+fi
+HOT=$OUT/sluice.db
+COLD=$OUT/cold
+rm -rf "$HOT" "$HOT-wal" "$HOT-shm" "$COLD"
+echo
+echo "== sluice run $INPUTS --hot $HOT --cold $COLD --speed max"
+# shellcheck disable=SC2086
+$BIN run $INPUTS --hot "$HOT" --cold "$COLD" --speed max --summary "$OUT/run_summary.json"
+echo
+if command -v sqlite3 >/dev/null 2>&1; then
+    echo "== sqlite3 $HOT: final hours and queries per source"
+    sqlite3 -readonly -box "$HOT" "SELECT source, count(DISTINCT hour) AS hours, sum(queries) AS queries,
+        sum(aborted) AS aborted, sum(cached) AS cached, sum(spilled) AS spilled
+        FROM query_hourly WHERE final = 1 GROUP BY source ORDER BY source;"
+    echo "== sqlite3 $HOT: the most oversubscribed instance-hours"
+    sqlite3 -readonly -box "$HOT" "SELECT hour, source, instance_id, round(busy_ms / 1000.0) AS busy_s,
+        round(composite, 3) AS composite, round(slowdown, 2) AS slowdown, fp_groups
+        FROM utilization_hourly WHERE final = 1 ORDER BY composite DESC, hour LIMIT 5;"
+    echo "== sqlite3 $HOT: pipeline health (non-zero counters)"
+    sqlite3 -readonly -box "$HOT" "SELECT name, value FROM pipeline_health
+        WHERE (name LIKE 'sluice_events_%' OR name LIKE 'sluice_windows%') AND value > 0 ORDER BY name;"
 fi
 echo
-echo "demo: done. Files are in $OUT/. Try: $BIN cat $SAMPLE --format csv | less"
+echo "demo: done. Files are in $OUT/:"
+printf '  %-34s %s\n' "$SAMPLE" "the generated events" \
+    "$HOT" "hot store (SQLite): metric tables (final = 1 once an hour closes), bad_rows," \
+    "" "late_events, recent events, pipeline_health" \
+    "$COLD/<table>/date=*/hr=*/" "cold store: hour-partitioned Parquet (also events/, _manifests/)" \
+    "$OUT/run_summary.json" "the run's summary (counts, strategy, throughput)"
+echo "Try: sqlite3 -readonly -box $HOT 'SELECT * FROM cache_hourly WHERE final = 1 LIMIT 10'"
+echo " or: $BIN cat \$(ls $COLD/query_hourly/*/*/part-00000.parquet | head -n 1) --limit 5"

@@ -1,7 +1,6 @@
 /* sluice replay: events of one or more files in event-time order, paced on
  * the wall clock, as JSON Lines or CSV (see docs/replay.md). */
 #include <errno.h>
-#include <glob.h>
 #include <inttypes.h>
 #include <math.h>
 #include <signal.h>
@@ -13,6 +12,7 @@
 
 #include "batch/format.h"
 #include "cli/cli.h"
+#include "cli/inputs.h"
 #include "replay/event.h"
 #include "replay/pace.h"
 #include "replay/replay.h"
@@ -67,85 +67,6 @@ static void on_signal(int sig) {
     if (g_signal) _exit(128 + sig);
     g_signal = sig;
     if (g_replay) rp_replay_stop(g_replay); /* ends a pacing wait within 50 ms */
-}
-
-/* ------------------------------------------------------------------ inputs */
-
-typedef struct in_list {
-    rp_replay_input *v;
-    char **owned; /* strings to free */
-    size_t n, cap, nowned, owncap;
-} in_list;
-
-static int in_add(in_list *l, const char *path, const char *source, rp_format fmt) {
-    if (l->n == l->cap) {
-        size_t nc = l->cap ? l->cap * 2 : 16;
-        rp_replay_input *nv = realloc(l->v, nc * sizeof *nv);
-        if (!nv) return cli_fail(2, "out of memory");
-        l->v = nv;
-        l->cap = nc;
-    }
-    char *p = strdup(path);
-    if (!p) return cli_fail(2, "out of memory");
-    if (l->nowned == l->owncap) {
-        size_t nc = l->owncap ? l->owncap * 2 : 16;
-        char **no = realloc(l->owned, nc * sizeof *no);
-        if (!no) {
-            free(p);
-            return cli_fail(2, "out of memory");
-        }
-        l->owned = no;
-        l->owncap = nc;
-    }
-    l->owned[l->nowned++] = p;
-    l->v[l->n].path = p;
-    l->v[l->n].source = source;
-    l->v[l->n].format = fmt;
-    l->n++;
-    return 0;
-}
-
-static void in_free(in_list *l) {
-    for (size_t i = 0; i < l->nowned; i++) free(l->owned[i]);
-    free(l->owned);
-    free(l->v);
-}
-
-static int check_file(const char *path) {
-    struct stat st;
-    if (stat(path, &st) != 0) return cli_fail(2, "%s: %s", path, strerror(errno));
-    if (S_ISDIR(st.st_mode)) return cli_fail(2, "%s: is a directory (give files or a glob like '%s/*.parquet')", path, path);
-    return 0;
-}
-
-/* Expand one INPUT argument (a file or a glob) into l. */
-static int expand_input(in_list *l, const char *arg, const char *source, rp_format fmt) {
-    if (!strpbrk(arg, "*?[")) {
-        int rc = check_file(arg);
-        return rc ? rc : in_add(l, arg, source, fmt);
-    }
-    glob_t g;
-    memset(&g, 0, sizeof g);
-    int r = glob(arg, GLOB_ERR, NULL, &g);
-    if (r == GLOB_NOMATCH) {
-        globfree(&g);
-        return cli_fail(2, "replay: no file matches '%s'", arg);
-    }
-    if (r != 0) {
-        globfree(&g);
-        return cli_fail(2, "replay: cannot expand '%s': %s", arg, r == GLOB_NOSPACE ? "out of memory" : "read error");
-    }
-    int rc = 0;
-    size_t added = 0;
-    for (size_t i = 0; i < g.gl_pathc && !rc; i++) {
-        struct stat st;
-        if (stat(g.gl_pathv[i], &st) == 0 && S_ISDIR(st.st_mode)) continue; /* a glob may match directories */
-        rc = in_add(l, g.gl_pathv[i], source, fmt);
-        added++;
-    }
-    globfree(&g);
-    if (!rc && added == 0) rc = cli_fail(2, "replay: no file matches '%s' (only directories)", arg);
-    return rc;
 }
 
 /* ------------------------------------------------------------------ output */
@@ -330,25 +251,17 @@ static int write_summary(const rp_replay_stats *st, const rp_replay_opts *ro, co
 
 int cli_replay(int argc, char **argv) {
     rp_replay_opts ro = rp_replay_opts_default();
-    const char *out = NULL, *format = "jsonl", *summary = NULL, *pending_source = NULL, *tmpdir = NULL;
-    rp_format in_fmt = RP_FMT_AUTO;
+    const char *out = NULL, *format = "jsonl", *summary = NULL, *tmpdir = NULL;
     bool quiet = false, discard = false;
     uint64_t batch_rows = ro.batch_rows;
-    const char **args = calloc((size_t)argc + 1, sizeof *args); /* INPUT args, in order */
-    const char **labels = calloc((size_t)argc + 1, sizeof *labels);
-    size_t nargs = 0;
-    if (!args || !labels) {
-        free(args);
-        free(labels);
-        return cli_fail(2, "out of memory");
-    }
+    cli_inputs in;
+    if (cli_inputs_init(&in, "replay", argc)) return 2;
     int rc = 0;
     for (int i = 0; i < argc && !rc; i++) {
         const char *a = argv[i], *v = NULL;
         char name[64];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            free(args);
-            free(labels);
+            cli_inputs_free(&in);
             return usage(stdout);
         }
         if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
@@ -365,20 +278,14 @@ int cli_replay(int argc, char **argv) {
         }
         if (strncmp(a, "--", 2) != 0 || !strcmp(a, "--")) {
             if (!strcmp(a, "--")) { /* everything after is an INPUT */
-                for (i++; i < argc; i++) {
-                    labels[nargs] = pending_source;
-                    pending_source = NULL;
-                    args[nargs++] = argv[i];
-                }
+                for (i++; i < argc; i++) cli_inputs_arg(&in, argv[i]);
                 break;
             }
             if (a[0] == '-' && a[1]) {
                 rc = cli_fail(1, "replay: unknown option '%s' (see sluice replay --help)", a);
                 break;
             }
-            labels[nargs] = pending_source;
-            pending_source = NULL;
-            args[nargs++] = a;
+            cli_inputs_arg(&in, a);
             continue;
         }
         static const char *const with_value[] = {"--source", "--format", "--input-format", "--out", "-o",
@@ -401,47 +308,20 @@ int cli_replay(int argc, char **argv) {
             }
             v = argv[++i];
         }
+        bool handled;
+        rc = cli_replay_opt(name, v, &ro, &tmpdir, &handled);
+        if (handled) continue;
         if (!strcmp(name, "--source")) {
-            if (pending_source) rc = cli_fail(1, "replay: --source '%s' is not followed by an INPUT", pending_source);
-            else if (!*v) rc = cli_fail(1, "replay: --source needs a non-empty label");
-            else pending_source = v;
+            rc = cli_inputs_source(&in, v);
         } else if (!strcmp(name, "--format")) {
             if (!strcmp(v, "jsonl") || !strcmp(v, "json") || !strcmp(v, "ndjson")) format = "jsonl";
             else if (!strcmp(v, "csv")) format = "csv";
             else rc = cli_fail(1, "--format must be jsonl or csv, got '%s'", v);
         } else if (!strcmp(name, "--input-format")) {
-            if (!strcmp(v, "parquet")) in_fmt = RP_FMT_PARQUET;
-            else if (!strcmp(v, "csv")) in_fmt = RP_FMT_CSV;
-            else if (!strcmp(v, "jsonl") || !strcmp(v, "json") || !strcmp(v, "ndjson")) in_fmt = RP_FMT_JSONL;
-            else rc = cli_fail(1, "--input-format must be parquet, csv or jsonl, got '%s'", v);
+            rc = cli_inputs_format(&in, v);
         } else if (!strcmp(name, "--out") || !strcmp(name, "-o")) {
             if (!*v) rc = cli_fail(1, "--out needs a file name");
             else out = v;
-        } else if (!strcmp(name, "--speed")) {
-            char *end;
-            errno = 0;
-            if (!strcmp(v, "max")) ro.speed = 0;
-            else {
-                double s = strtod(v, &end);
-                if (errno || end == v || *end || !(s > 0) || !isfinite(s))
-                    rc = cli_fail(1, "--speed needs a positive number (event seconds per wall second) or 'max', got '%s'", v);
-                else ro.speed = s;
-            }
-        } else if (!strcmp(name, "--from") || !strcmp(name, "--to")) {
-            int64_t t;
-            if (rp_parse_time(v, &t) != SL_OK)
-                rc = cli_fail(1, "%s needs a UTC time like 2024-03-01 or 2024-03-01T05:00:00Z, got '%s'", name, v);
-            else if (name[2] == 'f') ro.from_us = t;
-            else ro.to_us = t;
-        } else if (!strcmp(name, "--memory")) {
-            size_t m;
-            if (rp_parse_size(v, &m) != SL_OK)
-                rc = cli_fail(1, "--memory needs a size like 512M or 2G, got '%s'", v);
-            else if (m < ((size_t)1 << 20))
-                rc = cli_fail(1, "--memory must be at least 1M, got '%s'", v);
-            else ro.memory = m;
-        } else if (!strcmp(name, "--tmpdir")) {
-            tmpdir = v;
         } else if (!strcmp(name, "--batch-rows")) {
             rc = parse_u64(name, v, &batch_rows);
             if (!rc && (batch_rows < 1 || batch_rows > 16 * 1024 * 1024))
@@ -452,25 +332,14 @@ int cli_replay(int argc, char **argv) {
             rc = cli_fail(1, "replay: unknown option '%s' (see sluice replay --help)", a);
         }
     }
-    if (!rc && pending_source) rc = cli_fail(1, "replay: --source '%s' is not followed by an INPUT", pending_source);
-    if (!rc && nargs == 0) rc = cli_fail(1, "replay: no INPUT given (see sluice replay --help)");
-    if (!rc && ro.from_us >= ro.to_us) rc = cli_fail(1, "replay: --to must be after --from");
-    if (!rc && tmpdir) {
-        struct stat st;
-        if (stat(tmpdir, &st) != 0) rc = cli_fail(2, "--tmpdir %s: %s", tmpdir, strerror(errno));
-        else if (!S_ISDIR(st.st_mode)) rc = cli_fail(2, "--tmpdir %s: not a directory", tmpdir);
-    }
-    in_list in;
-    memset(&in, 0, sizeof in);
-    for (size_t k = 0; k < nargs && !rc; k++) rc = expand_input(&in, args[k], labels[k], in_fmt);
-    free(args);
-    free(labels);
+    if (!rc) rc = cli_inputs_check(&in);
+    if (!rc) rc = cli_replay_opts_check("replay", &ro, tmpdir);
+    if (!rc) rc = cli_inputs_expand(&in);
     if (rc) {
-        in_free(&in);
+        cli_inputs_free(&in);
         return rc;
     }
     ro.batch_rows = (size_t)batch_rows;
-    ro.tmpdir = tmpdir;
 
     /* Output first: a bad --out fails before any planning work. */
     sink s;
@@ -479,7 +348,7 @@ int cli_replay(int argc, char **argv) {
     if (out) {
         s.f = fopen(out, "wb");
         if (!s.f) {
-            in_free(&in);
+            cli_inputs_free(&in);
             return cli_fail(2, "%s: %s", out, strerror(errno));
         }
         s.own_f = true;
@@ -577,7 +446,7 @@ done:
     sl_batch_free(&b);
     g_replay = NULL;
     rp_replay_close(r); /* removes the temporary files */
-    in_free(&in);
+    cli_inputs_free(&in);
     int sig = g_signal;
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);

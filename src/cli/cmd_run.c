@@ -1,0 +1,893 @@
+/* sluice run: the pipeline.  Replay (inputs -> event-time order -> pacing) on
+ * one thread, the embedded bus between the threads, and the processor
+ * (cleaning, hour windows, watermark, metric tables) on the other, writing
+ * into the hot store (SQLite) and, optionally, the cold store (Parquet).
+ * See docs/pipeline.md. */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "batch/format.h"
+#include "cli/cli.h"
+#include "cli/inputs.h"
+#include "replay/event.h"
+#include "replay/replay.h"
+#include "store/cold.h"
+#include "store/hot.h"
+#include "stream/bus.h"
+#include "stream/proc.h"
+#include "util/buf.h"
+
+#define BUS_CAPACITY 8
+
+static int usage(FILE *f) {
+    fputs("usage: sluice run INPUT... [options]\n"
+          "  Run the pipeline: replay the events of INPUT files (Parquet, CSV, JSON Lines; globs allowed)\n"
+          "  in event-time order, paced on the wall clock; clean them, assign them to UTC hour windows\n"
+          "  with a watermark, compute the metric tables (docs/metrics.md) and write them into the hot\n"
+          "  store (SQLite, provisional rows refreshed every second, final rows when a window closes)\n"
+          "  and the cold store (hour-partitioned Parquet, one publish per final hour).  docs/pipeline.md\n"
+          "\n"
+          "inputs and replay:\n"
+          "  INPUT                 a file or a glob ('data/*.parquet')\n"
+          "  --source LABEL        source label of the INPUT that follows (default: from the file name)\n"
+          "  --input-format F      parquet, csv or jsonl for every input (default: by extension)\n"
+          "  --speed N|max         N event seconds per wall second (default 60); max = no pacing\n"
+          "  --from TIME, --to TIME  event time range [from, to), e.g. 2024-03-01 or 2024-03-01T05:00:00Z\n"
+          "  --memory SIZE         replay ordering memory budget (default 1G)\n"
+          "  --tmpdir DIR          where the replay's external sort spills (default $TMPDIR or /tmp)\n"
+          "  --force-sort          always sort externally (tests, benchmarks)\n"
+          "\n"
+          "stores:\n"
+          "  --hot FILE            hot store, SQLite (default sluice.db; FILE-wal and FILE-shm beside it)\n"
+          "  --cold DIR            cold store directory (default: none)\n"
+          "  --cold-url PREFIX     URL prefix in the cold store's COPY manifests (default file://DIR/)\n"
+          "  --retention-hours N   recent events kept in the hot store, event-time hours (default 24)\n"
+          "\n"
+          "processing (docs/metrics.md):\n"
+          "  --lateness DUR        allowed lateness of the watermark (default 10m; e.g. 0, 90s, 1h30m)\n"
+          "  --duration-cap DUR    durations above are clamped (default 7d)\n"
+          "  --k N                 top_tables_hourly ranks (default 10)\n"
+          "  --slots N             utilization slots (default 5)\n"
+          "  --weights q,s,p,c     composite weights (default 1,1,1,1; >= 0, positive sum)\n"
+          "  --threshold X         oversubscribed when composite >= X (default 0.5)\n"
+          "\n"
+          "output:\n"
+          "  --json                print the summary as JSON on stdout\n"
+          "  --summary FILE        write the summary as JSON to FILE ('-' = stdout)\n"
+          "  --quiet               no progress or summary line on stderr\n"
+          "\n"
+          "Durations: a number with a unit (us, ms, s, m, h, d), units may be combined (1h30m); a bare\n"
+          "number is seconds.  Ctrl-C / SIGTERM stop the replay, process what is already on the bus,\n"
+          "commit, and exit 130 / 143: windows still open stay provisional (final = 0) and are not\n"
+          "published to the cold store.  A second Ctrl-C exits at once (the hot store keeps its last\n"
+          "commit).  Exit status: 0 ok, 1 bad option, 2 I/O or runtime error.\n",
+          f);
+    return f == stderr ? 1 : 0;
+}
+
+/* ------------------------------------------------------------------ signals */
+
+static volatile sig_atomic_t g_signal;
+static rp_replay *volatile g_replay;
+
+static void on_signal(int sig) {
+    rp_order_cleanup_all(); /* unlink/rmdir only */
+    if (g_signal) _exit(128 + sig);
+    g_signal = sig;
+    if (g_replay) rp_replay_stop(g_replay);
+}
+
+/* ------------------------------------------------------------------ option values */
+
+/* "10m", "90s", "1h30m", "250ms", "0", "1.5h"; a bare number is seconds. */
+static int parse_duration(const char *s, int64_t *us) {
+    if (!s || !*s) return -1;
+    const char *p = s;
+    double total = 0;
+    int parts = 0;
+    while (*p) {
+        char *end;
+        errno = 0;
+        if (!((*p >= '0' && *p <= '9') || *p == '.')) return -1;
+        double v = strtod(p, &end);
+        if (errno || end == p || !isfinite(v) || v < 0) return -1;
+        p = end;
+        double mul;
+        if (!*p) {
+            if (parts) return -1; /* "1h30": the unit of 30 is unclear */
+            mul = 1e6;
+        } else if (!strncmp(p, "us", 2)) {
+            mul = 1, p += 2;
+        } else if (!strncmp(p, "ms", 2)) {
+            mul = 1e3, p += 2;
+        } else if (*p == 's') {
+            mul = 1e6, p++;
+        } else if (*p == 'm') {
+            mul = 60e6, p++;
+        } else if (*p == 'h') {
+            mul = 3600e6, p++;
+        } else if (*p == 'd') {
+            mul = 86400e6, p++;
+        } else {
+            return -1;
+        }
+        total += v * mul;
+        parts++;
+    }
+    if (!(total < 9.2e18)) return -1;
+    *us = (int64_t)llround(total);
+    return 0;
+}
+
+static int parse_int(const char *v, long long lo, long long hi, long long *out) {
+    char *end;
+    errno = 0;
+    if (!v || !*v) return -1;
+    long long x = strtoll(v, &end, 10);
+    if (errno || *end || x < lo || x > hi) return -1;
+    *out = x;
+    return 0;
+}
+
+static int parse_double(const char *v, double *out) {
+    char *end;
+    errno = 0;
+    if (!v || !*v) return -1;
+    double x = strtod(v, &end);
+    if (errno || *end || !isfinite(x)) return -1;
+    *out = x;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ the combined sink */
+
+typedef struct store_stats {
+    double seconds, max_s; /* total time in the store's calls; longest call since the last health write */
+    uint64_t calls, errors;
+} store_stats;
+
+typedef struct fan {
+    hs *hot;
+    cs *cold;
+    store_stats hs, cs;
+    uint64_t published; /* hours published to the cold store */
+} fan;
+
+static void timed(store_stats *s, double t0, sl_err e) {
+    double d = cli_now() - t0;
+    s->seconds += d;
+    if (d > s->max_s) s->max_s = d;
+    s->calls++;
+    if (e != SL_OK) s->errors++;
+}
+
+static sl_err fan_rows(void *ctx, st_table t, int64_t hour_us, bool final, const sl_batch *rows, char *err,
+                       size_t errlen) {
+    fan *f = ctx;
+    double t0 = cli_now();
+    sl_err e = hs_write_rows(f->hot, t, hour_us, final, rows, err, errlen);
+    timed(&f->hs, t0, e);
+    if (e != SL_OK || !f->cold || !final || t >= ST_N_METRIC_TABLES) return e;
+    t0 = cli_now();
+    e = cs_write_rows(f->cold, t, hour_us, final, rows, err, errlen);
+    timed(&f->cs, t0, e);
+    return e;
+}
+
+static sl_err fan_events(void *ctx, int64_t hour_us, const sl_batch *b, const uint32_t *idx, size_t n, char *err,
+                         size_t errlen) {
+    fan *f = ctx;
+    double t0 = cli_now();
+    sl_err e = hs_write_events(f->hot, b, idx, n, err, errlen);
+    timed(&f->hs, t0, e);
+    if (e != SL_OK || !f->cold) return e;
+    t0 = cli_now();
+    e = cs_write_events(f->cold, hour_us, b, idx, n, err, errlen);
+    timed(&f->cs, t0, e);
+    return e;
+}
+
+/* The cold store publishes first: once the hot store says final = 1, the
+ * hour's Parquet files are in place. */
+static sl_err fan_final(void *ctx, int64_t hour_us, char *err, size_t errlen) {
+    fan *f = ctx;
+    sl_err e;
+    double t0;
+    if (f->cold) {
+        t0 = cli_now();
+        e = cs_publish_hour(f->cold, hour_us, err, errlen);
+        timed(&f->cs, t0, e);
+        if (e != SL_OK) return e;
+        f->published++;
+    }
+    t0 = cli_now();
+    e = hs_window_final(f->hot, hour_us, err, errlen);
+    timed(&f->hs, t0, e);
+    return e;
+}
+
+/* ------------------------------------------------------------------ replay thread */
+
+typedef struct shared {
+    pthread_mutex_t mu;
+    /* written by the replay thread, under mu */
+    int64_t position_us;
+    double lag_s, max_lag_s;
+    uint64_t rows;
+    rp_strategy strategy;
+    bool done;
+    sl_err e;
+    char err[SL_ERRLEN];
+} shared;
+
+typedef struct run_ctx {
+    rp_replay *r;
+    sl_bus *bus;
+    shared sh;
+} run_ctx;
+
+static void publish_replay(run_ctx *c) {
+    const rp_replay_stats *st = rp_replay_get_stats(c->r);
+    pthread_mutex_lock(&c->sh.mu);
+    c->sh.position_us = st->position_us;
+    c->sh.lag_s = st->lag_s;
+    c->sh.max_lag_s = st->max_lag_s;
+    c->sh.rows = st->rows;
+    c->sh.strategy = st->order.strategy;
+    pthread_mutex_unlock(&c->sh.mu);
+}
+
+static void *replay_main(void *arg) {
+    run_ctx *c = arg;
+    sl_batch *b = NULL;
+    char err[SL_ERRLEN];
+    sl_err fail = SL_OK;
+    for (;;) {
+        if (!b) {
+            b = sl_bus_take_free(c->bus);
+            if (!b) {
+                b = malloc(sizeof *b);
+                if (!b) {
+                    fail = sl_err_set(err, sizeof err, SL_ERR_NOMEM, "out of memory");
+                    break;
+                }
+                sl_batch_init(b);
+                if ((fail = ev_init_batch(b, err, sizeof err)) != SL_OK) break;
+            }
+        }
+        long n = rp_replay_next(c->r, b, 0.25, err, sizeof err);
+        publish_replay(c);
+        if (n == RP_REPLAY_AGAIN) continue;
+        if (n < 0) {
+            fail = (sl_err)n;
+            break;
+        }
+        if (n == 0) break;
+        if (sl_bus_put(c->bus, b, err, sizeof err) != SL_OK) break; /* the processor stopped (its error is reported) */
+        b = NULL;
+    }
+    if (b) {
+        sl_batch_free(b);
+        free(b);
+    }
+    pthread_mutex_lock(&c->sh.mu);
+    c->sh.done = true;
+    if (fail != SL_OK) {
+        c->sh.e = fail;
+        snprintf(c->sh.err, sizeof c->sh.err, "%s", err);
+    }
+    pthread_mutex_unlock(&c->sh.mu);
+    sl_bus_close_producer(c->bus);
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ health, progress, summary */
+
+#define H_MAX 96
+typedef struct health {
+    const char *names[H_MAX];
+    double vals[H_MAX];
+    char store[H_MAX][80];
+    size_t n;
+} health;
+
+static void h_put(health *h, double v, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+static void h_put(health *h, double v, const char *fmt, ...) {
+    if (h->n >= H_MAX) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(h->store[h->n], sizeof h->store[h->n], fmt, ap);
+    va_end(ap);
+    h->names[h->n] = h->store[h->n];
+    h->vals[h->n++] = v;
+}
+
+/* Columns the cleaning can repair (per-column repair counters). */
+static const int k_repair_cols[] = {EV_COMPILE_MS,      EV_QUEUE_MS,        EV_EXEC_MS,         EV_WAS_ABORTED,
+                                    EV_WAS_CACHED,      EV_QUERY_TYPE,      EV_NUM_PERM_TABLES, EV_NUM_EXT_TABLES,
+                                    EV_NUM_SYS_TABLES,  EV_READ_TABLE_IDS,  EV_WRITE_TABLE_IDS, EV_MBYTES_SCANNED,
+                                    EV_MBYTES_SPILLED,  EV_NUM_JOINS,       EV_NUM_SCANS,       EV_NUM_AGGREGATIONS};
+#define N_REPAIR_COLS (sizeof k_repair_cols / sizeof *k_repair_cols)
+
+static double ts_seconds(int64_t us) { return us == INT64_MIN ? NAN : (double)us / 1e6; }
+
+typedef struct snap { /* the replay thread's view, copied under the mutex */
+    int64_t position_us;
+    double lag_s, max_lag_s;
+    uint64_t rows;
+    rp_strategy strategy;
+} snap;
+
+static snap take_snap(run_ctx *c) {
+    snap s;
+    pthread_mutex_lock(&c->sh.mu);
+    s.position_us = c->sh.position_us;
+    s.lag_s = c->sh.lag_s;
+    s.max_lag_s = c->sh.max_lag_s;
+    s.rows = c->sh.rows;
+    s.strategy = c->sh.strategy;
+    pthread_mutex_unlock(&c->sh.mu);
+    return s;
+}
+
+static void fill_health(health *h, const pr_stats *ps, const snap *sn, const sl_bus_stats *bs, fan *f, double rate,
+                        double uptime, bool running) {
+    h->n = 0;
+    h_put(h, (double)ps->clean.rows, "sluice_events_read_total");
+    h_put(h, (double)ps->accepted, "sluice_events_accepted_total");
+    h_put(h, (double)ps->clean.repaired_rows, "sluice_events_repaired_total");
+    for (size_t k = 0; k < N_REPAIR_COLS; k++)
+        h_put(h, (double)ps->clean.repaired[k_repair_cols[k]], "sluice_repairs_total{column=\"%s\"}",
+              ev_col_name(k_repair_cols[k]));
+    h_put(h, (double)ps->clean.bad_table_id, "sluice_bad_table_ids_total");
+    for (int r = 1; r < CL_N_REASONS; r++)
+        h_put(h, (double)ps->clean.bad[r], "sluice_events_bad_total{reason=\"%s\"}", cl_reason_name((cl_reason)r));
+    h_put(h, (double)ps->duplicates, "sluice_events_duplicate_total");
+    h_put(h, (double)ps->late, "sluice_events_late_total");
+    h_put(h, (double)sn->rows, "sluice_replay_rows_total");
+    h_put(h, ts_seconds(sn->position_us), "sluice_replay_position_seconds");
+    h_put(h, sn->lag_s, "sluice_replay_lag_seconds");
+    h_put(h, sn->max_lag_s, "sluice_replay_max_lag_seconds");
+    h_put(h, ts_seconds(ps->watermark_us), "sluice_watermark_seconds");
+    h_put(h, (double)ps->open_windows, "sluice_open_windows");
+    h_put(h, (double)ps->windows_final, "sluice_windows_final_total");
+    h_put(h, (double)bs->depth, "sluice_bus_depth");
+    h_put(h, (double)bs->max_depth, "sluice_bus_max_depth");
+    h_put(h, (double)bs->producer_waits, "sluice_bus_producer_waits_total");
+    h_put(h, bs->producer_wait_s, "sluice_bus_producer_wait_seconds_total");
+    h_put(h, f->hs.seconds, "sluice_sink_write_seconds_total{store=\"hot\"}");
+    h_put(h, f->hs.max_s, "sluice_sink_write_max_seconds{store=\"hot\"}");
+    h_put(h, (double)f->hs.errors, "sluice_sink_errors_total{store=\"hot\"}");
+    if (f->cold) {
+        h_put(h, f->cs.seconds, "sluice_sink_write_seconds_total{store=\"cold\"}");
+        h_put(h, f->cs.max_s, "sluice_sink_write_max_seconds{store=\"cold\"}");
+        h_put(h, (double)f->cs.errors, "sluice_sink_errors_total{store=\"cold\"}");
+        h_put(h, (double)f->published, "sluice_cold_hours_published_total");
+    }
+    h_put(h, rate, "sluice_events_per_second");
+    h_put(h, uptime, "sluice_uptime_seconds");
+    h_put(h, running ? 1.0 : 0.0, "sluice_running");
+}
+
+static void fmt_time(char *out, size_t n, int64_t us) {
+    if (us == INT64_MIN) {
+        snprintf(out, n, "-");
+        return;
+    }
+    sl_buf b;
+    sl_buf_init(&b);
+    sl_fmt_timestamp(&b, us, SL_UNIT_MICROS, true);
+    snprintf(out, n, "%.*s", b.p && !b.oom ? (int)b.len : 0, b.p ? b.p : "");
+    sl_buf_free(&b);
+}
+
+static void progress(const pr_stats *ps, const snap *sn, double rate) {
+    char at[40], wm[40];
+    fmt_time(at, sizeof at, sn->position_us);
+    fmt_time(wm, sizeof wm, ps->watermark_us);
+    fprintf(stderr,
+            "\rsluice run: %" PRIu64 " events  %.0f ev/s  at %s  W %s  lag %.1f s  open %" PRIu64 "  bad %" PRIu64
+            "  late %" PRIu64 "  dup %" PRIu64 "\033[K",
+            ps->clean.rows, rate, at, wm, sn->lag_s, ps->open_windows, ps->bad, ps->late, ps->duplicates);
+}
+
+typedef struct run_info {
+    const char *hot_path, *cold_path;
+    double speed, seconds;
+    size_t ninputs, rss;
+    int sig;
+    bool planned, failed;
+} run_info;
+
+static void json_time(sl_buf *js, const char *key, int64_t us) {
+    char t[40];
+    if (us == INT64_MIN) {
+        sl_buf_printf(js, ",\"%s\":null", key);
+        return;
+    }
+    fmt_time(t, sizeof t, us);
+    sl_buf_printf(js, ",\"%s\":\"%s\"", key, t);
+}
+
+static void summary_json(sl_buf *js, const pr_stats *ps, const snap *sn, const fan *f, const run_info *ri) {
+    uint64_t read = ps->clean.rows;
+    sl_buf_printf(js, "{\"rows_read\":%" PRIu64 ",\"accepted\":%" PRIu64 ",\"bad_total\":%" PRIu64, read, ps->accepted,
+                  ps->bad);
+    sl_buf_puts(js, ",\"bad\":{");
+    for (int r = 1; r < CL_N_REASONS; r++)
+        sl_buf_printf(js, "%s\"%s\":%" PRIu64, r > 1 ? "," : "", cl_reason_name((cl_reason)r), ps->clean.bad[r]);
+    sl_buf_printf(js, "},\"repaired\":%" PRIu64 ",\"repairs\":{", ps->clean.repaired_rows);
+    for (size_t k = 0; k < N_REPAIR_COLS; k++)
+        sl_buf_printf(js, "%s\"%s\":%" PRIu64, k ? "," : "", ev_col_name(k_repair_cols[k]),
+                      ps->clean.repaired[k_repair_cols[k]]);
+    sl_buf_printf(js,
+                  "},\"bad_table_ids\":%" PRIu64 ",\"duplicates\":%" PRIu64 ",\"late\":%" PRIu64
+                  ",\"identity_ok\":%s,\"windows_final\":%" PRIu64 ",\"open_windows\":%" PRIu64
+                  ",\"cold_hours_published\":%" PRIu64,
+                  ps->clean.bad_table_id, ps->duplicates, ps->late,
+                  read == ps->accepted + ps->bad + ps->duplicates + ps->late ? "true" : "false", ps->windows_final,
+                  ps->open_windows, f->published);
+    json_time(js, "watermark", ps->watermark_us);
+    json_time(js, "position", sn->position_us);
+    sl_buf_printf(js, ",\"replay_rows\":%" PRIu64 ",\"strategy\":", sn->rows);
+    if (ri->planned) {
+        const char *s = rp_strategy_name(sn->strategy);
+        sl_fmt_json_str(js, s, strlen(s));
+    } else {
+        sl_buf_puts(js, "null");
+    }
+    sl_buf_printf(js, ",\"seconds\":%.6f,\"events_per_s\":%.1f,\"peak_rss_bytes\":%zu,\"max_lag_s\":%.6f", ri->seconds,
+                  ri->seconds > 0 ? (double)read / ri->seconds : 0.0, ri->rss, sn->max_lag_s);
+    if (ri->speed <= 0) sl_buf_puts(js, ",\"speed\":\"max\"");
+    else sl_buf_printf(js, ",\"speed\":%g", ri->speed);
+    sl_buf_printf(js, ",\"inputs\":%zu,\"hot\":", ri->ninputs);
+    sl_fmt_json_str(js, ri->hot_path, strlen(ri->hot_path));
+    sl_buf_puts(js, ",\"cold\":");
+    if (ri->cold_path) sl_fmt_json_str(js, ri->cold_path, strlen(ri->cold_path));
+    else sl_buf_puts(js, "null");
+    sl_buf_printf(js, ",\"sink_seconds\":{\"hot\":%.6f,\"cold\":%.6f}", f->hs.seconds, f->cs.seconds);
+    sl_buf_printf(js, ",\"interrupted\":%s,\"signal\":", ri->sig ? "true" : "false");
+    if (ri->sig == SIGINT) sl_buf_puts(js, "\"SIGINT\"");
+    else if (ri->sig == SIGTERM) sl_buf_puts(js, "\"SIGTERM\"");
+    else sl_buf_puts(js, "null");
+    sl_buf_printf(js, ",\"failed\":%s}\n", ri->failed ? "true" : "false");
+}
+
+static int write_summary(const pr_stats *ps, const snap *sn, const fan *f, const run_info *ri, const char *summary,
+                         bool json, bool quiet) {
+    int rc = 0;
+    if (summary || json) {
+        sl_buf js;
+        sl_buf_init(&js);
+        summary_json(&js, ps, sn, f, ri);
+        if (js.oom) {
+            sl_buf_free(&js);
+            return cli_fail(2, "out of memory");
+        }
+        if (json || (summary && !strcmp(summary, "-"))) {
+            if (fwrite(js.p, 1, js.len, stdout) != js.len || fflush(stdout) != 0) rc = cli_fail(2, "stdout: write failed");
+        }
+        if (summary && strcmp(summary, "-")) {
+            FILE *sf = fopen(summary, "wb");
+            if (!sf) {
+                rc = cli_fail(2, "--summary %s: %s", summary, strerror(errno));
+            } else {
+                bool ok = fwrite(js.p, 1, js.len, sf) == js.len;
+                ok = fclose(sf) == 0 && ok;
+                if (!ok) rc = cli_fail(2, "--summary %s: write failed", summary);
+            }
+        }
+        sl_buf_free(&js);
+    }
+    if (!quiet) {
+        char wm[40];
+        fmt_time(wm, sizeof wm, ps->watermark_us);
+        const char *pre = ri->sig ? "interrupted: " : ri->failed ? "failed: " : "";
+        if (!ri->planned) {
+            fprintf(stderr, "sluice run: %snothing replayed (%s after %.2f s); hot %s\n", pre,
+                    ri->sig ? "stopped while planning the order" : "the replay could not start", ri->seconds,
+                    ri->hot_path);
+        } else {
+            fprintf(stderr,
+                    "sluice run: %s%" PRIu64 " rows read: %" PRIu64 " accepted (%" PRIu64 " repaired), %" PRIu64
+                    " bad, %" PRIu64 " duplicates, %" PRIu64 " late; %" PRIu64 " windows final, %" PRIu64
+                    " open%s; watermark %s; %.2f s (%.0f events/s, %s); peak RSS %.1f MB; hot %s%s%s\n",
+                    pre, ps->clean.rows, ps->accepted, ps->clean.repaired_rows, ps->bad, ps->duplicates, ps->late,
+                    ps->windows_final, ps->open_windows, ps->open_windows ? " (provisional)" : "", wm, ri->seconds,
+                    ri->seconds > 0 ? (double)ps->clean.rows / ri->seconds : 0.0, rp_strategy_name(sn->strategy),
+                    (double)ri->rss / 1048576.0, ri->hot_path, ri->cold_path ? ", cold " : "",
+                    ri->cold_path ? ri->cold_path : "");
+        }
+    }
+    return rc;
+}
+
+/* ------------------------------------------------------------------ command */
+
+typedef struct run_opts {
+    rp_replay_opts ro;
+    pr_opts po;
+    hs_opts ho;
+    const char *hot, *cold, *cold_url, *summary, *tmpdir;
+    bool json, quiet;
+} run_opts;
+
+/* Parse argv into o and in; returns 0, an exit code, or -1 for --help. */
+static int parse_args(int argc, char **argv, run_opts *o, cli_inputs *in) {
+    int rc = 0;
+    for (int i = 0; i < argc && !rc; i++) {
+        const char *a = argv[i], *v = NULL;
+        char name[64];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) return -1;
+        if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
+            o->quiet = true;
+            continue;
+        }
+        if (!strcmp(a, "--json")) {
+            o->json = true;
+            continue;
+        }
+        if (!strcmp(a, "--force-sort")) {
+            o->ro.force_sort = true;
+            continue;
+        }
+        if (strncmp(a, "--", 2) != 0 || !strcmp(a, "--")) {
+            if (!strcmp(a, "--")) {
+                for (i++; i < argc; i++) cli_inputs_arg(in, argv[i]);
+                break;
+            }
+            if (a[0] == '-' && a[1]) return cli_fail(1, "run: unknown option '%s' (see sluice run --help)", a);
+            cli_inputs_arg(in, a);
+            continue;
+        }
+        static const char *const with_value[] = {
+            "--source", "--input-format", "--speed", "--from",          "--to",           "--memory",
+            "--tmpdir", "--hot",          "--cold",  "--cold-url",      "--lateness",     "--k",
+            "--slots",  "--weights",      "--threshold", "--duration-cap", "--retention-hours", "--summary"};
+        const char *eq = strchr(a, '=');
+        snprintf(name, sizeof name, "%.*s", eq ? (int)(eq - a) : (int)strlen(a), a);
+        bool known = false;
+        for (size_t k = 0; k < sizeof with_value / sizeof *with_value; k++) known |= !strcmp(name, with_value[k]);
+        if (!known) return cli_fail(1, "run: unknown option '%s' (see sluice run --help)", name);
+        if (eq) {
+            v = eq + 1;
+        } else {
+            if (i + 1 >= argc) return cli_fail(1, "run: option %s needs a value", a);
+            v = argv[++i];
+        }
+        bool handled;
+        rc = cli_replay_opt(name, v, &o->ro, &o->tmpdir, &handled);
+        if (handled) continue;
+        long long x;
+        double d;
+        int64_t us;
+        if (!strcmp(name, "--source")) {
+            rc = cli_inputs_source(in, v);
+        } else if (!strcmp(name, "--input-format")) {
+            rc = cli_inputs_format(in, v);
+        } else if (!strcmp(name, "--hot")) {
+            if (!*v) rc = cli_fail(1, "--hot needs a file name");
+            else o->hot = v;
+        } else if (!strcmp(name, "--cold")) {
+            if (!*v) rc = cli_fail(1, "--cold needs a directory name");
+            else o->cold = v;
+        } else if (!strcmp(name, "--cold-url")) {
+            if (!*v) rc = cli_fail(1, "--cold-url needs a URL prefix like s3://bucket/sluice/");
+            else o->cold_url = v;
+        } else if (!strcmp(name, "--lateness")) {
+            if (parse_duration(v, &us) != 0)
+                rc = cli_fail(1, "--lateness needs a duration >= 0 like 10m, 90s or 1h30m, got '%s'", v);
+            else o->po.lateness_us = us;
+        } else if (!strcmp(name, "--duration-cap")) {
+            if (parse_duration(v, &us) != 0 || us < 1000 || us % 1000 != 0)
+                rc = cli_fail(1, "--duration-cap needs a duration of whole milliseconds >= 1ms like 7d or 86400000ms, got '%s'", v);
+            else o->po.clean.duration_cap_ms = us / 1000;
+        } else if (!strcmp(name, "--k")) {
+            if (parse_int(v, 1, 1000000, &x) != 0) rc = cli_fail(1, "--k needs an integer in 1..1000000, got '%s'", v);
+            else o->po.top_k = (int)x;
+        } else if (!strcmp(name, "--slots")) {
+            if (parse_double(v, &d) != 0 || !(d > 0)) rc = cli_fail(1, "--slots needs a number > 0, got '%s'", v);
+            else o->po.slots = d;
+        } else if (!strcmp(name, "--threshold")) {
+            if (parse_double(v, &d) != 0) rc = cli_fail(1, "--threshold needs a number, got '%s'", v);
+            else o->po.threshold = d;
+        } else if (!strcmp(name, "--weights")) {
+            double w[4];
+            size_t n = 0;
+            char **parts = cli_split_list(v, &n);
+            if (!parts) return cli_fail(2, "out of memory");
+            bool ok = n == 4;
+            for (size_t k = 0; ok && k < 4; k++) ok = parse_double(parts[k], &w[k]) == 0 && w[k] >= 0;
+            free(parts);
+            if (!ok || !(w[0] + w[1] + w[2] + w[3] > 0))
+                rc = cli_fail(1, "--weights needs four numbers q,s,p,c, each >= 0, with a positive sum, got '%s'", v);
+            else o->po.w_q = w[0], o->po.w_s = w[1], o->po.w_p = w[2], o->po.w_c = w[3];
+        } else if (!strcmp(name, "--retention-hours")) {
+            if (parse_int(v, 1, 1000000000, &x) != 0)
+                rc = cli_fail(1, "--retention-hours needs an integer >= 1, got '%s'", v);
+            else o->ho.retention_hours = (int)x;
+        } else if (!strcmp(name, "--summary")) {
+            if (!*v) rc = cli_fail(1, "--summary needs a file name or '-'");
+            else o->summary = v;
+        }
+    }
+    return rc;
+}
+
+/* Provisional rows of the open windows (when something changed), health, commit. */
+static sl_err tick(pr *p, fan *f, run_ctx *c, double t0, uint64_t *last_rows, double *last_t, bool running,
+                   bool refresh, char *err, size_t errlen) {
+    const pr_stats *ps = pr_get_stats(p);
+    sl_err e;
+    if (refresh && ps->clean.rows != *last_rows) {
+        e = pr_refresh(p, err, errlen);
+        if (e != SL_OK) return e;
+    }
+    double now = cli_now();
+    double rate = now > *last_t ? (double)(ps->clean.rows - *last_rows) / (now - *last_t) : 0.0;
+    *last_rows = ps->clean.rows;
+    *last_t = now;
+    snap sn = take_snap(c);
+    sl_bus_stats bs;
+    memset(&bs, 0, sizeof bs);
+    if (c->bus) sl_bus_stats_get(c->bus, &bs);
+    health h;
+    fill_health(&h, ps, &sn, &bs, f, rate, now - t0, running);
+    double s0 = cli_now();
+    e = hs_write_health(f->hot, h.names, h.vals, h.n, err, errlen);
+    if (e == SL_OK) e = hs_commit(f->hot, err, errlen);
+    timed(&f->hs, s0, e);
+    f->hs.max_s = 0; /* the next health write reports the longest call of its interval */
+    f->cs.max_s = 0;
+    return e;
+}
+
+int cli_run(int argc, char **argv) {
+    run_opts o;
+    memset(&o, 0, sizeof o);
+    o.ro = rp_replay_opts_default();
+    o.po = pr_opts_default();
+    o.ho = hs_opts_default();
+    o.hot = "sluice.db";
+    cli_inputs in;
+    if (cli_inputs_init(&in, "run", argc)) return 2;
+    int rc = parse_args(argc, argv, &o, &in);
+    if (rc == -1) {
+        cli_inputs_free(&in);
+        return usage(stdout);
+    }
+    char err[SL_ERRLEN];
+    if (!rc) rc = cli_inputs_check(&in);
+    if (!rc && pr_opts_check(&o.po, err, sizeof err) != SL_OK) rc = cli_fail(1, "run: %s", err);
+    if (!rc) rc = cli_replay_opts_check("run", &o.ro, o.tmpdir);
+    if (!rc) rc = cli_inputs_expand(&in);
+    if (rc) {
+        cli_inputs_free(&in);
+        return rc;
+    }
+
+    double t0 = cli_now();
+    bool tty = isatty(2) && !o.quiet;
+    fan f;
+    memset(&f, 0, sizeof f);
+    pr *p = NULL;
+    run_ctx c;
+    memset(&c, 0, sizeof c);
+    pthread_mutex_init(&c.sh.mu, NULL);
+    c.sh.position_us = INT64_MIN;
+    pthread_t thr;
+    bool thread_started = false, failed = false, finished = false;
+    run_info ri = {.hot_path = o.hot, .cold_path = o.cold, .speed = o.ro.speed, .ninputs = in.n};
+    uint64_t last_rows = 0;
+    double last_t = t0;
+    struct sigaction sa, old_int, old_term;
+    bool handlers = false;
+
+    /* Stores first: a bad --hot or --cold fails before any planning work. */
+    sl_err e = hs_open(&f.hot, o.hot, &o.ho, err, sizeof err);
+    if (e != SL_OK) {
+        rc = cli_fail(e == SL_ERR_ARG ? 1 : 2, "run: %s", err);
+        goto out;
+    }
+    if (o.cold) {
+        cs_opts co = cs_opts_default();
+        co.url_prefix = o.cold_url;
+        if ((e = cs_open(&f.cold, o.cold, &co, err, sizeof err)) != SL_OK) {
+            rc = cli_fail(e == SL_ERR_ARG ? 1 : 2, "run: %s", err);
+            goto out;
+        }
+    }
+    pr_sink sink = {.ctx = &f, .rows = fan_rows, .events = fan_events, .window_final = fan_final};
+    if ((e = pr_open(&p, &o.po, &sink, err, sizeof err)) != SL_OK) {
+        rc = cli_fail(e == SL_ERR_ARG ? 1 : 2, "run: %s", err);
+        goto out;
+    }
+    if ((e = sl_bus_mem_open(&c.bus, BUS_CAPACITY, err, sizeof err)) != SL_OK) {
+        rc = cli_fail(2, "run: %s", err);
+        goto out;
+    }
+    /* The health rows exist (sluice_running = 1) while the order is planned. */
+    if ((e = tick(p, &f, &c, t0, &last_rows, &last_t, true, false, err, sizeof err)) != SL_OK) {
+        rc = cli_fail(2, "run: %s", err);
+        goto out;
+    }
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    g_signal = 0;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    handlers = true;
+
+    if (tty) fputs("sluice run: planning...\033[K", stderr);
+    e = rp_replay_open(&c.r, in.v, in.n, &o.ro, err, sizeof err);
+    if (tty) fputs("\r\033[K", stderr);
+    if (e != SL_OK) {
+        c.r = NULL;
+        /* Interrupted while planning: the error is a consequence (the order's
+         * files were removed under it); report the interruption. */
+        if (!g_signal) {
+            rc = cli_fail(e == SL_ERR_ARG ? 1 : 2, "run: %s", err);
+            failed = true;
+        }
+        goto drained;
+    }
+    ri.planned = true;
+    g_replay = c.r;
+    if (g_signal) rp_replay_stop(c.r); /* a signal between open and here */
+    publish_replay(&c);
+
+    {
+        /* The replay thread does not take the signals: they reach this one. */
+        sigset_t block, oldmask;
+        sigemptyset(&block);
+        sigaddset(&block, SIGINT);
+        sigaddset(&block, SIGTERM);
+        pthread_sigmask(SIG_BLOCK, &block, &oldmask);
+        int pe = pthread_create(&thr, NULL, replay_main, &c);
+        pthread_sigmask(SIG_SETMASK, &oldmask, NULL);
+        if (pe != 0) {
+            rc = cli_fail(2, "run: cannot start the replay thread: %s", strerror(pe));
+            failed = true;
+            goto drained;
+        }
+        thread_started = true;
+    }
+
+    /* The processor: everything the bus delivers is processed. */
+    {
+        double next_tick = cli_now() + 1.0, last_prog = 0;
+        for (;;) {
+            double now = cli_now();
+            double wait = next_tick - now;
+            if (wait > 0.25) wait = 0.25;
+            if (wait < 0) wait = 0;
+            sl_batch *b = NULL;
+            int g = sl_bus_get(c.bus, &b, wait);
+            if (g == 1) {
+                e = pr_process(p, b, err, sizeof err);
+                sl_bus_recycle(c.bus, b);
+                if (e != SL_OK) {
+                    rc = cli_fail(2, "run: %s", err);
+                    failed = true;
+                    break;
+                }
+            } else if (g < 0) {
+                break; /* the replay ended (or stopped) and the bus is empty */
+            }
+            now = cli_now();
+            if (now >= next_tick) {
+                if ((e = tick(p, &f, &c, t0, &last_rows, &last_t, true, true, err, sizeof err)) != SL_OK) {
+                    rc = cli_fail(2, "run: %s", err);
+                    failed = true;
+                    break;
+                }
+                next_tick = now + 1.0;
+            }
+            if (tty && now - last_prog >= 0.25) {
+                const pr_stats *ps = pr_get_stats(p);
+                snap sn = take_snap(&c);
+                double dt = now - t0;
+                progress(ps, &sn, dt > 0 ? (double)ps->clean.rows / dt : 0.0);
+                last_prog = now;
+            }
+        }
+        if (tty) fputs("\r\033[K", stderr);
+    }
+    if (failed) {
+        /* stop the producer: the replay ends, a blocked put returns */
+        rp_replay_stop(c.r);
+        sl_bus_close_consumer(c.bus);
+    }
+    pthread_join(thr, NULL);
+    thread_started = false;
+    if (!failed) {
+        pthread_mutex_lock(&c.sh.mu);
+        sl_err re = c.sh.e;
+        if (re != SL_OK && !g_signal) {
+            rc = cli_fail(re == SL_ERR_ARG ? 1 : 2, "run: %s", c.sh.err);
+            failed = true;
+        }
+        pthread_mutex_unlock(&c.sh.mu);
+    }
+    publish_replay(&c);
+
+drained:
+    /* End of input: finalize every open window.  Interrupted or failed: the
+     * open windows stay provisional (written by the last tick below). */
+    if (!failed && !g_signal && ri.planned) {
+        if ((e = pr_finish(p, err, sizeof err)) != SL_OK) {
+            rc = cli_fail(2, "run: %s", err);
+            failed = true;
+        } else {
+            finished = true;
+        }
+    }
+    if (f.hot && p) {
+        /* after a failure in a store, do not touch the stores' data again;
+         * still try to record the final counters */
+        e = tick(p, &f, &c, t0, &last_rows, &last_t, false, !finished && !failed, err, sizeof err);
+        if (e != SL_OK && !failed) {
+            rc = cli_fail(2, "run: %s", err);
+            failed = true;
+        }
+    }
+    if (f.cold) {
+        cs_close(f.cold); /* removes the temporary files of unpublished hours */
+        f.cold = NULL;
+    }
+    if (f.hot) {
+        e = hs_close(f.hot, err, sizeof err);
+        f.hot = NULL;
+        if (e != SL_OK && !failed) {
+            rc = cli_fail(2, "run: %s", err);
+            failed = true;
+        }
+    }
+    {
+        const pr_stats *ps = pr_get_stats(p);
+        snap sn = take_snap(&c);
+        ri.seconds = cli_now() - t0;
+        ri.rss = cli_peak_rss();
+        ri.sig = g_signal;
+        ri.failed = failed;
+        int src = write_summary(ps, &sn, &f, &ri, o.summary, o.json, o.quiet);
+        if (!rc) rc = src;
+    }
+
+out:
+    if (thread_started) { /* not reached: joined above */
+        rp_replay_stop(c.r);
+        sl_bus_close_consumer(c.bus);
+        pthread_join(thr, NULL);
+    }
+    g_replay = NULL;
+    rp_replay_close(c.r); /* removes the order's temporary files */
+    sl_bus_free(c.bus);
+    pr_close(p);
+    if (f.cold) cs_close(f.cold);
+    if (f.hot) hs_close(f.hot, err, sizeof err);
+    pthread_mutex_destroy(&c.sh.mu);
+    cli_inputs_free(&in);
+    int sig = g_signal;
+    if (handlers) {
+        sigaction(SIGINT, &old_int, NULL);
+        sigaction(SIGTERM, &old_term, NULL);
+    }
+    if (sig && !failed) return 128 + sig;
+    return rc;
+}

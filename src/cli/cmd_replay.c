@@ -130,18 +130,6 @@ static int sink_close(sink *s) {
 
 /* ------------------------------------------------------------------ helpers */
 
-static void fmt_time(char *out, size_t n, int64_t us) {
-    if (us == INT64_MIN) {
-        snprintf(out, n, "-");
-        return;
-    }
-    sl_buf b;
-    sl_buf_init(&b);
-    sl_fmt_timestamp(&b, us, SL_UNIT_MICROS, true);
-    snprintf(out, n, "%.*s", b.p && !b.oom ? (int)b.len : 0, b.p ? b.p : "");
-    sl_buf_free(&b);
-}
-
 static void fmt_speed(char *out, size_t n, double speed) {
     if (speed <= 0) snprintf(out, n, "max");
     else snprintf(out, n, "%gx", speed);
@@ -151,7 +139,7 @@ static void progress(rp_replay *r, double t0) {
     const rp_replay_stats *st = rp_replay_get_stats(r);
     double dt = rp_now() - t0;
     char at[40], sp[32];
-    fmt_time(at, sizeof at, st->position_us);
+    cli_fmt_time(at, sizeof at, st->position_us);
     fmt_speed(sp, sizeof sp, rp_replay_speed(r));
     fprintf(stderr, "\rsluice replay: %" PRIu64 " rows  %.0f rows/s  at %s  speed %s  lag %.1f s  %s  spill %.1f MB\033[K",
             st->rows, dt > 0 ? (double)st->rows / dt : 0.0, at, sp, st->lag_s, rp_strategy_name(st->order.strategy),
@@ -182,7 +170,7 @@ static void summary_json(sl_buf *js, const rp_replay_stats *st, bool unplanned, 
     if (st->position_us == INT64_MIN) {
         sl_buf_puts(js, ",\"position\":null,\"position_us\":null");
     } else {
-        fmt_time(at, sizeof at, st->position_us);
+        cli_fmt_time(at, sizeof at, st->position_us);
         sl_buf_printf(js, ",\"position\":\"%s\",\"position_us\":%" PRId64, at, st->position_us);
     }
     if (speed <= 0) sl_buf_puts(js, ",\"speed\":\"max\"");
@@ -231,7 +219,7 @@ static int write_summary(const rp_replay_stats *st, const rp_replay_opts *ro, co
     }
     if (!quiet) {
         char at[40], sp[32];
-        fmt_time(at, sizeof at, st->position_us);
+        cli_fmt_time(at, sizeof at, st->position_us);
         fmt_speed(sp, sizeof sp, ro->speed);
         if (st == &none) {
             fprintf(stderr, "sluice replay: interrupted while planning the order after %.2f s; nothing replayed\n", secs);

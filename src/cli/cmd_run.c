@@ -381,22 +381,10 @@ static void fill_health(health *h, const pr_stats *ps, const snap *sn, const sl_
     h_put(h, running ? 1.0 : 0.0, "sluice_running");
 }
 
-static void fmt_time(char *out, size_t n, int64_t us) {
-    if (us == INT64_MIN) {
-        snprintf(out, n, "-");
-        return;
-    }
-    sl_buf b;
-    sl_buf_init(&b);
-    sl_fmt_timestamp(&b, us, SL_UNIT_MICROS, true);
-    snprintf(out, n, "%.*s", b.p && !b.oom ? (int)b.len : 0, b.p ? b.p : "");
-    sl_buf_free(&b);
-}
-
 static void progress(const pr_stats *ps, const snap *sn, double rate) {
     char at[40], wm[40];
-    fmt_time(at, sizeof at, sn->position_us);
-    fmt_time(wm, sizeof wm, ps->watermark_us);
+    cli_fmt_time(at, sizeof at, sn->position_us);
+    cli_fmt_time(wm, sizeof wm, ps->watermark_us);
     fprintf(stderr,
             "\rsluice run: %" PRIu64 " events  %.0f ev/s  at %s  W %s  lag %.1f s  open %" PRIu64 "  bad %" PRIu64
             "  late %" PRIu64 "  dup %" PRIu64 "\033[K",
@@ -417,7 +405,7 @@ static void json_time(sl_buf *js, const char *key, int64_t us) {
         sl_buf_printf(js, ",\"%s\":null", key);
         return;
     }
-    fmt_time(t, sizeof t, us);
+    cli_fmt_time(t, sizeof t, us);
     sl_buf_printf(js, ",\"%s\":\"%s\"", key, t);
 }
 
@@ -493,7 +481,7 @@ static int write_summary(const pr_stats *ps, const snap *sn, const fan *f, const
     }
     if (!quiet) {
         char wm[40];
-        fmt_time(wm, sizeof wm, ps->watermark_us);
+        cli_fmt_time(wm, sizeof wm, ps->watermark_us);
         const char *pre = ri->sig ? "interrupted: " : ri->failed ? "failed: " : "";
         if (!ri->planned) {
             fprintf(stderr, "sluice run: %snothing replayed (%s after %.2f s); hot %s\n", pre,

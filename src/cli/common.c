@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "batch/format.h"
 #include "cli/cli.h"
 
 int cli_fail(int code, const char *fmt, ...) {
@@ -105,4 +106,16 @@ double cli_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void cli_fmt_time(char *out, size_t n, int64_t us) {
+    if (us == INT64_MIN) {
+        snprintf(out, n, "-");
+        return;
+    }
+    sl_buf b;
+    sl_buf_init(&b);
+    sl_fmt_timestamp(&b, us, SL_UNIT_MICROS, true);
+    snprintf(out, n, "%.*s", b.p && !b.oom ? (int)b.len : 0, b.p ? b.p : "");
+    sl_buf_free(&b);
 }

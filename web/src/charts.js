@@ -1,0 +1,203 @@
+// Charts: thin wrappers around uPlot (canvas; thousands of points in a few ms).
+//
+// Every chart element gets the numbers it draws as JSON in data-values (what the
+// browser test reads) and the number of x points in data-points.  A chart with no
+// points shows an empty-state line instead.  Times on the axes are UTC.
+
+import { hourToSec } from './fmt.js';
+
+export const PALETTE = ['#2f6fdf', '#e8833a', '#3aa676', '#c94f7c', '#8a63d2', '#b59a1d', '#3b9fb5', '#7f7f7f',
+  '#d9534f', '#5b8c2a'];
+export const colorOf = (i) => PALETTE[i % PALETTE.length];
+
+const U = () => {
+  if (!window.uPlot) throw new Error('the chart library (/assets/uplot.min.js) did not load');
+  return window.uPlot;
+};
+const utc = (ts) => U().tzDate(new Date(ts * 1000), 'Etc/UTC');
+
+function reset(el) {
+  if (el.__u) { el.__u.destroy(); el.__u = null; }
+  el.replaceChildren();
+}
+function widthOf(el) { return Math.max(200, Math.floor(el.clientWidth || el.parentElement?.clientWidth || 600)); }
+
+// One observer keeps every chart as wide as its element.
+let resizeQueued = false;
+const observed = new Set();
+const ro = typeof ResizeObserver === 'function' ? new ResizeObserver(() => {
+  if (resizeQueued) return;
+  resizeQueued = true;
+  requestAnimationFrame(() => {
+    resizeQueued = false;
+    for (const el of observed) {
+      const u = el.__u;
+      if (!u || !el.isConnected || el.offsetParent === null) continue;
+      const w = widthOf(el);
+      if (Math.abs(w - u.width) > 2) u.setSize({ width: w, height: u.height });
+    }
+  });
+}) : null;
+function observe(el) {
+  if (ro && !observed.has(el)) { observed.add(el); ro.observe(el); }
+}
+
+function emptyState(el, text) {
+  const p = document.createElement('div');
+  p.className = 'chart-empty';
+  p.textContent = text;
+  el.appendChild(p);
+}
+
+const axisStyle = { stroke: '#555', grid: { stroke: '#0000000f', width: 1 }, ticks: { stroke: '#0000001a', width: 1 } };
+
+/**
+ * Time series over hours.
+ * spec: {title, hours: ['YYYY-MM-DD HH:00:00', ...], series: [{label, values, color?, bars?, fmt?}],
+ *        height?, yFmt?, shade?: boolean per hour (background band), yRange?: [min, max],
+ *        extra?: more arrays for data-values only}
+ */
+export function timeChart(el, spec) {
+  reset(el);
+  const { hours, series } = spec;
+  const values = { hours, series: Object.fromEntries(series.map((s) => [s.label, s.values])), ...(spec.extra || {}) };
+  el.dataset.values = JSON.stringify(values);
+  el.dataset.points = String(hours.length);
+  if (!hours.length) {
+    if (spec.title) { const t = document.createElement('div'); t.className = 'chart-title'; t.textContent = spec.title; el.appendChild(t); }
+    emptyState(el, spec.emptyText || 'no data in this range');
+    return null;
+  }
+  const uPlot = U();
+  const xs = new Float64Array(hours.length);
+  for (let i = 0; i < hours.length; i++) xs[i] = hourToSec(hours[i]);
+  const yFmt = spec.yFmt || ((v) => String(v));
+  const shade = spec.shade;
+  const opts = {
+    title: spec.title,
+    width: widthOf(el),
+    height: spec.height || 200,
+    tzDate: utc,
+    scales: { x: { time: true }, y: spec.yRange ? { range: spec.yRange } : { auto: true } },
+    legend: { live: true },
+    cursor: { drag: { x: true, y: false } },
+    axes: [
+      { ...axisStyle },
+      { ...axisStyle, size: 60, values: (u, splits) => splits.map((v) => yFmt(v)) },
+    ],
+    series: [
+      { label: 'hour (UTC)', value: '{YYYY}-{MM}-{DD} {HH}:00' },
+      ...series.map((s, i) => {
+        const color = s.color || colorOf(i);
+        const o = {
+          label: s.label,
+          stroke: color,
+          width: s.bars ? 0 : 1.5,
+          value: (u, v) => (v === null || v === undefined ? '—' : (s.fmt || yFmt)(v)),
+          points: { show: hours.length < 60 && !s.bars },
+          spanGaps: false,
+        };
+        if (s.bars) {
+          o.fill = color;
+          o.paths = uPlot.paths.bars({ size: [0.9, 40, 1], align: 0 });
+        }
+        return o;
+      }),
+    ],
+    hooks: {},
+  };
+  if (shade) {
+    opts.hooks.drawClear = [(u) => {
+      const { ctx } = u;
+      const top = u.bbox.top; const h = u.bbox.height;
+      ctx.save();
+      ctx.fillStyle = 'rgba(217, 83, 79, 0.16)';
+      for (let i = 0; i < xs.length; i++) {
+        if (!shade[i]) continue;
+        const x0 = u.valToPos(xs[i], 'x', true);
+        const x1 = u.valToPos(xs[i] + 3600, 'x', true);
+        ctx.fillRect(x0, top, Math.max(1, x1 - x0), h);
+      }
+      ctx.restore();
+    }];
+  }
+  const data = [xs, ...series.map((s) => s.values.map((v) => (v === null || v === undefined ? null : Number(v))))];
+  const u = new uPlot(opts, data, el);
+  el.__u = u;
+  observe(el);
+  return u;
+}
+
+/**
+ * Bars over categories (e.g. joins buckets), one series.
+ * spec: {title, labels: [...], label, values, color?, height?, yFmt?, xLabel?}
+ */
+export function barChart(el, spec) {
+  reset(el);
+  const { labels, values } = spec;
+  el.dataset.values = JSON.stringify({ labels, series: { [spec.label]: values } });
+  el.dataset.points = String(labels.length);
+  if (!labels.length) { emptyState(el, spec.emptyText || 'no data in this range'); return null; }
+  const uPlot = U();
+  const xs = labels.map((_, i) => i);
+  const yFmt = spec.yFmt || ((v) => String(v));
+  const color = spec.color || PALETTE[0];
+  const opts = {
+    title: spec.title,
+    width: widthOf(el),
+    height: spec.height || 200,
+    scales: {
+      x: { time: false, range: () => [-0.5, labels.length - 0.5] },
+      y: { range: (u, min, max) => [0, max > 0 ? max * 1.08 : 1] },
+    },
+    legend: { live: true },
+    cursor: { points: { show: false }, drag: { x: false, y: false } },
+    axes: [
+      { ...axisStyle, splits: () => xs, values: (u, splits) => splits.map((i) => labels[i] ?? ''), grid: { show: false } },
+      { ...axisStyle, size: 60, values: (u, splits) => splits.map((v) => yFmt(v)) },
+    ],
+    series: [
+      { label: spec.xLabel || 'bucket', value: (u, i) => (i === null || i === undefined ? '—' : labels[i] ?? '') },
+      {
+        label: spec.label,
+        stroke: color,
+        fill: color,
+        width: 0,
+        value: (u, v) => (v === null || v === undefined ? '—' : yFmt(v)),
+        paths: uPlot.paths.bars({ size: [0.7, 80], align: 0 }),
+        points: { show: false },
+      },
+    ],
+  };
+  const data = [xs, values.map((v) => (v === null || v === undefined ? null : Number(v)))];
+  const u = new uPlot(opts, data, el);
+  el.__u = u;
+  observe(el);
+  return u;
+}
+
+/** A small line without axes (throughput sparkline); values in order, newest last. */
+export function sparkline(el, values, { color = PALETTE[0], height = 46 } = {}) {
+  el.dataset.values = JSON.stringify(values);
+  const uPlot = U();
+  const xs = values.map((_, i) => i);
+  const data = [xs, values];
+  if (el.__u && el.offsetParent !== null) {
+    el.__u.setData(data, true);
+    return el.__u;
+  }
+  reset(el);
+  const u = new uPlot({
+    width: widthOf(el),
+    height,
+    legend: { show: false },
+    cursor: { show: false },
+    select: { show: false },
+    scales: { x: { time: false }, y: { range: (u2, min, max) => [0, max > 0 ? max * 1.1 : 1] } },
+    axes: [{ show: false }, { show: false }],
+    series: [{}, { stroke: color, fill: `${color}22`, width: 1.5, points: { show: false } }],
+  }, data, el);
+  el.__u = u;
+  observe(el);
+  return u;
+}

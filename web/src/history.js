@@ -1,0 +1,259 @@
+// Historical view: spill, cache, top tables, compile, utilization over a range.
+//
+// The filters live in the URL (#/history?from=..&to=..&source=..&instance=..), so
+// a view can be bookmarked and reloaded.  from/to/instance are sent as typed: the
+// server validates them and its 400 message shows in the banner.  The server does
+// the aggregation (docs/api.md); the page only draws what it gets (uPlot canvas
+// for the hourly series, tables with CSS bars for the per-instance lists).
+
+import { clearError, getJson, showError } from './api.js';
+import { barChart, colorOf, timeChart } from './charts.js';
+import { barTd, compact, emptyRow, fillBody, hour, hourToSec, ms, num, pct, r3, secToParam, setVal, td, tid, tr } from './fmt.js';
+import { loadStatus, shared } from './shared.js';
+
+const FIELDS = ['from', 'to', 'source', 'instance'];
+const CACHE_LIMIT = 50;
+const UTIL_LIMIT = 50;
+const TOP_K = 10;
+const MAX_DAYS = 400;
+
+const sum = (a) => { let s = 0; for (const v of a) if (typeof v === 'number') s += v; return s; };
+// Users copy hours from the tables ('2024-03-01 07:00:00'); the API wants a T.
+const normTime = (v) => v.trim().replace(/^(\d{4}-\d\d-\d\d) (\d\d)/, '$1T$2');
+
+export function initHistory() {
+  const view = document.getElementById('view-history');
+  const t = (id) => tid(id, view);
+  const form = t('hist-form');
+  let loadedKey = null;
+  let token = 0;
+
+  function readForm() {
+    const p = {};
+    for (const f of FIELDS) {
+      const v = form.elements[f].value;
+      p[f] = f === 'from' || f === 'to' ? normTime(v) : v.trim();
+    }
+    return p;
+  }
+  function fillForm(p) {
+    for (const f of FIELDS) {
+      const el = form.elements[f];
+      const v = p[f] || '';
+      if (f === 'source' && v && ![...el.options].some((o) => o.value === v)) el.add(new Option(v, v));
+      el.value = v;
+    }
+  }
+  function fillSources(st) {
+    const sel = form.elements.source;
+    const have = new Set([...sel.options].map((o) => o.value));
+    for (const s of Array.isArray(st?.sources) ? st.sources : []) if (!have.has(s)) sel.add(new Option(s, s));
+  }
+  function paramsKey(p) { return FIELDS.map((f) => `${f}=${p[f] || ''}`).join('&'); }
+  function go(p) {
+    const qs = new URLSearchParams();
+    for (const f of FIELDS) if (p[f]) qs.set(f, p[f]);
+    const hash = `#/history${qs.toString() ? `?${qs}` : ''}`;
+    if (location.hash === hash) load(p, true); // same URL: no hashchange, reload anyway
+    else location.hash = hash;
+  }
+
+  form.addEventListener('submit', (e) => { e.preventDefault(); go(readForm()); });
+  form.addEventListener('click', async (e) => {
+    const b = e.target.closest('button[data-preset]');
+    if (!b) return;
+    let st = shared.status;
+    try { st = st && st.last_hour ? st : await loadStatus(); } catch (err) { showError('history:status', 'status', err); return; }
+    if (!st.last_hour) return;
+    const to = hourToSec(st.last_hour) + 3600;
+    let from = b.dataset.preset === 'all' ? hourToSec(st.first_hour || st.last_hour) : to - Number(b.dataset.preset) * 3600;
+    from = Math.max(from, to - MAX_DAYS * 86400);
+    go({ ...readForm(), from: secToParam(from), to: secToParam(to) });
+  });
+
+  // ---------------------------------------------------------------- renderers
+  function renderSpill(r) {
+    const hours = r.hours || [];
+    const series = r.series || [];
+    timeChart(t('chart-spill-count'), {
+      title: 'spilled queries per hour', hours, height: 190, yFmt: compact,
+      series: series.map((s, i) => ({ label: s.query_type, values: s.spilled, color: colorOf(i) })),
+    });
+    timeChart(t('chart-spill-mb'), {
+      title: 'MB spilled per hour', hours, height: 190, yFmt: compact,
+      series: series.map((s, i) => ({ label: s.query_type, values: s.mbytes, color: colorOf(i) })),
+    });
+    const table = t('table-spill-totals');
+    const totals = {};
+    const rows = series.map((s, i) => {
+      const tot = { spilled: sum(s.spilled), mbytes: sum(s.mbytes), queries: sum(s.queries) };
+      totals[s.query_type] = tot;
+      const row = tr([td(s.query_type), td(num(tot.spilled), 'r'), td(num(tot.mbytes, 1), 'r'), td(num(tot.queries), 'r'),
+        td(tot.queries ? pct(tot.spilled / tot.queries, 2) : '—', 'r')]);
+      row.dataset.queryType = s.query_type;
+      row.cells[0].style.borderLeft = `4px solid ${colorOf(i)}`;
+      return row;
+    });
+    table.dataset.values = JSON.stringify(totals);
+    fillBody(table.tBodies[0], rows.length ? rows : [emptyRow(5)]);
+  }
+
+  function renderCache(r) {
+    timeChart(t('chart-cache-fleet'), {
+      title: 'fleet hit rate per hour (cached / queries)', hours: r.hours || [], height: 170,
+      yFmt: (v) => pct(v, 0), yRange: [0, 1], series: [{ label: 'hit rate', values: r.hit_rate || [], fmt: (v) => pct(v, 2) }],
+    });
+    const table = t('table-cache-instances');
+    const list = r.instances || [];
+    table.dataset.values = JSON.stringify(list);
+    const rows = list.map((x, i) => {
+      const row = tr([td(String(i + 1), 'muted'), td(x.source), td(String(x.instance_id), 'r'), td(num(x.queries), 'r'),
+        td(num(x.cached), 'r'), td(pct(x.hit_rate, 2), 'r'), barTd(x.hit_rate ?? 0)]);
+      row.dataset.instance = `${x.source}/${x.instance_id}`;
+      return row;
+    });
+    fillBody(table.tBodies[0], rows.length ? rows : [emptyRow(7)]);
+    table.caption.textContent = list.length >= CACHE_LIMIT
+      ? `The ${list.length} instances with the most queries (cached / queries over the range)`
+      : 'By instance, most queries first (cached / queries over the range)';
+  }
+
+  function renderTop(r) {
+    const table = t('table-top-tables');
+    const list = r.tables || [];
+    table.dataset.values = JSON.stringify(list);
+    const max = Math.max(1, ...list.map((x) => x.reads || 0));
+    fillBody(table.tBodies[0], list.length ? list.map((x, i) => {
+      const row = tr([td(String(i + 1), 'muted'), td(String(x.table_id), 'r'), td(num(x.reads), 'r'), barTd(x.reads / max, colorOf(2)),
+        td(num(x.hours), 'r')]);
+      row.dataset.tableId = String(x.table_id);
+      return row;
+    }) : [emptyRow(5)]);
+  }
+
+  function renderCompile(r) {
+    const buckets = r.buckets || [];
+    barChart(t('chart-compile-buckets'), {
+      title: 'average compile time by joins', labels: buckets.map((b) => b.joins_bucket), label: 'avg compile',
+      values: buckets.map((b) => b.compile_ms_avg), yFmt: ms, xLabel: 'joins', color: colorOf(4), height: 210,
+    });
+    const table = t('table-compile-buckets');
+    table.dataset.values = JSON.stringify(buckets);
+    fillBody(table.tBodies[0], buckets.length ? buckets.map((b) => {
+      const row = tr([td(b.joins_bucket), td(num(b.queries), 'r'), td(num(b.compile_ms_avg, 1), 'r'), td(num(b.compile_ms_max, 1), 'r'),
+        td(num(b.compile_ms_sum / 1000, 1), 'r')]);
+      row.dataset.bucket = b.joins_bucket;
+      return row;
+    }) : [emptyRow(5)]);
+    const hours = r.hours || [];
+    const corr = r.corr || [];
+    let n = 0; let s = 0; let latest = null;
+    for (const c of corr) if (typeof c === 'number') { n++; s += c; latest = c; }
+    const mean = n ? s / n : null;
+    setVal(t('compile-corr-mean'), mean, r3(mean));
+    setVal(t('compile-corr-hours'), n, num(n));
+    setVal(t('compile-corr-latest'), latest, r3(latest));
+    timeChart(t('chart-compile-corr'), {
+      title: 'Pearson r (joins, compile time) per hour', hours, height: 170, yRange: [-1, 1], yFmt: (v) => v.toFixed(1),
+      series: [{ label: 'r', values: corr, color: colorOf(4), fmt: r3 }],
+      extra: { n: r.n || [] }, // events per hour: not drawn (another scale), listed for readers
+    });
+  }
+
+  function renderUtil(r) {
+    const hours = r.hours || [];
+    const over = r.oversubscribed || [];
+    const shade = over.map((v) => v > 0);
+    let overHours = 0;
+    for (const s of shade) if (s) overHours++;
+    const cmax = (r.composite_max || []).reduce((m, v) => (typeof v === 'number' && (m === null || v > m) ? v : m), null);
+    setVal(t('util-over-total'), sum(over), num(sum(over)));
+    setVal(t('util-over-hours'), overHours, num(overHours));
+    setVal(t('util-composite-max'), cmax, r3(cmax));
+    timeChart(t('chart-util-composite'), {
+      title: 'composite score per hour', hours, height: 200, yRange: [0, 1], yFmt: (v) => v.toFixed(2), shade,
+      series: [{ label: 'max', values: r.composite_max || [], color: colorOf(8), fmt: r3 },
+        { label: 'mean', values: r.composite_avg || [], color: colorOf(0), fmt: r3 }],
+    });
+    timeChart(t('chart-util-over'), {
+      title: 'oversubscribed instances per hour', hours, height: 130, yFmt: (v) => num(v),
+      series: [{ label: 'oversubscribed', values: over, color: colorOf(8), bars: true }],
+    });
+    timeChart(t('chart-util-slowdown'), {
+      title: 'slowdown (actual / fastest run of the same fingerprint)', hours, height: 160, yFmt: (v) => `${v.toFixed(2)}×`,
+      series: [{ label: 'slowdown', values: r.slowdown_avg || [], color: colorOf(1), fmt: (v) => `${v.toFixed(3)}×` }],
+    });
+    const table = t('table-util-top');
+    const top = r.top || [];
+    table.dataset.values = JSON.stringify(top);
+    fillBody(table.tBodies[0], top.length ? top.map((x) => {
+      const row = tr([td(hour(x.hour), 'mono'), td(x.source), td(String(x.instance_id), 'r'), td(r3(x.composite), 'r'), td(r3(x.q_score), 'r'),
+        td(r3(x.c_score), 'r'), td(r3(x.s_score), 'r'), td(r3(x.p_score), 'r'), td(x.slowdown === null ? '—' : `${r3(x.slowdown)}×`, 'r')],
+      x.oversubscribed ? 'over' : '');
+      row.dataset.oversubscribed = x.oversubscribed ? '1' : '0';
+      return row;
+    }) : [emptyRow(9)]);
+  }
+
+  const PANELS = [
+    ['spill', 'spill', (p) => getJson('/api/v1/spill', p), renderSpill],
+    ['cache', 'cache', (p) => getJson('/api/v1/cache', { ...p, limit: CACHE_LIMIT }), renderCache],
+    ['top-tables', 'top tables', (p) => getJson('/api/v1/top_tables', { ...p, k: TOP_K }), renderTop],
+    // compile_* tables have no source or instance: only the range applies
+    ['compile', 'compile', (p) => getJson('/api/v1/compile', { from: p.from, to: p.to }), renderCompile],
+    ['utilization', 'utilization', (p) => getJson('/api/v1/utilization', { ...p, limit: UTIL_LIMIT }), renderUtil],
+  ];
+
+  async function load(p, force = false) {
+    const key = paramsKey(p);
+    if (!force && key === loadedKey) return;
+    loadedKey = key;
+    const my = ++token;
+    view.dataset.state = 'loading';
+    if (!shared.status) loadStatus().then(fillSources, (e) => showError('history:status', 'status', e));
+    else fillSources(shared.status);
+    const results = await Promise.allSettled(PANELS.map(([, , fetcher]) => fetcher(p)));
+    if (my !== token) return; // a newer load started
+    const t0 = performance.now();
+    let failed = 0;
+    let range = null;
+    let nHours = 0;
+    PANELS.forEach(([id, label, , render], i) => {
+      const res = results[i];
+      const panel = t(`panel-${id}`);
+      if (res.status === 'fulfilled') {
+        clearError(`history:${id}`);
+        try {
+          render(res.value);
+          panel.dataset.state = 'ready';
+        } catch (e) {
+          failed++;
+          panel.dataset.state = 'error';
+          showError(`history:${id}`, label, { message: `drawing failed: ${e.message}` });
+        }
+        if (!range && res.value.from) range = `${res.value.from} … ${res.value.to}`;
+        if (id === 'spill') nHours = (res.value.hours || []).length;
+      } else {
+        failed++;
+        panel.dataset.state = 'error';
+        showError(`history:${id}`, label, res.reason);
+      }
+    });
+    const renderMs = performance.now() - t0;
+    t('hist-range').textContent = range || '—';
+    t('hist-hours').textContent = String(nHours);
+    view.dataset.renderMs = renderMs.toFixed(1);
+    t('hist-render-ms').textContent = `drawn in ${renderMs.toFixed(0)} ms`;
+    view.dataset.state = failed ? 'error' : 'ready';
+  }
+
+  return {
+    start(params) {
+      const p = {};
+      for (const f of FIELDS) p[f] = params.get(f) || '';
+      fillForm(p);
+      load(p);
+    },
+    stop() {},
+  };
+}

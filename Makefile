@@ -33,6 +33,19 @@ CFLAGS_ALL := $(BASE_CFLAGS) $(OPT) $(CFLAGS)
 .PHONY: all release asan tests unit fuzz clean
 all: $(B)/sluice
 
+# The dashboard (docs/dashboard.md): web/build.mjs (node, no network) turns web/src
+# and the npm packages of web/package-lock.json into C byte arrays defining
+# src/serve/assets.h, compiled into the library (and the fuzz library) like a source.
+WEB_DEPS := web/build.mjs web/package-lock.json $(wildcard web/src/*) web/node_modules/.package-lock.json
+build/%/gen/web_assets.c: $(WEB_DEPS)
+	node web/build.mjs $@
+web/node_modules/.package-lock.json:
+	@echo "error: web/node_modules is missing: run scripts/setup.sh --deps (installs the dashboard's npm packages)" >&2; exit 1
+$(B)/obj/web/web_assets.o: $(B)/gen/web_assets.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+LIB_OBJ += $(B)/obj/web/web_assets.o
+
 $(B)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
@@ -61,11 +74,14 @@ tests: release asan
 FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
 FUZZ_BIN := $(patsubst fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
 FUZZ_CFLAGS := $(BASE_CFLAGS) -O1 -g -fsanitize=address,undefined
-FUZZ_OBJ := $(patsubst src/%.c,build/fuzz/obj/%.o,$(LIB_SRC))
+FUZZ_OBJ := $(patsubst src/%.c,build/fuzz/obj/%.o,$(LIB_SRC)) build/fuzz/obj/web/web_assets.o
 fuzz: $(FUZZ_BIN)
 build/fuzz/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+build/fuzz/obj/web/web_assets.o: build/fuzz/gen/web_assets.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
 build/fuzz/libsluice_fuzz.a: $(FUZZ_OBJ)
 	@rm -f $@
 	ar rcs $@ $^

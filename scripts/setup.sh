@@ -27,12 +27,32 @@ if [ -n "$(echo "$missing" | tr -d ' ')" ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
 fi
 
-if [ ! -d tests/oracle/node_modules/@duckdb/node-api ]; then
-    echo "setup: installing the DuckDB oracle and test tooling from npm (tests/oracle)"
-    # npm ci rejects this lock on npm 11 (optional per-platform packages of
-    # @duckdb/node-bindings are left out of it), so install from it without saving
-    (cd tests/oracle && npm install --no-save --no-audit --no-fund --loglevel=error)
-fi
+# npm packages, each directory from its package-lock.json: tests/oracle (the DuckDB
+# oracle, playwright-core for the browser test, which drives Debian's chromium and never
+# downloads a browser) and web/ (the dashboard's chart library, embedded by make).
+# npm_missing prints every direct dependency of the lock that node_modules lacks or has
+# at another version.  npm ci rejects the oracle's lock on npm 11 (optional per-platform
+# packages of @duckdb/node-bindings are left out of it), so install from it without saving.
+npm_missing() {
+    node -e '
+        const fs = require("fs"), dir = process.argv[1];
+        const lock = JSON.parse(fs.readFileSync(dir + "/package-lock.json", "utf8"));
+        for (const name of Object.keys(lock.packages[""].dependencies || {})) {
+            const want = (lock.packages["node_modules/" + name] || {}).version;
+            let have = null;
+            try { have = JSON.parse(fs.readFileSync(dir + "/node_modules/" + name + "/package.json", "utf8")).version; } catch (e) {}
+            if (have !== want) console.log(name + "@" + want);
+        }' "$1"
+}
+for dir in tests/oracle web; do
+    need=$(npm_missing "$dir")
+    if [ -n "$need" ]; then
+        echo "setup: installing npm packages in $dir:" $need
+        (cd "$dir" && npm install --no-save --no-audit --no-fund --loglevel=error)
+        need=$(npm_missing "$dir")
+        [ -z "$need" ] || { echo "setup: npm install in $dir left out:" $need >&2; exit 1; }
+    fi
+done
 [ "$DEPS_ONLY" = 1 ] && exit 0
 
 echo "setup: building sluice (make)"

@@ -50,6 +50,20 @@ function emptyState(el, text) {
 }
 
 const axisStyle = { stroke: '#555', grid: { stroke: '#0000000f', width: 1 }, ticks: { stroke: '#0000001a', width: 1 } };
+// y axis as wide as its longest label (7 px per character at 12 px, plus the ticks)
+const ySize = (u, vals) => (vals && vals.length ? Math.max(40, 14 + 7 * Math.max(...vals.map((v) => String(v).length))) : 40);
+const pad2 = (n) => String(n).padStart(2, '0');
+// 24-hour UTC labels: "06:00", with the date under midnight and the first tick; dates only
+// when the ticks are a day or more apart.
+function timeVals(u, splits, axisIdx, space, incr) {
+  return splits.map((s, i) => {
+    const d = new Date(s * 1000);
+    const md = `${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())}`;
+    if (incr >= 86400) return i === 0 || (d.getUTCMonth() === 0 && d.getUTCDate() === 1) ? `${md}\n${d.getUTCFullYear()}` : md;
+    const hh = `${pad2(d.getUTCHours())}:00`;
+    return i === 0 || d.getUTCHours() === 0 ? `${hh}\n${md}` : hh;
+  });
+}
 
 /**
  * Time series over hours.
@@ -82,8 +96,8 @@ export function timeChart(el, spec) {
     legend: { live: true },
     cursor: { drag: { x: true, y: false } },
     axes: [
-      { ...axisStyle },
-      { ...axisStyle, size: 60, values: (u, splits) => splits.map((v) => yFmt(v)) },
+      { ...axisStyle, values: timeVals },
+      { ...axisStyle, size: ySize, values: (u, splits) => splits.map((v) => yFmt(v)) },
     ],
     series: [
       { label: 'hour (UTC)', value: '{YYYY}-{MM}-{DD} {HH}:00' },
@@ -154,7 +168,7 @@ export function barChart(el, spec) {
     cursor: { points: { show: false }, drag: { x: false, y: false } },
     axes: [
       { ...axisStyle, splits: () => xs, values: (u, splits) => splits.map((i) => labels[i] ?? ''), grid: { show: false } },
-      { ...axisStyle, size: 60, values: (u, splits) => splits.map((v) => yFmt(v)) },
+      { ...axisStyle, size: ySize, values: (u, splits) => splits.map((v) => yFmt(v)) },
     ],
     series: [
       { label: spec.xLabel || 'bucket', value: (u, i) => (i === null || i === undefined ? '—' : labels[i] ?? '') },

@@ -113,9 +113,11 @@ export function initHistory() {
       return row;
     });
     fillBody(table.tBodies[0], rows.length ? rows : [emptyRow(7)]);
-    table.caption.textContent = list.length >= CACHE_LIMIT
-      ? `The ${list.length} instances with the most queries (cached / queries over the range)`
+    const total = typeof r.instances_total === 'number' ? r.instances_total : null; // not in every server version
+    table.caption.textContent = list.length < (total ?? list.length) || (total === null && list.length >= CACHE_LIMIT)
+      ? `The ${list.length} instances with the most queries${total !== null ? ` of ${num(total)}` : ''} (cached / queries over the range)`
       : 'By instance, most queries first (cached / queries over the range)';
+    table.dataset.total = total === null ? '' : String(total);
   }
 
   function renderTop(r) {
@@ -132,7 +134,8 @@ export function initHistory() {
   }
 
   function renderCompile(r) {
-    const buckets = r.buckets || [];
+    // buckets without queries may be listed (0 queries, null avg); none with queries = no data
+    const buckets = (r.buckets || []).some((b) => b.queries > 0) ? r.buckets : [];
     barChart(t('chart-compile-buckets'), {
       title: 'average compile time by joins', labels: buckets.map((b) => b.joins_bucket), label: 'avg compile',
       values: buckets.map((b) => b.compile_ms_avg), yFmt: ms, xLabel: 'joins', color: colorOf(4), height: 210,

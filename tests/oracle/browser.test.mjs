@@ -1,0 +1,578 @@
+// The dashboard in a real browser (docs/dashboard.md): playwright-core drives Debian's
+// /usr/bin/chromium (headless, fresh temporary profile; no browser is ever downloaded)
+// against `sluice serve` reading a hot store written by `sluice run`.
+//
+//  - input: `sluice gen` (30,000 rows, 20 instances, 10 days, 1% duplicates, 1% bad rows);
+//    `sluice run --speed max --hot H --cold C`;
+//  - every number the page shows is compared with the hot store read independently
+//    (`sqlite3 -readonly -json H`) or with the generator's own summary: the live header,
+//    the current hour, spill totals per query_type, cache hit rate per instance, top
+//    tables, compile buckets and the correlation, utilization, the health counters;
+//  - filters (instance, presets), a bad parameter (the banner shows the server's message),
+//    an empty store (empty state), a running pipeline (the event-time clock advances);
+//  - 90 days x 200 instances (synthetic API answers routed into the page): the history
+//    view draws in well under a second;
+//  - on every page: no console errors (except the 400s a test provokes), no page errors,
+//    no request to a host other than the server.
+// Screenshots of each view go to build/test-logs/screenshots/ (SLUICE_SCREENSHOTS=DIR).
+// Skips with a message when /usr/bin/chromium (SLUICE_CHROMIUM) or playwright-core is absent.
+import { spawn, spawnSync } from 'node:child_process';
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { REPO, SLUICE_BIN, requireSluice, sluiceOk } from './lib.mjs';
+
+const CHROMIUM = process.env.SLUICE_CHROMIUM || '/usr/bin/chromium';
+const SHOTS = process.env.SLUICE_SCREENSHOTS || path.join(REPO, 'build', 'test-logs', 'screenshots');
+let chromium = null;
+try { ({ chromium } = await import('playwright-core')); } catch { /* reported as a skip */ }
+const SKIP = !fs.existsSync(CHROMIUM) ? `${CHROMIUM} not found (Debian package chromium; scripts/setup.sh --deps)`
+  : !chromium ? 'playwright-core is not installed (scripts/setup.sh --deps)' : false;
+if (SKIP) console.log(`# browser tests skipped: ${SKIP}`);
+
+const ROOT = fs.mkdtempSync(path.join(fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), 'sluice-browser-test-'));
+const RANGE = { from: '2024-03-01T00', to: '2024-03-11T00' }; // the generated data: 10 days
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+const servers = [];
+const runs = [];
+let browser = null;
+let data = null; // {hot, gen summary, url}
+
+// ------------------------------------------------------------------ helpers
+function sqlite(db, sql) {
+  const r = spawnSync('sqlite3', ['-readonly', '-json', db, sql], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  if (r.error) throw new Error(`sqlite3: ${r.error.message} (is the sqlite3 CLI installed?)`);
+  if (r.status !== 0) throw new Error(`sqlite3 ${db} '${sql}': ${r.stderr}`);
+  return r.stdout.trim() === '' ? [] : JSON.parse(r.stdout);
+}
+const one = (db, sql) => { const r = sqlite(db, sql); return r.length ? Object.values(r[0])[0] : undefined; };
+
+function close(a, b, rel = 1e-9) {
+  if (a === b) return true;
+  if (typeof a !== 'number' || typeof b !== 'number') return false;
+  return Math.abs(a - b) <= rel * Math.max(Math.abs(a), Math.abs(b), 1e-12);
+}
+function assertClose(got, want, what, rel) {
+  assert.ok(close(got, want, rel), `${what}: page shows ${JSON.stringify(got)}, hot store has ${JSON.stringify(want)}`);
+}
+// 'YYYY-MM-DD HH:MM:SS[.ffffff]' (UTC) -> epoch milliseconds
+const tsMs = (s) => Date.parse(`${s.replace(' ', 'T')}Z`);
+const secText = (sec) => new Date(sec * 1000).toISOString().slice(0, 19).replace('T', ' ');
+
+/** Start `sluice serve --hot H --listen 127.0.0.1:0`; resolves to its base URL. */
+async function startServe(hot) {
+  const proc = spawn(SLUICE_BIN, ['serve', '--hot', hot, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  servers.push(proc);
+  let out = '';
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`sluice serve printed no URL within 10 s: ${out}`)), 10000);
+    const onData = (b) => {
+      out += b.toString();
+      const m = /http:\/\/(127\.0\.0\.1|localhost):(\d+)/.exec(out);
+      if (m) { clearTimeout(timer); resolve(`http://127.0.0.1:${m[2]}`); }
+    };
+    proc.stdout.on('data', onData);
+    proc.stderr.on('data', onData);
+    proc.on('exit', (code, sig) => { clearTimeout(timer); reject(new Error(`sluice serve exited (${code ?? sig}): ${out}`)); });
+  });
+  proc.removeAllListeners('exit');
+  return { proc, url };
+}
+async function stop(proc, sig = 'SIGTERM') {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const done = new Promise((resolve) => proc.once('exit', resolve));
+  proc.kill(sig);
+  const t = setTimeout(() => proc.kill('SIGKILL'), 5000);
+  await done;
+  clearTimeout(t);
+}
+
+/**
+ * A fresh page (own context) that records console errors, page errors and requests to
+ * other hosts (which are also blocked).  check() asserts none happened; allow4xx() lets
+ * the "Failed to load resource ... 4xx" messages of a deliberately bad request pass.
+ */
+async function newPage(t) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const problems = [];
+  const external = [];
+  let allow4xx = false;
+  await context.route((u) => !LOOPBACK.has(u.hostname) && u.protocol !== 'data:' && u.protocol !== 'blob:', (route) => {
+    external.push(route.request().url());
+    return route.abort();
+  });
+  page.on('console', (m) => {
+    if (m.type() !== 'error') return;
+    if (allow4xx && /status of 4\d\d/.test(m.text())) return;
+    problems.push(`console error: ${m.text()} (${m.location().url})`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('requestfailed', (r) => {
+    if (!external.includes(r.url()) && !/ERR_ABORTED/.test(r.failure()?.errorText || '')) problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`);
+  });
+  t.after(() => context.close().catch(() => {}));
+  return {
+    page,
+    allow4xx(v) { allow4xx = v; },
+    check() {
+      assert.deepEqual(external, [], 'requests to hosts other than the server');
+      assert.deepEqual(problems, [], 'console / page errors');
+    },
+  };
+}
+const tid = (page, id) => page.locator(`[data-testid="${id}"]`);
+const value = (page, id) => tid(page, id).getAttribute('data-value');
+const values = async (page, id) => JSON.parse(await tid(page, id).getAttribute('data-values'));
+async function shot(page, name) {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+}
+async function historyReady(page) {
+  await page.waitForSelector('[data-testid="view-history"]:is([data-state="ready"], [data-state="error"])', { timeout: 15000 });
+  return page.locator('[data-testid="view-history"]').getAttribute('data-state');
+}
+async function livePolled(page, n = 1) {
+  await page.waitForFunction((k) => Number(document.getElementById('view-live').dataset.polls || 0) >= k, n, { timeout: 15000 });
+}
+
+// ------------------------------------------------------------------ setup
+test.before(async () => {
+  if (SKIP) return;
+  requireSluice();
+  const dir = path.join(ROOT, 'main');
+  fs.mkdirSync(dir);
+  const input = path.join(dir, 'in.parquet');
+  const summary = path.join(dir, 'gen.json');
+  sluiceOk(['gen', '--rows', '30000', '--instances', '20', '--duplicates', '0.01', '--bad-rows', '0.01',
+    '--start', '2024-03-01', '--end', '2024-03-11', '--seed', '7', '--out', input, '--summary', summary, '--quiet']);
+  const hot = path.join(dir, 'hot.db');
+  sluiceOk(['run', '--source', 'generated', input, '--speed', 'max', '--hot', hot, '--cold', path.join(dir, 'cold'), '--quiet']);
+  const gen = JSON.parse(fs.readFileSync(summary, 'utf8'));
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  });
+  const { url } = await startServe(hot);
+  data = { dir, input, hot, gen, url };
+});
+
+test.after(async () => {
+  for (const p of [...runs, ...servers]) await stop(p).catch(() => {});
+  if (browser) await browser.close().catch(() => {});
+  fs.rmSync(ROOT, { recursive: true, force: true });
+});
+
+// ------------------------------------------------------------------ tests
+test('live view: header numbers and the current hour equal the hot store', { skip: SKIP }, async (t) => {
+  const { page, check } = await newPage(t);
+  const { hot, gen } = data;
+  await page.goto(`${data.url}/#/live`);
+  await livePolled(page, 2);
+  assert.equal(await page.locator('[data-testid="view-live"]').getAttribute('data-state'), 'ready');
+  assert.ok(await tid(page, 'error-banner').isHidden(), 'no error banner');
+  assert.ok(await tid(page, 'empty-state').isHidden(), 'no empty state');
+
+  const health = Object.fromEntries(sqlite(hot, 'SELECT name, value FROM pipeline_health').map((r) => [r.name, r.value]));
+  const num = async (id) => Number(await value(page, id));
+  // counts: from the generator's summary and the store's own tables, not from pipeline_health alone
+  assert.equal(await num('live-events-read'), gen.rows_out, 'events read = rows generated');
+  assert.equal(await num('live-duplicates'), gen.duplicates, 'duplicates = duplicates generated');
+  assert.equal(await num('live-bad'), one(hot, 'SELECT count(*) FROM bad_rows'), 'bad = rows in bad_rows');
+  assert.equal(await num('live-bad'), gen.bad_rows, 'bad = bad rows generated');
+  assert.equal(await num('live-late'), one(hot, 'SELECT count(*) FROM late_events'), 'late = rows in late_events');
+  assert.equal(await num('live-events-accepted'), one(hot, 'SELECT sum(queries) FROM query_hourly'), 'accepted = sum(queries)');
+  assert.equal(await num('live-open-windows'), health.sluice_open_windows);
+  assert.equal(await num('live-open-windows'), one(hot, 'SELECT count(DISTINCT hour) FROM query_hourly WHERE final = 0'));
+  assertClose(await num('live-replay-lag'), health.sluice_replay_lag_seconds, 'replay lag');
+  assertClose(await num('live-eps'), health.sluice_events_per_second, 'events/s', 1e-6);
+  assert.equal(await value(page, 'live-running'), 'false', 'the run has finished');
+  // the displayed text is the same number
+  assert.equal((await tid(page, 'live-events-read').innerText()).replace(/,/g, ''), String(gen.rows_out));
+
+  // times: text in the store's format, equal to the health gauges (to the millisecond)
+  const wm = await value(page, 'live-watermark');
+  const et = await value(page, 'live-event-time');
+  assert.match(wm, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}$/);
+  assert.ok(Math.abs(tsMs(wm) - health.sluice_watermark_seconds * 1000) < 1, `watermark ${wm} vs ${health.sluice_watermark_seconds}`);
+  assert.ok(Math.abs(tsMs(et) - health.sluice_replay_position_seconds * 1000) < 1, `event time ${et} vs ${health.sluice_replay_position_seconds}`);
+  assert.equal(await value(page, 'live-first-hour'), one(hot, 'SELECT min(hour) FROM query_hourly'));
+  assert.equal(await value(page, 'live-last-hour'), one(hot, 'SELECT max(hour) FROM query_hourly'));
+  assert.equal(await value(page, 'live-last-final-hour'), one(hot, 'SELECT max(hour) FROM query_hourly WHERE final = 1'));
+  assert.equal(await value(page, 'live-sources'), sqlite(hot, 'SELECT DISTINCT source FROM query_hourly ORDER BY 1').map((r) => r.source).join(','));
+
+  // the current (newest) hour by query_type
+  const hour = one(hot, 'SELECT max(hour) FROM query_hourly');
+  assert.equal(await value(page, 'live-hour'), hour);
+  assert.equal(await value(page, 'live-hour-final'), 'true');
+  const want = sqlite(hot, `SELECT query_type, sum(queries) AS queries, sum(aborted) AS aborted, sum(cached) AS cached,
+      sum(spilled) AS spilled, sum(exec_ms_sum) AS exec_ms_sum, sum(mbytes_spilled_sum) AS mbytes_spilled_sum,
+      count(DISTINCT source || '/' || instance_id) AS inst
+    FROM query_hourly WHERE hour = '${hour}' GROUP BY query_type ORDER BY query_type`);
+  const got = (await values(page, 'table-live-by-query-type')).by_query_type;
+  assert.deepEqual(got.map((r) => r.query_type).sort(), want.map((r) => r.query_type));
+  for (const w of want) {
+    const g = got.find((r) => r.query_type === w.query_type);
+    for (const k of ['queries', 'aborted', 'cached', 'spilled', 'exec_ms_sum']) assert.equal(g[k], w[k], `${hour} ${w.query_type} ${k}`);
+    assertClose(g.mbytes_spilled_sum, w.mbytes_spilled_sum, `${hour} ${w.query_type} mbytes_spilled_sum`);
+  }
+  assert.equal(await page.locator('[data-testid="table-live-by-query-type"] tbody tr[data-query-type]').count(), want.length);
+  assert.equal(Number(await value(page, 'live-instances')),
+    one(hot, `SELECT count(DISTINCT source || '/' || instance_id) FROM query_hourly WHERE hour = '${hour}'`));
+  await shot(page, 'live');
+  check();
+});
+
+test('historical view: spill, cache, top tables, compile and utilization equal the hot store', { skip: SKIP }, async (t) => {
+  const { page, check } = await newPage(t);
+  const { hot } = data;
+  const t0 = Date.now();
+  await page.goto(`${data.url}/#/history?from=${RANGE.from}&to=${RANGE.to}`);
+  assert.equal(await historyReady(page), 'ready', `history view state (banner: ${await tid(page, 'error-banner').innerText()})`);
+  const loadMs = Date.now() - t0;
+  const renderMs = Number(await page.locator('[data-testid="view-history"]').getAttribute('data-render-ms'));
+  assert.ok(renderMs < 500, `history charts drawn in ${renderMs} ms`);
+  assert.ok(loadMs < 5000, `history view loaded in ${loadMs} ms`);
+  assert.equal(await tid(page, 'hist-range').innerText(), '2024-03-01 00:00:00 … 2024-03-11 00:00:00');
+  assert.equal(await tid(page, 'hist-from').inputValue(), RANGE.from);
+
+  // spill: totals per query_type over the range, and the hourly series
+  const spillWant = sqlite(hot, `SELECT query_type, sum(spilled) AS spilled, sum(mbytes_spilled_sum) AS mbytes, sum(queries) AS queries
+    FROM spill_hourly GROUP BY query_type ORDER BY query_type`);
+  const spillGot = await values(page, 'table-spill-totals');
+  assert.deepEqual(Object.keys(spillGot).sort(), spillWant.map((r) => r.query_type));
+  for (const w of spillWant) {
+    assert.equal(spillGot[w.query_type].spilled, w.spilled, `spilled ${w.query_type}`);
+    assert.equal(spillGot[w.query_type].queries, w.queries, `queries ${w.query_type}`);
+    assertClose(spillGot[w.query_type].mbytes, w.mbytes, `MB spilled ${w.query_type}`, 1e-9);
+    const row = page.locator(`[data-testid="table-spill-totals"] tr[data-query-type="${w.query_type}"]`);
+    assert.equal((await row.locator('td').nth(1).innerText()).replace(/,/g, ''), String(w.spilled));
+  }
+  const hours = sqlite(hot, 'SELECT DISTINCT hour FROM query_hourly ORDER BY hour').map((r) => r.hour);
+  const spillChart = await values(page, 'chart-spill-count');
+  assert.deepEqual(spillChart.hours, hours, 'spill chart: one point per hour with data');
+  const perHour = sqlite(hot, `SELECT hour, query_type, spilled FROM spill_hourly`);
+  for (const r of perHour) {
+    assert.equal(spillChart.series[r.query_type][hours.indexOf(r.hour)], r.spilled, `spilled ${r.hour} ${r.query_type}`);
+  }
+  assert.equal(Number(await page.locator('[data-testid="chart-spill-count"]').getAttribute('data-points')), hours.length);
+  assert.equal(await page.locator('[data-testid="chart-spill-count"] canvas').count(), 1, 'the spill chart is drawn');
+
+  // cache: every instance (20 < the page's limit of 50), most queries first
+  const cacheWant = sqlite(hot, `SELECT source, instance_id, sum(queries) AS queries, sum(cached) AS cached,
+      CAST(sum(cached) AS REAL) / sum(queries) AS hit_rate FROM cache_hourly GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2`);
+  const cacheGot = await values(page, 'table-cache-instances');
+  assert.equal(cacheGot.length, cacheWant.length);
+  cacheWant.forEach((w, i) => {
+    const g = cacheGot[i];
+    assert.deepEqual([g.source, g.instance_id, g.queries, g.cached], [w.source, w.instance_id, w.queries, w.cached], `cache row ${i}`);
+    assertClose(g.hit_rate, w.hit_rate, `hit rate of ${w.source}/${w.instance_id}`);
+  });
+  const total = await tid(page, 'table-cache-instances').getAttribute('data-total');
+  if (total) assert.equal(Number(total), cacheWant.length, 'instances_total');
+  const top = cacheWant[0];
+  const topRow = page.locator(`[data-testid="table-cache-instances"] tbody tr`).first();
+  assert.equal(await topRow.getAttribute('data-instance'), `${top.source}/${top.instance_id}`);
+  assert.equal(await topRow.locator('td').nth(5).innerText(), `${(top.hit_rate * 100).toFixed(2)} %`);
+  const fleet = sqlite(hot, `SELECT hour, CAST(sum(cached) AS REAL) / sum(queries) AS r FROM cache_hourly GROUP BY hour ORDER BY hour`);
+  const fleetGot = await values(page, 'chart-cache-fleet');
+  assert.deepEqual(fleetGot.hours, fleet.map((r) => r.hour));
+  fleet.forEach((r, i) => assertClose(fleetGot.series['hit rate'][i], r.r, `fleet hit rate ${r.hour}`));
+
+  // top tables: reads summed over the hourly top-k rows
+  const topWant = sqlite(hot, `SELECT table_id, sum(reads) AS reads FROM top_tables_hourly GROUP BY table_id ORDER BY 2 DESC, 1 LIMIT 10`);
+  const topGot = await values(page, 'table-top-tables');
+  assert.deepEqual(topGot.map((r) => [r.table_id, r.reads]), topWant.map((r) => [r.table_id, r.reads]));
+  assert.equal(await page.locator('[data-testid="table-top-tables"] tbody tr').first().getAttribute('data-table-id'), String(topWant[0].table_id));
+
+  // compile: buckets in bucket order, the correlation per hour and its mean
+  const order = ['0', '1', '2', '3', '4-5', '6-9', '10+'];
+  const bWant = sqlite(hot, `SELECT joins_bucket, sum(queries) AS queries, sum(compile_ms_sum) AS s, max(compile_ms_max) AS mx
+    FROM compile_joins_hourly GROUP BY 1`).sort((a, b) => order.indexOf(a.joins_bucket) - order.indexOf(b.joins_bucket));
+  // (the server may list the buckets without rows too, with 0 queries)
+  const bAll = await values(page, 'table-compile-buckets');
+  assert.deepEqual(bAll.map((b) => b.joins_bucket), order.filter((o) => bAll.some((b) => b.joins_bucket === o)), 'bucket order');
+  assert.ok(bAll.every((b) => b.queries > 0 || !bWant.some((w) => w.joins_bucket === b.joins_bucket)), 'buckets without rows have 0 queries');
+  const bGot = bAll.filter((b) => b.queries > 0);
+  assert.deepEqual(bGot.map((b) => b.joins_bucket), bWant.map((b) => b.joins_bucket));
+  bWant.forEach((w, i) => {
+    assert.equal(bGot[i].queries, w.queries, `bucket ${w.joins_bucket} queries`);
+    assertClose(bGot[i].compile_ms_sum, w.s, `bucket ${w.joins_bucket} sum`);
+    assertClose(bGot[i].compile_ms_avg, w.s / w.queries, `bucket ${w.joins_bucket} avg`);
+    assertClose(bGot[i].compile_ms_max, w.mx, `bucket ${w.joins_bucket} max`);
+  });
+  const bChart = await values(page, 'chart-compile-buckets');
+  assert.deepEqual(bChart.labels, bAll.map((b) => b.joins_bucket));
+  bWant.forEach((w) => assertClose(bChart.series['avg compile'][bChart.labels.indexOf(w.joins_bucket)], w.s / w.queries, `bar ${w.joins_bucket}`));
+  const corrWant = sqlite(hot, 'SELECT hour, n, corr FROM compile_corr_hourly ORDER BY hour');
+  const corrGot = await values(page, 'chart-compile-corr');
+  for (const w of corrWant) {
+    const i = corrGot.hours.indexOf(w.hour);
+    assert.ok(i >= 0, `corr chart has hour ${w.hour}`);
+    if (w.corr === null) assert.equal(corrGot.series.r[i], null, `corr ${w.hour} is null`);
+    else assertClose(corrGot.series.r[i], w.corr, `corr ${w.hour}`);
+    assert.equal(corrGot.n[i], w.n, `n ${w.hour}`);
+  }
+  const defined = corrWant.filter((w) => w.corr !== null);
+  assertClose(Number(await value(page, 'compile-corr-mean')), defined.reduce((a, w) => a + w.corr, 0) / defined.length, 'mean hourly corr');
+  assert.equal(Number(await value(page, 'compile-corr-hours')), defined.length);
+
+  // utilization: per-hour max / mean composite, oversubscribed counts, slowdown, the top rows
+  const uWant = sqlite(hot, `SELECT hour, max(composite) AS mx, avg(composite) AS av, sum(oversubscribed) AS o, avg(slowdown) AS sd
+    FROM utilization_hourly GROUP BY hour ORDER BY hour`);
+  const uGot = await values(page, 'chart-util-composite');
+  const oGot = await values(page, 'chart-util-over');
+  const sGot = await values(page, 'chart-util-slowdown');
+  assert.deepEqual(uGot.hours, uWant.map((r) => r.hour));
+  uWant.forEach((w, i) => {
+    assertClose(uGot.series.max[i], w.mx, `composite max ${w.hour}`);
+    assertClose(uGot.series.mean[i], w.av, `composite mean ${w.hour}`);
+    assert.equal(oGot.series.oversubscribed[i], w.o, `oversubscribed ${w.hour}`);
+    if (w.sd === null) assert.equal(sGot.series.slowdown[i], null, `slowdown ${w.hour}`);
+    else assertClose(sGot.series.slowdown[i], w.sd, `slowdown ${w.hour}`);
+  });
+  assert.equal(Number(await value(page, 'util-over-total')), one(hot, 'SELECT sum(oversubscribed) FROM utilization_hourly'));
+  assert.equal(Number(await value(page, 'util-over-hours')), one(hot, 'SELECT count(DISTINCT hour) FROM utilization_hourly WHERE oversubscribed = 1'));
+  assertClose(Number(await value(page, 'util-composite-max')), one(hot, 'SELECT max(composite) FROM utilization_hourly'), 'max composite');
+  const topU = await values(page, 'table-util-top');
+  const topUWant = sqlite(hot, 'SELECT max(composite) AS c FROM utilization_hourly')[0].c;
+  assertClose(topU[0].composite, topUWant, 'top utilization row');
+  const nOver = topU.filter((r) => r.oversubscribed).length;
+  assert.ok(topU.slice(0, nOver).every((r) => r.oversubscribed), 'oversubscribed rows first');
+  assert.equal(await page.locator('[data-testid="table-util-top"] tr.over').count(), nOver, 'oversubscribed rows highlighted');
+
+  await shot(page, 'history');
+  check();
+});
+
+test('historical view: instance filter and range presets', { skip: SKIP }, async (t) => {
+  const { page, check } = await newPage(t);
+  const { hot } = data;
+  await page.goto(`${data.url}/#/history`);
+  await historyReady(page);
+  // preset "all": the whole range of the store
+  await tid(page, 'hist-preset-all').click();
+  await page.waitForFunction(() => location.hash.includes('from='));
+  await historyReady(page);
+  assert.equal(await tid(page, 'hist-from').inputValue(), RANGE.from);
+  assert.equal(await tid(page, 'hist-to').inputValue(), RANGE.to);
+  // one instance, typed into the form
+  const inst = sqlite(hot, 'SELECT instance_id, sum(queries) AS q FROM cache_hourly GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1')[0].instance_id;
+  await tid(page, 'hist-instance').fill(String(inst));
+  await tid(page, 'hist-source').selectOption('generated');
+  const before = await page.locator('[data-testid="panel-spill"]').getAttribute('data-state');
+  assert.equal(before, 'ready');
+  await tid(page, 'hist-apply').click();
+  await page.waitForFunction((i) => location.hash.includes(`instance=${i}`), inst);
+  await page.waitForFunction((i) => {
+    const v = JSON.parse(document.querySelector('[data-testid="table-cache-instances"]').dataset.values);
+    return v.length === 1 && v[0].instance_id === i;
+  }, inst, { timeout: 10000 });
+  assert.equal(await historyReady(page), 'ready');
+  const want = sqlite(hot, `SELECT query_type, sum(spilled) AS spilled, sum(queries) AS queries FROM query_hourly
+    WHERE instance_id = ${inst} AND source = 'generated' GROUP BY 1 ORDER BY 1`);
+  const got = await values(page, 'table-spill-totals');
+  assert.deepEqual(Object.keys(got).sort(), want.map((r) => r.query_type));
+  for (const w of want) assert.deepEqual([got[w.query_type].spilled, got[w.query_type].queries], [w.spilled, w.queries], w.query_type);
+  const c = sqlite(hot, `SELECT sum(queries) AS q, sum(cached) AS c FROM cache_hourly WHERE instance_id = ${inst}`)[0];
+  const cache = (await values(page, 'table-cache-instances'))[0];
+  assert.deepEqual([cache.queries, cache.cached], [c.q, c.c]);
+  await shot(page, 'history-instance');
+  check();
+});
+
+test('a bad parameter shows the server\'s error in the banner', { skip: SKIP }, async (t) => {
+  const p = await newPage(t);
+  const { page } = p;
+  await page.goto(`${data.url}/#/history?from=${RANGE.from}&to=${RANGE.to}`);
+  assert.equal(await historyReady(page), 'ready');
+  // what the server itself answers
+  const res = await fetch(`${data.url}/api/v1/spill?from=yesterday`);
+  assert.equal(res.status, 400);
+  const { error } = await res.json();
+  assert.match(error, /from/);
+  p.allow4xx(true);
+  await tid(page, 'hist-from').fill('yesterday');
+  await tid(page, 'hist-apply').click();
+  await tid(page, 'error-banner').waitFor({ state: 'visible', timeout: 10000 });
+  assert.equal(await historyReady(page), 'error');
+  const msgs = await page.locator('[data-testid="error-banner"] [data-testid="error-message"]').allInnerTexts();
+  assert.ok(msgs.includes(error), `banner shows ${JSON.stringify(error)}; it has ${JSON.stringify(msgs)}`);
+  assert.equal(await page.locator('[data-testid="panel-spill"]').getAttribute('data-state'), 'error');
+  await shot(page, 'error');
+  // a bad instance list too
+  await tid(page, 'hist-from').fill(RANGE.from);
+  await tid(page, 'hist-instance').fill('abc');
+  await tid(page, 'hist-apply').click();
+  await page.waitForFunction(() => /instance/.test(document.querySelector('[data-testid="error-banner"]').innerText), null, { timeout: 10000 });
+  // fixing the filter clears the banner
+  p.allow4xx(false);
+  await tid(page, 'hist-instance').fill('');
+  await tid(page, 'hist-apply').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="error-banner"]').hidden, null, { timeout: 10000 });
+  assert.equal(await historyReady(page), 'ready');
+  p.check();
+});
+
+test('pipeline health view equals the hot store', { skip: SKIP }, async (t) => {
+  const { page, check } = await newPage(t);
+  const { hot, gen } = data;
+  await page.goto(`${data.url}/#/health`);
+  await page.waitForSelector('[data-testid="view-health"][data-state="ready"]', { timeout: 15000 });
+  const num = async (id) => Number(await value(page, id));
+  assert.equal(await num('health-duplicates'), gen.duplicates);
+  assert.equal(await num('health-late'), one(hot, 'SELECT count(*) FROM late_events'));
+  assert.equal(await num('health-bad'), one(hot, 'SELECT count(*) FROM bad_rows'));
+  const health = Object.fromEntries(sqlite(hot, 'SELECT name, value FROM pipeline_health').map((r) => [r.name, r.value]));
+  assertClose(await num('health-replay-lag'), health.sluice_replay_lag_seconds, 'replay lag');
+  assertClose(await num('health-sink-hot-seconds'), health['sluice_sink_write_seconds_total{store="hot"}'], 'hot sink seconds');
+  assertClose(await num('health-sink-hot-max'), health['sluice_sink_write_max_seconds{store="hot"}'], 'hot sink max');
+  assert.equal(await num('health-sink-hot-errors'), health['sluice_sink_errors_total{store="hot"}']);
+  assertClose(await num('health-sink-cold-seconds'), health['sluice_sink_write_seconds_total{store="cold"}'], 'cold sink seconds');
+  // bad rows by reason: the store's quarantine table and the generator's counts
+  const reasons = sqlite(hot, 'SELECT reason, count(*) AS n FROM bad_rows GROUP BY reason');
+  const got = await values(page, 'table-bad-reasons');
+  assert.deepEqual(Object.fromEntries(got.map((r) => [r.reason, r.count])), Object.fromEntries(reasons.map((r) => [r.reason, r.n])));
+  for (const r of reasons) assert.equal(r.n, gen.bad[r.reason], `generated ${r.reason}`);
+  // the sample: real quarantined rows
+  const sample = await values(page, 'table-bad-sample');
+  assert.ok(sample.length > 0 && sample.length <= 20, `sample of ${sample.length} rows`);
+  for (const s of sample) {
+    const r = sqlite(hot, `SELECT reason, raw FROM bad_rows WHERE source = '${s.source}' AND _input = ${s._input} AND _row = ${s._row}`);
+    assert.equal(r.length, 1, `bad row ${s.source}/${s._input}/${s._row} is in the store`);
+    assert.equal(s.reason, r[0].reason);
+  }
+  assert.equal(await page.locator('[data-testid="table-bad-sample"] tbody tr').count(), sample.length);
+  // every counter
+  const counters = await values(page, 'table-counters');
+  assert.deepEqual(Object.keys(counters).sort(), Object.keys(health).sort());
+  for (const [k, v] of Object.entries(health)) assertClose(counters[k], v, `counter ${k}`, 1e-12);
+  await shot(page, 'health');
+  check();
+});
+
+test('an empty store shows the empty state', { skip: SKIP }, async (t) => {
+  const dir = path.join(ROOT, 'empty');
+  fs.mkdirSync(dir);
+  const hot = path.join(dir, 'hot.db');
+  // every event is before --from: the store gets its tables and health rows, no metric rows
+  sluiceOk(['run', '--source', 'generated', data.input, '--from', '2030-01-01', '--speed', 'max', '--hot', hot, '--quiet']);
+  assert.equal(one(hot, 'SELECT count(*) FROM query_hourly'), 0);
+  const { url, proc } = await startServe(hot);
+  t.after(() => stop(proc));
+  const { page, check } = await newPage(t);
+  await page.goto(`${url}/#/live`);
+  await livePolled(page, 1);
+  await tid(page, 'empty-state').waitFor({ state: 'visible', timeout: 5000 });
+  assert.equal(await value(page, 'live-hour'), '');
+  await page.goto(`${url}/#/history`);
+  assert.equal(await historyReady(page), 'ready');
+  assert.equal(await page.locator('[data-testid="chart-spill-count"]').getAttribute('data-points'), '0');
+  assert.match(await tid(page, 'chart-spill-count').innerText(), /no data/);
+  await shot(page, 'empty');
+  check();
+});
+
+test('live view follows a running pipeline: the event-time clock advances', { skip: SKIP }, async (t) => {
+  const dir = path.join(ROOT, 'live');
+  fs.mkdirSync(dir);
+  const hot = path.join(dir, 'hot.db');
+  // Clean input: the replay paces by arrival time, and a bad row's timestamp (1970) would
+  // put the first event decades before the others.
+  const input = path.join(dir, 'clean.parquet');
+  sluiceOk(['gen', '--rows', '20000', '--instances', '20', '--start', '2024-03-01', '--end', '2024-03-03', '--seed', '8',
+    '--out', input, '--quiet']);
+  // create the store (no rows), serve it, then run into it at an event hour per second
+  sluiceOk(['run', '--source', 'generated', input, '--from', '2030-01-01', '--speed', 'max', '--hot', hot, '--quiet']);
+  const { url, proc } = await startServe(hot);
+  t.after(() => stop(proc));
+  const { page, check } = await newPage(t);
+  await page.goto(`${url}/#/live`);
+  await livePolled(page, 1);
+  const run = spawn(SLUICE_BIN, ['run', '--source', 'generated', input, '--speed', '3600', '--hot', hot, '--quiet'],
+    { stdio: ['ignore', 'ignore', 'pipe'] });
+  runs.push(run);
+  let runErr = '';
+  run.stderr.on('data', (b) => { runErr += b; });
+  t.after(() => stop(run, 'SIGINT'));
+  const clock = () => page.locator('[data-testid="live-event-time"]').getAttribute('data-value');
+  await page.waitForFunction(() => document.querySelector('[data-testid="live-event-time"]').dataset.value.startsWith('2024-'), null, { timeout: 10000 })
+    .catch((e) => { throw new Error(`the page never showed the run's event time (${e.message}); sluice run: ${runErr}`); });
+  const t1 = await clock();
+  await page.waitForFunction((v) => document.querySelector('[data-testid="live-event-time"]').dataset.value > v, t1, { timeout: 8000 });
+  const t2 = await clock();
+  assert.ok(tsMs(t2) > tsMs(t1), `event time advanced: ${t1} -> ${t2}`);
+  assert.equal(await value(page, 'live-running'), 'true');
+  assert.ok(await tid(page, 'empty-state').isHidden(), 'the empty state went away');
+  assert.ok(Number(await value(page, 'live-eps')) > 0, 'throughput > 0');
+  await page.waitForFunction(() => JSON.parse(document.querySelector('[data-testid="chart-live-eps"]').dataset.values).length >= 2);
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="table-live-by-query-type"] tr[data-query-type]').length > 0);
+  assert.equal(await value(page, 'live-hour-final'), 'false', 'the newest hour is provisional');
+  // the page's current hour is the store's newest hour (or one just written after it)
+  const newest = one(hot, 'SELECT max(hour) FROM query_hourly');
+  assert.ok((await value(page, 'live-hour')) <= newest, 'current hour is in the store');
+  await shot(page, 'live-running');
+  await stop(run, 'SIGINT');
+  check();
+});
+
+// ------------------------------------------------------------------ scale
+// 90 days x 200 instances: the API aggregates server-side, so the page gets 2160 hours of
+// series (7 query types), 200 instances and 50 top rows; this checks the drawing side with
+// answers of that size routed into the page (the page's own code, served by sluice serve).
+function synthetic(H, I) {
+  const t0 = Date.UTC(2024, 0, 1) / 1000;
+  const h = (i) => secText(t0 + i * 3600);
+  const hours = Array.from({ length: H }, (_, i) => h(i));
+  const qts = ['select', 'insert', 'update', 'delete', 'copy', 'ctas', 'other'];
+  const rnd = (i) => (((Math.sin(i * 12.9898) * 43758.5453) % 1) + 1) % 1;
+  const range = { from: h(0), to: h(H) };
+  return {
+    spill: { ...range, hours, series: qts.map((q, k) => ({ query_type: q, spilled: hours.map((_, i) => Math.floor(rnd(i + k) * 100)),
+      mbytes: hours.map((_, i) => rnd(i * 3 + k) * 1000), queries: hours.map((_, i) => 1000 + (i % 50)) })) },
+    cache: { ...range, instances: Array.from({ length: I }, (_, i) => ({ source: 'serverless', instance_id: i, queries: 100000 - i * 10,
+      cached: 5000 + i, hit_rate: (5000 + i) / (100000 - i * 10) })), hours, hit_rate: hours.map((_, i) => rnd(i) * 0.5) },
+    top_tables: { ...range, tables: Array.from({ length: 10 }, (_, i) => ({ table_id: 1000 + i, reads: 10000 - i * 500, hours: H })) },
+    compile: { ...range, buckets: ['0', '1', '2', '3', '4-5', '6-9', '10+'].map((b, k) => ({ joins_bucket: b, queries: 1000 - k * 100,
+      compile_ms_sum: 1e5 * (k + 1), compile_ms_avg: 100 * (k + 1), compile_ms_max: 5000 * (k + 1) })),
+      hours, corr: hours.map((_, i) => (i % 17 === 0 ? null : rnd(i) * 2 - 1)), n: hours.map((_, i) => 100 + (i % 7)) },
+    utilization: { ...range, hours, composite_max: hours.map((_, i) => rnd(i) * 0.8), composite_avg: hours.map((_, i) => rnd(i) * 0.3),
+      oversubscribed: hours.map((_, i) => (rnd(i) * 0.8 >= 0.5 ? 1 + (i % 20) : 0)), slowdown_avg: hours.map((_, i) => (i % 5 ? 1 + rnd(i) : null)),
+      top: Array.from({ length: 50 }, (_, i) => ({ hour: hours[i * 7], source: 'serverless', instance_id: i, composite: 0.8 - i * 0.01,
+        q_score: 0.1, c_score: 0.2, s_score: 0.3, p_score: 1, oversubscribed: i < 20 ? 1 : 0, slowdown: i % 3 ? 1.5 : null })) },
+  };
+}
+
+test('history view draws 90 days x 200 instances in well under a second', { skip: SKIP }, async (t) => {
+  const { page, check } = await newPage(t);
+  const H = 90 * 24;
+  const answers = synthetic(H, 200);
+  await page.route(/\/api\/v1\/(spill|cache|top_tables|compile|utilization)\?/, (route) => {
+    const name = /\/api\/v1\/([a-z_]+)/.exec(route.request().url())[1];
+    return route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(answers[name]) });
+  });
+  const t0 = Date.now();
+  await page.goto(`${data.url}/#/history?from=2024-01-01&to=2024-03-31`);
+  assert.equal(await historyReady(page), 'ready');
+  const wall = Date.now() - t0;
+  const renderMs = Number(await page.locator('[data-testid="view-history"]').getAttribute('data-render-ms'));
+  console.log(`# 90 d x 200 instances: drawn in ${renderMs} ms (page load to ready ${wall} ms)`);
+  assert.ok(renderMs < 300, `drawing took ${renderMs} ms`);
+  assert.ok(wall < 3000, `load to ready took ${wall} ms`);
+  assert.equal(await page.locator('[data-testid="chart-spill-count"]').getAttribute('data-points'), String(H));
+  assert.equal(await page.locator('[data-testid="table-cache-instances"] tbody tr').count(), 200);
+  // the drawn numbers are what the API gave
+  const totals = await values(page, 'table-spill-totals');
+  assert.equal(totals.select.spilled, answers.spill.series[0].spilled.reduce((a, b) => a + b, 0));
+  // redraw after a resize stays fast
+  const r0 = Date.now();
+  await page.setViewportSize({ width: 900, height: 900 });
+  await page.waitForFunction(() => document.querySelector('[data-testid="chart-spill-count"] canvas').clientWidth < 900);
+  assert.ok(Date.now() - r0 < 2000, 'resize redraw');
+  await shot(page, 'history-90d');
+  check();
+});

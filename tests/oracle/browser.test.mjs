@@ -34,6 +34,8 @@ if (SKIP) console.log(`# browser tests skipped: ${SKIP}`);
 
 const ROOT = fs.mkdtempSync(path.join(fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), 'sluice-browser-test-'));
 const RANGE = { from: '2024-03-01T00', to: '2024-03-11T00' }; // the generated data: 10 days
+// a metric table restricted to RANGE (what the history view asks for)
+const R = (table) => `(SELECT * FROM ${table} WHERE hour >= '2024-03-01 00:00:00' AND hour < '2024-03-11 00:00:00')`;
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 const servers = [];
 const runs = [];
@@ -242,7 +244,7 @@ test('historical view: spill, cache, top tables, compile and utilization equal t
 
   // spill: totals per query_type over the range, and the hourly series
   const spillWant = sqlite(hot, `SELECT query_type, sum(spilled) AS spilled, sum(mbytes_spilled_sum) AS mbytes, sum(queries) AS queries
-    FROM spill_hourly GROUP BY query_type ORDER BY query_type`);
+    FROM ${R('spill_hourly')} GROUP BY query_type ORDER BY query_type`);
   const spillGot = await values(page, 'table-spill-totals');
   assert.deepEqual(Object.keys(spillGot).sort(), spillWant.map((r) => r.query_type));
   for (const w of spillWant) {
@@ -252,10 +254,10 @@ test('historical view: spill, cache, top tables, compile and utilization equal t
     const row = page.locator(`[data-testid="table-spill-totals"] tr[data-query-type="${w.query_type}"]`);
     assert.equal((await row.locator('td').nth(1).innerText()).replace(/,/g, ''), String(w.spilled));
   }
-  const hours = sqlite(hot, 'SELECT DISTINCT hour FROM query_hourly ORDER BY hour').map((r) => r.hour);
+  const hours = sqlite(hot, `SELECT DISTINCT hour FROM ${R('query_hourly')} ORDER BY hour`).map((r) => r.hour);
   const spillChart = await values(page, 'chart-spill-count');
   assert.deepEqual(spillChart.hours, hours, 'spill chart: one point per hour with data');
-  const perHour = sqlite(hot, `SELECT hour, query_type, spilled FROM spill_hourly`);
+  const perHour = sqlite(hot, `SELECT hour, query_type, spilled FROM ${R('spill_hourly')}`);
   for (const r of perHour) {
     assert.equal(spillChart.series[r.query_type][hours.indexOf(r.hour)], r.spilled, `spilled ${r.hour} ${r.query_type}`);
   }
@@ -264,7 +266,7 @@ test('historical view: spill, cache, top tables, compile and utilization equal t
 
   // cache: every instance (20 < the page's limit of 50), most queries first
   const cacheWant = sqlite(hot, `SELECT source, instance_id, sum(queries) AS queries, sum(cached) AS cached,
-      CAST(sum(cached) AS REAL) / sum(queries) AS hit_rate FROM cache_hourly GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2`);
+      CAST(sum(cached) AS REAL) / sum(queries) AS hit_rate FROM ${R('cache_hourly')} GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2`);
   const cacheGot = await values(page, 'table-cache-instances');
   assert.equal(cacheGot.length, cacheWant.length);
   cacheWant.forEach((w, i) => {
@@ -278,13 +280,13 @@ test('historical view: spill, cache, top tables, compile and utilization equal t
   const topRow = page.locator(`[data-testid="table-cache-instances"] tbody tr`).first();
   assert.equal(await topRow.getAttribute('data-instance'), `${top.source}/${top.instance_id}`);
   assert.equal(await topRow.locator('td').nth(5).innerText(), `${(top.hit_rate * 100).toFixed(2)} %`);
-  const fleet = sqlite(hot, `SELECT hour, CAST(sum(cached) AS REAL) / sum(queries) AS r FROM cache_hourly GROUP BY hour ORDER BY hour`);
+  const fleet = sqlite(hot, `SELECT hour, CAST(sum(cached) AS REAL) / sum(queries) AS r FROM ${R('cache_hourly')} GROUP BY hour ORDER BY hour`);
   const fleetGot = await values(page, 'chart-cache-fleet');
   assert.deepEqual(fleetGot.hours, fleet.map((r) => r.hour));
   fleet.forEach((r, i) => assertClose(fleetGot.series['hit rate'][i], r.r, `fleet hit rate ${r.hour}`));
 
   // top tables: reads summed over the hourly top-k rows
-  const topWant = sqlite(hot, `SELECT table_id, sum(reads) AS reads FROM top_tables_hourly GROUP BY table_id ORDER BY 2 DESC, 1 LIMIT 10`);
+  const topWant = sqlite(hot, `SELECT table_id, sum(reads) AS reads FROM ${R('top_tables_hourly')} GROUP BY table_id ORDER BY 2 DESC, 1 LIMIT 10`);
   const topGot = await values(page, 'table-top-tables');
   assert.deepEqual(topGot.map((r) => [r.table_id, r.reads]), topWant.map((r) => [r.table_id, r.reads]));
   assert.equal(await page.locator('[data-testid="table-top-tables"] tbody tr').first().getAttribute('data-table-id'), String(topWant[0].table_id));
@@ -292,7 +294,7 @@ test('historical view: spill, cache, top tables, compile and utilization equal t
   // compile: buckets in bucket order, the correlation per hour and its mean
   const order = ['0', '1', '2', '3', '4-5', '6-9', '10+'];
   const bWant = sqlite(hot, `SELECT joins_bucket, sum(queries) AS queries, sum(compile_ms_sum) AS s, max(compile_ms_max) AS mx
-    FROM compile_joins_hourly GROUP BY 1`).sort((a, b) => order.indexOf(a.joins_bucket) - order.indexOf(b.joins_bucket));
+    FROM ${R('compile_joins_hourly')} GROUP BY 1`).sort((a, b) => order.indexOf(a.joins_bucket) - order.indexOf(b.joins_bucket));
   // (the server may list the buckets without rows too, with 0 queries)
   const bAll = await values(page, 'table-compile-buckets');
   assert.deepEqual(bAll.map((b) => b.joins_bucket), order.filter((o) => bAll.some((b) => b.joins_bucket === o)), 'bucket order');
@@ -308,7 +310,7 @@ test('historical view: spill, cache, top tables, compile and utilization equal t
   const bChart = await values(page, 'chart-compile-buckets');
   assert.deepEqual(bChart.labels, bAll.map((b) => b.joins_bucket));
   bWant.forEach((w) => assertClose(bChart.series['avg compile'][bChart.labels.indexOf(w.joins_bucket)], w.s / w.queries, `bar ${w.joins_bucket}`));
-  const corrWant = sqlite(hot, 'SELECT hour, n, corr FROM compile_corr_hourly ORDER BY hour');
+  const corrWant = sqlite(hot, `SELECT hour, n, corr FROM ${R('compile_corr_hourly')} ORDER BY hour`);
   const corrGot = await values(page, 'chart-compile-corr');
   for (const w of corrWant) {
     const i = corrGot.hours.indexOf(w.hour);
@@ -323,7 +325,7 @@ test('historical view: spill, cache, top tables, compile and utilization equal t
 
   // utilization: per-hour max / mean composite, oversubscribed counts, slowdown, the top rows
   const uWant = sqlite(hot, `SELECT hour, max(composite) AS mx, avg(composite) AS av, sum(oversubscribed) AS o, avg(slowdown) AS sd
-    FROM utilization_hourly GROUP BY hour ORDER BY hour`);
+    FROM ${R('utilization_hourly')} GROUP BY hour ORDER BY hour`);
   const uGot = await values(page, 'chart-util-composite');
   const oGot = await values(page, 'chart-util-over');
   const sGot = await values(page, 'chart-util-slowdown');
@@ -335,11 +337,11 @@ test('historical view: spill, cache, top tables, compile and utilization equal t
     if (w.sd === null) assert.equal(sGot.series.slowdown[i], null, `slowdown ${w.hour}`);
     else assertClose(sGot.series.slowdown[i], w.sd, `slowdown ${w.hour}`);
   });
-  assert.equal(Number(await value(page, 'util-over-total')), one(hot, 'SELECT sum(oversubscribed) FROM utilization_hourly'));
-  assert.equal(Number(await value(page, 'util-over-hours')), one(hot, 'SELECT count(DISTINCT hour) FROM utilization_hourly WHERE oversubscribed = 1'));
-  assertClose(Number(await value(page, 'util-composite-max')), one(hot, 'SELECT max(composite) FROM utilization_hourly'), 'max composite');
+  assert.equal(Number(await value(page, 'util-over-total')), one(hot, `SELECT sum(oversubscribed) FROM ${R('utilization_hourly')}`));
+  assert.equal(Number(await value(page, 'util-over-hours')), one(hot, `SELECT count(DISTINCT hour) FROM ${R('utilization_hourly')} WHERE oversubscribed = 1`));
+  assertClose(Number(await value(page, 'util-composite-max')), one(hot, `SELECT max(composite) FROM ${R('utilization_hourly')}`), 'max composite');
   const topU = await values(page, 'table-util-top');
-  const topUWant = sqlite(hot, 'SELECT max(composite) AS c FROM utilization_hourly')[0].c;
+  const topUWant = sqlite(hot, `SELECT max(composite) AS c FROM ${R('utilization_hourly')}`)[0].c;
   assertClose(topU[0].composite, topUWant, 'top utilization row');
   const nOver = topU.filter((r) => r.oversubscribed).length;
   assert.ok(topU.slice(0, nOver).every((r) => r.oversubscribed), 'oversubscribed rows first');
@@ -358,10 +360,12 @@ test('historical view: instance filter and range presets', { skip: SKIP }, async
   await tid(page, 'hist-preset-all').click();
   await page.waitForFunction(() => location.hash.includes('from='));
   await historyReady(page);
-  assert.equal(await tid(page, 'hist-from').inputValue(), RANGE.from);
-  assert.equal(await tid(page, 'hist-to').inputValue(), RANGE.to);
+  const [first, last] = [one(hot, 'SELECT min(hour) FROM query_hourly'), one(hot, 'SELECT max(hour) FROM query_hourly')];
+  const param = (ms) => new Date(ms).toISOString().slice(0, 13);
+  assert.equal(await tid(page, 'hist-from').inputValue(), param(tsMs(first)));
+  assert.equal(await tid(page, 'hist-to').inputValue(), param(tsMs(last) + 3600e3));
   // one instance, typed into the form
-  const inst = sqlite(hot, 'SELECT instance_id, sum(queries) AS q FROM cache_hourly GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1')[0].instance_id;
+  const inst = sqlite(hot, `SELECT instance_id, sum(queries) AS q FROM cache_hourly GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1`)[0].instance_id;
   await tid(page, 'hist-instance').fill(String(inst));
   await tid(page, 'hist-source').selectOption('generated');
   const before = await page.locator('[data-testid="panel-spill"]').getAttribute('data-state');

@@ -50,8 +50,18 @@ function emptyState(el, text) {
 }
 
 const axisStyle = { stroke: '#555', grid: { stroke: '#0000000f', width: 1 }, ticks: { stroke: '#0000001a', width: 1 } };
-// y axis as wide as its longest label (7 px per character at 12 px, plus the ticks)
-const ySize = (u, vals) => (vals && vals.length ? Math.max(40, 14 + 7 * Math.max(...vals.map((v) => String(v).length))) : 40);
+// y axis as wide as its longest label, measured in the axis font (uPlot calls this again
+// after laying out the ticks; keep the first answer then, so the layout converges)
+function ySize(u, vals, axisIdx, cycle) {
+  const axis = u.axes[axisIdx];
+  if (cycle > 1 && axis._size) return axis._size;
+  let w = 0;
+  if (vals && vals.length) {
+    u.ctx.font = axis.font[0];
+    for (const v of vals) w = Math.max(w, u.ctx.measureText(String(v)).width);
+  }
+  return Math.max(36, Math.ceil((axis.ticks.size || 10) + (axis.gap || 5) + w / (window.devicePixelRatio || 1) + 4));
+}
 const pad2 = (n) => String(n).padStart(2, '0');
 // 24-hour UTC labels: "06:00", with the date under midnight and the first tick; dates only
 // when the ticks are a day or more apart.
@@ -69,7 +79,7 @@ function timeVals(u, splits, axisIdx, space, incr) {
  * Time series over hours.
  * spec: {title, hours: ['YYYY-MM-DD HH:00:00', ...], series: [{label, values, color?, bars?, fmt?}],
  *        height?, yFmt?, shade?: boolean per hour (background band), yRange?: [min, max],
- *        extra?: more arrays for data-values only}
+ *        yLog?: log10 y scale (values > 0), extra?: more arrays for data-values only}
  */
 export function timeChart(el, spec) {
   reset(el);
@@ -92,12 +102,12 @@ export function timeChart(el, spec) {
     width: widthOf(el),
     height: spec.height || 200,
     tzDate: utc,
-    scales: { x: { time: true }, y: spec.yRange ? { range: spec.yRange } : { auto: true } },
+    scales: { x: { time: true }, y: spec.yLog ? { distr: 3, log: 10 } : spec.yRange ? { range: spec.yRange } : { auto: true } },
     legend: { live: true },
     cursor: { drag: { x: true, y: false } },
     axes: [
       { ...axisStyle, values: timeVals },
-      { ...axisStyle, size: ySize, values: (u, splits) => splits.map((v) => yFmt(v)) },
+      { ...axisStyle, size: ySize, values: (u, splits) => splits.map((v) => (v === null || v === undefined ? null : yFmt(v))) },
     ],
     series: [
       { label: 'hour (UTC)', value: '{YYYY}-{MM}-{DD} {HH}:00' },
@@ -168,7 +178,7 @@ export function barChart(el, spec) {
     cursor: { points: { show: false }, drag: { x: false, y: false } },
     axes: [
       { ...axisStyle, splits: () => xs, values: (u, splits) => splits.map((i) => labels[i] ?? ''), grid: { show: false } },
-      { ...axisStyle, size: ySize, values: (u, splits) => splits.map((v) => yFmt(v)) },
+      { ...axisStyle, size: ySize, values: (u, splits) => splits.map((v) => (v === null || v === undefined ? null : yFmt(v))) },
     ],
     series: [
       { label: spec.xLabel || 'bucket', value: (u, i) => (i === null || i === undefined ? '—' : labels[i] ?? '') },

@@ -183,8 +183,9 @@ export function initHistory() {
       series: [{ label: 'oversubscribed', values: over, color: colorOf(8), bars: true }],
     });
     timeChart(t('chart-util-slowdown'), {
-      title: 'slowdown (actual / fastest run of the same fingerprint)', hours, height: 160, yFmt: (v) => `${v.toFixed(2)}×`,
-      series: [{ label: 'slowdown', values: r.slowdown_avg || [], color: colorOf(1), fmt: (v) => `${v.toFixed(3)}×` }],
+      // slowdown >= 1 and skewed (a few hours at 1000x): log scale
+      title: 'slowdown (actual / fastest run of the same fingerprint, log scale)', hours, height: 160, yLog: true, yFmt: (v) => `${v < 10 ? +v.toFixed(2) : compact(v)}×`,
+      series: [{ label: 'slowdown', values: r.slowdown_avg || [], color: colorOf(1), fmt: (v) => `${v < 100 ? v.toFixed(3) : compact(v)}×` }],
     });
     const table = t('table-util-top');
     const top = r.top || [];

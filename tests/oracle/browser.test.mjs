@@ -63,9 +63,9 @@ function assertClose(got, want, what, rel) {
 const tsMs = (s) => Date.parse(`${s.replace(' ', 'T')}Z`);
 const secText = (sec) => new Date(sec * 1000).toISOString().slice(0, 19).replace('T', ' ');
 
-/** Start `sluice serve --hot H --listen 127.0.0.1:0`; resolves to its base URL. */
-async function startServe(hot) {
-  const proc = spawn(SLUICE_BIN, ['serve', '--hot', hot, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Start `sluice serve --hot H --listen 127.0.0.1:PORT` (any free port); resolves to its base URL. */
+async function startServe(hot, port = 0) {
+  const proc = spawn(SLUICE_BIN, ['serve', '--hot', hot, '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
   servers.push(proc);
   let out = '';
   const url = await new Promise((resolve, reject) => {
@@ -102,6 +102,7 @@ async function newPage(t) {
   const problems = [];
   const external = [];
   let allow4xx = false;
+  let allowDown = false; // the server is stopped on purpose
   await context.route((u) => !LOOPBACK.has(u.hostname) && u.protocol !== 'data:' && u.protocol !== 'blob:', (route) => {
     external.push(route.request().url());
     return route.abort();
@@ -109,16 +110,19 @@ async function newPage(t) {
   page.on('console', (m) => {
     if (m.type() !== 'error') return;
     if (allow4xx && /status of 4\d\d/.test(m.text())) return;
+    if (allowDown && /ERR_CONNECTION_REFUSED|ERR_EMPTY_RESPONSE|ERR_CONNECTION_RESET/.test(m.text())) return;
     problems.push(`console error: ${m.text()} (${m.location().url})`);
   });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('requestfailed', (r) => {
+    if (allowDown) return;
     if (!external.includes(r.url()) && !/ERR_ABORTED/.test(r.failure()?.errorText || '')) problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`);
   });
   t.after(() => context.close().catch(() => {}));
   return {
     page,
     allow4xx(v) { allow4xx = v; },
+    allowDown(v) { allowDown = v; },
     check() {
       assert.deepEqual(external, [], 'requests to hosts other than the server');
       assert.deepEqual(problems, [], 'console / page errors');
@@ -457,16 +461,17 @@ test('pipeline health view equals the hot store', { skip: SKIP }, async (t) => {
   check();
 });
 
-test('an empty store shows the empty state', { skip: SKIP }, async (t) => {
+test('an empty store shows the empty state; a stopped server shows, and recovers', { skip: SKIP }, async (t) => {
   const dir = path.join(ROOT, 'empty');
   fs.mkdirSync(dir);
   const hot = path.join(dir, 'hot.db');
   // every event is before --from: the store gets its tables and health rows, no metric rows
   sluiceOk(['run', '--source', 'generated', data.input, '--from', '2030-01-01', '--speed', 'max', '--hot', hot, '--quiet']);
   assert.equal(one(hot, 'SELECT count(*) FROM query_hourly'), 0);
-  const { url, proc } = await startServe(hot);
+  let { url, proc } = await startServe(hot);
   t.after(() => stop(proc));
-  const { page, check } = await newPage(t);
+  const p = await newPage(t);
+  const { page, check } = p;
   await page.goto(`${url}/#/live`);
   await livePolled(page, 1);
   await tid(page, 'empty-state').waitFor({ state: 'visible', timeout: 5000 });
@@ -476,6 +481,19 @@ test('an empty store shows the empty state', { skip: SKIP }, async (t) => {
   assert.equal(await page.locator('[data-testid="chart-spill-count"]').getAttribute('data-points'), '0');
   assert.match(await tid(page, 'chart-spill-count').innerText(), /no data/);
   await shot(page, 'empty');
+  // the server goes away: red dot and a banner; it comes back on the same port: both clear
+  await page.goto(`${url}/#/live`);
+  await livePolled(page, 1);
+  p.allowDown(true);
+  await stop(proc);
+  await page.waitForSelector('[data-testid="conn"][data-state="down"]', { timeout: 5000 });
+  assert.match(await tid(page, 'error-banner').innerText(), /cannot reach the server/);
+  await shot(page, 'server-down');
+  ({ url, proc } = await startServe(hot, new URL(url).port));
+  t.after(() => stop(proc));
+  await page.waitForSelector('[data-testid="conn"][data-state="ok"]', { timeout: 5000 });
+  await page.waitForFunction(() => document.getElementById('banner').hidden, null, { timeout: 5000 });
+  p.allowDown(false);
   check();
 });
 

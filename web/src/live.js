@@ -47,6 +47,7 @@ export function initLive() {
     setVal(t('live-hour'), lv.hour);
     setVal(t('live-hour-final'), lv.hour ? lv.final : null, lv.hour ? (lv.final ? 'final' : 'provisional') : '—');
     t('live-hour-final').dataset.final = lv.final ? '1' : '0';
+    t('live-hour-final').hidden = !lv.hour;
     setVal(t('live-instances'), lv.instances, num(lv.instances));
     const table = t('table-live-by-query-type');
     const rows = Array.isArray(lv.by_query_type) ? lv.by_query_type : [];

@@ -26,7 +26,9 @@ export function initHistory() {
   const t = (id) => tid(id, view);
   const form = t('hist-form');
   let loadedKey = null;
+  let loadedAt = 0;
   let token = 0;
+  const STALE_MS = 30000; // coming back to the view after this long reloads it (the store moves on)
 
   function readForm() {
     const p = {};
@@ -210,8 +212,9 @@ export function initHistory() {
 
   async function load(p, force = false) {
     const key = paramsKey(p);
-    if (!force && key === loadedKey) return;
+    if (!force && key === loadedKey && Date.now() - loadedAt < STALE_MS) return;
     loadedKey = key;
+    loadedAt = Date.now();
     const my = ++token;
     view.dataset.state = 'loading';
     if (!shared.status) loadStatus().then(fillSources, (e) => showError('history:status', 'status', e));

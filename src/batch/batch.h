@@ -118,6 +118,14 @@ uint8_t *sl_col_valid_alloc(sl_batch *b, size_t c);
 
 size_t sl_type_width(sl_type t);
 
+/* Append rows idx[0..n) of the first ncols columns of src to dst (gather.c).
+ * An empty dst (no columns) takes src's column names, types and nullability;
+ * otherwise its columns must have the same types.  Strings are copied into
+ * dst's arena, so dst does not depend on src afterwards.  On error dst keeps
+ * its earlier rows (the partial rows are not counted). */
+sl_err sl_batch_append_rows(sl_batch *dst, const sl_batch *src, size_t ncols, const uint32_t *idx, size_t n, char *err,
+                            size_t errlen);
+
 static inline bool sl_bit_get(const uint8_t *bm, size_t i) { return (bm[i >> 3] >> (i & 7)) & 1; }
 static inline void sl_bit_set(uint8_t *bm, size_t i) { bm[i >> 3] |= (uint8_t)(1u << (i & 7)); }
 static inline void sl_bit_clear(uint8_t *bm, size_t i) { bm[i >> 3] &= (uint8_t)~(1u << (i & 7)); }

@@ -20,6 +20,7 @@
 #include "replay/event.h"
 #include "replay/replay.h"
 #include "store/cold.h"
+#include "store/evbuf.h"
 #include "store/hot.h"
 #include "stream/bus.h"
 #include "stream/proc.h"
@@ -49,7 +50,8 @@ static int usage(FILE *f) {
           "  --hot FILE            hot store, SQLite (default sluice.db; FILE-wal and FILE-shm beside it)\n"
           "  --cold DIR            cold store directory (default: none)\n"
           "  --cold-url PREFIX     URL prefix in the cold store's COPY manifests (default file://DIR/)\n"
-          "  --retention-hours N   recent events kept in the hot store, event-time hours (default 24)\n"
+          "  --retention-hours N   recent events kept in the hot store, event-time hours (default 24;\n"
+          "                        0 = keep none: the events table stays empty, the cold store has them)\n"
           "\n"
           "processing (docs/metrics.md):\n"
           "  --lateness DUR        allowed lateness of the watermark (default 10m; e.g. 0, 90s, 1h30m)\n"
@@ -157,6 +159,10 @@ typedef struct store_stats {
 typedef struct fan {
     hs *hot;
     cs *cold;
+    eb *evb;            /* write-behind buffer of the hot store's events (NULL: events not kept) */
+    double next_ev;     /* wall time of the next drain of evb */
+    double drain_t0;    /* start of the last drain */
+    bool backfill;      /* --speed max: drain evb only when full and at the end */
     store_stats hs, cs;
     uint64_t published; /* hours published to the cold store */
 } fan;
@@ -167,6 +173,32 @@ static void timed(store_stats *s, double t0, sl_err e) {
     if (d > s->max_s) s->max_s = d;
     s->calls++;
     if (e != SL_OK) s->errors++;
+}
+
+#define EVB_CAP ((size_t)128 << 20) /* events held for the hot store before a forced drain */
+
+static sl_err write_hot_events(void *ctx, const sl_batch *b, const uint32_t *idx, size_t n, char *err, size_t errlen) {
+    return hs_write_events(ctx, b, idx, n, err, errlen);
+}
+
+/* Write the buffered events that are still inside the retention (tick()
+ * then commits, and the commit prunes what left it).  At the pace of the input
+ * this happens every tick; when a drain and its commit are slow (a backfill far
+ * ahead of real time) the next drain waits 4x as long, so most events of a fast
+ * replay leave the retention in the buffer and are never written (the prune
+ * would delete them anyway) and at most ~20% of the time goes to them.  At
+ * --speed max (a backfill: no pacing, the table would be pruned again within
+ * a second) the buffer is drained only when it is full and at the end.
+ * force: the end of the run (or a full buffer). */
+static sl_err drain_events(fan *f, bool force, bool *drained, char *err, size_t errlen) {
+    *drained = false;
+    if (!f->evb || (!force && (f->backfill || cli_now() < f->next_ev))) return SL_OK;
+    double t0 = cli_now();
+    sl_err e = eb_drain(f->evb, write_hot_events, f->hot, err, errlen);
+    timed(&f->hs, t0, e);
+    f->drain_t0 = t0;
+    *drained = true;
+    return e;
 }
 
 static sl_err fan_rows(void *ctx, st_table t, int64_t hour_us, bool final, const sl_batch *rows, char *err,
@@ -186,8 +218,13 @@ static sl_err fan_events(void *ctx, int64_t hour_us, const sl_batch *b, const ui
                          size_t errlen) {
     fan *f = ctx;
     double t0 = cli_now();
-    sl_err e = hs_write_events(f->hot, b, idx, n, err, errlen);
-    timed(&f->hs, t0, e);
+    sl_err e = SL_OK;
+    if (f->evb) {
+        e = eb_add(f->evb, b, idx, n, err, errlen);
+        timed(&f->hs, t0, e);
+        bool drained;
+        if (e == SL_OK && eb_over_cap(f->evb)) e = drain_events(f, true, &drained, err, errlen);
+    }
     if (e != SL_OK || !f->cold) return e;
     t0 = cli_now();
     e = cs_write_events(f->cold, hour_us, b, idx, n, err, errlen);
@@ -195,7 +232,9 @@ static sl_err fan_events(void *ctx, int64_t hour_us, const sl_batch *b, const ui
     return e;
 }
 
-/* The cold store publishes first: once the hot store says final = 1, the
+/* The cold store publishes first (queued in group-sync mode), then the hot
+ * store marks the hour final in its open transaction.  tick() flushes the cold
+ * store before it commits the hot store, so once a reader sees final = 1 the
  * hour's Parquet files are in place. */
 static sl_err fan_final(void *ctx, int64_t hour_us, char *err, size_t errlen) {
     fan *f = ctx;
@@ -206,7 +245,6 @@ static sl_err fan_final(void *ctx, int64_t hour_us, char *err, size_t errlen) {
         e = cs_publish_hour(f->cold, hour_us, err, errlen);
         timed(&f->cs, t0, e);
         if (e != SL_OK) return e;
-        f->published++;
     }
     t0 = cli_now();
     e = hs_window_final(f->hot, hour_us, err, errlen);
@@ -375,6 +413,12 @@ static void fill_health(health *h, const pr_stats *ps, const snap *sn, const sl_
         h_put(h, f->cs.max_s, "sluice_sink_write_max_seconds{store=\"cold\"}");
         h_put(h, (double)f->cs.errors, "sluice_sink_errors_total{store=\"cold\"}");
         h_put(h, (double)f->published, "sluice_cold_hours_published_total");
+    }
+    if (f->evb) {
+        eb_stats es = eb_get_stats(f->evb);
+        h_put(h, (double)es.rows, "sluice_hot_events_buffered");
+        h_put(h, (double)es.written, "sluice_hot_events_written_total");
+        h_put(h, (double)es.expired, "sluice_hot_events_expired_total");
     }
     h_put(h, rate, "sluice_events_per_second");
     h_put(h, uptime, "sluice_uptime_seconds");
@@ -603,9 +647,12 @@ static int parse_args(int argc, char **argv, run_opts *o, cli_inputs *in) {
                 rc = cli_fail(1, "--weights needs four numbers q,s,p,c, each >= 0, with a positive sum, got '%s'", v);
             else o->po.w_q = w[0], o->po.w_s = w[1], o->po.w_p = w[2], o->po.w_c = w[3];
         } else if (!strcmp(name, "--retention-hours")) {
-            if (parse_int(v, 1, 1000000000, &x) != 0)
-                rc = cli_fail(1, "--retention-hours needs an integer >= 1, got '%s'", v);
-            else o->ho.retention_hours = (int)x;
+            if (parse_int(v, 0, 1000000000, &x) != 0)
+                rc = cli_fail(1, "--retention-hours needs an integer >= 0, got '%s'", v);
+            else if (x == 0)
+                o->ho.keep_events = false; /* no events table rows; metrics only */
+            else
+                o->ho.retention_hours = (int)x;
         } else if (!strcmp(name, "--summary")) {
             if (!*v) rc = cli_fail(1, "--summary needs a file name or '-'");
             else o->summary = v;
@@ -631,12 +678,26 @@ static sl_err tick(pr *p, fan *f, run_ctx *c, double t0, uint64_t *last_rows, do
     sl_bus_stats bs;
     memset(&bs, 0, sizeof bs);
     if (c->bus) sl_bus_stats_get(c->bus, &bs);
+    double s0 = cli_now();
+    if (f->cold) {
+        e = cs_flush(f->cold, err, errlen);
+        timed(&f->cs, s0, e);
+        if (e != SL_OK) return e;
+        f->published = cs_published_count(f->cold);
+        s0 = cli_now();
+    }
+    bool drained;
+    e = drain_events(f, !running, &drained, err, errlen);
+    if (e != SL_OK) return e;
     health h;
     fill_health(&h, ps, &sn, &bs, f, rate, now - t0, running);
-    double s0 = cli_now();
     e = hs_write_health(f->hot, h.names, h.vals, h.n, err, errlen);
     if (e == SL_OK) e = hs_commit(f->hot, err, errlen);
     timed(&f->hs, s0, e);
+    if (drained) { /* the drain's cost includes the prune in this commit */
+        double t1 = cli_now();
+        f->next_ev = t1 + 4.0 * (t1 - f->drain_t0);
+    }
     f->hs.max_s = 0; /* the next health write reports the longest call of its interval */
     f->cs.max_s = 0;
     return e;
@@ -692,11 +753,18 @@ int cli_run(int argc, char **argv) {
     if (o.cold) {
         cs_opts co = cs_opts_default();
         co.url_prefix = o.cold_url;
+        co.group_sync = true; /* tick() flushes once a second, before the hot commit */
         if ((e = cs_open(&f.cold, o.cold, &co, err, sizeof err)) != SL_OK) {
             rc = cli_fail(e == SL_ERR_ARG ? 1 : 2, "run: %s", err);
             goto out;
         }
     }
+    if (o.ho.keep_events &&
+        (e = eb_open(&f.evb, (int64_t)o.ho.retention_hours * 3600 * 1000000, EVB_CAP, err, sizeof err)) != SL_OK) {
+        rc = cli_fail(2, "run: %s", err);
+        goto out;
+    }
+    f.backfill = o.ro.speed <= 0;
     pr_sink sink = {.ctx = &f, .rows = fan_rows, .events = fan_events, .window_final = fan_final};
     if ((e = pr_open(&p, &o.po, &sink, err, sizeof err)) != SL_OK) {
         rc = cli_fail(e == SL_ERR_ARG ? 1 : 2, "run: %s", err);
@@ -867,6 +935,7 @@ out:
     rp_replay_close(c.r); /* removes the order's temporary files */
     sl_bus_free(c.bus);
     pr_close(p);
+    eb_close(f.evb);
     if (f.cold) cs_close(f.cold);
     if (f.hot) hs_close(f.hot, err, sizeof err);
     pthread_mutex_destroy(&c.sh.mu);

@@ -114,6 +114,13 @@ static codec_tls *tls_get(void) {
     return t;
 }
 
+void *pq_codec_zstd_cctx(void) {
+    codec_tls *t = tls_get();
+    if (!t) return NULL;
+    if (!t->zcctx) t->zcctx = ZSTD_createCCtx();
+    return t->zcctx;
+}
+
 static sl_err nomem(const char *name, char *err, size_t errlen) {
     return sl_err_set(err, errlen, SL_ERR_NOMEM, "%s: out of memory", name);
 }

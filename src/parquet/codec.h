@@ -26,6 +26,9 @@ sl_err pq_decompress(pq_codec codec, const uint8_t *src, size_t srclen, uint8_t 
  * LZ4 (Hadoop framing), BROTLI. level <= 0 picks the codec default. */
 sl_err pq_compress(pq_codec codec, int level, const uint8_t *src, size_t srclen, uint8_t **out,
                    size_t *outlen, char *err, size_t errlen);
+/* This thread's cached ZSTD compression context (a ZSTD_CCtx *; NULL when out
+ * of memory).  Owned by the thread, freed when it exits: do not free it. */
+void *pq_codec_zstd_cctx(void);
 
 /* true when the codec can be decompressed by this build */
 int pq_codec_supported(pq_codec codec);

@@ -131,10 +131,12 @@ struct pq_writer {
     sl_buf rgmeta;         /* encoded RowGroup structs */
     uint32_t n_rg;
     pq_writer_stats st;
-    ZSTD_CCtx *zc;
     sl_buf raw, vals, lvl, comp, hdr;
+    sl_buf out;            /* small writes gathered into OUT_CHUNK-sized write(2)s */
     bool failed;
 };
+
+#define OUT_CHUNK ((size_t)256 << 10)
 
 static atomic_uint tmp_counter;
 
@@ -549,7 +551,7 @@ static inline void stat_one(wcol *c, uint64_t bits) {
 /* ------------------------------------------------------------------------ */
 /* output                                                                   */
 
-static sl_err out_write(pq_writer *w, const void *p, size_t n, char *err, size_t errlen) {
+static sl_err raw_write(pq_writer *w, const void *p, size_t n, char *err, size_t errlen) {
     const char *q = p;
     while (n) {
         ssize_t k = write(w->fd, q, n > (1u << 30) ? (1u << 30) : n);
@@ -560,9 +562,36 @@ static sl_err out_write(pq_writer *w, const void *p, size_t n, char *err, size_t
         }
         q += k;
         n -= (size_t)k;
-        w->off += (uint64_t)k;
     }
     return SL_OK;
+}
+
+/* Write the gathered bytes out. */
+static sl_err out_flush(pq_writer *w, char *err, size_t errlen) {
+    if (w->out.len == 0) return SL_OK;
+    sl_err e = raw_write(w, w->out.p, w->out.len, err, errlen);
+    w->out.len = 0;
+    return e;
+}
+
+/* Append n bytes to the file (w->off counts them at once; small pieces are
+ * gathered and written in chunks, large ones directly). */
+static sl_err out_write(pq_writer *w, const void *p, size_t n, char *err, size_t errlen) {
+    sl_err e = SL_OK;
+    if (w->out.len + n > OUT_CHUNK) e = out_flush(w, err, errlen);
+    if (e != SL_OK) return e;
+    if (n >= OUT_CHUNK) {
+        e = raw_write(w, p, n, err, errlen);
+    } else {
+        if (!sl_buf_reserve(&w->out, n)) {
+            w->failed = true;
+            return sl_err_set(err, errlen, SL_ERR_NOMEM, "%s: out of memory", w->path);
+        }
+        memcpy(w->out.p + w->out.len, p, n);
+        w->out.len += n;
+    }
+    if (e == SL_OK) w->off += (uint64_t)n;
+    return e;
 }
 
 /* Compress n bytes at src into w->comp (or pass through); out and outn receive the result. */
@@ -579,7 +608,9 @@ static sl_err page_compress(pq_writer *w, const uint8_t *src, size_t n, const ui
         if (!buf_need(&w->comp, cap)) return nomem(err, errlen);
         int lv = w->o.level > 0 ? w->o.level : 3;
         if (lv > ZSTD_maxCLevel()) lv = ZSTD_maxCLevel();
-        size_t r = ZSTD_compressCCtx(w->zc, w->comp.p, cap, n ? src : (const uint8_t *)"", n, lv);
+        ZSTD_CCtx *zc = pq_codec_zstd_cctx();
+        if (!zc) return nomem(err, errlen);
+        size_t r = ZSTD_compressCCtx(zc, w->comp.p, cap, n ? src : (const uint8_t *)"", n, lv);
         if (ZSTD_isError(r)) return sl_err_set(err, errlen, SL_ERR_CODEC, "ZSTD: %s", ZSTD_getErrorName(r));
         *out = (const uint8_t *)w->comp.p;
         *outn = r;
@@ -1236,7 +1267,7 @@ static void writer_free(pq_writer *w) {
     sl_buf_free(&w->lvl);
     sl_buf_free(&w->comp);
     sl_buf_free(&w->hdr);
-    ZSTD_freeCCtx(w->zc);
+    sl_buf_free(&w->out);
     free(w->path);
     free(w->tmp);
     free(w);
@@ -1309,7 +1340,6 @@ sl_err pq_writer_open(pq_writer **out, const char *path, const pq_write_col *col
     w->cols = calloc(ncols, sizeof *w->cols);
     w->ncols = ncols;
     if (!w->path || !w->cols) goto oom;
-    if (o.codec == PQ_CODEC_ZSTD && !(w->zc = ZSTD_createCCtx())) goto oom;
     if (opts && opts->n_kv) {
         w->kv = calloc(opts->n_kv, sizeof *w->kv);
         if (!w->kv) goto oom;
@@ -1528,19 +1558,26 @@ static void sync_dir(const char *path) {
 
 sl_err pq_writer_close(pq_writer *w, char *err, size_t errlen) { return pq_writer_close_stats(w, NULL, err, errlen); }
 
-sl_err pq_writer_close_stats(pq_writer *w, pq_writer_stats *st, char *err, size_t errlen) {
-    if (!w) return SL_OK;
+/* Flush, footer, fsync (unless no_sync), close the descriptor. */
+static sl_err finish_file(pq_writer *w, char *err, size_t errlen) {
     sl_err e = SL_OK;
     if (w->failed) e = sl_err_set(err, errlen, SL_ERR_ARG, "%s: writer failed earlier; no file written", w->path);
     if (e == SL_OK) e = flush_row_group(w, err, errlen);
     if (e == SL_OK) e = write_footer(w, err, errlen);
-    if (e == SL_OK && fsync(w->fd) != 0)
+    if (e == SL_OK) e = out_flush(w, err, errlen);
+    if (e == SL_OK && !w->o.no_sync && fsync(w->fd) != 0)
         e = sl_err_set(err, errlen, SL_ERR_IO, "%s: fsync failed: %s", w->path, strerror(errno));
     if (w->fd >= 0) {
         if (close(w->fd) != 0 && e == SL_OK)
             e = sl_err_set(err, errlen, SL_ERR_IO, "%s: close failed: %s", w->path, strerror(errno));
         w->fd = -1;
     }
+    return e;
+}
+
+sl_err pq_writer_close_stats(pq_writer *w, pq_writer_stats *st, char *err, size_t errlen) {
+    if (!w) return SL_OK;
+    sl_err e = finish_file(w, err, errlen);
     if (e == SL_OK && rename(w->tmp, w->path) != 0)
         e = sl_err_set(err, errlen, SL_ERR_IO, "%s: cannot rename %s into place: %s", w->path, w->tmp, strerror(errno));
     if (e != SL_OK) {
@@ -1548,7 +1585,23 @@ sl_err pq_writer_close_stats(pq_writer *w, pq_writer_stats *st, char *err, size_
     } else {
         w->st.bytes_written = w->off;
         if (st) *st = w->st;
-        sync_dir(w->path);
+        if (!w->o.no_sync) sync_dir(w->path);
+    }
+    writer_free(w);
+    return e;
+}
+
+sl_err pq_writer_finish_tmp(pq_writer *w, pq_writer_stats *st, char **tmp_out, char *err, size_t errlen) {
+    *tmp_out = NULL;
+    if (!w) return SL_OK;
+    sl_err e = finish_file(w, err, errlen);
+    if (e != SL_OK) {
+        unlink(w->tmp);
+    } else {
+        w->st.bytes_written = w->off;
+        if (st) *st = w->st;
+        *tmp_out = w->tmp;
+        w->tmp = NULL;
     }
     writer_free(w);
     return e;

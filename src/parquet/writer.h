@@ -48,6 +48,8 @@ typedef struct pq_writer_opts {
     bool write_crc;           /* page CRC32 (default true) */
     const pq_kv *kv;          /* extra key-value metadata (copied) */
     size_t n_kv;
+    bool no_sync;             /* close without fsync of the file and its directory
+                                 (the caller syncs a group of files at once; default false) */
 } pq_writer_opts;
 
 pq_writer_opts pq_writer_opts_default(void);
@@ -63,6 +65,12 @@ sl_err pq_writer_close(pq_writer *w, char *err, size_t errlen);
  * pages, file size incl. footer) to *st when it succeeds; st may be NULL. */
 struct pq_writer_stats;
 sl_err pq_writer_close_stats(pq_writer *w, struct pq_writer_stats *st, char *err, size_t errlen);
+/* Finish the file under its temporary name and free the writer: flush, footer,
+ * fsync (unless opts.no_sync), close -- but no rename.  On success *tmp_out is
+ * the temporary path (caller frees it, and renames it onto the final path or
+ * unlinks it) and *st the statistics (st may be NULL).  On error the temporary
+ * file is removed and *tmp_out is NULL. */
+sl_err pq_writer_finish_tmp(pq_writer *w, struct pq_writer_stats *st, char **tmp_out, char *err, size_t errlen);
 /* Remove the temporary file and free the writer. */
 void pq_writer_abort(pq_writer *w);
 

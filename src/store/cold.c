@@ -23,6 +23,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#if defined(__linux__)
+#include <sys/syscall.h>
+#endif
 #include <unistd.h>
 
 #include "parquet/writer.h"
@@ -44,6 +47,16 @@ typedef struct cs_hour {
     struct cs_hour *next;
 } cs_hour;
 
+/* A published hour waiting for cs_flush: its finished temporary files. */
+typedef struct cs_pend {
+    int64_t hour_us;
+    char *dtmp[N_SLOTS]; /* data file (NULL: slot without rows -> stale file removed) */
+    char *mtmp[N_SLOTS]; /* its manifest */
+    bool has[N_SLOTS];   /* slot has a data file this time */
+} cs_pend;
+
+#define PEND_MAX 64 /* queued hours that force a flush */
+
 struct cs {
     char *dir;          /* as given, no trailing '/' */
     char *prefix;       /* manifest URL prefix, ends with '/' unless empty */
@@ -52,6 +65,10 @@ struct cs {
     size_t npub, cappub;
     sl_batch stage;     /* events staging batch (EV_FILE_NCOLS columns) */
     bool stage_ready;
+    bool group_sync;
+    cs_pend *pend;      /* published hours whose files are not yet in place */
+    size_t npend, cappend;
+    uint64_t visible;   /* hours flushed into place */
 };
 
 static atomic_uint manifest_counter;
@@ -124,6 +141,28 @@ static char *join(const char *a, const char *b) {
     return r;
 }
 
+/* mkdir -p of p, from the leaf upwards: one mkdir when only the leaf is
+ * missing (the common case: a new hr=HH), none beyond a stat when it exists. */
+static sl_err mkdir_up(char *p, char *err, size_t errlen) {
+    if (mkdir(p, 0777) == 0) return SL_OK;
+    int en = errno;
+    if (en == ENOENT) {
+        char *sl = strrchr(p, '/');
+        if (sl && sl != p) {
+            *sl = '\0';
+            sl_err e = mkdir_up(p, err, errlen);
+            *sl = '/';
+            if (e != SL_OK) return e;
+            if (mkdir(p, 0777) == 0) return SL_OK;
+            en = errno;
+        }
+    }
+    struct stat st;
+    if (en == EEXIST && stat(p, &st) == 0 && S_ISDIR(st.st_mode)) return SL_OK;
+    return sl_err_set(err, errlen, SL_ERR_IO, "cold store: cannot create directory %s: %s", p,
+                      strerror(en == EEXIST ? ENOTDIR : en));
+}
+
 /* mkdir -p of path (or of its parent when parent_only). */
 static sl_err mkdirs(const char *path, bool parent_only, char *err, size_t errlen) {
     char *p = strdup(path);
@@ -138,20 +177,10 @@ static sl_err mkdirs(const char *path, bool parent_only, char *err, size_t errle
             return SL_OK;
         }
     }
+    while (n > 1 && p[n - 1] == '/') p[--n] = '\0';
+    struct stat st;
     sl_err e = SL_OK;
-    for (size_t i = 1; i <= n && e == SL_OK; i++) {
-        if (p[i] != '/' && p[i] != '\0') continue;
-        char c = p[i];
-        p[i] = '\0';
-        if (mkdir(p, 0777) != 0) {
-            int en = errno;
-            struct stat st;
-            if (en != EEXIST || stat(p, &st) != 0 || !S_ISDIR(st.st_mode))
-                e = sl_err_set(err, errlen, SL_ERR_IO, "cold store: cannot create directory %s: %s", p,
-                               strerror(en == EEXIST ? ENOTDIR : en));
-        }
-        p[i] = c;
-    }
+    if (stat(p, &st) != 0 || !S_ISDIR(st.st_mode)) e = mkdir_up(p, err, errlen);
     free(p);
     return e;
 }
@@ -193,6 +222,7 @@ sl_err cs_open(cs **out, const char *dir, const cs_opts *o, char *err, size_t er
         cs_close(c);
         return e;
     }
+    c->group_sync = o && o->group_sync;
     const char *pre = o ? o->url_prefix : NULL;
     if (pre) {
         size_t lp = strlen(pre);
@@ -258,6 +288,9 @@ static void hour_unlink(cs *c, cs_hour *h) {
 
 void cs_close(cs *c) {
     if (!c) return;
+    char ferr[256];
+    (void)cs_flush(c, ferr, sizeof ferr);
+    free(c->pend);
     while (c->hours) {
         cs_hour *h = c->hours;
         hour_abort(c, h);
@@ -350,6 +383,7 @@ static sl_err open_writer(cs *c, cs_hour *h, int s, const pq_write_col *cols, si
          * writer adds only "writer" = "sluice <version>", so the bytes depend on
          * the rows alone (no time, no path). */
         pq_writer_opts o = pq_writer_opts_default();
+        o.no_sync = true; /* cs_flush syncs the hour's files (and a group of hours) at once */
         e = pq_writer_open(&h->w[s], path, cols, ncols, &o, err, errlen);
     }
     free(path);
@@ -515,8 +549,11 @@ static void json_str(FILE *f, const char *s) {
     fputc('"', f);
 }
 
-/* Write DIR/<manifest rel> listing DIR/<data rel> of `bytes` bytes, via a temporary name. */
-static sl_err write_manifest(cs *c, const char *mrel, const char *drel, uint64_t bytes, char *err, size_t errlen) {
+/* Write the manifest DIR/<mrel> listing DIR/<drel> of `bytes` bytes under a
+ * temporary name (not synced); *tmp_out = that name (caller owns). */
+static sl_err write_manifest_tmp(cs *c, const char *mrel, const char *drel, uint64_t bytes, char **tmp_out, char *err,
+                                 size_t errlen) {
+    *tmp_out = NULL;
     char *path = join(c->dir, mrel);
     if (!path) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
     sl_err e = mkdirs(path, true, err, errlen);
@@ -540,25 +577,20 @@ static sl_err write_manifest(cs *c, const char *mrel, const char *drel, uint64_t
         free(path);
         return e;
     }
-    char *buf = NULL;
-    size_t blen = 0;
-    FILE *m = open_memstream(&buf, &blen);
-    if (!m) {
-        close(fd);
-        unlink(tmp);
-        free(tmp);
-        free(path);
-        return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
-    }
     size_t ul = strlen(c->prefix) + strlen(drel) + 1;
     char *url = malloc(ul);
-    if (url) snprintf(url, ul, "%s%s", c->prefix, drel);
-    fputs("{\"entries\":[{\"url\":", m);
-    json_str(m, url ? url : "");
-    fprintf(m, ",\"mandatory\":true,\"meta\":{\"content_length\":%llu}}]}\n", (unsigned long long)bytes);
-    fclose(m);
+    char *buf = NULL;
+    size_t blen = 0;
+    FILE *m = url ? open_memstream(&buf, &blen) : NULL;
+    if (m) {
+        snprintf(url, ul, "%s%s", c->prefix, drel);
+        fputs("{\"entries\":[{\"url\":", m);
+        json_str(m, url);
+        fprintf(m, ",\"mandatory\":true,\"meta\":{\"content_length\":%llu}}]}\n", (unsigned long long)bytes);
+        fclose(m);
+    }
     free(url);
-    if (!url || !buf) e = sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
+    if (!m || !buf) e = sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
     for (size_t off = 0; e == SL_OK && off < blen;) {
         ssize_t k = write(fd, buf + off, blen - off);
         if (k < 0 && errno == EINTR) continue;
@@ -566,15 +598,14 @@ static sl_err write_manifest(cs *c, const char *mrel, const char *drel, uint64_t
         else off += (size_t)k;
     }
     free(buf);
-    if (e == SL_OK && fsync(fd) != 0)
-        e = sl_err_set(err, errlen, SL_ERR_IO, "%s: fsync of %s failed: %s", path, tmp, strerror(errno));
     if (close(fd) != 0 && e == SL_OK)
         e = sl_err_set(err, errlen, SL_ERR_IO, "%s: close of %s failed: %s", path, tmp, strerror(errno));
-    if (e == SL_OK && rename(tmp, path) != 0)
-        e = sl_err_set(err, errlen, SL_ERR_IO, "%s: cannot rename %s into place: %s", path, tmp, strerror(errno));
-    if (e != SL_OK) unlink(tmp);
-    if (e == SL_OK) e = fsync_dir_of(path, err, errlen);
-    free(tmp);
+    if (e != SL_OK) {
+        unlink(tmp);
+        free(tmp);
+    } else {
+        *tmp_out = tmp;
+    }
     free(path);
     return e;
 }
@@ -584,14 +615,20 @@ static sl_err remove_stale(cs *c, const char *rel, char *err, size_t errlen) {
     char *path = join(c->dir, rel);
     if (!path) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
     sl_err e = SL_OK;
-    if (unlink(path) != 0) {
-        if (errno != ENOENT && errno != ENOTDIR)
-            e = sl_err_set(err, errlen, SL_ERR_IO, "cold store: cannot remove stale %s: %s", path, strerror(errno));
-    } else {
-        e = fsync_dir_of(path, err, errlen);
-    }
+    if (unlink(path) != 0 && errno != ENOENT && errno != ENOTDIR)
+        e = sl_err_set(err, errlen, SL_ERR_IO, "cold store: cannot remove stale %s: %s", path, strerror(errno));
     free(path);
     return e;
+}
+
+static void pend_free(cs_pend *p, bool unlink_tmp) {
+    for (int s = 0; s < N_SLOTS; s++) {
+        if (unlink_tmp && p->dtmp[s]) unlink(p->dtmp[s]);
+        if (unlink_tmp && p->mtmp[s]) unlink(p->mtmp[s]);
+        free(p->dtmp[s]);
+        free(p->mtmp[s]);
+        p->dtmp[s] = p->mtmp[s] = NULL;
+    }
 }
 
 sl_err cs_publish_hour(cs *c, int64_t hour_us, char *err, size_t errlen) {
@@ -607,51 +644,155 @@ sl_err cs_publish_hour(cs *c, int64_t hour_us, char *err, size_t errlen) {
         return sl_err_set(err, errlen, SL_ERR_ARG, "cold store %s: hour %s cannot be published: a write to it failed", c->dir,
                           p);
     }
-    bool written[N_SLOTS] = {false};
-    /* 1. data files: close (fsync + rename) every writer of the hour */
+    if (c->npend == c->cappend) {
+        size_t nc = c->cappend ? c->cappend * 2 : PEND_MAX;
+        cs_pend *np = realloc(c->pend, nc * sizeof *np);
+        if (!np) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
+        c->pend = np;
+        c->cappend = nc;
+    }
+    cs_pend pd;
+    memset(&pd, 0, sizeof pd);
+    pd.hour_us = hour_us;
+    /* 1. data files: finish every writer of the hour under its temporary name */
+    uint64_t bytes[N_SLOTS] = {0};
     for (int s = 0; h && s < N_SLOTS; s++) {
         if (!h->w[s]) continue;
         pq_writer *w = h->w[s];
         h->w[s] = NULL;
         if (e == SL_OK) {
-            e = pq_writer_close(w, err, errlen);
-            if (e == SL_OK) written[s] = true;
+            pq_writer_stats st;
+            e = pq_writer_finish_tmp(w, &st, &pd.dtmp[s], err, errlen);
+            if (e == SL_OK) {
+                bytes[s] = st.bytes_written;
+                pd.has[s] = true;
+            }
         } else {
             pq_writer_abort(w);
         }
     }
     if (h) hour_unlink(c, h);
+    /* 2. their manifests, also under temporary names */
     char drel[256], mrel[256];
     for (int s = 0; e == SL_OK && s < N_SLOTS; s++) {
-        if (!written[s]) continue;
-        rel_data(s, hour_us, drel, sizeof drel);
-        char *path = join(c->dir, drel);
-        if (!path) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
-        e = fsync_dir_of(path, err, errlen);
-        free(path);
-    }
-    if (e != SL_OK) return e;
-    /* 2. manifests, after every data file of the hour is in place; stale
-     *    files of slots without rows this time are removed (manifest first). */
-    for (int s = 0; s < N_SLOTS && e == SL_OK; s++) {
+        if (!pd.dtmp[s]) continue;
         rel_data(s, hour_us, drel, sizeof drel);
         rel_manifest(s, hour_us, mrel, sizeof mrel);
-        if (written[s]) {
-            char *path = join(c->dir, drel);
+        e = write_manifest_tmp(c, mrel, drel, bytes[s], &pd.mtmp[s], err, errlen);
+    }
+    if (e == SL_OK) e = mark_published(c, hour_us, err, errlen);
+    if (e != SL_OK) {
+        pend_free(&pd, true);
+        return e;
+    }
+    c->pend[c->npend++] = pd;
+    if (!c->group_sync || c->npend >= PEND_MAX) return cs_flush(c, err, errlen);
+    return SL_OK;
+}
+
+/* Make the contents of every queued temporary file durable (step 1) or the
+ * renames in their directories (steps 2, 3): one syncfs of the store's file
+ * system in group mode on Linux, else an fsync per file / directory. */
+static sl_err sync_pending(cs *c, int step, char *err, size_t errlen) {
+#if defined(__linux__) && defined(SYS_syncfs)
+    if (c->group_sync) {
+        int fd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0) return sl_err_set(err, errlen, SL_ERR_IO, "cold store: cannot open %s: %s", c->dir, strerror(errno));
+        int r = (int)syscall(SYS_syncfs, fd);
+        int en = errno;
+        close(fd);
+        if (r != 0) return sl_err_set(err, errlen, SL_ERR_IO, "cold store: syncfs of %s failed: %s", c->dir, strerror(en));
+        return SL_OK;
+    }
+#endif
+    char rel[256];
+    for (size_t i = 0; i < c->npend; i++) {
+        cs_pend *pd = &c->pend[i];
+        for (int s = 0; s < N_SLOTS; s++) {
+            if (step == 1) {
+                for (int k = 0; k < 2; k++) {
+                    const char *f = k ? pd->mtmp[s] : pd->dtmp[s];
+                    if (!f) continue;
+                    int fd = open(f, O_RDONLY | O_CLOEXEC);
+                    if (fd < 0 || fsync(fd) != 0) {
+                        int en = errno;
+                        if (fd >= 0) close(fd);
+                        return sl_err_set(err, errlen, SL_ERR_IO, "cold store: fsync of %s failed: %s", f, strerror(en));
+                    }
+                    close(fd);
+                }
+                continue;
+            }
+            /* step 2: the data directories; step 3: the manifest directories
+             * (also those of removed stale files) */
+            if (step == 2 && !pd->has[s]) continue;
+            if (step == 2) rel_data(s, pd->hour_us, rel, sizeof rel);
+            else rel_manifest(s, pd->hour_us, rel, sizeof rel);
+            char *path = join(c->dir, rel);
             if (!path) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
             struct stat st;
-            if (stat(path, &st) != 0)
-                e = sl_err_set(err, errlen, SL_ERR_IO, "cold store: cannot stat %s: %s", path, strerror(errno));
+            char *sl = strrchr(path, '/');
+            *sl = '\0';
+            bool exists = stat(path, &st) == 0;
+            *sl = '/';
+            sl_err e = exists ? fsync_dir_of(path, err, errlen) : SL_OK;
             free(path);
-            if (e == SL_OK) e = write_manifest(c, mrel, drel, (uint64_t)st.st_size, err, errlen);
-        } else {
-            e = remove_stale(c, mrel, err, errlen);
-            if (e == SL_OK) e = remove_stale(c, drel, err, errlen);
+            if (e != SL_OK) return e;
         }
     }
-    if (e != SL_OK) return e;
-    return mark_published(c, hour_us, err, errlen);
+    return SL_OK;
 }
+
+/* Move tmp onto DIR/rel; frees and clears *tmp on success. */
+static sl_err place(cs *c, char **tmp, const char *rel, char *err, size_t errlen) {
+    char *path = join(c->dir, rel);
+    if (!path) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
+    sl_err e = SL_OK;
+    if (rename(*tmp, path) != 0)
+        e = sl_err_set(err, errlen, SL_ERR_IO, "%s: cannot rename %s into place: %s", path, *tmp, strerror(errno));
+    free(path);
+    if (e == SL_OK) {
+        free(*tmp);
+        *tmp = NULL;
+    }
+    return e;
+}
+
+sl_err cs_flush(cs *c, char *err, size_t errlen) {
+    if (!c || c->npend == 0) return SL_OK;
+    char drel[256], mrel[256];
+    /* 1. every temporary file's contents are on disk */
+    sl_err e = sync_pending(c, 1, err, errlen);
+    /* 2. data files into place, then their directory entries on disk */
+    for (size_t i = 0; e == SL_OK && i < c->npend; i++)
+        for (int s = 0; e == SL_OK && s < N_SLOTS; s++) {
+            if (!c->pend[i].dtmp[s]) continue;
+            rel_data(s, c->pend[i].hour_us, drel, sizeof drel);
+            e = place(c, &c->pend[i].dtmp[s], drel, err, errlen);
+        }
+    if (e == SL_OK) e = sync_pending(c, 2, err, errlen);
+    /* 3. manifests, after every data file they name is in place; a slot
+     *    without rows this time loses its stale manifest, then its file */
+    for (size_t i = 0; e == SL_OK && i < c->npend; i++)
+        for (int s = 0; e == SL_OK && s < N_SLOTS; s++) {
+            cs_pend *pd = &c->pend[i];
+            rel_data(s, pd->hour_us, drel, sizeof drel);
+            rel_manifest(s, pd->hour_us, mrel, sizeof mrel);
+            if (pd->has[s]) {
+                e = place(c, &pd->mtmp[s], mrel, err, errlen);
+            } else {
+                e = remove_stale(c, mrel, err, errlen);
+                if (e == SL_OK) e = remove_stale(c, drel, err, errlen);
+            }
+        }
+    if (e == SL_OK) e = sync_pending(c, 3, err, errlen);
+    for (size_t i = 0; i < c->npend; i++) pend_free(&c->pend[i], true); /* only leftovers of a failure remain */
+    if (e == SL_OK) c->visible += c->npend;
+    c->npend = 0;
+    return e;
+}
+
+uint64_t cs_published_count(const cs *c) { return c ? c->visible : 0; }
 
 /* ------------------------------------------------------------ sink */
 

@@ -666,8 +666,7 @@ sl_err hs_window_final(hs *h, int64_t hour_us, char *err, size_t errlen) {
         if (rc == SQLITE_OK) rc = run(h->del_prov[t]);
         if (rc != SQLITE_OK) e = db_fail(h->path, h->db, rc, err, errlen, st_table_name((st_table)t));
     }
-    e = call_end(h, e, err, errlen);
-    return e != SL_OK ? e : hs_commit(h, err, errlen);
+    return call_end(h, e, err, errlen);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -686,7 +685,8 @@ static sl_err sink_events(void *ctx, int64_t hour_us, const sl_batch *b, const u
 }
 
 static sl_err sink_final(void *ctx, int64_t hour_us, char *err, size_t errlen) {
-    return hs_window_final(ctx, hour_us, err, errlen);
+    sl_err e = hs_window_final(ctx, hour_us, err, errlen);
+    return e != SL_OK ? e : hs_commit(ctx, err, errlen);
 }
 
 pr_sink hs_sink(hs *h) {

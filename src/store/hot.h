@@ -43,10 +43,12 @@ sl_err hs_write_health(hs *h, const char *const *names, const double *values, si
 sl_err hs_commit(hs *h, char *err, size_t errlen);
 /* Window hour_us is final (its final rows were written): delete the rows of
  * that hour still provisional (final = 0) in every metric table -- they are
- * not part of the final result -- then commit. */
+ * not part of the final result.  Part of the open transaction: readers see
+ * the hour final at the next hs_commit (the runner commits once a second,
+ * after the cold store has put the hour's files in place). */
 sl_err hs_window_final(hs *h, int64_t hour_us, char *err, size_t errlen);
 /* A pr_sink that writes into h (rows and events; window_final ->
- * hs_window_final, which commits). */
+ * hs_window_final + hs_commit). */
 pr_sink hs_sink(hs *h);
 /* Commit and close. */
 sl_err hs_close(hs *h, char *err, size_t errlen);

@@ -390,6 +390,39 @@ test('SIGINT: drains the bus, commits, leaves open windows provisional, exit 130
   assert.equal(coldHours.size, sum.windows_final, 'cold hours published');
 });
 
+// The hot store's events table holds exactly the last --retention-hours of
+// event time (relative to the newest accepted arrival), whatever the speed:
+// at --speed max most events expire in the write-behind buffer and are never
+// written (sluice_hot_events_expired_total); the cold store has all of them.
+test('events retention: hot store keeps the last N hours, cold store all; 0 keeps none', async () => {
+  const f = path.join(DATA, 'sorted.csv');
+  const hot = path.join(STORE_ROOT, 'retention.db'), cold = path.join(STORE_ROOT, 'retention-cold');
+  for (const [hours, speedArgs] of [[3, ['--speed', 'max']], [0, ['--speed', 'max']]]) {
+    for (const x of [hot, `${hot}-wal`, `${hot}-shm`]) fs.rmSync(x, { force: true });
+    fs.rmSync(cold, { recursive: true, force: true });
+    const r = runSluice(['run', f, ...speedArgs, '--hot', hot, '--cold', cold, '--retention-hours', String(hours), '--quiet'],
+      { timeout: 120_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const coldEv = `read_parquet('${cold}/events/*/*/*.parquet', hive_partitioning = true)`;
+    const [all] = await queryObjects(`SELECT count(*)::BIGINT AS n, max(arrival_timestamp) AS mx FROM ${coldEv}`);
+    assert.ok(Number(all.n) > 1000, 'cold store has the accepted events');
+    const got = sqlite(hot, `SELECT source, _input, _row FROM events ORDER BY source, _input, _row`);
+    const health = Object.fromEntries(sqlite(hot, `SELECT name, value FROM pipeline_health`).map((x) => [x.name, x.value]));
+    if (hours === 0) {
+      assert.equal(got.length, 0, 'retention 0: no events in the hot store');
+      continue;
+    }
+    const want = await queryObjects(`SELECT source, _input, _row FROM ${coldEv}
+      WHERE arrival_timestamp >= (SELECT max(arrival_timestamp) FROM ${coldEv}) - INTERVAL ${hours} HOUR
+      ORDER BY source, _input, _row`);
+    assert.ok(want.length > 0 && want.length < Number(all.n), `retention window is a strict subset (${want.length} of ${all.n})`);
+    assert.deepEqual(got.map((x) => `${x.source}/${x._input}/${x._row}`), want.map((x) => `${x.source}/${x._input}/${Number(x._row)}`));
+    assert.equal(health.sluice_hot_events_written_total + health.sluice_hot_events_expired_total, Number(all.n),
+      'every accepted event was either written or expired in the buffer');
+    assert.ok(health.sluice_hot_events_written_total >= want.length);
+  }
+});
+
 test('errors: bad option values, unwritable hot store, missing input', () => {
   const f = path.join(DATA, 'sorted.csv');
   const cases = [
@@ -401,7 +434,7 @@ test('errors: bad option values, unwritable hot store, missing input', () => {
     [['run', f, '--weights', '0,0,0,0'], 1, /--weights/],
     [['run', f, '--threshold', 'x'], 1, /--threshold/],
     [['run', f, '--duration-cap', '0'], 1, /--duration-cap/],
-    [['run', f, '--retention-hours', '0'], 1, /--retention-hours/],
+    [['run', f, '--retention-hours', '-1'], 1, /--retention-hours needs an integer >= 0/],
     [['run', f, '--memory', 'lots'], 1, /--memory/],
     [['run', f, '--bogus'], 1, /unknown option '--bogus'/],
     [['run'], 1, /no INPUT/],

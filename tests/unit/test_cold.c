@@ -737,6 +737,83 @@ static void test_unpublished_leaves_nothing(void) {
     flist_free(&dirs);
 }
 
+static bool same_bytes(const char *pa, const char *pb) {
+    size_t la = 0, lb = 0;
+    char *da = slurp(pa, &la), *db = slurp(pb, &lb);
+    bool ok = da && db && la == lb && memcmp(da, db, la) == 0;
+    free(da);
+    free(db);
+    return ok;
+}
+
+/* group_sync: published hours appear only at cs_flush (or every 64 hours, or
+ * cs_close), data files before manifests, with the same bytes as the default. */
+static void test_group_sync(void) {
+    char d[512], d1[512];
+    snprintf(d, sizeof d, "%s/group", g_root);
+    snprintf(d1, sizeof d1, "%s/group-ref", g_root);
+    cs_opts o = cs_opts_default();
+    o.url_prefix = PREFIX;
+    o.group_sync = true;
+    cs *c, *ref;
+    CHECK(cs_open(&c, d, &o, err, sizeof err) == SL_OK);
+    o.group_sync = false;
+    CHECK(cs_open(&ref, d1, &o, err, sizeof err) == SL_OK);
+    for (int k = 0; k < 2; k++) {
+        cs *x = k ? ref : c;
+        sl_batch ev;
+        make_events(HA, EV_N, &ev);
+        CHECK(cs_write_events(x, HA, &ev, EV_IDX, EV_NIDX, err, sizeof err) == SL_OK);
+        sl_batch_free(&ev);
+        sl_batch b;
+        make_rows(ST_CACHE_HOURLY, HA, 3, 1, &b);
+        CHECK(cs_write_rows(x, ST_CACHE_HOURLY, HA, true, &b, err, sizeof err) == SL_OK);
+        sl_batch_free(&b);
+        CHECK(cs_publish_hour(x, HA, err, sizeof err) == SL_OK);
+    }
+    /* default mode: visible at once */
+    CHECK(exists(d1, "cache_hourly/date=2024-03-01/hr=05/part-00000.parquet"));
+    CHECK_EQ_I64(cs_published_count(ref), 1);
+    /* group mode: only hidden temporary files until the flush */
+    CHECK(!exists(d, "cache_hourly/date=2024-03-01/hr=05/part-00000.parquet"));
+    CHECK(!exists(d, "_manifests/events/date=2024-03-01/hr=05.manifest"));
+    CHECK_EQ_I64(cs_published_count(c), 0);
+    flist f = {0};
+    walk(d, "", &f, NULL);
+    CHECK_EQ_I64(f.n, 4); /* 2 data + 2 manifests, all hidden */
+    for (size_t i = 0; i < f.n; i++) CHECK(strstr(f.v[i], ".tmp-") != NULL);
+    flist_free(&f);
+    CHECK(cs_publish_hour(c, HA, err, sizeof err) == SL_ERR_ARG); /* published once, even if queued */
+    CHECK(cs_flush(c, err, sizeof err) == SL_OK);
+    CHECK_EQ_I64(cs_published_count(c), 1);
+    CHECK(cs_flush(c, err, sizeof err) == SL_OK); /* nothing queued: no-op */
+    const char *rels[] = {"cache_hourly/date=2024-03-01/hr=05/part-00000.parquet",
+                          "events/date=2024-03-01/hr=05/part-00000.parquet",
+                          "_manifests/cache_hourly/date=2024-03-01/hr=05.manifest",
+                          "_manifests/events/date=2024-03-01/hr=05.manifest"};
+    for (size_t i = 0; i < 4; i++) {
+        CHECK(exists(d, rels[i]));
+        char p1[1024], p2[1024];
+        snprintf(p1, sizeof p1, "%s/%s", d, rels[i]);
+        snprintf(p2, sizeof p2, "%s/%s", d1, rels[i]);
+        CHECK(same_bytes(p1, p2));
+    }
+    walk(d, "", &f, NULL);
+    CHECK_EQ_I64(f.n, 4); /* no temporary file left */
+    flist_free(&f);
+    /* cs_close flushes what is still queued */
+    sl_batch b;
+    make_rows(ST_CACHE_HOURLY, HB, 2, 1, &b);
+    CHECK(cs_write_rows(c, ST_CACHE_HOURLY, HB, true, &b, err, sizeof err) == SL_OK);
+    sl_batch_free(&b);
+    CHECK(cs_publish_hour(c, HB, err, sizeof err) == SL_OK);
+    CHECK(!exists(d, "cache_hourly/date=2024-03-01/hr=06/part-00000.parquet"));
+    cs_close(c);
+    cs_close(ref);
+    CHECK(exists(d, "cache_hourly/date=2024-03-01/hr=06/part-00000.parquet"));
+    CHECK(exists(d, "_manifests/cache_hourly/date=2024-03-01/hr=06.manifest"));
+}
+
 static void test_errors(void) {
     /* unwritable directory: below a regular file */
     char file[512], bad[600];
@@ -811,6 +888,7 @@ int main(void) {
     RUN(test_deterministic);
     RUN(test_stale_removed);
     RUN(test_unpublished_leaves_nothing);
+    RUN(test_group_sync);
     RUN(test_errors);
     rm_rf(g_root);
     return T_DONE();

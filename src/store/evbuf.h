@@ -1,0 +1,48 @@
+/* evbuf.h: the hot store's write-behind buffer of recent events.
+ *
+ * The hot store keeps only the events of the last `retention` hours of event
+ * time (hs_opts.retention_hours).  When the pipeline runs far ahead of real
+ * time (a backfill, `--speed max`), most events it accepts would be inserted
+ * into SQLite and deleted again by the next retention prune.  The runner
+ * therefore copies accepted events into this buffer and writes them to the
+ * hot store later (eb_drain): rows that have fallen out of the retention by
+ * then -- relative to the newest arrival seen -- are dropped without ever
+ * being written, exactly what the prune would have deleted.  Nothing else is
+ * dropped: every row still inside the retention is written at the next drain,
+ * and the buffer is drained whenever it holds more than cap_bytes.
+ * Ownership: the buffer owns copies of the rows it holds. */
+#ifndef ST_EVBUF_H
+#define ST_EVBUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "batch/batch.h"
+#include "util/err.h"
+
+typedef struct eb eb;
+
+typedef struct eb_stats {
+    uint64_t added;      /* rows given to eb_add */
+    uint64_t written;    /* rows handed to the writer */
+    uint64_t expired;    /* rows dropped: out of the retention before they were written */
+    size_t rows, bytes;  /* held now (bytes: approximate) */
+    size_t peak_bytes;
+} eb_stats;
+
+/* retention_us > 0; cap_bytes: drain when more is held (eb_over_cap). */
+sl_err eb_open(eb **out, int64_t retention_us, size_t cap_bytes, char *err, size_t errlen);
+/* Copy rows idx[0..n) of canonical batch b (columns 0..EV_ROW; arrival
+ * must be non-NULL) into the buffer. */
+sl_err eb_add(eb *x, const sl_batch *b, const uint32_t *idx, size_t n, char *err, size_t errlen);
+bool eb_over_cap(const eb *x);
+/* Hand every held row still inside the retention (arrival >= newest -
+ * retention) to write(ctx, batch, idx, n), in the order added, then empty the
+ * buffer.  On a write error the buffer is emptied all the same (the caller
+ * fails the pipeline) and the error is returned. */
+typedef sl_err (*eb_write_fn)(void *ctx, const sl_batch *b, const uint32_t *idx, size_t n, char *err, size_t errlen);
+sl_err eb_drain(eb *x, eb_write_fn write, void *ctx, char *err, size_t errlen);
+eb_stats eb_get_stats(const eb *x);
+void eb_close(eb *x);
+
+#endif

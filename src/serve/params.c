@@ -1,0 +1,364 @@
+#include "serve/params.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const k_names[SV_P_N] = {"from",  "to",    "source", "instance", "query_type",
+                                            "final", "limit", "offset", "k",        "reason"};
+/* The column a filter needs, for "the table has no X" messages (NULL: not a filter). */
+static const char *const k_columns[SV_P_N] = {"hour", "hour", "source", "instance_id", "query_type",
+                                              "final", NULL,  NULL,     NULL,          "reason"};
+
+const char *sv_param_name(int p) { return p >= 0 && p < SV_P_N ? k_names[p] : "?"; }
+
+#define MIN_EPOCH (-62167219200LL) /* 0000-01-01 00:00:00 */
+#define MAX_EPOCH 253402300799LL   /* 9999-12-31 23:59:59 */
+
+/* ------------------------------------------------------------------------ */
+/* calendar (proleptic Gregorian, days since 1970-01-01)                    */
+
+int64_t sv_days_from_civil(int64_t y, unsigned m, unsigned d) {
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;                                          /* [0, 399] */
+    int64_t doy = (153 * (int64_t)(m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1; /* [0, 365] */
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;                  /* [0, 146096] */
+    return era * 146097 + doe - 719468;
+}
+
+void sv_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d) {
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    *d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
+static int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
+
+bool sv_fmt_time(char out[20], int64_t s) {
+    if (s < MIN_EPOCH || s > MAX_EPOCH) return false;
+    int64_t days = floor_div(s, 86400), sec = s - days * 86400, y;
+    unsigned m, d;
+    sv_civil_from_days(days, &y, &m, &d);
+    unsigned f[6] = {(unsigned)y, m, d, (unsigned)(sec / 3600), (unsigned)(sec / 60 % 60), (unsigned)(sec % 60)};
+    char *o = out;
+    for (int i = 0; i < 6; i++) {
+        if (i == 0) {
+            *o++ = (char)('0' + f[0] / 1000);
+            *o++ = (char)('0' + f[0] / 100 % 10);
+        }
+        *o++ = (char)('0' + f[i] / 10 % 10);
+        *o++ = (char)('0' + f[i] % 10);
+        if (i < 5) *o++ = "-- ::"[i];
+    }
+    *o = '\0';
+    return true;
+}
+
+static bool digits(const char *s, size_t n, int64_t *v) {
+    int64_t x = 0;
+    if (n == 0 || n > 18) return false;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') return false;
+        x = x * 10 + (s[i] - '0');
+    }
+    *v = x;
+    return true;
+}
+
+static unsigned days_in_month(int64_t y, unsigned m) {
+    static const unsigned dm[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return m == 2 && leap ? 29 : dm[m - 1];
+}
+
+/* YYYY-MM-DD[(T| )HH[:MM[:SS[.f]]]][Z]; -1 syntax error, -2 out of range. */
+static int parse_datetime(const char *s, size_t n, int64_t *out) {
+    int64_t y, mo, d, hh = 0, mi = 0, ss = 0;
+    size_t i = 10;
+    if (n < 10 || s[4] != '-' || s[7] != '-' || !digits(s, 4, &y) || !digits(s + 5, 2, &mo) || !digits(s + 8, 2, &d))
+        return -1;
+    if (i < n && (s[i] == 'T' || s[i] == ' ')) {
+        if (i + 3 > n || !digits(s + i + 1, 2, &hh)) return -1;
+        i += 3;
+        if (i < n && s[i] == ':') {
+            if (i + 3 > n || !digits(s + i + 1, 2, &mi)) return -1;
+            i += 3;
+            if (i < n && s[i] == ':') {
+                if (i + 3 > n || !digits(s + i + 1, 2, &ss)) return -1;
+                i += 3;
+                if (i < n && s[i] == '.') {
+                    size_t f = ++i;
+                    while (i < n && s[i] >= '0' && s[i] <= '9') i++;
+                    if (i == f || i - f > 9) return -1;
+                }
+            }
+        }
+    }
+    if (i < n && s[i] == 'Z') i++;
+    if (i != n) return -1;
+    if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, (unsigned)mo) || hh > 23 || mi > 59 || ss > 59) return -2;
+    *out = sv_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + hh * 3600 + mi * 60 + ss;
+    return 0;
+}
+
+bool sv_parse_store_time(const char *s, size_t n, int64_t *out) {
+    if (n != 19 || s[10] != ' ' || s[13] != ':' || s[16] != ':') return false;
+    return parse_datetime(s, n, out) == 0;
+}
+
+/* Copy of user text for messages: at most 64 bytes, control bytes as '?'. */
+static const char *clip(char out[72], const char *s, size_t n) {
+    size_t m = n > 64 ? 64 : n;
+    for (size_t i = 0; i < m; i++) {
+        unsigned char c = (unsigned char)s[i];
+        out[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+    }
+    if (n > 64) memcpy(out + m, "...", 4);
+    else out[m] = '\0';
+    return out;
+}
+
+sl_err sv_parse_time(const char *name, const char *s, size_t n, int64_t *out, char *err, size_t errlen) {
+    char c[72];
+    int64_t v;
+    if (n > 0 && s[0] >= '0' && s[0] <= '9' && digits(s, n, &v)) {
+        if (v > MAX_EPOCH)
+            return sl_err_set(err, errlen, SL_ERR_ARG, "%s: epoch seconds %s are after the year 9999", name,
+                              clip(c, s, n));
+        *out = v;
+        return SL_OK;
+    }
+    int r = n <= 40 ? parse_datetime(s, n, &v) : -1;
+    if (r == -2)
+        return sl_err_set(err, errlen, SL_ERR_ARG, "%s: '%s' is not a valid date and time", name, clip(c, s, n));
+    if (r != 0)
+        return sl_err_set(err, errlen, SL_ERR_ARG,
+                          "%s: expected YYYY-MM-DD[THH[:MM[:SS]]][Z] or epoch seconds, got '%s'", name,
+                          clip(c, s, n));
+    *out = v;
+    return SL_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* values                                                                   */
+
+static size_t utf8_seq(const unsigned char *s, size_t n) {
+    unsigned c = s[0];
+    size_t len;
+    unsigned lo = 0x80, hi = 0xBF;
+    if (c < 0x80) return 1;
+    if (c >= 0xC2 && c <= 0xDF) len = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        if (c == 0xE0) lo = 0xA0;
+        if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        if (c == 0xF0) lo = 0x90;
+        if (c == 0xF4) hi = 0x8F;
+    } else
+        return 0;
+    if (n < len || s[1] < lo || s[1] > hi) return 0;
+    for (size_t i = 2; i < len; i++)
+        if ((s[i] & 0xC0) != 0x80) return 0;
+    return len;
+}
+
+/* A text filter: 1..max bytes of UTF-8 without control characters. */
+static sl_err text_value(const char *name, const char *v, size_t n, size_t max, char *out, char *err, size_t errlen) {
+    char c[72];
+    if (n > max)
+        return sl_err_set(err, errlen, SL_ERR_ARG, "%s: longer than %zu bytes: '%s'", name, max, clip(c, v, n));
+    for (size_t i = 0; i < n;) {
+        unsigned char ch = (unsigned char)v[i];
+        if (ch < 0x20 || ch == 0x7f)
+            return sl_err_set(err, errlen, SL_ERR_ARG, "%s: contains a control character: '%s'", name, clip(c, v, n));
+        size_t l = utf8_seq((const unsigned char *)v + i, n - i);
+        if (!l) return sl_err_set(err, errlen, SL_ERR_ARG, "%s: not valid UTF-8", name);
+        i += l;
+    }
+    memcpy(out, v, n);
+    out[n] = '\0';
+    return SL_OK;
+}
+
+static sl_err int_value(const char *name, const char *v, size_t n, int64_t lo, int64_t hi, int64_t *out, char *err,
+                        size_t errlen) {
+    char c[72];
+    int64_t x;
+    if (!digits(v, n, &x) || x < lo || x > hi)
+        return sl_err_set(err, errlen, SL_ERR_ARG, "%s: expected an integer from %lld to %lld, got '%s'", name,
+                          (long long)lo, (long long)hi, clip(c, v, n));
+    *out = x;
+    return SL_OK;
+}
+
+static int cmp_i64(const void *a, const void *b) {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static sl_err instance_value(sv_params *p, const char *v, size_t n, char *err, size_t errlen) {
+    char c[72];
+    size_t i = 0;
+    p->ninstances = 0;
+    for (;;) {
+        size_t j = i;
+        while (j < n && v[j] != ',') j++;
+        bool neg = j > i && v[i] == '-';
+        int64_t x;
+        if (!digits(v + i + neg, j - i - neg, &x) || (neg ? -x < INT32_MIN : x > INT32_MAX))
+            return sl_err_set(err, errlen, SL_ERR_ARG,
+                              "instance: expected an integer or a comma-separated list of up to %d integers, got '%s'",
+                              SV_INSTANCES_MAX, clip(c, v, n));
+        if (p->ninstances == SV_INSTANCES_MAX)
+            return sl_err_set(err, errlen, SL_ERR_ARG, "instance: more than %d instances", SV_INSTANCES_MAX);
+        p->instances[p->ninstances++] = neg ? -x : x;
+        if (j == n) break;
+        i = j + 1;
+    }
+    qsort(p->instances, p->ninstances, sizeof *p->instances, cmp_i64);
+    size_t m = 0;
+    for (size_t k = 0; k < p->ninstances; k++)
+        if (m == 0 || p->instances[m - 1] != p->instances[k]) p->instances[m++] = p->instances[k];
+    p->ninstances = m;
+    return SL_OK;
+}
+
+static sl_err reason_value(sv_params *p, const char *v, size_t n, char *err, size_t errlen) {
+    char c[72];
+    bool ok = n <= SV_REASON_MAX;
+    for (size_t i = 0; ok && i < n; i++) ok = (v[i] >= 'a' && v[i] <= 'z') || (v[i] >= '0' && v[i] <= '9') || v[i] == '_';
+    if (!ok)
+        return sl_err_set(err, errlen, SL_ERR_ARG,
+                          "reason: expected a bad-row reason like 'malformed' (a-z, 0-9, _; up to %d bytes), got '%s'",
+                          SV_REASON_MAX, clip(c, v, n));
+    memcpy(p->reason, v, n);
+    p->reason[n] = '\0';
+    return SL_OK;
+}
+
+static void allowed_list(char *out, size_t n, unsigned allowed) {
+    size_t at = 0;
+    out[0] = '\0';
+    for (int i = 0; i < SV_P_N; i++) {
+        if (!(allowed & SV_PB(i))) continue;
+        int w = snprintf(out + at, n - at, "%s%s", at ? ", " : "", k_names[i]);
+        if (w < 0 || (size_t)w >= n - at) break;
+        at += (size_t)w;
+    }
+}
+
+sl_err sv_params_parse(sv_params *p, const sv_pspec *spec, const sv_kv *kv, size_t n, char *err, size_t errlen) {
+    char c[72];
+    memset(p, 0, sizeof *p);
+    p->final = -1;
+    p->limit = spec->limit_def;
+    p->k = 10;
+    int64_t raw_from = 0, raw_to = 0;
+    for (size_t i = 0; i < n; i++) {
+        int which = -1;
+        for (int q = 0; q < SV_P_N; q++)
+            if (strlen(k_names[q]) == kv[i].klen && !memcmp(k_names[q], kv[i].key, kv[i].klen)) which = q;
+        if (which < 0) {
+            char list[160];
+            allowed_list(list, sizeof list, spec->allowed);
+            if (!spec->allowed)
+                return sl_err_set(err, errlen, SL_ERR_ARG, "unknown parameter '%s' (%s takes no parameters)",
+                                  clip(c, kv[i].key, kv[i].klen), spec->endpoint);
+            return sl_err_set(err, errlen, SL_ERR_ARG, "unknown parameter '%s' (%s takes: %s)",
+                              clip(c, kv[i].key, kv[i].klen), spec->endpoint, list);
+        }
+        const char *name = k_names[which];
+        if (!(spec->allowed & SV_PB(which))) {
+            if (k_columns[which])
+                return sl_err_set(err, errlen, SL_ERR_ARG, "%s: %s cannot filter by %s (%s: no %s column)", name,
+                                  spec->endpoint, name, spec->tables, k_columns[which]);
+            return sl_err_set(err, errlen, SL_ERR_ARG, "%s: not a parameter of %s", name, spec->endpoint);
+        }
+        if (p->given & SV_PB(which)) return sl_err_set(err, errlen, SL_ERR_ARG, "%s: given more than once", name);
+        p->given |= SV_PB(which);
+        const char *v = kv[i].val;
+        size_t vn = kv[i].vlen;
+        if (!v) return sl_err_set(err, errlen, SL_ERR_ARG, "%s: missing value (%s=...)", name, name);
+        if (vn == 0) return sl_err_set(err, errlen, SL_ERR_ARG, "%s: empty value", name);
+        if (memchr(v, '\0', vn)) return sl_err_set(err, errlen, SL_ERR_ARG, "%s: contains a NUL byte", name);
+        sl_err e = SL_OK;
+        switch (which) {
+        case SV_P_FROM: e = sv_parse_time(name, v, vn, &raw_from, err, errlen); break;
+        case SV_P_TO: e = sv_parse_time(name, v, vn, &raw_to, err, errlen); break;
+        case SV_P_SOURCE: e = text_value(name, v, vn, SV_SOURCE_MAX, p->source, err, errlen); break;
+        case SV_P_QUERY_TYPE: e = text_value(name, v, vn, SV_QTYPE_MAX, p->query_type, err, errlen); break;
+        case SV_P_INSTANCE: e = instance_value(p, v, vn, err, errlen); break;
+        case SV_P_FINAL:
+            if (vn == 1 && (v[0] == '0' || v[0] == '1')) p->final = v[0] - '0';
+            else if (vn == 3 && !memcmp(v, "all", 3)) p->final = -1;
+            else e = sl_err_set(err, errlen, SL_ERR_ARG, "final: expected 1, 0 or all, got '%s'", clip(c, v, vn));
+            break;
+        case SV_P_LIMIT: e = int_value(name, v, vn, 1, spec->limit_max, &p->limit, err, errlen); break;
+        case SV_P_OFFSET: e = int_value(name, v, vn, 0, SV_OFFSET_MAX, &p->offset, err, errlen); break;
+        case SV_P_K: e = int_value(name, v, vn, 1, SV_K_MAX, &p->k, err, errlen); break;
+        case SV_P_REASON: e = reason_value(p, v, vn, err, errlen); break;
+        }
+        if (e != SL_OK) return e;
+    }
+    /* from floored, to rounded up to the hour: hour >= from and hour < to
+     * select every hour that overlaps [from, to). */
+    if (p->given & SV_PB(SV_P_FROM)) p->from = floor_div(raw_from, SV_HOUR_S) * SV_HOUR_S;
+    if (p->given & SV_PB(SV_P_TO)) p->to = -floor_div(-raw_to, SV_HOUR_S) * SV_HOUR_S;
+    if ((p->given & SV_P_RANGE) == SV_P_RANGE) {
+        char a[20], b[20];
+        if (raw_to <= raw_from) {
+            sv_fmt_time(a, raw_from);
+            sv_fmt_time(b, raw_to);
+            return sl_err_set(err, errlen, SL_ERR_ARG, "to: must be after from (from %s, to %s)", a, b);
+        }
+        if (p->to - p->from > SV_MAX_RANGE_S)
+            return sl_err_set(err, errlen, SL_ERR_ARG, "to: the range is longer than 400 days (%lld hours)",
+                              (long long)((p->to - p->from) / SV_HOUR_S));
+    }
+    return SL_OK;
+}
+
+sl_err sv_range_resolve(const sv_params *p, bool have_newest, int64_t newest, int64_t *from, int64_t *to, bool *empty,
+                        char *err, size_t errlen) {
+    bool hf = p->given & SV_PB(SV_P_FROM), ht = p->given & SV_PB(SV_P_TO);
+    *empty = false;
+    if (hf && ht) {
+        *from = p->from;
+        *to = p->to;
+        return SL_OK;
+    }
+    if (ht) {
+        *to = p->to;
+        *from = p->to - SV_DEFAULT_RANGE_S;
+        return SL_OK;
+    }
+    if (hf) {
+        *from = p->from;
+        *to = have_newest && newest + SV_HOUR_S > p->from ? newest + SV_HOUR_S : p->from + SV_HOUR_S;
+        if (*to - *from > SV_MAX_RANGE_S) {
+            char a[20] = "?", b[20] = "?";
+            sv_fmt_time(a, *from);
+            sv_fmt_time(b, *to);
+            return sl_err_set(err, errlen, SL_ERR_ARG,
+                              "from: the range from %s to the end of the data (%s) is longer than 400 days; give to as well",
+                              a, b);
+        }
+        return SL_OK;
+    }
+    if (!have_newest) {
+        *empty = true;
+        return SL_OK;
+    }
+    *to = newest + SV_HOUR_S;
+    *from = *to - SV_DEFAULT_RANGE_S;
+    return SL_OK;
+}

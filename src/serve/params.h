@@ -1,0 +1,106 @@
+/* params.h: strict parsing and validation of the API's query parameters
+ * (docs/api.md, "Common filters").
+ *
+ * Pure functions, no I/O: the HTTP layer hands over the decoded key/value
+ * pairs of the query string; every endpoint declares which parameters it
+ * takes (sv_pspec).  Any problem is an SL_ERR_ARG whose message names the
+ * parameter and says why (the API answers it with a 400): an unknown name,
+ * a parameter given twice, a parameter the endpoint does not take (naming
+ * the endpoint and its tables), a malformed or out-of-range value.
+ * User text echoed in messages is cut to 64 bytes.
+ */
+#ifndef SV_PARAMS_H
+#define SV_PARAMS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/err.h"
+
+enum {
+    SV_P_FROM,
+    SV_P_TO,
+    SV_P_SOURCE,
+    SV_P_INSTANCE,
+    SV_P_QUERY_TYPE,
+    SV_P_FINAL,
+    SV_P_LIMIT,
+    SV_P_OFFSET,
+    SV_P_K,
+    SV_P_REASON,
+    SV_P_N
+};
+#define SV_PB(p) (1u << (p))
+#define SV_P_RANGE (SV_PB(SV_P_FROM) | SV_PB(SV_P_TO))
+
+#define SV_SOURCE_MAX 64
+#define SV_QTYPE_MAX 32
+#define SV_REASON_MAX 64
+#define SV_INSTANCES_MAX 200
+#define SV_OFFSET_MAX 10000000
+#define SV_K_MAX 100
+#define SV_DEFAULT_RANGE_S (7 * 86400)
+#define SV_MAX_RANGE_S (400 * 86400)
+#define SV_HOUR_S 3600
+
+/* One decoded query parameter; val == NULL when the pair had no '='. */
+typedef struct sv_kv {
+    const char *key;
+    size_t klen;
+    const char *val;
+    size_t vlen;
+} sv_kv;
+
+/* What an endpoint accepts. */
+typedef struct sv_pspec {
+    const char *endpoint; /* "/api/v1/spill", for messages */
+    const char *tables;   /* "query_hourly", for messages about filters */
+    unsigned allowed;     /* SV_PB bits */
+    int64_t limit_def, limit_max;
+} sv_pspec;
+
+typedef struct sv_params {
+    unsigned given;                 /* SV_PB bits of the parameters present */
+    int64_t from, to;               /* epoch seconds: from floored, to rounded up to the hour */
+    char source[SV_SOURCE_MAX + 1];
+    int64_t instances[SV_INSTANCES_MAX]; /* sorted, distinct */
+    size_t ninstances;
+    char query_type[SV_QTYPE_MAX + 1];
+    int final;                      /* -1 all (default), 0 or 1 */
+    int64_t limit, offset, k;       /* defaults filled in (limit_def, 0, 10) */
+    char reason[SV_REASON_MAX + 1];
+} sv_params;
+
+/* Parse n pairs against spec into p. */
+sl_err sv_params_parse(sv_params *p, const sv_pspec *spec, const sv_kv *kv, size_t n, char *err, size_t errlen);
+
+/* A time parameter: YYYY-MM-DD, YYYY-MM-DD(T| )HH[:MM[:SS[.fraction]]] with an
+ * optional Z, or integer epoch seconds; years 0000..9999.  *out = epoch
+ * seconds (a fraction is dropped).  name is used in the message. */
+sl_err sv_parse_time(const char *name, const char *s, size_t n, int64_t *out, char *err, size_t errlen);
+
+/* The effective hour range [*from, *to) of a request.  newest: the newest
+ * hour in the store (epoch seconds), have_newest false when the store holds
+ * no hour.  Neither from nor to: the last 7 days ending after the newest
+ * hour; only to: the 7 days before it; only from: up to the hour after the
+ * newest one (at least one hour).  Returns SL_ERR_ARG when the result spans
+ * more than 400 days; *empty is set (and the range unset) when there is no
+ * data and no explicit range. */
+sl_err sv_range_resolve(const sv_params *p, bool have_newest, int64_t newest, int64_t *from, int64_t *to, bool *empty,
+                        char *err, size_t errlen);
+
+/* 'YYYY-MM-DD HH:00:00'-style text of epoch seconds: out gets
+ * 'YYYY-MM-DD HH:MM:SS' (20 bytes with the NUL); false outside years 0..9999. */
+bool sv_fmt_time(char out[20], int64_t s);
+/* Parse 'YYYY-MM-DD HH:MM:SS' (exactly; what the hot store holds) into epoch
+ * seconds. */
+bool sv_parse_store_time(const char *s, size_t n, int64_t *out);
+/* Days since 1970-01-01 of a proleptic Gregorian date, and back. */
+int64_t sv_days_from_civil(int64_t y, unsigned m, unsigned d);
+void sv_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);
+
+/* Parameter name by index ("from", ...). */
+const char *sv_param_name(int p);
+
+#endif

@@ -1,0 +1,458 @@
+/* api.c: routing, the response cache around the endpoints, and the helpers
+ * the endpoint files share (api_int.h). */
+#include "serve/api.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "serve/api_int.h"
+#include "serve/db.h"
+
+struct sv_api {
+    char *hot_path;
+    sv_db *db;
+    sv_cache *cache;
+};
+
+/* ------------------------------------------------------------------------ */
+/* routes                                                                   */
+
+#define FILTERS_HOURLY (SV_P_RANGE | SV_PB(SV_P_SOURCE) | SV_PB(SV_P_INSTANCE) | SV_PB(SV_P_FINAL))
+
+typedef struct route {
+    const char *path; /* after /api/v1/ */
+    sv_ep_fn fn;
+    sv_pspec spec;
+} route;
+
+static const route k_routes[] = {
+    {"status", sv_ep_status, {"/api/v1/status", "pipeline_health", 0, 0, 0}},
+    {"live", sv_ep_live, {"/api/v1/live", "query_hourly", SV_PB(SV_P_SOURCE), 0, 0}},
+    {"health", sv_ep_health, {"/api/v1/health", "pipeline_health, bad_rows, late_events", SV_PB(SV_P_LIMIT), 20, 200}},
+    {"spill",
+     sv_ep_spill,
+     {"/api/v1/spill", "query_hourly", FILTERS_HOURLY | SV_PB(SV_P_QUERY_TYPE), 0, 0}},
+    {"cache", sv_ep_cache, {"/api/v1/cache", "cache_hourly", FILTERS_HOURLY | SV_PB(SV_P_LIMIT), 50, 1000}},
+    {"top_tables", sv_ep_top_tables, {"/api/v1/top_tables", "top_tables_hourly", FILTERS_HOURLY | SV_PB(SV_P_K), 0, 0}},
+    {"compile",
+     sv_ep_compile,
+     {"/api/v1/compile", "compile_joins_hourly, compile_corr_hourly", SV_P_RANGE | SV_PB(SV_P_FINAL), 0, 0}},
+    {"utilization",
+     sv_ep_utilization,
+     {"/api/v1/utilization", "utilization_hourly", FILTERS_HOURLY | SV_PB(SV_P_LIMIT), 50, 1000}},
+};
+#define NROUTES (sizeof k_routes / sizeof *k_routes)
+
+/* ------------------------------------------------------------------------ */
+/* life cycle                                                               */
+
+sl_err sv_api_new(sv_api **out, const sv_api_opts *o, char *err, size_t errlen) {
+    *out = NULL;
+    sv_api *a = calloc(1, sizeof *a);
+    if (!a) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
+    sl_err e = sv_db_new(&a->db, o->hot_path, o->conns, err, errlen);
+    if (e == SL_OK && !(a->hot_path = strdup(o->hot_path))) e = sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
+    if (e == SL_OK && !(a->cache = sv_cache_new(o->cache_bytes, o->stale_max_s)))
+        e = sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
+    if (e != SL_OK) {
+        sv_api_free(a);
+        return e;
+    }
+    *out = a;
+    return SL_OK;
+}
+
+void sv_api_free(sv_api *a) {
+    if (!a) return;
+    sv_cache_free(a->cache);
+    sv_db_free(a->db);
+    free(a->hot_path);
+    free(a);
+}
+
+void sv_api_cache_stats(sv_api *a, sv_cache_stats *s) { sv_cache_get_stats(a->cache, s); }
+uint64_t sv_api_store_changes(sv_api *a) { return sv_db_changes(a->db); }
+
+sv_body *sv_error_body(int status, const char *msg) {
+    sl_buf b;
+    sv_json j;
+    sl_buf_init(&b);
+    sv_json_init(&j, &b);
+    sv_json_obj(&j);
+    sv_json_kstr(&j, "error", msg);
+    sv_json_obj_end(&j);
+    sv_body *r = b.oom ? NULL : sv_body_new(status, b.p, b.len);
+    sl_buf_free(&b);
+    return r;
+}
+
+/* ------------------------------------------------------------------------ */
+/* helpers for the endpoints                                                */
+
+sl_err sv_q_fail(sv_q *q, int status, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(q->err, sizeof q->err, fmt, ap);
+    va_end(ap);
+    q->status = status;
+    return status == 400 || status == 404 ? SL_ERR_ARG : SL_ERR_IO;
+}
+
+sl_err sv_q_dberr(sv_q *q, int rc, const char *what) {
+    int prim = rc & 0xff;
+    bool unavailable = prim == SQLITE_BUSY || prim == SQLITE_LOCKED || prim == SQLITE_IOERR ||
+                       prim == SQLITE_CORRUPT || prim == SQLITE_NOTADB || prim == SQLITE_CANTOPEN ||
+                       prim == SQLITE_PROTOCOL;
+    return sv_q_fail(q, unavailable ? 503 : 500, "hot store %s: %s: %s", q->path, what,
+                     q->db ? sqlite3_errmsg(q->db) : sqlite3_errstr(rc));
+}
+
+int sv_q_step(sv_q *q, sqlite3_stmt *st, const char *what) {
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) sv_q_dberr(q, rc, what);
+    return rc;
+}
+
+const char *sv_col_text(sqlite3_stmt *st, int i, size_t *n) {
+    const char *s = (const char *)sqlite3_column_text(st, i);
+    *n = s ? (size_t)sqlite3_column_bytes(st, i) : 0;
+    return s ? s : "";
+}
+
+void sv_q_col(sv_q *q, sqlite3_stmt *st, int i) {
+    switch (sqlite3_column_type(st, i)) {
+    case SQLITE_INTEGER: sv_json_i64(&q->j, sqlite3_column_int64(st, i)); break;
+    case SQLITE_FLOAT: sv_json_f64(&q->j, sqlite3_column_double(st, i)); break;
+    case SQLITE_NULL: sv_json_null(&q->j); break;
+    default: {
+        size_t n;
+        const char *s = sv_col_text(st, i, &n);
+        sv_json_strn(&q->j, s, n);
+    }
+    }
+}
+
+sl_err sv_q_range(sv_q *q) {
+    const sv_params *p = q->p;
+    bool have = false;
+    int64_t newest = 0;
+    if ((p->given & SV_P_RANGE) != SV_P_RANGE) {
+        sqlite3_stmt *st = NULL;
+        int rc = sqlite3_prepare_v2(q->db, "SELECT max(hour) FROM query_hourly", -1, &st, NULL);
+        if (rc != SQLITE_OK) return sv_q_dberr(q, rc, "query_hourly");
+        rc = sv_q_step(q, st, "query_hourly");
+        if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+            size_t n;
+            const char *s = sv_col_text(st, 0, &n);
+            if (!sv_parse_store_time(s, n, &newest)) {
+                sqlite3_finalize(st);
+                return sv_q_fail(q, 500, "hot store %s: query_hourly: hour '%.40s' is not 'YYYY-MM-DD HH:00:00'",
+                                 q->path, s);
+            }
+            have = true;
+        }
+        sqlite3_finalize(st);
+        if (rc != SQLITE_ROW) return SL_ERR_IO;
+    }
+    sl_err e = sv_range_resolve(p, have, newest, &q->from, &q->to, &q->empty, q->err, sizeof q->err);
+    if (e != SL_OK) {
+        q->status = 400;
+        return e;
+    }
+    if (q->empty) {
+        sv_json_knull(&q->j, "from");
+        sv_json_knull(&q->j, "to");
+        return SL_OK;
+    }
+    if (!sv_fmt_time(q->from_s, q->from) || !sv_fmt_time(q->to_s, q->to))
+        return sv_q_fail(q, 400, "from/to: the range leaves the years 0000..9999");
+    sv_json_kstr(&q->j, "from", q->from_s);
+    sv_json_kstr(&q->j, "to", q->to_s);
+    return SL_OK;
+}
+
+sl_err sv_q_prepare(sv_q *q, sqlite3_stmt **st, const char *cols, const char *table, unsigned use, const char *tail) {
+    const sv_params *p = q->p;
+    sl_buf sql;
+    sl_buf_init(&sql);
+    sl_buf_printf(&sql, "SELECT %s FROM \"%s\" WHERE 1", cols, table);
+    bool range = (use & SV_P_RANGE) && !q->empty;
+    if ((use & SV_P_RANGE) && q->empty) sl_buf_puts(&sql, " AND 0"); /* no data, no explicit range */
+    if (range) sl_buf_puts(&sql, " AND hour >= ? AND hour < ?");
+    if ((use & SV_PB(SV_P_SOURCE)) && (p->given & SV_PB(SV_P_SOURCE))) sl_buf_puts(&sql, " AND source = ?");
+    if ((use & SV_PB(SV_P_INSTANCE)) && (p->given & SV_PB(SV_P_INSTANCE))) {
+        sl_buf_puts(&sql, " AND instance_id IN (");
+        for (size_t i = 0; i < p->ninstances; i++) sl_buf_puts(&sql, i ? ", ?" : "?");
+        sl_buf_putc(&sql, ')');
+    }
+    if ((use & SV_PB(SV_P_QUERY_TYPE)) && (p->given & SV_PB(SV_P_QUERY_TYPE))) sl_buf_puts(&sql, " AND query_type = ?");
+    if ((use & SV_PB(SV_P_FINAL)) && p->final >= 0) sl_buf_puts(&sql, " AND final = ?");
+    if ((use & SV_PB(SV_P_REASON)) && (p->given & SV_PB(SV_P_REASON))) sl_buf_puts(&sql, " AND reason = ?");
+    if (tail) {
+        sl_buf_putc(&sql, ' ');
+        sl_buf_puts(&sql, tail);
+    }
+    if (sql.oom) {
+        sl_buf_free(&sql);
+        return sv_q_fail(q, 500, "out of memory");
+    }
+    int rc = sqlite3_prepare_v2(q->db, sl_buf_cstr(&sql), (int)sql.len, st, NULL);
+    sl_buf_free(&sql);
+    if (rc != SQLITE_OK) return sv_q_dberr(q, rc, table);
+    int k = 1;
+    if (range) {
+        sqlite3_bind_text(*st, k++, q->from_s, -1, SQLITE_STATIC);
+        sqlite3_bind_text(*st, k++, q->to_s, -1, SQLITE_STATIC);
+    }
+    if ((use & SV_PB(SV_P_SOURCE)) && (p->given & SV_PB(SV_P_SOURCE)))
+        sqlite3_bind_text(*st, k++, p->source, -1, SQLITE_STATIC);
+    if ((use & SV_PB(SV_P_INSTANCE)) && (p->given & SV_PB(SV_P_INSTANCE)))
+        for (size_t i = 0; i < p->ninstances; i++) sqlite3_bind_int64(*st, k++, p->instances[i]);
+    if ((use & SV_PB(SV_P_QUERY_TYPE)) && (p->given & SV_PB(SV_P_QUERY_TYPE)))
+        sqlite3_bind_text(*st, k++, p->query_type, -1, SQLITE_STATIC);
+    if ((use & SV_PB(SV_P_FINAL)) && p->final >= 0) sqlite3_bind_int(*st, k++, p->final);
+    if ((use & SV_PB(SV_P_REASON)) && (p->given & SV_PB(SV_P_REASON)))
+        sqlite3_bind_text(*st, k++, p->reason, -1, SQLITE_STATIC);
+    return SL_OK;
+}
+
+/* string table */
+
+typedef struct strent {
+    const char *s;
+    size_t n;
+    uint32_t idx;
+} strent;
+typedef struct strkey {
+    const char *s;
+    size_t n;
+} strkey;
+
+static bool str_eq(const void *ent, const void *key) {
+    const strent *e = ent;
+    const strkey *k = key;
+    return e->n == k->n && !memcmp(e->s, k->s, k->n);
+}
+
+void sv_strtab_init(sv_strtab *t) {
+    memset(t, 0, sizeof *t);
+    hm_init(&t->map, sizeof(strent), 0);
+}
+
+void sv_strtab_free(sv_strtab *t) {
+    for (size_t i = 0; i < t->n; i++) free(t->s[i]);
+    free(t->s);
+    free(t->len);
+    hm_free(&t->map);
+    memset(t, 0, sizeof *t);
+}
+
+int64_t sv_strtab_intern(sv_strtab *t, const char *s, size_t n) {
+    strkey k = {s, n};
+    uint64_t h = hm_hash_bytes(s, n);
+    bool added = false;
+    strent *e = hm_upsert(&t->map, h, &k, str_eq, &added);
+    if (!e) return -1;
+    if (!added) return e->idx;
+    if (t->n == t->cap) {
+        size_t nc = t->cap ? t->cap * 2 : 16;
+        char **ns = realloc(t->s, nc * sizeof *ns);
+        if (ns) t->s = ns;
+        size_t *nl = ns ? realloc(t->len, nc * sizeof *nl) : NULL;
+        if (nl) t->len = nl;
+        if (!ns || !nl) return -1; /* the map keeps a dangling entry; the request fails anyway */
+        t->cap = nc;
+    }
+    char *c = malloc(n + 1);
+    if (!c) return -1;
+    memcpy(c, s, n);
+    c[n] = '\0';
+    e->s = c;
+    e->n = n;
+    e->idx = (uint32_t)t->n;
+    t->s[t->n] = c;
+    t->len[t->n] = n;
+    return (int64_t)t->n++;
+}
+
+int64_t sv_hours_add(sv_hours *hs, const char *s, size_t n) {
+    if (n > 19) n = 19;
+    if (hs->n && strlen(hs->h[hs->n - 1]) == n && !memcmp(hs->h[hs->n - 1], s, n)) return (int64_t)hs->n - 1;
+    if (hs->n == hs->cap) {
+        size_t nc = hs->cap ? hs->cap * 2 : 256;
+        char(*nh)[20] = realloc(hs->h, nc * sizeof *nh);
+        if (!nh) return -1;
+        hs->h = nh;
+        hs->cap = nc;
+    }
+    memcpy(hs->h[hs->n], s, n);
+    hs->h[hs->n][n] = '\0';
+    return (int64_t)hs->n++;
+}
+
+void sv_hours_json(sv_q *q, const sv_hours *hs) {
+    sv_json_key(&q->j, "hours");
+    sv_json_arr(&q->j);
+    for (size_t i = 0; i < hs->n; i++) sv_json_str(&q->j, hs->h[i]);
+    sv_json_arr_end(&q->j);
+}
+
+/* ------------------------------------------------------------------------ */
+/* computing an answer                                                      */
+
+typedef struct job {
+    sv_api *a;
+    sv_ep_fn fn;
+    const sv_params *p;
+    const char *table;
+    bool prom; /* Prometheus text, not JSON */
+} job;
+
+static sv_body *compute(void *ctx) {
+    job *jb = ctx;
+    sv_q q;
+    memset(&q, 0, sizeof q);
+    q.api = jb->a;
+    q.path = jb->a->hot_path;
+    q.p = jb->p;
+    q.table = jb->table;
+    q.status = 500;
+    sl_buf_init(&q.out);
+    sv_json_init(&q.j, &q.out);
+    sv_conn c;
+    sl_err e = sv_db_acquire(jb->a->db, &c, q.err, sizeof q.err);
+    if (e != SL_OK) {
+        q.status = e == SL_ERR_NOMEM ? 500 : 503;
+    } else {
+        q.db = c.db;
+        int rc = sqlite3_exec(c.db, "BEGIN", NULL, NULL, NULL); /* one snapshot for all statements */
+        e = rc == SQLITE_OK ? jb->fn(&q) : sv_q_dberr(&q, rc, "BEGIN");
+        if (rc == SQLITE_OK) sqlite3_exec(c.db, "COMMIT", NULL, NULL, NULL);
+        sv_db_release(jb->a->db, &c, e != SL_OK && q.status == 503);
+    }
+    if (e == SL_OK && !jb->prom && (e = sv_json_finish(&q.j, q.err, sizeof q.err)) != SL_OK) q.status = 500;
+    if (e == SL_OK && q.out.oom) e = sv_q_fail(&q, 500, "out of memory building the answer");
+    if (e == SL_OK && q.out.len > SV_MAX_BODY)
+        e = sv_q_fail(&q, 500, "the answer is too large (%zu bytes, at most %u): narrow the range or add filters",
+                      q.out.len, SV_MAX_BODY);
+    sv_body *b = e == SL_OK ? sv_body_new(200, q.out.p, q.out.len) : sv_error_body(q.status, q.err);
+    sl_buf_free(&q.out);
+    return b;
+}
+
+/* The cache key: endpoint and the parsed (canonical) parameters. */
+static void cache_key(sl_buf *k, const char *ep, const char *table, const sv_params *p) {
+    sl_buf_printf(k, "%s|%s|%x|%" PRId64 "|%" PRId64 "|%d|%" PRId64 "|%" PRId64 "|%" PRId64 "|", ep, table ? table : "",
+                  p->given, p->from, p->to, p->final, p->limit, p->offset, p->k);
+    sl_buf_put(k, p->source, strlen(p->source) + 1);
+    sl_buf_put(k, p->query_type, strlen(p->query_type) + 1);
+    sl_buf_put(k, p->reason, strlen(p->reason) + 1);
+    for (size_t i = 0; i < p->ninstances; i++) sl_buf_printf(k, "%" PRId64 ",", p->instances[i]);
+}
+
+static void reply_error(sv_reply *r, int status, const char *msg) {
+    r->status = status;
+    r->body = sv_error_body(status, msg);
+    r->how = SV_CACHE_NONE;
+}
+
+static void answer(sv_api *a, sv_reply *r, const char *ep, sv_ep_fn fn, const sv_params *p, const char *table,
+                   bool prom) {
+    char err[SL_ERRLEN];
+    uint64_t v;
+    sl_err e = sv_db_version(a->db, &v, err, sizeof err);
+    if (e != SL_OK) {
+        reply_error(r, e == SL_ERR_NOMEM ? 500 : 503, err);
+        return;
+    }
+    sl_buf key;
+    sl_buf_init(&key);
+    cache_key(&key, ep, table, p);
+    job jb = {a, fn, p, table, prom};
+    if (key.oom) {
+        r->body = compute(&jb);
+        r->how = SV_CACHE_NONE;
+    } else {
+        r->body = sv_cache_get(a->cache, key.p, key.len, v, compute, &jb, &r->how);
+    }
+    sl_buf_free(&key);
+    r->status = r->body ? r->body->status : 500;
+}
+
+/* /api/v1/status: "now" is added to the cached part per request. */
+static void add_now(sv_reply *r) {
+    if (!r->body || r->body->status != 200 || r->body->len < 2 || r->body->data[0] != '{') return;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    char t[20], head[64];
+    if (!sv_fmt_time(t, (int64_t)ts.tv_sec)) return;
+    bool empty = r->body->data[1] == '}';
+    int hn = snprintf(head, sizeof head, "{\"now\":\"%s.%06ld\"%s", t, ts.tv_nsec / 1000, empty ? "" : ",");
+    size_t n = (size_t)hn + r->body->len - 1;
+    sv_body *b = malloc(sizeof *b + n + 1);
+    if (!b) return;
+    b->refs = 1;
+    b->status = 200;
+    b->len = n;
+    memcpy(b->data, head, (size_t)hn);
+    memcpy(b->data + hn, r->body->data + 1, r->body->len - 1);
+    b->data[n] = '\0';
+    sv_body_unref(r->body);
+    r->body = b;
+}
+
+void sv_api_handle(sv_api *a, const char *path, const sv_kv *kv, size_t n, sv_reply *r) {
+    char err[SL_ERRLEN];
+    sv_params p;
+    memset(r, 0, sizeof *r);
+    if (strncmp(path, "/api/v1/", 8) != 0) {
+        snprintf(err, sizeof err, "not found: %.200s (the API is under /api/v1/)", path);
+        reply_error(r, 404, err);
+        return;
+    }
+    const char *rest = path + 8;
+    if (!strncmp(rest, "table/", 6)) {
+        const char *name = rest + 6;
+        const sv_pspec *spec = sv_table_spec(name);
+        if (!spec) {
+            snprintf(err, sizeof err,
+                     "unknown table '%.64s' (tables: query_hourly, spill_hourly, cache_hourly, top_tables_hourly, "
+                     "compile_joins_hourly, compile_corr_hourly, utilization_hourly, bad_rows, late_events)",
+                     name);
+            reply_error(r, 404, err);
+            return;
+        }
+        if (sv_params_parse(&p, spec, kv, n, err, sizeof err) != SL_OK) {
+            reply_error(r, 400, err);
+            return;
+        }
+        answer(a, r, "table", sv_ep_table, &p, name, false);
+        return;
+    }
+    for (size_t i = 0; i < NROUTES; i++) {
+        if (strcmp(rest, k_routes[i].path) != 0) continue;
+        if (sv_params_parse(&p, &k_routes[i].spec, kv, n, err, sizeof err) != SL_OK) {
+            reply_error(r, 400, err);
+            return;
+        }
+        answer(a, r, k_routes[i].path, k_routes[i].fn, &p, NULL, false);
+        if (k_routes[i].fn == sv_ep_status) add_now(r);
+        return;
+    }
+    snprintf(err, sizeof err,
+             "not found: %.200s (endpoints: status, live, table/<name>, spill, cache, top_tables, compile, "
+             "utilization, health)",
+             path);
+    reply_error(r, 404, err);
+}
+
+void sv_api_metrics(sv_api *a, sv_reply *r) {
+    sv_params p;
+    memset(&p, 0, sizeof p);
+    memset(r, 0, sizeof *r);
+    answer(a, r, "metrics", sv_ep_metrics, &p, NULL, true);
+}

@@ -1,0 +1,58 @@
+/* api.h: the JSON API of docs/api.md over the hot store.
+ *
+ * sv_api_handle answers one GET of /api/v1/... : it validates the query
+ * parameters (params.h; a problem is a 400 before the store is touched),
+ * reads the store's version (db.h; a missing or unreadable store is a 503
+ * naming the file) and returns the cached answer of that version or computes
+ * it on a pooled read-only connection inside one read transaction (a
+ * consistent snapshot), with parameterized statements only.  Every answer
+ * is a JSON body (errors: {"error": "..."}), bounded in size.
+ */
+#ifndef SV_API_H
+#define SV_API_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "serve/cache.h"
+#include "serve/params.h"
+#include "util/buf.h"
+#include "util/err.h"
+
+typedef struct sv_api sv_api;
+
+typedef struct sv_api_opts {
+    const char *hot_path;
+    int conns;           /* pooled read-only connections (concurrent computations) */
+    size_t cache_bytes;  /* response cache budget */
+    double stale_max_s;  /* see cache.h (0: always wait for the current version) */
+} sv_api_opts;
+
+/* Largest body an endpoint may produce (a larger one is a 500 asking to
+ * narrow the request); /table stops adding rows (truncated) before it. */
+#define SV_MAX_BODY (64u << 20)
+#define SV_TABLE_BODY_LIMIT (32u << 20)
+
+sl_err sv_api_new(sv_api **out, const sv_api_opts *o, char *err, size_t errlen);
+void sv_api_free(sv_api *a);
+
+typedef struct sv_reply {
+    int status;
+    sv_body *body;       /* one reference for the caller; NULL only when out of memory */
+    sv_cache_how how;
+} sv_reply;
+
+/* Answer path (starting with /api/) with the query parameters kv[0..n). */
+void sv_api_handle(sv_api *a, const char *path, const sv_kv *kv, size_t n, sv_reply *r);
+/* The store part of /metrics (Prometheus text of pipeline_health, cached by
+ * store version) into r.  Errors as in sv_api_handle (JSON body, 503/500). */
+void sv_api_metrics(sv_api *a, sv_reply *r);
+
+void sv_api_cache_stats(sv_api *a, sv_cache_stats *s);
+uint64_t sv_api_store_changes(sv_api *a);
+
+/* A JSON error body {"error": msg}. */
+sv_body *sv_error_body(int status, const char *msg);
+
+#endif

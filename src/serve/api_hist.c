@@ -1,0 +1,613 @@
+/* api_hist.c: the historical endpoints (spill, cache, top_tables, compile,
+ * utilization).
+ *
+ * Each one reads the rows of its range with one statement in primary-key
+ * order (the keys start with hour, so this is an index range scan with no
+ * sort) and aggregates in C: SQLite's GROUP BY over the same rows needs a
+ * temporary b-tree and is several times slower (docs/api.md, "Performance").
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "serve/api_int.h"
+
+#define HOURLY_FILTERS (SV_P_RANGE | SV_PB(SV_P_SOURCE) | SV_PB(SV_P_INSTANCE) | SV_PB(SV_P_FINAL))
+
+static sl_err oom(sv_q *q) { return sv_q_fail(q, 500, "out of memory"); }
+
+/* Grow *p (n used, *cap allocated, element size sz) to hold one more. */
+static bool grow(void **p, size_t n, size_t *cap, size_t sz) {
+    if (n < *cap) return true;
+    size_t nc = *cap ? *cap * 2 : 256;
+    void *np = realloc(*p, nc * sz);
+    if (!np) return false;
+    *p = np;
+    *cap = nc;
+    return true;
+}
+
+/* ------------------------------------------------------------------------ */
+/* spill                                                                    */
+
+typedef struct spill_cell {
+    uint32_t h, t;
+    int64_t spilled, queries;
+    double mbytes;
+} spill_cell;
+
+static int cmp_cell_type_hour(const void *a, const void *b) {
+    const spill_cell *x = a, *y = b;
+    if (x->t != y->t) return x->t < y->t ? -1 : 1;
+    return (x->h > y->h) - (x->h < y->h);
+}
+
+sl_err sv_ep_spill(sv_q *q) {
+    /* query_hourly has source and instance_id; spill_hourly is the same sum
+     * without them and 1/(instances) of the rows. */
+    bool per_instance = q->p->given & (SV_PB(SV_P_SOURCE) | SV_PB(SV_P_INSTANCE));
+    sv_json_obj(&q->j);
+    sl_err e = sv_q_range(q);
+    if (e != SL_OK) return e;
+    sqlite3_stmt *st = NULL;
+    e = sv_q_prepare(q, &st, "hour, query_type, spilled, mbytes_spilled_sum, queries",
+                     per_instance ? "query_hourly" : "spill_hourly", HOURLY_FILTERS | SV_PB(SV_P_QUERY_TYPE),
+                     "ORDER BY hour");
+    if (e != SL_OK) return e;
+    sv_hours hs = {0};
+    sv_strtab types;
+    sv_strtab_init(&types);
+    spill_cell *cells = NULL;
+    size_t nc = 0, cap = 0, hour_start = 0;
+    int rc;
+    while ((rc = sv_q_step(q, st, "query_hourly")) == SQLITE_ROW) {
+        size_t n, tn;
+        const char *h = sv_col_text(st, 0, &n), *t = sv_col_text(st, 1, &tn);
+        size_t before = hs.n;
+        int64_t hi = sv_hours_add(&hs, h, n), ti = sv_strtab_intern(&types, t, tn);
+        if (hi < 0 || ti < 0) {
+            e = oom(q);
+            break;
+        }
+        if (hs.n != before) hour_start = nc; /* cells of the current hour start here */
+        spill_cell *c = NULL;
+        for (size_t i = hour_start; i < nc; i++) /* few query types per hour */
+            if (cells[i].t == (uint32_t)ti) {
+                c = &cells[i];
+                break;
+            }
+        if (!c) {
+            if (!grow((void **)&cells, nc, &cap, sizeof *cells)) {
+                e = oom(q);
+                break;
+            }
+            c = &cells[nc++];
+            memset(c, 0, sizeof *c);
+            c->h = (uint32_t)hi;
+            c->t = (uint32_t)ti;
+        }
+        c->spilled += sqlite3_column_int64(st, 2);
+        c->mbytes += sqlite3_column_double(st, 3);
+        c->queries += sqlite3_column_int64(st, 4);
+    }
+    sqlite3_finalize(st);
+    if (e == SL_OK && rc != SQLITE_DONE) e = SL_ERR_IO;
+    if (e == SL_OK) {
+        /* series in query_type order, each with one value per hour */
+        uint32_t *order = malloc((types.n ? types.n : 1) * sizeof *order);
+        uint32_t *rank = malloc((types.n ? types.n : 1) * sizeof *rank);
+        if (!order || !rank) e = oom(q);
+        else {
+            for (uint32_t i = 0; i < types.n; i++) order[i] = i;
+            /* sort type indexes by name (insertion sort: few types) */
+            for (size_t i = 1; i < types.n; i++) {
+                uint32_t v = order[i];
+                size_t k = i;
+                while (k > 0 && strcmp(types.s[order[k - 1]], types.s[v]) > 0) {
+                    order[k] = order[k - 1];
+                    k--;
+                }
+                order[k] = v;
+            }
+            for (uint32_t i = 0; i < types.n; i++) rank[order[i]] = i;
+            for (size_t i = 0; i < nc; i++) cells[i].t = rank[cells[i].t];
+            if (nc) qsort(cells, nc, sizeof *cells, cmp_cell_type_hour);
+            sv_hours_json(q, &hs);
+            sv_json_key(&q->j, "series");
+            sv_json_arr(&q->j);
+            size_t c0 = 0;
+            for (uint32_t r = 0; r < types.n; r++) {
+                size_t c1 = c0;
+                while (c1 < nc && cells[c1].t == r) c1++;
+                sv_json_obj(&q->j);
+                sv_json_kstr(&q->j, "query_type", types.s[order[r]]);
+                for (int f = 0; f < 3; f++) {
+                    sv_json_key(&q->j, f == 0 ? "spilled" : f == 1 ? "mbytes" : "queries");
+                    sv_json_arr(&q->j);
+                    size_t c = c0;
+                    for (uint32_t hi = 0; hi < hs.n; hi++) {
+                        const spill_cell *cell = c < c1 && cells[c].h == hi ? &cells[c++] : NULL;
+                        if (f == 0) sv_json_i64(&q->j, cell ? cell->spilled : 0);
+                        else if (f == 1) sv_json_f64(&q->j, cell ? cell->mbytes : 0);
+                        else sv_json_i64(&q->j, cell ? cell->queries : 0);
+                    }
+                    sv_json_arr_end(&q->j);
+                }
+                sv_json_obj_end(&q->j);
+                c0 = c1;
+                if (q->out.len > SV_MAX_BODY) break; /* reported by the caller */
+            }
+            sv_json_arr_end(&q->j);
+            sv_json_obj_end(&q->j);
+        }
+        free(order);
+        free(rank);
+    }
+    free(cells);
+    free(hs.h);
+    sv_strtab_free(&types);
+    return e;
+}
+
+/* ------------------------------------------------------------------------ */
+/* cache                                                                    */
+
+typedef struct inst_key {
+    int64_t instance_id;
+    uint64_t source; /* index in the source table */
+} inst_key;
+
+typedef struct inst_acc {
+    inst_key k;
+    const char *src; /* the source's text (owned by the source table) */
+    int64_t queries, cached;
+} inst_acc;
+
+static int cmp_inst(const void *a, const void *b) {
+    const inst_acc *x = *(inst_acc *const *)a, *y = *(inst_acc *const *)b;
+    if (x->queries != y->queries) return x->queries > y->queries ? -1 : 1;
+    if (x->src != y->src) {
+        int c = strcmp(x->src, y->src);
+        if (c) return c;
+    }
+    return (x->k.instance_id > y->k.instance_id) - (x->k.instance_id < y->k.instance_id);
+}
+
+static void rate(sv_json *j, int64_t cached, int64_t queries) {
+    if (queries == 0) sv_json_null(j);
+    else sv_json_f64(j, (double)cached / (double)queries);
+}
+
+sl_err sv_ep_cache(sv_q *q) {
+    sv_json_obj(&q->j);
+    sl_err e = sv_q_range(q);
+    if (e != SL_OK) return e;
+    sqlite3_stmt *st = NULL;
+    e = sv_q_prepare(q, &st, "hour, source, instance_id, cached, queries", "cache_hourly", HOURLY_FILTERS,
+                     "ORDER BY hour");
+    if (e != SL_OK) return e;
+    sv_hours hs = {0};
+    sv_strtab srcs;
+    sv_strtab_init(&srcs);
+    hm insts;
+    hm_init(&insts, sizeof(inst_acc), sizeof(inst_key));
+    int64_t *hq = NULL, *hc = NULL; /* per hour: queries, cached */
+    size_t hcap = 0, hcap2 = 0;
+    int rc;
+    while ((rc = sv_q_step(q, st, "cache_hourly")) == SQLITE_ROW) {
+        size_t n, sn;
+        const char *h = sv_col_text(st, 0, &n), *s = sv_col_text(st, 1, &sn);
+        size_t before = hs.n;
+        int64_t hi = sv_hours_add(&hs, h, n), si = sv_strtab_intern(&srcs, s, sn);
+        if (hi < 0 || si < 0) {
+            e = oom(q);
+            break;
+        }
+        if (hs.n != before) {
+            if (!grow((void **)&hq, (size_t)hi, &hcap, sizeof *hq) || !grow((void **)&hc, (size_t)hi, &hcap2, sizeof *hc)) {
+                e = oom(q);
+                break;
+            }
+            hq[hi] = hc[hi] = 0;
+        }
+        int64_t cached = sqlite3_column_int64(st, 3), queries = sqlite3_column_int64(st, 4);
+        hq[hi] += queries;
+        hc[hi] += cached;
+        inst_key k;
+        memset(&k, 0, sizeof k);
+        k.instance_id = sqlite3_column_int64(st, 2);
+        k.source = (uint64_t)si;
+        bool added;
+        inst_acc *a = hm_upsert(&insts, hm_hash2((uint64_t)k.instance_id, k.source), &k, NULL, &added);
+        if (!a) {
+            e = oom(q);
+            break;
+        }
+        if (added) a->src = srcs.s[si];
+        a->queries += queries;
+        a->cached += cached;
+    }
+    sqlite3_finalize(st);
+    if (e == SL_OK && rc != SQLITE_DONE) e = SL_ERR_IO;
+    inst_acc **v = NULL;
+    if (e == SL_OK && !(v = malloc((insts.n ? insts.n : 1) * sizeof *v))) e = oom(q);
+    if (e == SL_OK) {
+        for (size_t i = 0; i < insts.n; i++) v[i] = hm_at(&insts, i);
+        qsort(v, insts.n, sizeof *v, cmp_inst);
+        size_t lim = insts.n < (size_t)q->p->limit ? insts.n : (size_t)q->p->limit;
+        sv_json_key(&q->j, "instances");
+        sv_json_arr(&q->j);
+        for (size_t i = 0; i < lim; i++) {
+            sv_json_obj(&q->j);
+            sv_json_kstr(&q->j, "source", v[i]->src);
+            sv_json_ki64(&q->j, "instance_id", v[i]->k.instance_id);
+            sv_json_ki64(&q->j, "queries", v[i]->queries);
+            sv_json_ki64(&q->j, "cached", v[i]->cached);
+            sv_json_key(&q->j, "hit_rate");
+            rate(&q->j, v[i]->cached, v[i]->queries);
+            sv_json_obj_end(&q->j);
+        }
+        sv_json_arr_end(&q->j);
+        sv_json_ki64(&q->j, "instances_total", (int64_t)insts.n);
+        sv_hours_json(q, &hs);
+        sv_json_key(&q->j, "hit_rate");
+        sv_json_arr(&q->j);
+        for (size_t i = 0; i < hs.n; i++) rate(&q->j, hc[i], hq[i]);
+        sv_json_arr_end(&q->j);
+        sv_json_obj_end(&q->j);
+    }
+    free(v);
+    free(hq);
+    free(hc);
+    free(hs.h);
+    hm_free(&insts);
+    sv_strtab_free(&srcs);
+    return e;
+}
+
+/* ------------------------------------------------------------------------ */
+/* top_tables                                                               */
+
+typedef struct tbl_acc {
+    int64_t table_id;
+    int64_t reads;
+    int64_t hours;
+    int64_t last_hour; /* index of the last hour counted, -1 none */
+} tbl_acc;
+
+static int cmp_tbl(const void *a, const void *b) {
+    const tbl_acc *x = *(tbl_acc *const *)a, *y = *(tbl_acc *const *)b;
+    if (x->reads != y->reads) return x->reads > y->reads ? -1 : 1;
+    return (x->table_id > y->table_id) - (x->table_id < y->table_id);
+}
+
+sl_err sv_ep_top_tables(sv_q *q) {
+    sv_json_obj(&q->j);
+    sl_err e = sv_q_range(q);
+    if (e != SL_OK) return e;
+    sqlite3_stmt *st = NULL;
+    e = sv_q_prepare(q, &st, "hour, table_id, reads", "top_tables_hourly", HOURLY_FILTERS, "ORDER BY hour");
+    if (e != SL_OK) return e;
+    hm tabs;
+    hm_init(&tabs, sizeof(tbl_acc), sizeof(int64_t));
+    sv_hours hs = {0};
+    int rc;
+    while ((rc = sv_q_step(q, st, "top_tables_hourly")) == SQLITE_ROW) {
+        size_t n;
+        const char *h = sv_col_text(st, 0, &n);
+        int64_t hi = sv_hours_add(&hs, h, n);
+        int64_t id = sqlite3_column_int64(st, 1);
+        bool added;
+        tbl_acc *a = hi < 0 ? NULL : hm_upsert(&tabs, hm_mix((uint64_t)id), &id, NULL, &added);
+        if (!a) {
+            e = oom(q);
+            break;
+        }
+        if (added) a->last_hour = -1;
+        a->reads += sqlite3_column_int64(st, 2);
+        if (a->last_hour != hi) {
+            a->hours++;
+            a->last_hour = hi;
+        }
+    }
+    sqlite3_finalize(st);
+    if (e == SL_OK && rc != SQLITE_DONE) e = SL_ERR_IO;
+    tbl_acc **v = NULL;
+    if (e == SL_OK && !(v = malloc((tabs.n ? tabs.n : 1) * sizeof *v))) e = oom(q);
+    if (e == SL_OK) {
+        for (size_t i = 0; i < tabs.n; i++) v[i] = hm_at(&tabs, i);
+        qsort(v, tabs.n, sizeof *v, cmp_tbl);
+        size_t k = tabs.n < (size_t)q->p->k ? tabs.n : (size_t)q->p->k;
+        sv_json_key(&q->j, "tables");
+        sv_json_arr(&q->j);
+        for (size_t i = 0; i < k; i++) {
+            sv_json_obj(&q->j);
+            sv_json_ki64(&q->j, "table_id", v[i]->table_id);
+            sv_json_ki64(&q->j, "reads", v[i]->reads);
+            sv_json_ki64(&q->j, "hours", v[i]->hours);
+            sv_json_obj_end(&q->j);
+        }
+        sv_json_arr_end(&q->j);
+        sv_json_obj_end(&q->j);
+    }
+    free(v);
+    free(hs.h);
+    hm_free(&tabs);
+    return e;
+}
+
+/* ------------------------------------------------------------------------ */
+/* compile                                                                  */
+
+static const char *const k_buckets[] = {"0", "1", "2", "3", "4-5", "6-9", "10+"};
+#define NBUCKETS (sizeof k_buckets / sizeof *k_buckets)
+
+sl_err sv_ep_compile(sv_q *q) {
+    sv_json_obj(&q->j);
+    sl_err e = sv_q_range(q);
+    if (e != SL_OK) return e;
+    sqlite3_stmt *st = NULL;
+    e = sv_q_prepare(q, &st, "joins_bucket, queries, compile_ms_sum, compile_ms_max", "compile_joins_hourly",
+                     SV_P_RANGE | SV_PB(SV_P_FINAL), "ORDER BY hour");
+    if (e != SL_OK) return e;
+    /* the seven buckets of docs/metrics.md, then any other in order of appearance */
+    sv_strtab bk;
+    sv_strtab_init(&bk);
+    int64_t *nq = NULL;
+    double *sum = NULL, *mx = NULL;
+    size_t cap = 0, cap2 = 0, cap3 = 0;
+    for (size_t i = 0; i < NBUCKETS && e == SL_OK; i++)
+        if (sv_strtab_intern(&bk, k_buckets[i], strlen(k_buckets[i])) < 0) e = oom(q);
+    for (size_t i = 0; i < bk.n && e == SL_OK; i++) {
+        if (!grow((void **)&nq, i, &cap, sizeof *nq) || !grow((void **)&sum, i, &cap2, sizeof *sum) ||
+            !grow((void **)&mx, i, &cap3, sizeof *mx))
+            e = oom(q);
+        else {
+            nq[i] = 0;
+            sum[i] = 0;
+            mx[i] = NAN;
+        }
+    }
+    int rc = SQLITE_DONE;
+    while (e == SL_OK && (rc = sv_q_step(q, st, "compile_joins_hourly")) == SQLITE_ROW) {
+        size_t n;
+        const char *b = sv_col_text(st, 0, &n);
+        size_t before = bk.n;
+        int64_t bi = sv_strtab_intern(&bk, b, n);
+        if (bi < 0) {
+            e = oom(q);
+            break;
+        }
+        if (bk.n != before) {
+            if (!grow((void **)&nq, (size_t)bi, &cap, sizeof *nq) || !grow((void **)&sum, (size_t)bi, &cap2, sizeof *sum) ||
+                !grow((void **)&mx, (size_t)bi, &cap3, sizeof *mx)) {
+                e = oom(q);
+                break;
+            }
+            nq[bi] = 0;
+            sum[bi] = 0;
+            mx[bi] = NAN;
+        }
+        nq[bi] += sqlite3_column_int64(st, 1);
+        sum[bi] += sqlite3_column_double(st, 2);
+        double m = sqlite3_column_double(st, 3);
+        if (isnan(mx[bi]) || m > mx[bi]) mx[bi] = m;
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if (e == SL_OK && rc != SQLITE_DONE) e = SL_ERR_IO;
+    if (e == SL_OK) {
+        sv_json_key(&q->j, "buckets");
+        sv_json_arr(&q->j);
+        for (size_t i = 0; i < bk.n; i++) {
+            sv_json_obj(&q->j);
+            sv_json_kstr(&q->j, "joins_bucket", bk.s[i]);
+            sv_json_ki64(&q->j, "queries", nq[i]);
+            sv_json_kf64(&q->j, "compile_ms_sum", sum[i]);
+            sv_json_key(&q->j, "compile_ms_avg");
+            if (nq[i] > 0) sv_json_f64(&q->j, sum[i] / (double)nq[i]);
+            else sv_json_null(&q->j);
+            sv_json_kf64(&q->j, "compile_ms_max", mx[i]); /* NaN (no rows) -> null */
+            sv_json_obj_end(&q->j);
+        }
+        sv_json_arr_end(&q->j);
+        e = sv_q_prepare(q, &st, "hour, n, corr", "compile_corr_hourly", SV_P_RANGE | SV_PB(SV_P_FINAL),
+                         "ORDER BY hour");
+    }
+    if (e == SL_OK) {
+        sv_json_key(&q->j, "hours");
+        sv_json_arr(&q->j);
+        while ((rc = sv_q_step(q, st, "compile_corr_hourly")) == SQLITE_ROW) sv_q_col(q, st, 0);
+        sv_json_arr_end(&q->j);
+        if (rc != SQLITE_DONE) e = SL_ERR_IO;
+        for (int f = 1; f <= 2 && e == SL_OK; f++) {
+            sqlite3_reset(st);
+            sv_json_key(&q->j, f == 1 ? "corr" : "n");
+            sv_json_arr(&q->j);
+            while ((rc = sv_q_step(q, st, "compile_corr_hourly")) == SQLITE_ROW) sv_q_col(q, st, f == 1 ? 2 : 1);
+            sv_json_arr_end(&q->j);
+            if (rc != SQLITE_DONE) e = SL_ERR_IO;
+        }
+        sv_json_obj_end(&q->j);
+    }
+    sqlite3_finalize(st);
+    free(nq);
+    free(sum);
+    free(mx);
+    sv_strtab_free(&bk);
+    return e;
+}
+
+/* ------------------------------------------------------------------------ */
+/* utilization                                                              */
+
+typedef struct util_row {
+    int64_t hour;       /* index in hs */
+    const char *src;    /* owned by the source table */
+    int64_t instance_id;
+    double composite, q, c, s, p, slowdown;
+    bool slowdown_null;
+    int oversubscribed;
+} util_row;
+
+typedef struct hour_util {
+    double cmax, csum, ssum;
+    int64_t n, over, nslow;
+} hour_util;
+
+/* Order of `top`: oversubscribed first, composite desc, newest hour first,
+ * then source and instance_id ascending.  <0 when x ranks before y. */
+static int util_rank(const util_row *x, const util_row *y) {
+    if (x->oversubscribed != y->oversubscribed) return x->oversubscribed > y->oversubscribed ? -1 : 1;
+    if (x->composite != y->composite) return x->composite > y->composite ? -1 : 1;
+    if (x->hour != y->hour) return x->hour > y->hour ? -1 : 1;
+    if (x->src != y->src) {
+        int c = strcmp(x->src, y->src);
+        if (c) return c;
+    }
+    return (x->instance_id > y->instance_id) - (x->instance_id < y->instance_id);
+}
+
+static int cmp_util(const void *a, const void *b) { return util_rank(a, b); }
+
+/* Max-heap on "ranks later" (the root is the worst of the kept rows). */
+static void heap_down(util_row *h, size_t n, size_t i) {
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, w = i;
+        if (l < n && util_rank(&h[l], &h[w]) > 0) w = l;
+        if (r < n && util_rank(&h[r], &h[w]) > 0) w = r;
+        if (w == i) return;
+        util_row t = h[i];
+        h[i] = h[w];
+        h[w] = t;
+        i = w;
+    }
+}
+
+static void heap_up(util_row *h, size_t i) {
+    while (i > 0) {
+        size_t p = (i - 1) / 2;
+        if (util_rank(&h[i], &h[p]) <= 0) return;
+        util_row t = h[i];
+        h[i] = h[p];
+        h[p] = t;
+        i = p;
+    }
+}
+
+sl_err sv_ep_utilization(sv_q *q) {
+    sv_json_obj(&q->j);
+    sl_err e = sv_q_range(q);
+    if (e != SL_OK) return e;
+    sqlite3_stmt *st = NULL;
+    e = sv_q_prepare(q, &st,
+                     "hour, source, instance_id, composite, q_score, c_score, s_score, p_score, oversubscribed, slowdown",
+                     "utilization_hourly", HOURLY_FILTERS, "ORDER BY hour");
+    if (e != SL_OK) return e;
+    sv_hours hs = {0};
+    sv_strtab srcs;
+    sv_strtab_init(&srcs);
+    hour_util *hu = NULL;
+    size_t hcap = 0, lim = (size_t)q->p->limit, nheap = 0;
+    util_row *heap = malloc(lim * sizeof *heap);
+    int rc = SQLITE_DONE;
+    if (!heap) e = oom(q);
+    while (e == SL_OK && (rc = sv_q_step(q, st, "utilization_hourly")) == SQLITE_ROW) {
+        size_t n, sn;
+        const char *h = sv_col_text(st, 0, &n), *s = sv_col_text(st, 1, &sn);
+        size_t before = hs.n;
+        int64_t hi = sv_hours_add(&hs, h, n), si = sv_strtab_intern(&srcs, s, sn);
+        if (hi < 0 || si < 0) {
+            e = oom(q);
+            break;
+        }
+        if (hs.n != before) {
+            if (!grow((void **)&hu, (size_t)hi, &hcap, sizeof *hu)) {
+                e = oom(q);
+                break;
+            }
+            memset(&hu[hi], 0, sizeof *hu);
+            hu[hi].cmax = -INFINITY;
+        }
+        util_row r;
+        r.hour = hi;
+        r.src = srcs.s[si];
+        r.instance_id = sqlite3_column_int64(st, 2);
+        r.composite = sqlite3_column_type(st, 3) == SQLITE_NULL ? -INFINITY : sqlite3_column_double(st, 3);
+        r.q = sqlite3_column_double(st, 4);
+        r.c = sqlite3_column_double(st, 5);
+        r.s = sqlite3_column_double(st, 6);
+        r.p = sqlite3_column_double(st, 7);
+        r.oversubscribed = sqlite3_column_int(st, 8) != 0;
+        r.slowdown_null = sqlite3_column_type(st, 9) == SQLITE_NULL;
+        r.slowdown = sqlite3_column_double(st, 9);
+        hour_util *u = &hu[hi];
+        u->n++;
+        u->csum += r.composite;
+        if (r.composite > u->cmax) u->cmax = r.composite;
+        u->over += r.oversubscribed;
+        if (!r.slowdown_null) {
+            u->ssum += r.slowdown;
+            u->nslow++;
+        }
+        if (nheap < lim) {
+            heap[nheap] = r;
+            heap_up(heap, nheap++);
+        } else if (lim > 0 && util_rank(&r, &heap[0]) < 0) {
+            heap[0] = r;
+            heap_down(heap, nheap, 0);
+        }
+    }
+    sqlite3_finalize(st);
+    if (e == SL_OK && rc != SQLITE_DONE) e = SL_ERR_IO;
+    if (e == SL_OK) {
+        sv_hours_json(q, &hs);
+        static const char *const keys[] = {"composite_max", "composite_avg", "oversubscribed", "slowdown_avg",
+                                           "instances"};
+        for (int f = 0; f < 5; f++) {
+            sv_json_key(&q->j, keys[f]);
+            sv_json_arr(&q->j);
+            for (size_t i = 0; i < hs.n; i++) {
+                const hour_util *u = &hu[i];
+                switch (f) {
+                case 0: sv_json_f64(&q->j, u->cmax); break;
+                case 1: sv_json_f64(&q->j, u->csum / (double)u->n); break;
+                case 2: sv_json_i64(&q->j, u->over); break;
+                case 3:
+                    if (u->nslow) sv_json_f64(&q->j, u->ssum / (double)u->nslow);
+                    else sv_json_null(&q->j);
+                    break;
+                default: sv_json_i64(&q->j, u->n);
+                }
+            }
+            sv_json_arr_end(&q->j);
+        }
+        qsort(heap, nheap, sizeof *heap, cmp_util);
+        sv_json_key(&q->j, "top");
+        sv_json_arr(&q->j);
+        for (size_t i = 0; i < nheap; i++) {
+            const util_row *r = &heap[i];
+            sv_json_obj(&q->j);
+            sv_json_kstr(&q->j, "hour", hs.h[r->hour]);
+            sv_json_kstr(&q->j, "source", r->src);
+            sv_json_ki64(&q->j, "instance_id", r->instance_id);
+            sv_json_kf64(&q->j, "composite", r->composite);
+            sv_json_kf64(&q->j, "q_score", r->q);
+            sv_json_kf64(&q->j, "c_score", r->c);
+            sv_json_kf64(&q->j, "s_score", r->s);
+            sv_json_kf64(&q->j, "p_score", r->p);
+            sv_json_kbool(&q->j, "oversubscribed", r->oversubscribed);
+            sv_json_key(&q->j, "slowdown");
+            if (r->slowdown_null) sv_json_null(&q->j);
+            else sv_json_f64(&q->j, r->slowdown);
+            sv_json_obj_end(&q->j);
+        }
+        sv_json_arr_end(&q->j);
+        sv_json_obj_end(&q->j);
+    }
+    free(heap);
+    free(hu);
+    free(hs.h);
+    sv_strtab_free(&srcs);
+    return e;
+}

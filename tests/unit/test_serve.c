@@ -665,7 +665,8 @@ static const char *ROWS_SQL =
     "('2024-03-01 05:00:00','a',1,1000.0,1.5,0.1,0.2,0.3,0.4,0.7,1,2.0,3,1),"
     "('2024-03-01 05:00:00','a',2,1000.0,1.5,0.1,0.2,0.3,0.4,0.9,0,NULL,3,1),"
     "('2024-03-01 05:00:00','b',1,1000.0,1.5,0.1,0.2,0.3,0.4,0.7,1,4.0,3,1),"
-    "('2024-03-01 07:00:00','a',1,10.0,0.5,0.0,0.0,0.0,0.0,0.1,0,NULL,1,0);"
+    "('2024-03-01 07:00:00','a',1,10.0,0.5,0.0,0.0,0.0,0.0,0.1,0,NULL,1,0),"
+    "('2024-03-01 07:00:00','b',2,10.0,0.5,0.0,0.0,0.0,0.0,0.7,1,NULL,1,0);"
     "INSERT INTO bad_rows VALUES ('a',0,5,'malformed','bad json','{\"x\":1}'),"
     "('a',0,9,'bad_timestamp','ts','raw\n\"q\"');"
     "INSERT INTO late_events VALUES ('2024-03-01 04:00:00','a',0,3,'2024-03-01 04:10:00.000000',1,77,"
@@ -777,18 +778,22 @@ static void test_api_endpoints(void) {
     HAS("{\"joins_bucket\":\"10+\",\"queries\":0,\"compile_ms_sum\":0,\"compile_ms_avg\":null,\"compile_ms_max\":null}],"
         "\"hours\":[\"2024-03-01 05:00:00\",\"2024-03-01 07:00:00\"],\"corr\":[0.5,null],\"n\":[12,1]}");
 
+    /* top: oversubscribed first, composite desc, newest hour first, then source, instance */
     EXPECT("/api/v1/utilization", "", 200,
-           "\"hours\":[\"2024-03-01 05:00:00\",\"2024-03-01 07:00:00\"],\"composite_max\":[0.9,0.1],"
-           "\"composite_avg\":[0.7666666666666666,0.1],\"oversubscribed\":[2,0],\"slowdown_avg\":[3,null],"
-           "\"instances\":[3,1],\"top\":[{\"hour\":\"2024-03-01 05:00:00\",\"source\":\"a\",\"instance_id\":1,"
+           "\"hours\":[\"2024-03-01 05:00:00\",\"2024-03-01 07:00:00\"],\"composite_max\":[0.9,0.7],"
+           "\"composite_avg\":[0.7666666666666666,0.39999999999999997],\"oversubscribed\":[2,1],"
+           "\"slowdown_avg\":[3,null],\"instances\":[3,2],\"top\":[{\"hour\":\"2024-03-01 07:00:00\",\"source\":\"b\","
+           "\"instance_id\":2,\"composite\":0.7,\"q_score\":0,\"c_score\":0,\"s_score\":0,\"p_score\":0,"
+           "\"oversubscribed\":true,\"slowdown\":null},{\"hour\":\"2024-03-01 05:00:00\",\"source\":\"a\",\"instance_id\":1,"
            "\"composite\":0.7,\"q_score\":0.1,\"c_score\":0.2,\"s_score\":0.3,\"p_score\":0.4,\"oversubscribed\":true,"
            "\"slowdown\":2},{\"hour\":\"2024-03-01 05:00:00\",\"source\":\"b\",\"instance_id\":1,");
     HAS("{\"hour\":\"2024-03-01 05:00:00\",\"source\":\"a\",\"instance_id\":2,\"composite\":0.9,");
     HAS("\"oversubscribed\":false,\"slowdown\":null},{\"hour\":\"2024-03-01 07:00:00\",\"source\":\"a\","
         "\"instance_id\":1,\"composite\":0.1,");
-    EXPECT("/api/v1/utilization", "limit=1", 200, "\"top\":[{\"hour\":\"2024-03-01 05:00:00\",\"source\":\"a\","
-                                                  "\"instance_id\":1,\"composite\":0.7,");
-    CHECK(strstr(body, "\"source\":\"b\"") == NULL);
+    EXPECT("/api/v1/utilization", "limit=2&source=a", 200,
+           "\"top\":[{\"hour\":\"2024-03-01 05:00:00\",\"source\":\"a\",\"instance_id\":1,\"composite\":0.7,");
+    CHECK(strstr(body, "\"source\":\"b\"") == NULL && strstr(body, "\"instance_id\":2,\"composite\":0.9") != NULL &&
+          strstr(body, "\"composite\":0.1") == NULL);
 
     EXPECT("/api/v1/live", "", 200,
            "{\"hour\":\"2024-03-01 07:00:00\",\"final\":false,\"by_query_type\":[{\"query_type\":\"select\","

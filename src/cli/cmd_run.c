@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 #include "replay/replay.h"
 #include "store/cold.h"
 #include "store/evbuf.h"
+#include "sink/async.h"
 #include "store/hot.h"
 #include "stream/bus.h"
 #include "stream/proc.h"
@@ -160,12 +162,41 @@ typedef struct fan {
     hs *hot;
     cs *cold;
     eb *evb;            /* write-behind buffer of the hot store's events (NULL: events not kept) */
-    double next_ev;     /* wall time of the next drain of evb */
-    double drain_t0;    /* start of the last drain */
     bool backfill;      /* --speed max: drain evb only when full and at the end */
     store_stats hs, cs;
     uint64_t published; /* hours published to the cold store */
+    as_async *hot_as;   /* the hot store runs on its own thread behind this queue */
+    pr_sink hot_q;      /* as_sink(hot_as) */
+    as_async *cold_as;  /* the cold store runs on its own thread behind this queue */
+    pr_sink cold_q;     /* as_sink(cold_as) */
+    _Atomic uint64_t cold_visible; /* hours flushed into place (written by the cold thread) */
+    double cold_busy_s;            /* the cold thread's time in the store, at the end */
+    double hot_busy_s;             /* the hot thread's */
 } fan;
+
+#define COLD_QUEUE_BYTES ((size_t)64 << 20) /* rows copied for the cold thread, at most */
+#define HOT_QUEUE_BYTES ((size_t)64 << 20)  /* ... and for the hot thread */
+
+/* The hot store's operations, run on its thread (as_async). */
+static sl_err hot_rows(void *ctx, st_table t, int64_t hour_us, bool final, const sl_batch *rows, char *err, size_t errlen) {
+    return hs_write_rows(ctx, t, hour_us, final, rows, err, errlen);
+}
+static sl_err hot_events(void *ctx, int64_t hour_us, const sl_batch *b, const uint32_t *idx, size_t n, char *err,
+                         size_t errlen) {
+    (void)hour_us;
+    return hs_write_events(ctx, b, idx, n, err, errlen);
+}
+static sl_err hot_final(void *ctx, int64_t hour_us, char *err, size_t errlen) {
+    return hs_window_final(ctx, hour_us, err, errlen); /* committed with the next health write */
+}
+
+/* On the cold thread: make the published hours visible (cs_flush). */
+static sl_err flush_cold(void *ctx, char *err, size_t errlen) {
+    fan *f = ctx;
+    sl_err e = cs_flush(f->cold, err, errlen);
+    atomic_store(&f->cold_visible, cs_published_count(f->cold));
+    return e;
+}
 
 static void timed(store_stats *s, double t0, sl_err e) {
     double d = cli_now() - t0;
@@ -178,26 +209,22 @@ static void timed(store_stats *s, double t0, sl_err e) {
 #define EVB_CAP ((size_t)128 << 20) /* events held for the hot store before a forced drain */
 
 static sl_err write_hot_events(void *ctx, const sl_batch *b, const uint32_t *idx, size_t n, char *err, size_t errlen) {
-    return hs_write_events(ctx, b, idx, n, err, errlen);
+    fan *f = ctx;
+    return f->hot_q.events(f->hot_q.ctx, 0, b, idx, n, err, errlen); /* copied, queued */
 }
 
-/* Write the buffered events that are still inside the retention (tick()
- * then commits, and the commit prunes what left it).  At the pace of the input
- * this happens every tick; when a drain and its commit are slow (a backfill far
- * ahead of real time) the next drain waits 4x as long, so most events of a fast
- * replay leave the retention in the buffer and are never written (the prune
- * would delete them anyway) and at most ~20% of the time goes to them.  At
- * --speed max (a backfill: no pacing, the table would be pruned again within
- * a second) the buffer is drained only when it is full and at the end.
+/* Hand the buffered events that are still inside the retention to the hot
+ * store (tick() then commits, and the commit prunes what left it).  Paced
+ * (--speed N), every tick.  At --speed max (a backfill: the table would be
+ * pruned again within a second) only when the buffer is full and at the end,
+ * so most events of a backfill leave the retention in the buffer and are
+ * never written -- the prune would delete them anyway.
  * force: the end of the run (or a full buffer). */
-static sl_err drain_events(fan *f, bool force, bool *drained, char *err, size_t errlen) {
-    *drained = false;
-    if (!f->evb || (!force && (f->backfill || cli_now() < f->next_ev))) return SL_OK;
+static sl_err drain_events(fan *f, bool force, char *err, size_t errlen) {
+    if (!f->evb || (!force && f->backfill)) return SL_OK;
     double t0 = cli_now();
-    sl_err e = eb_drain(f->evb, write_hot_events, f->hot, err, errlen);
+    sl_err e = eb_drain(f->evb, write_hot_events, f, err, errlen);
     timed(&f->hs, t0, e);
-    f->drain_t0 = t0;
-    *drained = true;
     return e;
 }
 
@@ -205,11 +232,11 @@ static sl_err fan_rows(void *ctx, st_table t, int64_t hour_us, bool final, const
                        size_t errlen) {
     fan *f = ctx;
     double t0 = cli_now();
-    sl_err e = hs_write_rows(f->hot, t, hour_us, final, rows, err, errlen);
+    sl_err e = f->hot_q.rows(f->hot_q.ctx, t, hour_us, final, rows, err, errlen); /* copied, queued */
     timed(&f->hs, t0, e);
     if (e != SL_OK || !f->cold || !final || t >= ST_N_METRIC_TABLES) return e;
     t0 = cli_now();
-    e = cs_write_rows(f->cold, t, hour_us, final, rows, err, errlen);
+    e = f->cold_q.rows(f->cold_q.ctx, t, hour_us, final, rows, err, errlen); /* copied, queued */
     timed(&f->cs, t0, e);
     return e;
 }
@@ -222,32 +249,33 @@ static sl_err fan_events(void *ctx, int64_t hour_us, const sl_batch *b, const ui
     if (f->evb) {
         e = eb_add(f->evb, b, idx, n, err, errlen);
         timed(&f->hs, t0, e);
-        bool drained;
-        if (e == SL_OK && eb_over_cap(f->evb)) e = drain_events(f, true, &drained, err, errlen);
+        if (e == SL_OK && eb_over_cap(f->evb)) e = drain_events(f, true, err, errlen);
     }
     if (e != SL_OK || !f->cold) return e;
     t0 = cli_now();
-    e = cs_write_events(f->cold, hour_us, b, idx, n, err, errlen);
+    e = f->cold_q.events(f->cold_q.ctx, hour_us, b, idx, n, err, errlen);
     timed(&f->cs, t0, e);
     return e;
 }
 
 /* The cold store publishes first (queued in group-sync mode), then the hot
- * store marks the hour final in its open transaction.  tick() flushes the cold
- * store before it commits the hot store, so once a reader sees final = 1 the
- * hour's Parquet files are in place. */
+ * store marks the hour final in its open transaction.  The cold store works
+ * on its own thread: the hour's files are put in place by the next flush
+ * (queued by tick(), about once a second), so the hot store can show an hour
+ * final shortly before its Parquet files and manifests appear; at the end of
+ * the run both are complete.  A manifest only ever names a file in place. */
 static sl_err fan_final(void *ctx, int64_t hour_us, char *err, size_t errlen) {
     fan *f = ctx;
     sl_err e;
     double t0;
     if (f->cold) {
         t0 = cli_now();
-        e = cs_publish_hour(f->cold, hour_us, err, errlen);
+        e = f->cold_q.window_final(f->cold_q.ctx, hour_us, err, errlen);
         timed(&f->cs, t0, e);
         if (e != SL_OK) return e;
     }
     t0 = cli_now();
-    e = hs_window_final(f->hot, hour_us, err, errlen);
+    e = f->hot_q.window_final(f->hot_q.ctx, hour_us, err, errlen);
     timed(&f->hs, t0, e);
     return e;
 }
@@ -405,13 +433,19 @@ static void fill_health(health *h, const pr_stats *ps, const snap *sn, const sl_
     h_put(h, (double)bs->max_depth, "sluice_bus_max_depth");
     h_put(h, (double)bs->producer_waits, "sluice_bus_producer_waits_total");
     h_put(h, bs->producer_wait_s, "sluice_bus_producer_wait_seconds_total");
-    h_put(h, f->hs.seconds, "sluice_sink_write_seconds_total{store=\"hot\"}");
-    h_put(h, f->hs.max_s, "sluice_sink_write_max_seconds{store=\"hot\"}");
-    h_put(h, (double)f->hs.errors, "sluice_sink_errors_total{store=\"hot\"}");
+    as_stats hst = as_get_stats(f->hot_as);
+    h_put(h, hst.busy_s, "sluice_sink_write_seconds_total{store=\"hot\"}");
+    h_put(h, hst.max_call_s, "sluice_sink_write_max_seconds{store=\"hot\"}");
+    h_put(h, (double)hst.errors, "sluice_sink_errors_total{store=\"hot\"}");
+    h_put(h, (double)hst.queued_bytes, "sluice_sink_queue_bytes{store=\"hot\"}");
+    h_put(h, hst.wait_s, "sluice_sink_queue_wait_seconds_total{store=\"hot\"}");
     if (f->cold) {
-        h_put(h, f->cs.seconds, "sluice_sink_write_seconds_total{store=\"cold\"}");
-        h_put(h, f->cs.max_s, "sluice_sink_write_max_seconds{store=\"cold\"}");
-        h_put(h, (double)f->cs.errors, "sluice_sink_errors_total{store=\"cold\"}");
+        as_stats cst = as_get_stats(f->cold_as);
+        h_put(h, cst.busy_s, "sluice_sink_write_seconds_total{store=\"cold\"}");
+        h_put(h, cst.max_call_s, "sluice_sink_write_max_seconds{store=\"cold\"}");
+        h_put(h, (double)cst.errors, "sluice_sink_errors_total{store=\"cold\"}");
+        h_put(h, (double)cst.queued_bytes, "sluice_sink_queue_bytes{store=\"cold\"}");
+        h_put(h, cst.wait_s, "sluice_sink_queue_wait_seconds_total{store=\"cold\"}");
         h_put(h, (double)f->published, "sluice_cold_hours_published_total");
     }
     if (f->evb) {
@@ -489,7 +523,8 @@ static void summary_json(sl_buf *js, const pr_stats *ps, const snap *sn, const f
     sl_buf_puts(js, ",\"cold\":");
     if (ri->cold_path) sl_fmt_json_str(js, ri->cold_path, strlen(ri->cold_path));
     else sl_buf_puts(js, "null");
-    sl_buf_printf(js, ",\"sink_seconds\":{\"hot\":%.6f,\"cold\":%.6f}", f->hs.seconds, f->cs.seconds);
+    /* cold: time on the cold store's thread (the processor only copies and queues) */
+    sl_buf_printf(js, ",\"sink_seconds\":{\"hot\":%.6f,\"cold\":%.6f}", f->hot_busy_s, f->cold_busy_s);
     sl_buf_printf(js, ",\"interrupted\":%s,\"signal\":", ri->sig ? "true" : "false");
     if (ri->sig == SIGINT) sl_buf_puts(js, "\"SIGINT\"");
     else if (ri->sig == SIGTERM) sl_buf_puts(js, "\"SIGTERM\"");
@@ -661,6 +696,20 @@ static int parse_args(int argc, char **argv, run_opts *o, cli_inputs *in) {
     return rc;
 }
 
+/* On the hot store's thread: the health rows, then the commit (which makes
+ * everything queued before it visible, and prunes the events). */
+typedef struct hot_commit_job {
+    hs *hot;
+    health h;
+} hot_commit_job;
+
+static sl_err hot_commit(void *ctx, char *err, size_t errlen) {
+    hot_commit_job *j = ctx;
+    for (size_t i = 0; i < j->h.n; i++) j->h.names[i] = j->h.store[i]; /* point into this copy */
+    sl_err e = hs_write_health(j->hot, j->h.names, j->h.vals, j->h.n, err, errlen);
+    return e != SL_OK ? e : hs_commit(j->hot, err, errlen);
+}
+
 /* Provisional rows of the open windows (when something changed), health, commit. */
 static sl_err tick(pr *p, fan *f, run_ctx *c, double t0, uint64_t *last_rows, double *last_t, bool running,
                    bool refresh, char *err, size_t errlen) {
@@ -679,27 +728,28 @@ static sl_err tick(pr *p, fan *f, run_ctx *c, double t0, uint64_t *last_rows, do
     memset(&bs, 0, sizeof bs);
     if (c->bus) sl_bus_stats_get(c->bus, &bs);
     double s0 = cli_now();
-    if (f->cold) {
-        e = cs_flush(f->cold, err, errlen);
+    if (f->cold_as) {
+        e = as_call(f->cold_as, flush_cold, f, NULL, err, errlen);
+        if (e == SL_OK && !running) e = as_sync(f->cold_as, err, errlen); /* the end: everything in place */
         timed(&f->cs, s0, e);
         if (e != SL_OK) return e;
-        f->published = cs_published_count(f->cold);
+        f->published = atomic_load(&f->cold_visible);
         s0 = cli_now();
     }
-    bool drained;
-    e = drain_events(f, !running, &drained, err, errlen);
+    e = drain_events(f, !running, err, errlen);
+    if (e == SL_OK && !running) e = as_sync(f->hot_as, err, errlen); /* the end: final counters below */
     if (e != SL_OK) return e;
-    health h;
-    fill_health(&h, ps, &sn, &bs, f, rate, now - t0, running);
-    e = hs_write_health(f->hot, h.names, h.vals, h.n, err, errlen);
-    if (e == SL_OK) e = hs_commit(f->hot, err, errlen);
+    hot_commit_job *j = malloc(sizeof *j);
+    if (!j) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
+    j->hot = f->hot;
+    fill_health(&j->h, ps, &sn, &bs, f, rate, now - t0, running);
+    e = as_call(f->hot_as, hot_commit, j, free, err, errlen);
+    if (e == SL_OK && !running) e = as_sync(f->hot_as, err, errlen); /* the end: all committed */
     timed(&f->hs, s0, e);
-    if (drained) { /* the drain's cost includes the prune in this commit */
-        double t1 = cli_now();
-        f->next_ev = t1 + 4.0 * (t1 - f->drain_t0);
-    }
     f->hs.max_s = 0; /* the next health write reports the longest call of its interval */
     f->cs.max_s = 0;
+    if (f->cold_as) as_stats_reset_max(f->cold_as);
+    as_stats_reset_max(f->hot_as);
     return e;
 }
 
@@ -763,6 +813,21 @@ int cli_run(int argc, char **argv) {
         (e = eb_open(&f.evb, (int64_t)o.ho.retention_hours * 3600 * 1000000, EVB_CAP, err, sizeof err)) != SL_OK) {
         rc = cli_fail(2, "run: %s", err);
         goto out;
+    }
+    if ((e = as_open(&f.hot_as, "hot store", (pr_sink){.ctx = f.hot, .rows = hot_rows, .events = hot_events,
+                                                       .window_final = hot_final},
+                     EV_ROW + 1, HOT_QUEUE_BYTES, err, sizeof err)) != SL_OK) {
+        rc = cli_fail(2, "run: %s", err);
+        goto out;
+    }
+    f.hot_q = as_sink(f.hot_as);
+    if (f.cold) {
+        if ((e = as_open(&f.cold_as, "cold store", cs_sink(f.cold), EV_ROW + 1, COLD_QUEUE_BYTES, err, sizeof err)) !=
+            SL_OK) {
+            rc = cli_fail(2, "run: %s", err);
+            goto out;
+        }
+        f.cold_q = as_sink(f.cold_as);
     }
     f.backfill = o.ro.speed <= 0;
     pr_sink sink = {.ctx = &f, .rows = fan_rows, .events = fan_events, .window_final = fan_final};
@@ -902,9 +967,19 @@ drained:
             failed = true;
         }
     }
+    if (f.cold_as) { /* the last tick synced it (or a store failed: drop the rest) */
+        f.cold_busy_s = as_get_stats(f.cold_as).busy_s;
+        as_close(f.cold_as);
+        f.cold_as = NULL;
+    }
     if (f.cold) {
         cs_close(f.cold); /* removes the temporary files of unpublished hours */
         f.cold = NULL;
+    }
+    if (f.hot_as) {
+        f.hot_busy_s = as_get_stats(f.hot_as).busy_s;
+        as_close(f.hot_as);
+        f.hot_as = NULL;
     }
     if (f.hot) {
         e = hs_close(f.hot, err, sizeof err);
@@ -936,6 +1011,8 @@ out:
     sl_bus_free(c.bus);
     pr_close(p);
     eb_close(f.evb);
+    as_close(f.cold_as);
+    as_close(f.hot_as);
     if (f.cold) cs_close(f.cold);
     if (f.hot) hs_close(f.hot, err, sizeof err);
     pthread_mutex_destroy(&c.sh.mu);

@@ -21,16 +21,19 @@ struct eb {
     int64_t retention_us;
     size_t cap_bytes;
     chunk *head, *tail;
+    chunk *spare;  /* emptied chunks kept for reuse (their column arrays stay allocated) */
+    int nspare;
     int64_t newest_us;
     uint32_t *idx; /* drain scratch */
     size_t idxcap;
     eb_stats st;
 };
 
+/* Bytes of the rows a chunk holds (values + string bytes). */
 static size_t chunk_bytes(const chunk *c) {
-    size_t b = c->b.arena.reserved;
-    for (size_t j = 0; j < c->b.ncols; j++) b += c->b.cap * sl_type_width(c->b.cols[j].t.type);
-    return b;
+    size_t w = 0;
+    for (size_t j = 0; j < c->b.ncols; j++) w += sl_type_width(c->b.cols[j].t.type);
+    return c->b.nrows * w + c->b.arena.used;
 }
 
 sl_err eb_open(eb **out, int64_t retention_us, size_t cap_bytes, char *err, size_t errlen) {
@@ -48,6 +51,22 @@ sl_err eb_open(eb **out, int64_t retention_us, size_t cap_bytes, char *err, size
 static void chunk_free(chunk *c) {
     sl_batch_free(&c->b);
     free(c);
+}
+
+#define MAX_SPARE 4
+
+/* Done with c: keep it for reuse (columns allocated: no page faults for the
+ * next 64K rows) or free it. */
+static void chunk_release(eb *x, chunk *c) {
+    if (x->nspare >= MAX_SPARE) {
+        chunk_free(c);
+        return;
+    }
+    sl_batch_reset(&c->b);
+    c->max_us = INT64_MIN;
+    c->next = x->spare;
+    x->spare = c;
+    x->nspare++;
 }
 
 static int64_t arrival_us(const sl_col *a, size_t r) {
@@ -73,7 +92,7 @@ static void expire(eb *x) {
         x->st.expired += c->b.nrows;
         x->st.rows -= c->b.nrows;
         x->st.bytes -= chunk_bytes(c);
-        chunk_free(c);
+        chunk_release(x, c);
     }
 }
 
@@ -95,10 +114,17 @@ sl_err eb_add(eb *x, const sl_batch *b, const uint32_t *idx, size_t n, char *err
     while (done < n) {
         chunk *c = x->tail;
         if (!c || c->b.nrows >= CHUNK_ROWS) {
-            c = calloc(1, sizeof *c);
-            if (!c) return sl_err_set(err, errlen, SL_ERR_NOMEM, "event buffer: out of memory");
-            sl_batch_init(&c->b);
-            c->max_us = INT64_MIN;
+            if (x->spare) {
+                c = x->spare;
+                x->spare = c->next;
+                x->nspare--;
+                c->next = NULL;
+            } else {
+                c = calloc(1, sizeof *c);
+                if (!c) return sl_err_set(err, errlen, SL_ERR_NOMEM, "event buffer: out of memory");
+                sl_batch_init(&c->b);
+                c->max_us = INT64_MIN;
+            }
             if (x->tail) x->tail->next = c;
             else x->head = c;
             x->tail = c;
@@ -148,9 +174,7 @@ sl_err eb_drain(eb *x, eb_write_fn write, void *ctx, char *err, size_t errlen) {
             }
         }
         x->head = c->next;
-        x->st.rows -= c->b.nrows;
-        x->st.bytes -= chunk_bytes(c);
-        chunk_free(c);
+        chunk_release(x, c);
     }
     x->tail = NULL;
     x->st.rows = 0;
@@ -165,6 +189,11 @@ void eb_close(eb *x) {
     while (x->head) {
         chunk *c = x->head;
         x->head = c->next;
+        chunk_free(c);
+    }
+    while (x->spare) {
+        chunk *c = x->spare;
+        x->spare = c->next;
         chunk_free(c);
     }
     free(x->idx);

@@ -24,6 +24,7 @@
 #include "store/evbuf.h"
 #include "sink/async.h"
 #include "store/hot.h"
+#include "serve/serve.h"
 #include "stream/bus.h"
 #include "stream/proc.h"
 #include "util/buf.h"
@@ -52,6 +53,10 @@ static int usage(FILE *f) {
           "  --hot FILE            hot store, SQLite (default sluice.db; FILE-wal and FILE-shm beside it)\n"
           "  --cold DIR            cold store directory (default: none)\n"
           "  --cold-url PREFIX     URL prefix in the cold store's COPY manifests (default file://DIR/)\n"
+          "  --serve               also serve the dashboard and JSON API (docs/api.md) on 127.0.0.1:8080\n"
+          "                        while the pipeline runs; after the run it keeps serving until Ctrl-C\n"
+          "  --listen ADDR:PORT    address for --serve (implies it; port 0 = any free port)\n"
+          "  --listen-any          allow a non-loopback --listen address\n"
           "  --retention-hours N   recent events kept in the hot store, event-time hours (default 24;\n"
           "                        0 = keep none: the events table stays empty, the cold store has them)\n"
           "\n"
@@ -589,6 +594,8 @@ typedef struct run_opts {
     hs_opts ho;
     const char *hot, *cold, *cold_url, *summary, *tmpdir;
     bool json, quiet;
+    bool serve, listen_any; /* --serve: the dashboard and API on listen (default 127.0.0.1:8080) */
+    const char *listen;
 } run_opts;
 
 /* Parse argv into o and in; returns 0, an exit code, or -1 for --help. */
@@ -610,6 +617,14 @@ static int parse_args(int argc, char **argv, run_opts *o, cli_inputs *in) {
             o->ro.force_sort = true;
             continue;
         }
+        if (!strcmp(a, "--serve")) {
+            o->serve = true;
+            continue;
+        }
+        if (!strcmp(a, "--listen-any")) {
+            o->listen_any = true;
+            continue;
+        }
         if (strncmp(a, "--", 2) != 0 || !strcmp(a, "--")) {
             if (!strcmp(a, "--")) {
                 for (i++; i < argc; i++) cli_inputs_arg(in, argv[i]);
@@ -622,7 +637,8 @@ static int parse_args(int argc, char **argv, run_opts *o, cli_inputs *in) {
         static const char *const with_value[] = {
             "--source", "--input-format", "--speed", "--from",          "--to",           "--memory",
             "--tmpdir", "--hot",          "--cold",  "--cold-url",      "--lateness",     "--k",
-            "--slots",  "--weights",      "--threshold", "--duration-cap", "--retention-hours", "--summary"};
+            "--slots",  "--weights",      "--threshold", "--duration-cap", "--retention-hours", "--summary",
+            "--listen"};
         const char *eq = strchr(a, '=');
         snprintf(name, sizeof name, "%.*s", eq ? (int)(eq - a) : (int)strlen(a), a);
         bool known = false;
@@ -650,6 +666,9 @@ static int parse_args(int argc, char **argv, run_opts *o, cli_inputs *in) {
         } else if (!strcmp(name, "--cold")) {
             if (!*v) rc = cli_fail(1, "--cold needs a directory name");
             else o->cold = v;
+        } else if (!strcmp(name, "--listen")) {
+            if (!*v) rc = cli_fail(1, "--listen needs ADDR:PORT, e.g. 127.0.0.1:8080");
+            else o->listen = v, o->serve = true;
         } else if (!strcmp(name, "--cold-url")) {
             if (!*v) rc = cli_fail(1, "--cold-url needs a URL prefix like s3://bucket/sluice/");
             else o->cold_url = v;
@@ -793,6 +812,7 @@ int cli_run(int argc, char **argv) {
     double last_t = t0;
     struct sigaction sa, old_int, old_term;
     bool handlers = false;
+    sv_server *srv = NULL;
 
     /* Stores first: a bad --hot or --cold fails before any planning work. */
     sl_err e = hs_open(&f.hot, o.hot, &o.ho, err, sizeof err);
@@ -808,6 +828,20 @@ int cli_run(int argc, char **argv) {
             rc = cli_fail(e == SL_ERR_ARG ? 1 : 2, "run: %s", err);
             goto out;
         }
+    }
+    if (o.serve) {
+        sv_opts so = sv_opts_default();
+        so.hot_path = o.hot;
+        so.cold_dir = o.cold;
+        if (o.listen) so.listen = o.listen;
+        so.allow_any = o.listen_any;
+        so.quiet = true; /* no request log: it would tear the progress line */
+        if ((e = sv_start(&srv, &so, err, sizeof err)) != SL_OK) {
+            rc = cli_fail(e == SL_ERR_ARG ? 1 : 2, "run: --serve: %s", err);
+            goto out;
+        }
+        fprintf(stderr, "sluice run: dashboard and API at %s\n", sv_url(srv));
+        fflush(stderr);
     }
     if (o.ho.keep_events &&
         (e = eb_open(&f.evb, (int64_t)o.ho.retention_hours * 3600 * 1000000, EVB_CAP, err, sizeof err)) != SL_OK) {
@@ -999,8 +1033,19 @@ drained:
         int src = write_summary(ps, &sn, &f, &ri, o.summary, o.json, o.quiet);
         if (!rc) rc = src;
     }
+    if (srv && !g_signal && !failed) {
+        /* the run is over; the results stay on view until Ctrl-C / SIGTERM */
+        fprintf(stderr, "sluice run: done; still serving %s (Ctrl-C to stop)\n", sv_url(srv));
+        fflush(stderr);
+        while (!g_signal) {
+            struct timespec ts = {0, 200 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
+        g_signal = 0; /* a stop of the server after a complete run: exit 0 */
+    }
 
 out:
+    sv_stop(srv);
     if (thread_started) { /* not reached: joined above */
         rp_replay_stop(c.r);
         sl_bus_close_consumer(c.bus);

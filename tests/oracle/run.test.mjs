@@ -335,6 +335,55 @@ test('real Redset sample (serverless_sample_0.001.csv)', async (t) => {
   await checkRun('real', [[REDSET_CSV, 'serverless']]);
 });
 
+// `sluice run --serve`: the API answers while the pipeline runs and after it
+// (the results stay on view), and the numbers are the hot store's; Ctrl-C after
+// a complete run stops the server and exits 0.
+test('run --serve: live API during and after the run, exit 0 on Ctrl-C after it', async () => {
+  const f = path.join(DATA, 'sigint.csv');
+  if (!fs.existsSync(f)) sluiceOk(['gen', '--rows', '60000', '--seed', '21', '--order', 'sorted', '--start', '2024-03-01',
+    '--end', '2024-03-11', '--format', 'csv', '--quiet', '--out', f]);
+  const hot = path.join(STORE_ROOT, 'serve.db');
+  for (const x of [hot, `${hot}-wal`, `${hot}-shm`]) fs.rmSync(x, { force: true });
+  const child = spawn(SLUICE_BIN, ['run', f, '--speed', '200000', '--hot', hot, '--serve', '--listen', '127.0.0.1:0', '--quiet'],
+    { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  const exited = new Promise((res) => child.on('exit', (code, sig) => res({ code, sig })));
+  try {
+    const t0 = Date.now();
+    let url = null;
+    while (!url && Date.now() - t0 < 10000) {
+      url = /dashboard and API at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(stderr)?.[1];
+      if (!url) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(url, `no URL on stderr: ${stderr}`);
+    // while running: the status answers, running = true at some point
+    let sawRunning = false, st = null;
+    while (Date.now() - t0 < 60000 && !/still serving/.test(stderr)) {
+      st = await (await fetch(`${url}api/v1/status`)).json();
+      if (st.running === true) sawRunning = true;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.match(stderr, /still serving/, 'the run ended and the server stays up');
+    assert.ok(sawRunning, 'status showed the pipeline running');
+    await new Promise((r) => setTimeout(r, 1200)); // past the server's cache of the last answer
+    st = await (await fetch(`${url}api/v1/status`)).json();
+    const health = Object.fromEntries(sqlite(hot, `SELECT name, value FROM pipeline_health`).map((x) => [x.name, x.value]));
+    assert.equal(st.running, false);
+    assert.equal(st.events_read, 60000);
+    assert.equal(st.events_read, health.sluice_events_read_total);
+    assert.equal(st.events_accepted, health.sluice_events_accepted_total);
+    const q = sqlite(hot, `SELECT sum(queries) AS n FROM query_hourly WHERE final = 1`)[0].n;
+    assert.equal(q, health.sluice_events_accepted_total, 'every accepted event is in a final hour');
+    const metrics = await (await fetch(`${url}metrics`)).text();
+    assert.match(metrics, new RegExp(`^sluice_events_read_total ${60000}$`, 'm'));
+  } finally {
+    child.kill('SIGINT');
+  }
+  const { code } = await exited;
+  assert.equal(code, 0, `exit after Ctrl-C once the run was complete: ${code}: ${stderr}`);
+});
+
 test('SIGINT: drains the bus, commits, leaves open windows provisional, exit 130', async () => {
   const f = path.join(DATA, 'sigint.csv');
   if (!fs.existsSync(f)) sluiceOk(['gen', '--rows', '60000', '--seed', '21', '--order', 'sorted', '--start', '2024-03-01',

@@ -85,7 +85,6 @@ int cli_serve(int argc, char **argv) {
     while (sigwait(&set, &sig) != 0) {
     }
     if (!o.quiet) fprintf(stderr, "sluice serve: %s, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
-    sv_stop(s);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    sv_stop(s); /* the signals stay blocked: a second one while stopping changes nothing */
     return 0;
 }

@@ -50,13 +50,19 @@ static const route k_routes[] = {
 /* ------------------------------------------------------------------------ */
 /* life cycle                                                               */
 
+static sv_body *compute(void *ctx);
+static void *job_clone(const void *ctx);
+static void job_release(void *ctx);
+
 sl_err sv_api_new(sv_api **out, const sv_api_opts *o, char *err, size_t errlen) {
     *out = NULL;
     sv_api *a = calloc(1, sizeof *a);
     if (!a) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
     sl_err e = sv_db_new(&a->db, o->hot_path, o->conns, err, errlen);
     if (e == SL_OK && !(a->hot_path = strdup(o->hot_path))) e = sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
-    if (e == SL_OK && !(a->cache = sv_cache_new(o->cache_bytes, o->stale_max_s)))
+    if (e == SL_OK && o->poll_ms > 0) e = sv_db_start_poller(a->db, o->poll_ms, err, errlen);
+    static const sv_cache_fns fns = {compute, job_clone, job_release};
+    if (e == SL_OK && !(a->cache = sv_cache_new(o->cache_bytes, o->stale_max_s, o->conns, &fns)))
         e = sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
     if (e != SL_OK) {
         sv_api_free(a);
@@ -304,13 +310,22 @@ void sv_hours_json(sv_q *q, const sv_hours *hs) {
 /* ------------------------------------------------------------------------ */
 /* computing an answer                                                      */
 
+/* What computing an answer needs (copied for a background recomputation). */
 typedef struct job {
     sv_api *a;
     sv_ep_fn fn;
-    const sv_params *p;
-    const char *table;
+    sv_params p;
+    char table[32];
     bool prom; /* Prometheus text, not JSON */
 } job;
+
+static void *job_clone(const void *ctx) {
+    job *j = malloc(sizeof *j);
+    if (j) memcpy(j, ctx, sizeof *j);
+    return j;
+}
+
+static void job_release(void *ctx) { free(ctx); }
 
 static sv_body *compute(void *ctx) {
     job *jb = ctx;
@@ -318,8 +333,8 @@ static sv_body *compute(void *ctx) {
     memset(&q, 0, sizeof q);
     q.api = jb->a;
     q.path = jb->a->hot_path;
-    q.p = jb->p;
-    q.table = jb->table;
+    q.p = &jb->p;
+    q.table = jb->table[0] ? jb->table : NULL;
     q.status = 500;
     sl_buf_init(&q.out);
     sv_json_init(&q.j, &q.out);
@@ -361,10 +376,10 @@ static void reply_error(sv_reply *r, int status, const char *msg) {
 }
 
 static void answer(sv_api *a, sv_reply *r, const char *ep, sv_ep_fn fn, const sv_params *p, const char *table,
-                   bool prom) {
+                   bool prom, bool fresh) {
     char err[SL_ERRLEN];
     uint64_t v;
-    sl_err e = sv_db_version(a->db, &v, err, sizeof err);
+    sl_err e = sv_db_version(a->db, fresh, &v, err, sizeof err);
     if (e != SL_OK) {
         reply_error(r, e == SL_ERR_NOMEM ? 500 : 503, err);
         return;
@@ -372,12 +387,17 @@ static void answer(sv_api *a, sv_reply *r, const char *ep, sv_ep_fn fn, const sv
     sl_buf key;
     sl_buf_init(&key);
     cache_key(&key, ep, table, p);
-    job jb = {a, fn, p, table, prom};
+    job jb;
+    jb.a = a;
+    jb.fn = fn;
+    jb.p = *p;
+    snprintf(jb.table, sizeof jb.table, "%s", table ? table : "");
+    jb.prom = prom;
     if (key.oom) {
         r->body = compute(&jb);
         r->how = SV_CACHE_NONE;
     } else {
-        r->body = sv_cache_get(a->cache, key.p, key.len, v, compute, &jb, &r->how);
+        r->body = sv_cache_get(a->cache, key.p, key.len, v, fresh, &jb, &r->how);
     }
     sl_buf_free(&key);
     r->status = r->body ? r->body->status : 500;
@@ -405,7 +425,7 @@ static void add_now(sv_reply *r) {
     r->body = b;
 }
 
-void sv_api_handle(sv_api *a, const char *path, const sv_kv *kv, size_t n, sv_reply *r) {
+void sv_api_handle(sv_api *a, const char *path, const sv_kv *kv, size_t n, bool fresh, sv_reply *r) {
     char err[SL_ERRLEN];
     sv_params p;
     memset(r, 0, sizeof *r);
@@ -430,7 +450,7 @@ void sv_api_handle(sv_api *a, const char *path, const sv_kv *kv, size_t n, sv_re
             reply_error(r, 400, err);
             return;
         }
-        answer(a, r, "table", sv_ep_table, &p, name, false);
+        answer(a, r, "table", sv_ep_table, &p, name, false, fresh);
         return;
     }
     for (size_t i = 0; i < NROUTES; i++) {
@@ -439,7 +459,7 @@ void sv_api_handle(sv_api *a, const char *path, const sv_kv *kv, size_t n, sv_re
             reply_error(r, 400, err);
             return;
         }
-        answer(a, r, k_routes[i].path, k_routes[i].fn, &p, NULL, false);
+        answer(a, r, k_routes[i].path, k_routes[i].fn, &p, NULL, false, fresh);
         if (k_routes[i].fn == sv_ep_status) add_now(r);
         return;
     }
@@ -450,9 +470,9 @@ void sv_api_handle(sv_api *a, const char *path, const sv_kv *kv, size_t n, sv_re
     reply_error(r, 404, err);
 }
 
-void sv_api_metrics(sv_api *a, sv_reply *r) {
+void sv_api_metrics(sv_api *a, bool fresh, sv_reply *r) {
     sv_params p;
     memset(&p, 0, sizeof p);
     memset(r, 0, sizeof *r);
-    answer(a, r, "metrics", sv_ep_metrics, &p, NULL, true);
+    answer(a, r, "metrics", sv_ep_metrics, &p, NULL, true, fresh);
 }

@@ -3,9 +3,10 @@
  * sv_api_handle answers one GET of /api/v1/... : it validates the query
  * parameters (params.h; a problem is a 400 before the store is touched),
  * reads the store's version (db.h; a missing or unreadable store is a 503
- * naming the file) and returns the cached answer of that version or computes
- * it on a pooled read-only connection inside one read transaction (a
- * consistent snapshot), with parameterized statements only.  Every answer
+ * naming the file) and returns the cached answer of that version (cache.h:
+ * possibly the previous version's while it is recomputed in the background)
+ * or computes it on a pooled read-only connection inside one read
+ * transaction (a consistent snapshot), with parameterized statements only.  Every answer
  * is a JSON body (errors: {"error": "..."}), bounded in size.
  */
 #ifndef SV_API_H
@@ -27,6 +28,7 @@ typedef struct sv_api_opts {
     int conns;           /* pooled read-only connections (concurrent computations) */
     size_t cache_bytes;  /* response cache budget */
     double stale_max_s;  /* see cache.h (0: always wait for the current version) */
+    int poll_ms;         /* check the store for changes every poll_ms (0: at every request) */
 } sv_api_opts;
 
 /* Largest body an endpoint may produce (a larger one is a 500 asking to
@@ -43,11 +45,13 @@ typedef struct sv_reply {
     sv_cache_how how;
 } sv_reply;
 
-/* Answer path (starting with /api/) with the query parameters kv[0..n). */
-void sv_api_handle(sv_api *a, const char *path, const sv_kv *kv, size_t n, sv_reply *r);
+/* Answer path (starting with /api/) with the query parameters kv[0..n).
+ * fresh: the answer reflects the store as of this call (no stale answer, no
+ * published version: the store is checked now). */
+void sv_api_handle(sv_api *a, const char *path, const sv_kv *kv, size_t n, bool fresh, sv_reply *r);
 /* The store part of /metrics (Prometheus text of pipeline_health, cached by
  * store version) into r.  Errors as in sv_api_handle (JSON body, 503/500). */
-void sv_api_metrics(sv_api *a, sv_reply *r);
+void sv_api_metrics(sv_api *a, bool fresh, sv_reply *r);
 
 void sv_api_cache_stats(sv_api *a, sv_cache_stats *s);
 uint64_t sv_api_store_changes(sv_api *a);

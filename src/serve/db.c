@@ -5,8 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #define MAX_CONNS 64
+/* A published version older than this is not trusted (the poller may be
+ * stuck waiting on a lock): the request checks itself. */
+#define PUB_MAX_AGE_NS 250000000ULL
 
 struct sv_db {
     char *path;
@@ -15,6 +19,12 @@ struct sv_db {
     pthread_cond_t cv;
     uint64_t pub_version; /* atomic: the version of the last successful check */
     int pub_ok;           /* atomic: the last check succeeded */
+    uint64_t pub_at;      /* atomic: monotonic ns of the last successful check */
+    /* poller thread */
+    pthread_t poller;
+    bool polling;
+    int stop;             /* atomic */
+    int poll_ms;
     /* watcher (guarded by wmu) */
     sqlite3 *watch;
     sqlite3_stmt *dv;    /* PRAGMA data_version */
@@ -59,6 +69,10 @@ static void close_watch(sv_db *d) {
 
 void sv_db_free(sv_db *d) {
     if (!d) return;
+    if (d->polling) {
+        __atomic_store_n(&d->stop, 1, __ATOMIC_RELEASE);
+        pthread_join(d->poller, NULL);
+    }
     close_watch(d);
     for (int i = 0; i < d->nidle; i++) sqlite3_close(d->idle[i].db);
     pthread_mutex_destroy(&d->wmu);
@@ -133,18 +147,14 @@ static sl_err open_watch(sv_db *d, char *err, size_t errlen) {
     return SL_OK;
 }
 
-sl_err sv_db_version(sv_db *d, uint64_t *version, char *err, size_t errlen) {
-    /* One check at a time.  A request arriving while another one checks uses
-     * the version that check started from instead of queueing behind it: a
-     * check can wait on SQLite's locks (WAL recovery, a checkpoint restarting
-     * the log) and must not stall every request. */
-    if (pthread_mutex_trylock(&d->wmu) != 0) {
-        if (__atomic_load_n(&d->pub_ok, __ATOMIC_ACQUIRE)) {
-            *version = __atomic_load_n(&d->pub_version, __ATOMIC_ACQUIRE);
-            return SL_OK;
-        }
-        pthread_mutex_lock(&d->wmu); /* the store was failing: wait for the answer */
-    }
+static uint64_t mono_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* The check itself; wmu held. */
+static sl_err check_locked(sv_db *d, uint64_t *version, char *err, size_t errlen) {
     sl_err e = SL_OK;
     if (d->watch) { /* replaced or removed since? */
         struct stat st;
@@ -168,9 +178,55 @@ sl_err sv_db_version(sv_db *d, uint64_t *version, char *err, size_t errlen) {
     }
     *version = d->version;
     __atomic_store_n(&d->pub_version, d->version, __ATOMIC_RELEASE);
+    if (e == SL_OK) __atomic_store_n(&d->pub_at, mono_ns(), __ATOMIC_RELEASE);
     __atomic_store_n(&d->pub_ok, e == SL_OK, __ATOMIC_RELEASE);
+    return e;
+}
+
+sl_err sv_db_version(sv_db *d, bool fresh, uint64_t *version, char *err, size_t errlen) {
+    bool ok = __atomic_load_n(&d->pub_ok, __ATOMIC_ACQUIRE);
+    /* The poller keeps the published version current (every poll_ms). */
+    if (!fresh && ok && d->polling && mono_ns() - __atomic_load_n(&d->pub_at, __ATOMIC_ACQUIRE) < PUB_MAX_AGE_NS) {
+        *version = __atomic_load_n(&d->pub_version, __ATOMIC_ACQUIRE);
+        return SL_OK;
+    }
+    /* Otherwise one check at a time.  Without `fresh`, a request arriving
+     * while another one checks uses the last version instead of queueing
+     * behind it: a check can wait on SQLite's locks (WAL recovery, a
+     * checkpoint restarting the log) and must not stall every request. */
+    if (pthread_mutex_trylock(&d->wmu) != 0) {
+        if (!fresh && ok) {
+            *version = __atomic_load_n(&d->pub_version, __ATOMIC_ACQUIRE);
+            return SL_OK;
+        }
+        pthread_mutex_lock(&d->wmu);
+    }
+    sl_err e = check_locked(d, version, err, errlen);
     pthread_mutex_unlock(&d->wmu);
     return e;
+}
+
+static void *poll_main(void *arg) {
+    sv_db *d = arg;
+    char err[256];
+    while (!__atomic_load_n(&d->stop, __ATOMIC_ACQUIRE)) {
+        uint64_t v;
+        pthread_mutex_lock(&d->wmu);
+        check_locked(d, &v, err, sizeof err);
+        pthread_mutex_unlock(&d->wmu);
+        struct timespec ts = {0, (long)d->poll_ms * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    return NULL;
+}
+
+sl_err sv_db_start_poller(sv_db *d, int poll_ms, char *err, size_t errlen) {
+    if (d->polling) return SL_OK;
+    d->poll_ms = poll_ms < 1 ? 1 : poll_ms;
+    if (pthread_create(&d->poller, NULL, poll_main, d) != 0)
+        return sl_err_set(err, errlen, SL_ERR_IO, "cannot start the store poller thread");
+    d->polling = true;
+    return SL_OK;
 }
 
 uint64_t sv_db_changes(sv_db *d) { return __atomic_load_n(&d->pub_version, __ATOMIC_ACQUIRE); }

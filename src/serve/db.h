@@ -1,9 +1,9 @@
 /* db.h: the server's read-only view of the hot store (SQLite, WAL).
  *
  * - A version: sv_db_version() returns a number that changes whenever the
- *   store changed since the previous call: another connection committed
- *   (PRAGMA data_version on a dedicated watcher connection) or the file was
- *   replaced (different inode: the pooled connections are reopened).  The
+ *   store changed: another connection committed (PRAGMA data_version on a
+ *   dedicated watcher connection, polled every few milliseconds) or the file
+ *   was replaced (different inode: the pooled connections are reopened).  The
  *   response cache keys its entries with it.
  * - A pool of at most max_conns read-only connections (SQLITE_OPEN_READONLY,
  *   query_only, busy_timeout), opened on demand and handed to one thread at
@@ -30,10 +30,14 @@ sl_err sv_db_new(sv_db **out, const char *path, int max_conns, char *err, size_t
 void sv_db_free(sv_db *d);
 const char *sv_db_path(const sv_db *d);
 
-/* The store's current version (see above).  Errors: SL_ERR_NOTFOUND (no
+/* The store's current version (see above).  Normally the version published
+ * by the poller thread (sv_db_start_poller: at most poll_ms old) -- no SQLite
+ * call on the request's path; fresh: check now.  Errors: SL_ERR_NOTFOUND (no
  * file), SL_ERR_IO (cannot open or read it), SL_ERR_CORRUPT (not a sluice hot
  * store / another schema version). */
-sl_err sv_db_version(sv_db *d, uint64_t *version, char *err, size_t errlen);
+sl_err sv_db_version(sv_db *d, bool fresh, uint64_t *version, char *err, size_t errlen);
+/* Check the store every poll_ms in a thread (stopped by sv_db_free). */
+sl_err sv_db_start_poller(sv_db *d, int poll_ms, char *err, size_t errlen);
 /* Versions seen so far (for /metrics). */
 uint64_t sv_db_changes(sv_db *d);
 

@@ -24,6 +24,8 @@
 /* A request may get the answer of the previous store version while another
  * request recomputes it, if that answer is at most this old (cache.h). */
 #define STALE_MAX_S 5.0
+/* The store is checked for commits this often (db.h). */
+#define POLL_MS 5
 
 /* status codes counted one by one; anything else under "other" slot 0 */
 static const int k_codes[] = {0, 200, 304, 400, 404, 405, 500, 503};
@@ -94,6 +96,7 @@ static void server_stats(sv_server *s, sv_prom_server_stats *ps) {
     ps->cache_misses = cs.misses;
     ps->cache_stale = cs.stale;
     ps->cache_waits = cs.waits;
+    ps->cache_refreshes = cs.refreshes;
     ps->cache_entries = cs.entries;
     ps->cache_bytes = cs.bytes;
     ps->store_changes = sv_api_store_changes(s->api);
@@ -189,9 +192,9 @@ static enum MHD_Result collect(void *cls, enum MHD_ValueKind kind, const char *k
 /* /metrics answers 200 even when the store cannot be read (the server's own
  * metrics, sluice_http_store_up 0 and the reason in a comment), so a scraper
  * sees the server up and the store down. */
-static enum MHD_Result metrics(sv_server *s, struct MHD_Connection *c, int *code) {
+static enum MHD_Result metrics(sv_server *s, struct MHD_Connection *c, bool fresh, int *code) {
     sv_reply r;
-    sv_api_metrics(s->api, &r);
+    sv_api_metrics(s->api, fresh, &r);
     sl_buf b;
     sl_buf_init(&b);
     bool up = r.body && r.body->status == 200;
@@ -246,11 +249,14 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     a.n = 0;
     a.overflow = false;
     MHD_get_connection_values_n(c, MHD_GET_ARGUMENT_KIND, collect, &a);
+    /* X-Sluice-Fresh: 1 asks for an answer as of now (no stale answer). */
+    const char *fh = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Sluice-Fresh");
+    bool fresh = fh && !strcmp(fh, "1");
     if (a.overflow) {
         ret = send_error(c, 400, "too many query parameters", &code);
     } else if (!strncmp(url, "/api/", 5)) {
         sv_reply r;
-        sv_api_handle(s->api, url, a.kv, a.n, &r);
+        sv_api_handle(s->api, url, a.kv, a.n, fresh, &r);
         ret = send_body(c, r.body, JSON_TYPE, r.how, &code);
     } else if (!strcmp(url, "/metrics")) {
         if (a.n) {
@@ -258,7 +264,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
             snprintf(m, sizeof m, "unknown parameter '%.64s' (/metrics takes no parameters)", a.kv[0].key);
             ret = send_error(c, 400, m, &code);
         } else {
-            ret = metrics(s, c, &code);
+            ret = metrics(s, c, fresh, &code);
         }
     } else {
         size_t i = 0;
@@ -313,7 +319,7 @@ sl_err sv_start(sv_server **out, const sv_opts *o, char *err, size_t errlen) {
     sv_server *s = calloc(1, sizeof *s);
     if (!s) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
     s->quiet = o->quiet;
-    sv_api_opts ao = {o->hot_path, o->threads, (o->cache_mb ? o->cache_mb : 64) << 20, STALE_MAX_S};
+    sv_api_opts ao = {o->hot_path, o->threads, (o->cache_mb ? o->cache_mb : 64) << 20, STALE_MAX_S, POLL_MS};
     e = sv_api_new(&s->api, &ao, err, errlen);
     if (e != SL_OK) {
         free(s);

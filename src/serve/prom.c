@@ -189,12 +189,16 @@ void sv_prom_server(sl_buf *out, const sv_prom_server_stats *s) {
     sv_prom_value(out, s->seconds_total);
     sl_buf_printf(out, "\nsluice_http_request_duration_seconds_count %" PRIu64 "\n", s->count);
     family(out, "sluice_http_cache_requests_total", "counter",
-           "API answers by response cache outcome: hit (same store version), miss (computed), stale (previous "
-           "version served while another request recomputes), wait (waited for a concurrent computation).");
+           "API answers by response cache outcome: hit (current store version), miss (computed for this request), "
+           "stale (a previous version's answer, recomputed in the background), wait (waited for a computation "
+           "in progress).");
     sl_buf_printf(out, "sluice_http_cache_requests_total{outcome=\"hit\"} %" PRIu64 "\n", s->cache_hits);
     sl_buf_printf(out, "sluice_http_cache_requests_total{outcome=\"miss\"} %" PRIu64 "\n", s->cache_misses);
     sl_buf_printf(out, "sluice_http_cache_requests_total{outcome=\"stale\"} %" PRIu64 "\n", s->cache_stale);
     sl_buf_printf(out, "sluice_http_cache_requests_total{outcome=\"wait\"} %" PRIu64 "\n", s->cache_waits);
+    family(out, "sluice_http_cache_refreshes_total", "counter",
+           "Answers recomputed in the background after the store changed (stale-while-revalidate).");
+    sl_buf_printf(out, "sluice_http_cache_refreshes_total %" PRIu64 "\n", s->cache_refreshes);
     family(out, "sluice_http_cache_entries", "gauge", "Responses held in the response cache.");
     sl_buf_printf(out, "sluice_http_cache_entries %" PRIu64 "\n", s->cache_entries);
     family(out, "sluice_http_cache_bytes", "gauge", "Bytes of the responses held in the response cache.");

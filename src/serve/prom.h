@@ -39,6 +39,7 @@ typedef struct sv_prom_server_stats {
     uint64_t bucket[SV_PROM_NBUCKETS]; /* requests with duration <= sv_prom_buckets[i] (cumulative) */
     uint64_t count;                /* all requests */
     uint64_t cache_hits, cache_misses, cache_stale, cache_waits;
+    uint64_t cache_refreshes;      /* background recomputations */
     uint64_t cache_entries, cache_bytes;
     uint64_t store_changes;        /* versions of the hot store seen */
 } sv_prom_server_stats;

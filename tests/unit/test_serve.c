@@ -511,13 +511,18 @@ static sv_body *compute_fn(void *p) {
     cctx *c = p;
     pthread_mutex_lock(&c->mu);
     c->calls++;
+    const char *text = c->text;
+    int st = c->status, ms = c->sleep_ms;
     pthread_mutex_unlock(&c->mu);
-    if (c->sleep_ms) {
-        struct timespec ts = {0, (long)c->sleep_ms * 1000000L};
+    if (ms) {
+        struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
         nanosleep(&ts, NULL);
     }
-    return sv_body_new(c->status, c->text, strlen(c->text));
+    return sv_body_new(st, text, strlen(text));
 }
+static void *clone_fn(const void *p) { return (void *)p; } /* shared: the tests own it */
+static void release_fn(void *p) { (void)p; }
+static const sv_cache_fns FNS = {compute_fn, clone_fn, release_fn};
 
 typedef struct getter {
     sv_cache *cache;
@@ -529,36 +534,48 @@ typedef struct getter {
 
 static void *get_thread(void *p) {
     getter *g = p;
-    sv_body *b = sv_cache_get(g->cache, "k", 1, g->version, compute_fn, g->c, &g->how);
+    sv_body *b = sv_cache_get(g->cache, "k", 1, g->version, false, g->c, &g->how);
     snprintf(g->got, sizeof g->got, "%s", b ? b->data : "(null)");
     sv_body_unref(b);
     return NULL;
 }
 
+static void sleep_ms(int ms) {
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static void set_text(cctx *c, const char *t, int ms) {
+    pthread_mutex_lock(&c->mu);
+    c->text = t;
+    c->sleep_ms = ms;
+    pthread_mutex_unlock(&c->mu);
+}
+
 static void test_cache(void) {
     cctx c = {0, 200, "one", 0, PTHREAD_MUTEX_INITIALIZER};
-    sv_cache *ca = sv_cache_new(1 << 20, 0);
+    sv_cache *ca = sv_cache_new(1 << 20, 0, 0, &FNS);
     sv_cache_how how;
-    sv_body *b = sv_cache_get(ca, "k", 1, 1, compute_fn, &c, &how);
+    sv_body *b = sv_cache_get(ca, "k", 1, 1, false, &c, &how);
     CHECK(b && !strcmp(b->data, "one") && how == SV_CACHE_MISS && c.calls == 1);
     sv_body_unref(b);
-    b = sv_cache_get(ca, "k", 1, 1, compute_fn, &c, &how);
+    b = sv_cache_get(ca, "k", 1, 1, false, &c, &how);
     CHECK(b && how == SV_CACHE_HIT && c.calls == 1);
     sv_body_unref(b);
     c.text = "two";
-    b = sv_cache_get(ca, "k", 1, 2, compute_fn, &c, &how); /* a newer store version */
+    b = sv_cache_get(ca, "k", 1, 2, false, &c, &how); /* a newer store version; no stale answers here */
     CHECK(b && !strcmp(b->data, "two") && how == SV_CACHE_MISS && c.calls == 2);
     sv_body_unref(b);
-    b = sv_cache_get(ca, "k", 1, 1, compute_fn, &c, &how); /* an older version: the newer answer is fine */
+    b = sv_cache_get(ca, "k", 1, 1, false, &c, &how); /* an older version: the newer answer is fine */
     CHECK(b && !strcmp(b->data, "two") && how == SV_CACHE_HIT);
     sv_body_unref(b);
     /* errors are not kept */
     c.status = 500;
     c.text = "bad";
-    b = sv_cache_get(ca, "e", 1, 1, compute_fn, &c, &how);
+    b = sv_cache_get(ca, "e", 1, 1, false, &c, &how);
     CHECK(b && b->status == 500 && c.calls == 3);
     sv_body_unref(b);
-    b = sv_cache_get(ca, "e", 1, 1, compute_fn, &c, &how);
+    b = sv_cache_get(ca, "e", 1, 1, false, &c, &how);
     CHECK(b && how == SV_CACHE_MISS && c.calls == 4);
     sv_body_unref(b);
     sv_cache_stats st;
@@ -586,27 +603,50 @@ static void test_cache(void) {
     CHECK(c.calls == 1 && misses == 1 && waits == 7);
     sv_cache_free(ca);
 
-    /* stale-while-revalidate: while one request recomputes version 2, another
-     * gets version 1's answer at once */
-    ca = sv_cache_new(1 << 20, 5.0);
+    /* stale-while-revalidate: at a new version the previous answer comes at
+     * once and one background recomputation replaces it */
+    ca = sv_cache_new(1 << 20, 5.0, 2, &FNS);
     c.calls = 0;
-    c.sleep_ms = 0;
-    c.text = "v1";
-    b = sv_cache_get(ca, "k", 1, 1, compute_fn, &c, &how);
-    sv_body_unref(b);
-    c.text = "v2";
-    c.sleep_ms = 200;
-    getter slow = {ca, &c, 2, SV_CACHE_NONE, ""};
-    pthread_create(&th[0], NULL, get_thread, &slow);
-    struct timespec ts = {0, 50 * 1000000L};
-    nanosleep(&ts, NULL);
-    b = sv_cache_get(ca, "k", 1, 2, compute_fn, &c, &how);
-    CHECK(b && !strcmp(b->data, "v1") && how == SV_CACHE_STALE);
-    sv_body_unref(b);
-    pthread_join(th[0], NULL);
-    CHECK(slow.how == SV_CACHE_MISS && !strcmp(slow.got, "v2") && c.calls == 2);
-    b = sv_cache_get(ca, "k", 1, 2, compute_fn, &c, &how);
+    set_text(&c, "v1", 0);
+    sv_body_unref(sv_cache_get(ca, "k", 1, 1, false, &c, &how));
+    set_text(&c, "v2", 200);
+    for (int i = 0; i < 3; i++) {
+        b = sv_cache_get(ca, "k", 1, 2, false, &c, &how);
+        CHECK(b && !strcmp(b->data, "v1") && how == SV_CACHE_STALE);
+        sv_body_unref(b);
+    }
+    sleep_ms(400);
+    b = sv_cache_get(ca, "k", 1, 2, false, &c, &how);
     CHECK(b && !strcmp(b->data, "v2") && how == SV_CACHE_HIT);
+    sv_body_unref(b);
+    sv_cache_get_stats(ca, &st);
+    CHECK(c.calls == 2 && st.refreshes == 1 && st.stale == 3);
+    /* fresh: no stale answer, wait for the current version */
+    set_text(&c, "v3", 100);
+    b = sv_cache_get(ca, "k", 1, 3, true, &c, &how);
+    CHECK(b && !strcmp(b->data, "v3") && how == SV_CACHE_MISS);
+    sv_body_unref(b);
+    /* a fresh request while a refresh runs waits for it */
+    set_text(&c, "v4", 200);
+    b = sv_cache_get(ca, "k", 1, 4, false, &c, &how);
+    CHECK(b && !strcmp(b->data, "v3") && how == SV_CACHE_STALE);
+    sv_body_unref(b);
+    b = sv_cache_get(ca, "k", 1, 4, true, &c, &how);
+    CHECK(b && !strcmp(b->data, "v4") && how == SV_CACHE_WAIT);
+    sv_body_unref(b);
+    CHECK(c.calls == 4);
+    /* freeing while a refresh is queued or running is clean */
+    set_text(&c, "v5", 100);
+    sv_body_unref(sv_cache_get(ca, "k", 1, 5, false, &c, &how));
+    sv_cache_free(ca);
+    /* an answer older than stale_max_s is not served stale */
+    ca = sv_cache_new(1 << 20, 0.05, 1, &FNS);
+    set_text(&c, "w1", 0);
+    sv_body_unref(sv_cache_get(ca, "k", 1, 1, false, &c, &how));
+    sleep_ms(100);
+    set_text(&c, "w2", 0);
+    b = sv_cache_get(ca, "k", 1, 2, false, &c, &how);
+    CHECK(b && !strcmp(b->data, "w2") && how == SV_CACHE_MISS);
     sv_body_unref(b);
     sv_cache_free(ca);
 
@@ -615,17 +655,17 @@ static void test_cache(void) {
     memset(big, 'x', sizeof big - 1);
     big[sizeof big - 1] = '\0';
     cctx cb = {0, 200, big, 0, PTHREAD_MUTEX_INITIALIZER};
-    ca = sv_cache_new(20000, 0);
+    ca = sv_cache_new(20000, 0, 0, &FNS);
     for (int i = 0; i < 30; i++) {
         char k[16];
         snprintf(k, sizeof k, "k%d", i);
-        sv_body_unref(sv_cache_get(ca, k, strlen(k), 1, compute_fn, &cb, &how));
+        sv_body_unref(sv_cache_get(ca, k, strlen(k), 1, false, &cb, &how));
     }
     sv_cache_get_stats(ca, &st);
     CHECK(st.bytes <= 20000 && st.entries >= 5 && st.entries < 30);
-    sv_body_unref(sv_cache_get(ca, "k29", 3, 1, compute_fn, &cb, &how));
+    sv_body_unref(sv_cache_get(ca, "k29", 3, 1, false, &cb, &how));
     CHECK(how == SV_CACHE_HIT);
-    sv_body_unref(sv_cache_get(ca, "k0", 2, 1, compute_fn, &cb, &how));
+    sv_body_unref(sv_cache_get(ca, "k0", 2, 1, false, &cb, &how));
     CHECK(how == SV_CACHE_MISS);
     sv_cache_free(ca);
 }
@@ -704,19 +744,22 @@ static bool exec_sql(const char *path, const char *sql) {
 
 static char body[1 << 16];
 static int status;
+static sv_cache_how how_last;
 
 /* GET path?query through the API (no HTTP); the answer in body/status. */
-static const char *get(sv_api *a, const char *path, const char *query) {
+static const char *get_how(sv_api *a, const char *path, const char *query, bool fresh) {
     sv_kv kv[32];
     char store[4096];
     size_t n = split_query(query, kv, 32, store);
     sv_reply r;
-    sv_api_handle(a, path, kv, n, &r);
+    sv_api_handle(a, path, kv, n, fresh, &r);
     status = r.status;
+    how_last = r.how;
     snprintf(body, sizeof body, "%s", r.body ? r.body->data : "(null)");
     sv_body_unref(r.body);
     return body;
 }
+static const char *get(sv_api *a, const char *path, const char *query) { return get_how(a, path, query, false); }
 
 #define HAS(s) CHECK(strstr(body, s) != NULL)
 #define EXPECT(path, query, st, frag)                                                                     \
@@ -735,7 +778,7 @@ static void test_api_endpoints(void) {
         return;
     }
     sv_api *a = NULL;
-    sv_api_opts o = {path, 2, 1 << 20, 0};
+    sv_api_opts o = {path, 2, 1 << 20, 0, 0};
     CHECK(sv_api_new(&a, &o, err, sizeof err) == SL_OK);
     if (!a) return;
 
@@ -854,7 +897,7 @@ static void test_api_versions(void) {
     snprintf(path, sizeof path, "%s/ver.db", tmpdir);
     snprintf(other, sizeof other, "%s/ver2.db", tmpdir);
     sv_api *a = NULL;
-    sv_api_opts o = {path, 2, 1 << 20, 0};
+    sv_api_opts o = {path, 2, 1 << 20, 5.0, 5}; /* as sluice serve: stale answers, a poller */
     CHECK(sv_api_new(&a, &o, err, sizeof err) == SL_OK);
     if (!a) return;
     /* no file yet: 503 naming it, and /metrics' store part too */
@@ -862,7 +905,7 @@ static void test_api_versions(void) {
     HAS(path);
     HAS("does not exist");
     sv_reply r;
-    sv_api_metrics(a, &r);
+    sv_api_metrics(a, false, &r);
     CHECK(r.status == 503 && r.body && strstr(r.body->data, path));
     sv_body_unref(r.body);
     /* not a hot store */
@@ -871,12 +914,29 @@ static void test_api_versions(void) {
     unlink(path);
     /* it appears */
     CHECK(make_store(path, NULL));
+    sleep_ms(50); /* the poller sees it */
     EXPECT("/api/v1/top_tables", "", 200, "{\"table_id\":200,\"reads\":8,\"hours\":1}");
+    CHECK(how_last == SV_CACHE_MISS);
     EXPECT("/api/v1/top_tables", "", 200, "{\"table_id\":200,\"reads\":8,\"hours\":1}");
-    /* a commit by another connection is seen at once */
+    CHECK(how_last == SV_CACHE_HIT);
+    /* a commit by another connection: a fresh request sees it at once */
     CHECK(exec_sql(path, "UPDATE top_tables_hourly SET reads = 50 WHERE table_id = 100 AND final = 0"));
-    EXPECT("/api/v1/top_tables", "", 200, "\"tables\":[{\"table_id\":100,\"reads\":55,\"hours\":2}");
-    sv_api_metrics(a, &r);
+    get_how(a, "/api/v1/top_tables", "", true);
+    CHECK(status == 200 && strstr(body, "\"tables\":[{\"table_id\":100,\"reads\":55,\"hours\":2}") &&
+          how_last == SV_CACHE_MISS);
+    /* another commit: other requests get the previous answer ("stale") until
+     * the background recomputation is in, within milliseconds */
+    CHECK(exec_sql(path, "UPDATE top_tables_hourly SET reads = 60 WHERE table_id = 100 AND final = 0"));
+    sleep_ms(50);
+    get(a, "/api/v1/top_tables", "");
+    CHECK(status == 200 && how_last == SV_CACHE_STALE && strstr(body, "\"reads\":55,"));
+    int tries = 0;
+    do {
+        sleep_ms(10);
+        get(a, "/api/v1/top_tables", "");
+    } while (!strstr(body, "\"reads\":65,") && ++tries < 200);
+    CHECK(status == 200 && how_last == SV_CACHE_HIT && strstr(body, "{\"table_id\":100,\"reads\":65,\"hours\":2}"));
+    sv_api_metrics(a, true, &r);
     CHECK(r.status == 200 && r.body && strstr(r.body->data, "sluice_events_read_total 100\n") &&
           strstr(r.body->data, "sluice_health_updated_timestamp_seconds 1717200002.5\n"));
     sv_body_unref(r.body);
@@ -889,9 +949,11 @@ static void test_api_versions(void) {
     snprintf(side, sizeof side, "%s-shm", path);
     unlink(side);
     CHECK(rename(other, path) == 0);
-    EXPECT("/api/v1/top_tables", "", 200, "\"tables\":[{\"table_id\":200,\"reads\":1003,\"hours\":1}");
+    get_how(a, "/api/v1/top_tables", "", true);
+    CHECK(status == 200 && strstr(body, "\"tables\":[{\"table_id\":200,\"reads\":1003,\"hours\":1}"));
     /* and removed */
     unlink(path);
+    sleep_ms(50);
     EXPECT("/api/v1/top_tables", "", 503, "does not exist");
     sv_cache_stats cs;
     sv_api_cache_stats(a, &cs);

@@ -278,6 +278,8 @@ sl_err sv_params_parse(sv_params *p, const sv_pspec *spec, const sv_kv *kv, size
         }
         const char *name = k_names[which];
         if (!(spec->allowed & SV_PB(which))) {
+            if (which == SV_P_FROM || which == SV_P_TO)
+                return sl_err_set(err, errlen, SL_ERR_ARG, "%s: %s takes no time range", name, spec->endpoint);
             if (k_columns[which])
                 return sl_err_set(err, errlen, SL_ERR_ARG, "%s: %s cannot filter by %s (%s: no %s column)", name,
                                   spec->endpoint, name, spec->tables, k_columns[which]);

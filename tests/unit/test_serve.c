@@ -879,7 +879,7 @@ static void test_api_endpoints(void) {
     /* errors */
     EXPECT("/api/v1/table/nope", "", 404, "{\"error\":\"unknown table 'nope' (tables: query_hourly,");
     EXPECT("/api/v1/table/bad_rows", "from=2024-03-01", 400,
-           "{\"error\":\"from: /api/v1/table/bad_rows cannot filter by from (bad_rows: no hour column)\"}");
+           "{\"error\":\"from: /api/v1/table/bad_rows takes no time range\"}");
     EXPECT("/api/v1/table/spill_hourly", "source=a", 400, "source: /api/v1/table/spill_hourly cannot filter by source");
     EXPECT("/api/v1/cache", "query_type=select", 400,
            "query_type: /api/v1/cache cannot filter by query_type (cache_hourly: no query_type column)");

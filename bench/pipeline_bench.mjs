@@ -27,9 +27,15 @@ function sqlite(db, sql) {
   return r.stdout.trim() ? JSON.parse(r.stdout) : [];
 }
 
+// SLUICE_STORE_DIR: where the hot and cold stores go (default: the temp dir).
+// The replay's external-sort spill always goes to the temp dir (disk).
+const STORE_DIR = process.env.SLUICE_STORE_DIR || os.tmpdir();
+
 function sluice() {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-pipeline-bench-'));
-  const hot = path.join(tmp, 'x.db'), cold = path.join(tmp, 'cold'), sumf = path.join(tmp, 'summary.json');
+  const stores = fs.mkdtempSync(path.join(STORE_DIR, 'sluice-pipeline-stores-'));
+  console.log(`stores in ${stores}, spill in ${tmp}`);
+  const hot = path.join(stores, 'x.db'), cold = path.join(stores, 'cold'), sumf = path.join(tmp, 'summary.json');
   const args = ['run', '--source', SOURCE, file, '--speed', 'max', '--hot', hot, '--cold', cold, '--tmpdir', tmp,
     '--summary', sumf, '--quiet'];
   const t0 = process.hrtime.bigint();
@@ -43,6 +49,7 @@ function sluice() {
     (SELECT sum(busy_ms) FROM utilization_hourly WHERE final = 1) AS busy`);
   const du = spawnSync('du', ['-sb', hot, cold], { encoding: 'utf8' }).stdout.trim().split('\n').map((l) => Number(l.split('\t')[0]));
   fs.rmSync(tmp, { recursive: true, force: true });
+  fs.rmSync(stores, { recursive: true, force: true });
   return { ...s, wall, counts, q: tot.q, busy: tot.busy, hot_bytes: du[0], cold_bytes: du[1] };
 }
 

@@ -5,6 +5,8 @@
 # --order runs` into build/bench-data/, then `sluice run FILE --speed max --hot
 # /tmp/.../x.db --cold /tmp/.../cold` side by side with DuckDB (threads=2)
 # computing the same final metric tables in batch from the same file.
+# SLUICE_STORE_DIR=DIR puts the hot and cold stores there (e.g. /dev/shm, to
+# leave out this VM's ext4 inode-allocation cost; see bench/README.md).
 set -e
 cd "$(dirname "$0")/.."
 SLUICE=${SLUICE_BIN:-build/release/sluice}

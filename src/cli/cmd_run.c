@@ -211,7 +211,7 @@ static void timed(store_stats *s, double t0, sl_err e) {
     if (e != SL_OK) s->errors++;
 }
 
-#define EVB_CAP ((size_t)128 << 20) /* events held for the hot store before a forced drain */
+#define EVB_CAP ((size_t)256 << 20) /* events held for the hot store before a forced drain */
 
 static sl_err write_hot_events(void *ctx, const sl_batch *b, const uint32_t *idx, size_t n, char *err, size_t errlen) {
     fan *f = ctx;
@@ -456,6 +456,7 @@ static void fill_health(health *h, const pr_stats *ps, const snap *sn, const sl_
     if (f->evb) {
         eb_stats es = eb_get_stats(f->evb);
         h_put(h, (double)es.rows, "sluice_hot_events_buffered");
+        h_put(h, (double)es.peak_bytes, "sluice_hot_events_buffer_peak_bytes");
         h_put(h, (double)es.written, "sluice_hot_events_written_total");
         h_put(h, (double)es.expired, "sluice_hot_events_expired_total");
     }

@@ -8,7 +8,7 @@
 
 #include "replay/event.h"
 
-#define CHUNK_ROWS 65536
+#define CHUNK_ROWS 16384
 #define EB_NCOLS (EV_ROW + 1) /* the 24 Redset columns, source, _input, _row */
 
 typedef struct chunk {

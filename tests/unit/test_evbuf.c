@@ -110,7 +110,7 @@ static void test_retention(void) {
     }
     eb_stats st = eb_get_stats(x);
     CHECK_EQ_I64(st.added, 6000);
-    CHECK_EQ_I64(st.rows, 6000); /* one chunk (65536 rows), not yet wholly out of the retention */
+    CHECK_EQ_I64(st.rows, 6000); /* one chunk (16384 rows), not yet wholly out of the retention */
     CHECK(st.bytes > 6000 * 8 * 20);
     CHECK(!eb_over_cap(x));
     static sink s;

@@ -264,6 +264,7 @@ sl_err sv_params_parse(sv_params *p, const sv_pspec *spec, const sv_kv *kv, size
     p->k = 10;
     int64_t raw_from = 0, raw_to = 0;
     for (size_t i = 0; i < n; i++) {
+        if (kv[i].klen == 0 && (!kv[i].val || kv[i].vlen == 0)) continue; /* an empty segment: "?&k=1" */
         int which = -1;
         for (int q = 0; q < SV_P_N; q++)
             if (strlen(k_names[q]) == kv[i].klen && !memcmp(k_names[q], kv[i].key, kv[i].klen)) which = q;

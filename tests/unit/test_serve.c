@@ -273,6 +273,11 @@ static void test_params_parse(void) {
     CHECK(p.final == 1 && p.limit == 1000 && p.offset == 10000000 && p.k == 100);
     CHECK(parse(&p, &SPEC_ALL, "final=all") == SL_OK && p.final == -1);
     CHECK(parse(&p, &SPEC_ALL, "final=0") == SL_OK && p.final == 0);
+    sv_kv empty[2] = {{"", 0, NULL, 0}, {"", 0, "", 0}}; /* "?&" */
+    CHECK(sv_params_parse(&p, &SPEC_ALL, empty, 2, err, sizeof err) == SL_OK && p.given == 0);
+    CHECK(parse(&p, &SPEC_ALL, "=3") == SL_ERR_ARG);
+    CHECK_EQ_STR(err, "unknown parameter '' (/api/v1/test takes: from, to, source, instance, query_type, final, limit, "
+                      "offset, k, reason)");
     CHECK(parse(&p, &SPEC_ALL, "to=2024-03-01T05") == SL_OK && p.to == T2024_03_01 + 5 * 3600);
 
     /* instances: sorted, distinct, int32, at most 200 */

@@ -59,6 +59,12 @@ enum {
     EV_NCOLS
 };
 
+/* The plausible event-time range, [2000-01-01, 2100-01-01) UTC in micros
+ * (docs/metrics.md 2): cleaning rejects arrivals outside it (bad_timestamp),
+ * and the replay does not let them drive its pacing or its position. */
+#define EV_TS_MIN_US (INT64_C(946684800) * 1000000)
+#define EV_TS_MAX_US (INT64_C(4102444800) * 1000000)
+
 /* Column name ("instance_id", ..., "source", "_input", "_row", "_error", "_extra"). */
 const char *ev_col_name(int col);
 /* Column type of the canonical batch. */

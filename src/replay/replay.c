@@ -19,7 +19,8 @@ struct rp_replay {
     rp_pacer pacer;
     sl_batch cur;        /* rows from the order not yet released: [pos, cur.nrows) */
     size_t pos;
-    int64_t *ts;         /* arrival times of cur (INT64_MIN = NULL) */
+    int64_t *ts;         /* pacing times of cur (INT64_MIN = always due) */
+    int64_t last_ts;     /* last plausible arrival time seen (INT64_MIN: none) */
     size_t ts_cap;
     bool eof;
     volatile sig_atomic_t stop;
@@ -51,6 +52,7 @@ sl_err rp_replay_open(rp_replay **out, const rp_replay_input *inputs, size_t n, 
     rp_replay *r = calloc(1, sizeof *r);
     if (!r) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
     r->o = *o;
+    r->last_ts = INT64_MIN;
     r->o.tmpdir = NULL; /* the caller's string is only used during open */
     sl_batch_init(&r->cur);
     r->st.position_us = INT64_MIN;
@@ -135,7 +137,18 @@ static long refill(rp_replay *r, char *err, size_t errlen) {
     }
     const sl_col *c = &r->cur.cols[EV_ARRIVAL_TS];
     const int64_t *v = c->data;
-    for (size_t i = 0; i < (size_t)n; i++) r->ts[i] = sl_col_is_null(c, i) ? INT64_MIN : v[i];
+    /* An implausible arrival (outside [2000, 2100): cleaning rejects it as
+     * bad_timestamp) must not set the pace: a 1970 row sorted first would
+     * make the next real row wait 54 years, a 2127 row would move the
+     * position.  Early ones are always due; late ones (sorted after every
+     * plausible row) are due with the last plausible time.  Still sorted. */
+    for (size_t i = 0; i < (size_t)n; i++) {
+        int64_t t = sl_col_is_null(c, i) ? INT64_MIN : v[i]; /* canonical: micros */
+        if (t == INT64_MIN || t < EV_TS_MIN_US) t = INT64_MIN;
+        else if (t >= EV_TS_MAX_US) t = r->last_ts;
+        else r->last_ts = t;
+        r->ts[i] = t;
+    }
     return n;
 }
 

@@ -76,8 +76,8 @@ const char *cl_reason_name(cl_reason r) { return (unsigned)r < CL_N_REASONS ? re
 cl_opts cl_opts_default(void) {
     cl_opts o;
     o.duration_cap_ms = 604800000LL;
-    o.ts_min_us = 946684800LL * 1000000;  /* 2000-01-01 */
-    o.ts_max_us = 4102444800LL * 1000000; /* 2100-01-01 */
+    o.ts_min_us = EV_TS_MIN_US; /* 2000-01-01 */
+    o.ts_max_us = EV_TS_MAX_US; /* 2100-01-01 */
     return o;
 }
 

@@ -91,6 +91,29 @@ test('replay: pacing follows the wall clock (one event hour at --speed 3600 ~ 1 
   assert.ok(r.wall < 0.8, `--speed max took ${r.wall.toFixed(3)} s for 20000 rows`);
 });
 
+// Rows whose arrival is outside [2000, 2100) (bad_timestamp for cleaning) are
+// replayed (first resp. last, by their time) but do not set the pace: a 1970
+// row must not make the next real row wait 54 years, nor a 2127 row move the
+// position reached.
+test('replay: implausible timestamps do not stall pacing or move the position', (t) => {
+  requireReplay(t);
+  const csv = path.join(DIR, 'implausible.csv');
+  const src = path.join(DIR, 'implausible-src.csv');
+  gen(src, ['--rows', '2000', '--seed', '15', '--start', '2024-03-01T00', '--end', '2024-03-01T01', '--format', 'csv']);
+  const lines = fs.readFileSync(src, 'utf8').trimEnd().split('\n');
+  const col = lines[0].split(',').indexOf('arrival_timestamp');
+  const set = (l, ts) => { const f = l.split(','); f[col] = ts; return f.join(','); };
+  lines[1] = set(lines[1], '1970-01-01 00:00:01.000000');
+  lines[2] = set(lines[2], '2127-03-29 00:00:00.000000');
+  fs.writeFileSync(csv, lines.join('\n') + '\n');
+  const sum = path.join(DIR, 'implausible.json');
+  const r = replayOk([csv, '--speed', '3600', '--out', '/dev/null', '--summary', sum, '--quiet']);
+  const s = readSummary(sum);
+  assert.equal(s.rows, 2000);
+  assert.ok(r.wall < 5, `--speed 3600 over one event hour took ${r.wall.toFixed(3)} s`);
+  assert.ok(s.position.startsWith('2024-03-01T00:'), `position reached ${s.position}`);
+});
+
 test('replay: --from/--to select exactly the rows DuckDB selects', async (t) => {
   requireReplay(t);
   const cases = [

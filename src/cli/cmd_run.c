@@ -357,6 +357,7 @@ static void *replay_main(void *arg) {
     }
     pthread_mutex_unlock(&c->sh.mu);
     sl_bus_close_producer(c->bus);
+    sl_blob_pool_drain(); /* this thread's pooled page blocks */
     return NULL;
 }
 

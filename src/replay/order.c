@@ -457,7 +457,8 @@ static sl_err sort_acc(rp_order *o, char *err, size_t errlen) {
         o->scratch = malloc(rp_sort_scratch_bytes(n));
         o->scratch_n = o->scratch ? n : 0;
     }
-    if (!o->perm || !o->scratch) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory (sorting %zu rows)", n);
+    if (!o->perm || (n && !o->scratch))
+        return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory (sorting %zu rows)", n);
     note_mem(o, acc_mem(o));
     rp_sort_keys(o->keys, n, o->perm, o->scratch);
     /* the radix scratch is not needed any more */

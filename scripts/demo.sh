@@ -65,3 +65,5 @@ printf '  %-34s %s\n' "$SAMPLE" "the generated events" \
     "$OUT/run_summary.json" "the run's summary (counts, strategy, throughput)"
 echo "Try: sqlite3 -readonly -box $HOT 'SELECT * FROM cache_hourly WHERE final = 1 LIMIT 10'"
 echo " or: $BIN cat \$(ls $COLD/query_hourly/*/*/part-00000.parquet | head -n 1) --limit 5"
+echo "Dashboard: $BIN serve --hot $HOT    (then open http://127.0.0.1:8080/; Ctrl-C to stop)"
+echo "      or, live while it runs: $BIN run --serve --speed 3600 --hot $OUT/live.db $SAMPLE"

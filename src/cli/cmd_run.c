@@ -414,6 +414,16 @@ static snap take_snap(run_ctx *c) {
     return s;
 }
 
+/* A store thread's latency, errors and queue, labelled store="name". */
+static void put_store(health *h, const char *name, as_async *a) {
+    as_stats st = as_get_stats(a);
+    h_put(h, st.busy_s, "sluice_sink_write_seconds_total{store=\"%s\"}", name);
+    h_put(h, st.max_call_s, "sluice_sink_write_max_seconds{store=\"%s\"}", name);
+    h_put(h, (double)st.errors, "sluice_sink_errors_total{store=\"%s\"}", name);
+    h_put(h, (double)st.queued_bytes, "sluice_sink_queue_bytes{store=\"%s\"}", name);
+    h_put(h, st.wait_s, "sluice_sink_queue_wait_seconds_total{store=\"%s\"}", name);
+}
+
 static void fill_health(health *h, const pr_stats *ps, const snap *sn, const sl_bus_stats *bs, fan *f, double rate,
                         double uptime, bool running) {
     h->n = 0;
@@ -439,19 +449,9 @@ static void fill_health(health *h, const pr_stats *ps, const snap *sn, const sl_
     h_put(h, (double)bs->max_depth, "sluice_bus_max_depth");
     h_put(h, (double)bs->producer_waits, "sluice_bus_producer_waits_total");
     h_put(h, bs->producer_wait_s, "sluice_bus_producer_wait_seconds_total");
-    as_stats hst = as_get_stats(f->hot_as);
-    h_put(h, hst.busy_s, "sluice_sink_write_seconds_total{store=\"hot\"}");
-    h_put(h, hst.max_call_s, "sluice_sink_write_max_seconds{store=\"hot\"}");
-    h_put(h, (double)hst.errors, "sluice_sink_errors_total{store=\"hot\"}");
-    h_put(h, (double)hst.queued_bytes, "sluice_sink_queue_bytes{store=\"hot\"}");
-    h_put(h, hst.wait_s, "sluice_sink_queue_wait_seconds_total{store=\"hot\"}");
+    put_store(h, "hot", f->hot_as);
     if (f->cold) {
-        as_stats cst = as_get_stats(f->cold_as);
-        h_put(h, cst.busy_s, "sluice_sink_write_seconds_total{store=\"cold\"}");
-        h_put(h, cst.max_call_s, "sluice_sink_write_max_seconds{store=\"cold\"}");
-        h_put(h, (double)cst.errors, "sluice_sink_errors_total{store=\"cold\"}");
-        h_put(h, (double)cst.queued_bytes, "sluice_sink_queue_bytes{store=\"cold\"}");
-        h_put(h, cst.wait_s, "sluice_sink_queue_wait_seconds_total{store=\"cold\"}");
+        put_store(h, "cold", f->cold_as);
         h_put(h, (double)f->published, "sluice_cold_hours_published_total");
     }
     if (f->evb) {

@@ -14,6 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#if defined(__linux__)
+#include <sys/prctl.h>
+#endif
 
 #include "batch/format.h"
 #include "cli/cli.h"
@@ -317,6 +320,9 @@ static void publish_replay(run_ctx *c) {
 }
 
 static void *replay_main(void *arg) {
+#if defined(__linux__)
+    prctl(PR_SET_NAME, "sl-replay", 0, 0, 0); /* top -H, perf --sort comm */
+#endif
     run_ctx *c = arg;
     sl_batch *b = NULL;
     char err[SL_ERRLEN];

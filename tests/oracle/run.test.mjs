@@ -366,8 +366,9 @@ test('run --serve: live API during and after the run, exit 0 on Ctrl-C after it'
     }
     assert.match(stderr, /still serving/, 'the run ended and the server stays up');
     assert.ok(sawRunning, 'status showed the pipeline running');
-    await new Promise((r) => setTimeout(r, 1200)); // past the server's cache of the last answer
-    st = await (await fetch(`${url}api/v1/status`)).json();
+    // an answer as of now, not the server's cached one (docs/api.md, X-Sluice-Fresh)
+    const fresh = { headers: { 'X-Sluice-Fresh': '1' } };
+    st = await (await fetch(`${url}api/v1/status`, fresh)).json();
     const health = Object.fromEntries(sqlite(hot, `SELECT name, value FROM pipeline_health`).map((x) => [x.name, x.value]));
     assert.equal(st.running, false);
     assert.equal(st.events_read, 60000);
@@ -375,7 +376,7 @@ test('run --serve: live API during and after the run, exit 0 on Ctrl-C after it'
     assert.equal(st.events_accepted, health.sluice_events_accepted_total);
     const q = sqlite(hot, `SELECT sum(queries) AS n FROM query_hourly WHERE final = 1`)[0].n;
     assert.equal(q, health.sluice_events_accepted_total, 'every accepted event is in a final hour');
-    const metrics = await (await fetch(`${url}metrics`)).text();
+    const metrics = await (await fetch(`${url}metrics`, fresh)).text();
     assert.match(metrics, new RegExp(`^sluice_events_read_total ${60000}$`, 'm'));
   } finally {
     child.kill('SIGINT');

@@ -24,6 +24,8 @@
 #include "replay/event.h"
 #include "replay/replay.h"
 #include "store/cold.h"
+#include "io/source.h"
+#include "parquet/reader.h"
 #include "store/evbuf.h"
 #include "sink/async.h"
 #include "store/hot.h"
@@ -60,6 +62,8 @@ static int usage(FILE *f) {
           "                        while the pipeline runs; after the run it keeps serving until Ctrl-C\n"
           "  --listen ADDR:PORT    address for --serve (implies it; port 0 = any free port)\n"
           "  --listen-any          allow a non-loopback --listen address\n"
+          "  --hot-events-buffer SIZE  the hot store's write-behind buffer of recent events (default 256M;\n"
+          "                        docs/pipeline.md)\n"
           "  --retention-hours N   recent events kept in the hot store, event-time hours (default 24;\n"
           "                        0 = keep none: the events table stays empty, the cold store has them)\n"
           "\n"
@@ -173,6 +177,7 @@ typedef struct fan {
     bool backfill;      /* --speed max: drain evb only when full and at the end */
     store_stats hs, cs;
     uint64_t published; /* hours published to the cold store */
+    uint64_t reloaded;  /* events read back from the cold store at the end (reload_shed) */
     as_async *hot_as;   /* the hot store runs on its own thread behind this queue */
     pr_sink hot_q;      /* as_sink(hot_as) */
     as_async *cold_as;  /* the cold store runs on its own thread behind this queue */
@@ -221,6 +226,58 @@ static sl_err write_hot_events(void *ctx, const sl_batch *b, const uint32_t *idx
     return f->hot_q.events(f->hot_q.ctx, 0, b, idx, n, err, errlen); /* copied, queued */
 }
 
+/* The end of a backfill that shed events: the hours that hold events still
+ * inside the retention are read back from the cold store's events files
+ * (complete: the cold store was flushed before this) and written (an upsert
+ * by (source, _input, _row), so rows also still in the buffer are simply
+ * written twice).  Only hours from the retention cut to the newest shed row. */
+static sl_err reload_shed(fan *f, char *err, size_t errlen) {
+    int64_t cut = eb_cut_us(f->evb), shed_max = eb_shed_max_us(f->evb);
+    if (!f->cold || shed_max == INT64_MIN || shed_max < cut) return SL_OK;
+    const int64_t hour = INT64_C(3600000000);
+    int64_t h0 = cut - ((cut % hour) + hour) % hour, h1 = shed_max - ((shed_max % hour) + hour) % hour;
+    sl_err e = SL_OK;
+    uint32_t *idx = NULL;
+    size_t idxcap = 0;
+    for (int64_t hr = h0; hr <= h1 && e == SL_OK; hr += hour) {
+        char path[4096];
+        if (!cs_events_path(f->cold, hr, path, sizeof path)) continue;
+        if (access(path, F_OK) != 0) continue; /* no events in that hour */
+        sl_source *src = NULL;
+        pq_reader *rd = NULL;
+        sl_batch b;
+        sl_batch_init(&b);
+        e = sl_source_open_file(&src, path, err, errlen);
+        if (e == SL_OK) e = pq_reader_open(&rd, src, NULL, err, errlen);
+        if (e == SL_OK) e = pq_reader_init_batch(rd, &b, err, errlen);
+        while (e == SL_OK) {
+            long n = pq_reader_next(rd, &b, 65536, err, errlen);
+            if (n < 0) e = (sl_err)n;
+            if (n <= 0) break;
+            if ((size_t)n > idxcap) {
+                uint32_t *ni = realloc(idx, (size_t)n * sizeof *ni);
+                if (!ni) {
+                    e = sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
+                    break;
+                }
+                idx = ni;
+                idxcap = (size_t)n;
+            }
+            const int64_t *arr = b.cols[EV_ARRIVAL_TS].data;
+            size_t k = 0;
+            for (size_t i = 0; i < (size_t)n; i++)
+                if (arr[i] >= cut) idx[k++] = (uint32_t)i;
+            if (k) e = f->hot_q.events(f->hot_q.ctx, hr, &b, idx, k, err, errlen);
+            f->reloaded += k;
+        }
+        sl_batch_free(&b);
+        pq_reader_close(rd);
+        sl_source_close(src);
+    }
+    free(idx);
+    return e;
+}
+
 /* Hand the buffered events that are still inside the retention to the hot
  * store (tick() then commits, and the commit prunes what left it).  Paced
  * (--speed N), every tick.  At --speed max (a backfill: the table would be
@@ -228,10 +285,11 @@ static sl_err write_hot_events(void *ctx, const sl_batch *b, const uint32_t *idx
  * so most events of a backfill leave the retention in the buffer and are
  * never written -- the prune would delete them anyway.
  * force: the end of the run (or a full buffer). */
-static sl_err drain_events(fan *f, bool force, char *err, size_t errlen) {
+static sl_err drain_events(fan *f, bool force, bool end, char *err, size_t errlen) {
     if (!f->evb || (!force && f->backfill)) return SL_OK;
     double t0 = cli_now();
-    sl_err e = eb_drain(f->evb, write_hot_events, f, err, errlen);
+    sl_err e = end ? reload_shed(f, err, errlen) : SL_OK;
+    if (e == SL_OK) e = eb_drain(f->evb, write_hot_events, f, err, errlen);
     timed(&f->hs, t0, e);
     return e;
 }
@@ -257,7 +315,14 @@ static sl_err fan_events(void *ctx, int64_t hour_us, const sl_batch *b, const ui
     if (f->evb) {
         e = eb_add(f->evb, b, idx, n, err, errlen);
         timed(&f->hs, t0, e);
-        if (e == SL_OK && eb_over_cap(f->evb)) e = drain_events(f, true, err, errlen);
+        if (e == SL_OK && eb_over_cap(f->evb)) {
+            /* Full.  A backfill with a cold store drops its oldest half: those
+             * rows are in the cold store's events files, and the few still
+             * inside the retention at the end are read back from there
+             * (reload_shed).  Otherwise write them now. */
+            if (f->backfill && f->cold) eb_shed(f->evb, eb_get_stats(f->evb).bytes / 2);
+            else e = drain_events(f, true, false, err, errlen);
+        }
     }
     if (e != SL_OK || !f->cold) return e;
     t0 = cli_now();
@@ -466,6 +531,8 @@ static void fill_health(health *h, const pr_stats *ps, const snap *sn, const sl_
         h_put(h, (double)es.peak_bytes, "sluice_hot_events_buffer_peak_bytes");
         h_put(h, (double)es.written, "sluice_hot_events_written_total");
         h_put(h, (double)es.expired, "sluice_hot_events_expired_total");
+        h_put(h, (double)es.shed, "sluice_hot_events_shed_total");
+        h_put(h, (double)f->reloaded, "sluice_hot_events_reloaded_total");
     }
     h_put(h, rate, "sluice_events_per_second");
     h_put(h, uptime, "sluice_uptime_seconds");
@@ -603,6 +670,7 @@ typedef struct run_opts {
     const char *hot, *cold, *cold_url, *summary, *tmpdir;
     bool json, quiet;
     bool serve, listen_any; /* --serve: the dashboard and API on listen (default 127.0.0.1:8080) */
+    size_t evb_bytes;       /* --hot-events-buffer */
     const char *listen;
 } run_opts;
 
@@ -646,7 +714,7 @@ static int parse_args(int argc, char **argv, run_opts *o, cli_inputs *in) {
             "--source", "--input-format", "--speed", "--from",          "--to",           "--memory",
             "--tmpdir", "--hot",          "--cold",  "--cold-url",      "--lateness",     "--k",
             "--slots",  "--weights",      "--threshold", "--duration-cap", "--retention-hours", "--summary",
-            "--listen"};
+            "--listen", "--hot-events-buffer"};
         const char *eq = strchr(a, '=');
         snprintf(name, sizeof name, "%.*s", eq ? (int)(eq - a) : (int)strlen(a), a);
         bool known = false;
@@ -674,6 +742,12 @@ static int parse_args(int argc, char **argv, run_opts *o, cli_inputs *in) {
         } else if (!strcmp(name, "--cold")) {
             if (!*v) rc = cli_fail(1, "--cold needs a directory name");
             else o->cold = v;
+        } else if (!strcmp(name, "--hot-events-buffer")) {
+            size_t m;
+            if (rp_parse_size(v, &m) != SL_OK || m < 4096)
+                rc = cli_fail(1, "--hot-events-buffer needs a size of at least 4K like 256M, got '%s'", v);
+            else
+                o->evb_bytes = m;
         } else if (!strcmp(name, "--listen")) {
             if (!*v) rc = cli_fail(1, "--listen needs ADDR:PORT, e.g. 127.0.0.1:8080");
             else o->listen = v, o->serve = true;
@@ -763,7 +837,7 @@ static sl_err tick(pr *p, fan *f, run_ctx *c, double t0, uint64_t *last_rows, do
         f->published = atomic_load(&f->cold_visible);
         s0 = cli_now();
     }
-    e = drain_events(f, !running, err, errlen);
+    e = drain_events(f, !running, !running, err, errlen);
     if (e == SL_OK && !running) e = as_sync(f->hot_as, err, errlen); /* the end: final counters below */
     if (e != SL_OK) return e;
     hot_commit_job *j = malloc(sizeof *j);
@@ -852,7 +926,8 @@ int cli_run(int argc, char **argv) {
         fflush(stderr);
     }
     if (o.ho.keep_events &&
-        (e = eb_open(&f.evb, (int64_t)o.ho.retention_hours * 3600 * 1000000, EVB_CAP, err, sizeof err)) != SL_OK) {
+        (e = eb_open(&f.evb, (int64_t)o.ho.retention_hours * 3600 * 1000000, o.evb_bytes ? o.evb_bytes : EVB_CAP, err,
+                     sizeof err)) != SL_OK) {
         rc = cli_fail(2, "run: %s", err);
         goto out;
     }

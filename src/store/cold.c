@@ -794,6 +794,15 @@ sl_err cs_flush(cs *c, char *err, size_t errlen) {
 
 uint64_t cs_published_count(const cs *c) { return c ? c->visible : 0; }
 
+bool cs_events_path(const cs *c, int64_t hour_us, char *out, size_t n) {
+    char e0[8];
+    if (check_hour(hour_us, "events", e0, sizeof e0) != SL_OK) return false;
+    char rel[256];
+    rel_data(EV_SLOT, hour_us, rel, sizeof rel);
+    int k = snprintf(out, n, "%s/%s", c->dir, rel);
+    return k > 0 && (size_t)k < n;
+}
+
 /* ------------------------------------------------------------ sink */
 
 static sl_err sink_rows(void *ctx, st_table t, int64_t hour_us, bool final, const sl_batch *rows, char *err,

@@ -47,6 +47,11 @@ sl_err cs_publish_hour(cs *c, int64_t hour_us, char *err, size_t errlen);
 /* Make every queued hour durable and visible: sync the temporary files, rename
  * the data files into place, sync, then the manifests.  No-op when none. */
 sl_err cs_flush(cs *c, char *err, size_t errlen);
+/* The path of hour_us's published events file (DIR/events/date=.../hr=HH/
+ * part-00000.parquet) into out; false when it does not fit or the hour is
+ * outside years 0000..9999.  The file exists once the hour is flushed and had
+ * events. */
+bool cs_events_path(const cs *c, int64_t hour_us, char *out, size_t n);
 /* Hours published (visible) so far. */
 uint64_t cs_published_count(const cs *c);
 /* A pr_sink writing into c. */

@@ -24,6 +24,7 @@ struct eb {
     chunk *spare;  /* emptied chunks kept for reuse (their column arrays stay allocated) */
     int nspare;
     int64_t newest_us;
+    int64_t shed_max_us;
     uint32_t *idx; /* drain scratch */
     size_t idxcap;
     eb_stats st;
@@ -44,6 +45,7 @@ sl_err eb_open(eb **out, int64_t retention_us, size_t cap_bytes, char *err, size
     x->retention_us = retention_us;
     x->cap_bytes = cap_bytes;
     x->newest_us = INT64_MIN;
+    x->shed_max_us = INT64_MIN;
     *out = x;
     return SL_OK;
 }
@@ -150,6 +152,27 @@ sl_err eb_add(eb *x, const sl_batch *b, const uint32_t *idx, size_t n, char *err
 }
 
 bool eb_over_cap(const eb *x) { return x->st.bytes > x->cap_bytes; }
+
+size_t eb_shed(eb *x, size_t target_bytes) {
+    expire(x);
+    size_t n = 0;
+    while (x->head && x->st.bytes > target_bytes) {
+        chunk *c = x->head;
+        x->head = c->next;
+        if (!x->head) x->tail = NULL;
+        if (c->max_us > x->shed_max_us) x->shed_max_us = c->max_us;
+        n += c->b.nrows;
+        x->st.rows -= c->b.nrows;
+        x->st.bytes -= chunk_bytes(c);
+        chunk_release(x, c);
+    }
+    x->st.shed += n;
+    return n;
+}
+
+int64_t eb_shed_max_us(const eb *x) { return x->shed_max_us; }
+
+int64_t eb_cut_us(const eb *x) { return x->newest_us == INT64_MIN ? INT64_MIN : cut_us(x); }
 
 sl_err eb_drain(eb *x, eb_write_fn write, void *ctx, char *err, size_t errlen) {
     expire(x);

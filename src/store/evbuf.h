@@ -26,6 +26,7 @@ typedef struct eb_stats {
     uint64_t added;      /* rows given to eb_add */
     uint64_t written;    /* rows handed to the writer */
     uint64_t expired;    /* rows dropped: out of the retention before they were written */
+    uint64_t shed;       /* rows dropped by eb_shed (the caller has them elsewhere) */
     size_t rows, bytes;  /* held now (bytes: approximate) */
     size_t peak_bytes;
 } eb_stats;
@@ -36,6 +37,14 @@ sl_err eb_open(eb **out, int64_t retention_us, size_t cap_bytes, char *err, size
  * must be non-NULL) into the buffer. */
 sl_err eb_add(eb *x, const sl_batch *b, const uint32_t *idx, size_t n, char *err, size_t errlen);
 bool eb_over_cap(const eb *x);
+/* Drop the oldest chunks until at most target_bytes are held, for a caller
+ * that can get those rows back elsewhere (sluice run: the cold store's
+ * events files).  Returns the rows dropped; eb_shed_max_us then tells the
+ * newest arrival ever shed (INT64_MIN: none). */
+size_t eb_shed(eb *x, size_t target_bytes);
+int64_t eb_shed_max_us(const eb *x);
+/* newest arrival - retention: rows older than this are out (INT64_MIN: none seen). */
+int64_t eb_cut_us(const eb *x);
 /* Hand every held row still inside the retention (arrival >= newest -
  * retention) to write(ctx, batch, idx, n), in the order added, then empty the
  * buffer.  On a write error the buffer is emptied all the same (the caller

@@ -447,7 +447,10 @@ test('SIGINT: drains the bus, commits, leaves open windows provisional, exit 130
 test('events retention: hot store keeps the last N hours, cold store all; 0 keeps none', async () => {
   const f = path.join(DATA, 'sorted.csv');
   const hot = path.join(STORE_ROOT, 'retention.db'), cold = path.join(STORE_ROOT, 'retention-cold');
-  for (const [hours, speedArgs] of [[3, ['--speed', 'max']], [0, ['--speed', 'max']]]) {
+  // the third case: a buffer far too small for 3 hours of events, so the run sheds its
+  // oldest rows and reads the ones still needed back from the cold store at the end
+  for (const [hours, speedArgs] of [[3, ['--speed', 'max']], [0, ['--speed', 'max']],
+    [3, ['--speed', 'max', '--hot-events-buffer', '64K']]]) {
     for (const x of [hot, `${hot}-wal`, `${hot}-shm`]) fs.rmSync(x, { force: true });
     fs.rmSync(cold, { recursive: true, force: true });
     const r = runSluice(['run', f, ...speedArgs, '--hot', hot, '--cold', cold, '--retention-hours', String(hours), '--quiet'],
@@ -467,9 +470,15 @@ test('events retention: hot store keeps the last N hours, cold store all; 0 keep
       ORDER BY source, _input, _row`);
     assert.ok(want.length > 0 && want.length < Number(all.n), `retention window is a strict subset (${want.length} of ${all.n})`);
     assert.deepEqual(got.map((x) => `${x.source}/${x._input}/${x._row}`), want.map((x) => `${x.source}/${x._input}/${Number(x._row)}`));
-    assert.equal(health.sluice_hot_events_written_total + health.sluice_hot_events_expired_total, Number(all.n),
-      'every accepted event was either written or expired in the buffer');
-    assert.ok(health.sluice_hot_events_written_total >= want.length);
+    assert.equal(health.sluice_hot_events_written_total + health.sluice_hot_events_expired_total +
+      health.sluice_hot_events_shed_total, Number(all.n), 'every accepted event was written, expired or shed');
+    if (speedArgs.includes('--hot-events-buffer')) {
+      assert.ok(health.sluice_hot_events_shed_total > 0, 'the small buffer shed rows');
+      assert.ok(health.sluice_hot_events_reloaded_total > 0, 'rows still needed were read back from the cold store');
+    } else {
+      assert.equal(health.sluice_hot_events_shed_total, 0);
+      assert.ok(health.sluice_hot_events_written_total >= want.length);
+    }
   }
 });
 
@@ -485,6 +494,7 @@ test('errors: bad option values, unwritable hot store, missing input', () => {
     [['run', f, '--threshold', 'x'], 1, /--threshold/],
     [['run', f, '--duration-cap', '0'], 1, /--duration-cap/],
     [['run', f, '--retention-hours', '-1'], 1, /--retention-hours needs an integer >= 0/],
+    [['run', f, '--hot-events-buffer', '1'], 1, /--hot-events-buffer needs a size/],
     [['run', f, '--memory', 'lots'], 1, /--memory/],
     [['run', f, '--bogus'], 1, /unknown option '--bogus'/],
     [['run'], 1, /no INPUT/],

@@ -128,6 +128,7 @@ static void test_retention(void) {
     CHECK_EQ_I64(st.rows, 0);
     CHECK_EQ_I64(st.bytes, 0);
     /* drained: a second drain writes nothing */
+    CHECK_EQ_I64(eb_shed_max_us(x), INT64_MIN);
     s.n = 0;
     CHECK(eb_drain(x, collect, &s, err, sizeof err) == SL_OK);
     CHECK_EQ_I64(s.n, 0);
@@ -172,9 +173,39 @@ static void test_cap_and_errors(void) {
     CHECK(x == NULL);
 }
 
+/* eb_shed drops the oldest chunks down to a byte target and remembers the
+ * newest arrival it dropped. */
+static void test_shed(void) {
+    eb *x;
+    CHECK(eb_open(&x, 1000 * HOUR_US, (size_t)1 << 30, err, sizeof err) == SL_OK);
+    int64_t row = 0;
+    for (int k = 0; k < 4; k++) { /* 4 chunks of 16384 rows, one a second */
+        sl_batch b;
+        make(&b, 16384, T0 + row * 1000000, 1000000, row);
+        static uint32_t idx[16384];
+        for (uint32_t i = 0; i < 16384; i++) idx[i] = i;
+        CHECK(eb_add(x, &b, idx, 16384, err, sizeof err) == SL_OK);
+        sl_batch_free(&b);
+        row += 16384;
+    }
+    eb_stats st = eb_get_stats(x);
+    CHECK_EQ_I64(st.rows, 4 * 16384);
+    CHECK_EQ_I64(eb_shed(x, st.bytes / 2), 2 * 16384); /* the two oldest chunks */
+    CHECK_EQ_I64(eb_shed_max_us(x), T0 + (2 * 16384 - 1) * INT64_C(1000000));
+    CHECK_EQ_I64(eb_get_stats(x).shed, 2 * 16384);
+    CHECK_EQ_I64(eb_cut_us(x), T0 + (4 * 16384 - 1) * INT64_C(1000000) - 1000 * HOUR_US);
+    static sink s;
+    memset(&s, 0, sizeof s);
+    CHECK(eb_drain(x, collect, &s, err, sizeof err) == SL_OK);
+    CHECK_EQ_I64(s.n, 2 * 16384);
+    CHECK_EQ_I64(s.rows[0], 2 * 16384); /* the newer half, in order */
+    eb_close(x);
+}
+
 int main(void) {
     RUN(test_append_rows);
     RUN(test_retention);
     RUN(test_cap_and_errors);
+    RUN(test_shed);
     return T_DONE();
 }

@@ -163,6 +163,16 @@ typedef struct inst_acc {
     int64_t queries, cached;
 } inst_acc;
 
+/* Pointers to the entries of m, sorted by cmp (which compares two entry
+ * pointers); malloc'd, the caller frees it; NULL when out of memory. */
+static void **sorted_entries(const hm *m, int (*cmp)(const void *, const void *)) {
+    void **v = malloc((m->n ? m->n : 1) * sizeof *v);
+    if (!v) return NULL;
+    for (size_t i = 0; i < m->n; i++) v[i] = hm_at(m, i);
+    qsort(v, m->n, sizeof *v, cmp);
+    return v;
+}
+
 static int cmp_inst(const void *a, const void *b) {
     const inst_acc *x = *(inst_acc *const *)a, *y = *(inst_acc *const *)b;
     if (x->queries != y->queries) return x->queries > y->queries ? -1 : 1;
@@ -230,10 +240,8 @@ sl_err sv_ep_cache(sv_q *q) {
     sqlite3_finalize(st);
     if (e == SL_OK && rc != SQLITE_DONE) e = SL_ERR_IO;
     inst_acc **v = NULL;
-    if (e == SL_OK && !(v = malloc((insts.n ? insts.n : 1) * sizeof *v))) e = oom(q);
+    if (e == SL_OK && !(v = (inst_acc **)sorted_entries(&insts, cmp_inst))) e = oom(q);
     if (e == SL_OK) {
-        for (size_t i = 0; i < insts.n; i++) v[i] = hm_at(&insts, i);
-        qsort(v, insts.n, sizeof *v, cmp_inst);
         size_t lim = insts.n < (size_t)q->p->limit ? insts.n : (size_t)q->p->limit;
         sv_json_key(&q->j, "instances");
         sv_json_arr(&q->j);
@@ -313,10 +321,8 @@ sl_err sv_ep_top_tables(sv_q *q) {
     sqlite3_finalize(st);
     if (e == SL_OK && rc != SQLITE_DONE) e = SL_ERR_IO;
     tbl_acc **v = NULL;
-    if (e == SL_OK && !(v = malloc((tabs.n ? tabs.n : 1) * sizeof *v))) e = oom(q);
+    if (e == SL_OK && !(v = (tbl_acc **)sorted_entries(&tabs, cmp_tbl))) e = oom(q);
     if (e == SL_OK) {
-        for (size_t i = 0; i < tabs.n; i++) v[i] = hm_at(&tabs, i);
-        qsort(v, tabs.n, sizeof *v, cmp_tbl);
         size_t k = tabs.n < (size_t)q->p->k ? tabs.n : (size_t)q->p->k;
         sv_json_key(&q->j, "tables");
         sv_json_arr(&q->j);

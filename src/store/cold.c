@@ -384,6 +384,8 @@ static sl_err open_writer(cs *c, cs_hour *h, int s, const pq_write_col *cols, si
          * the rows alone (no time, no path). */
         pq_writer_opts o = pq_writer_opts_default();
         o.no_sync = true; /* cs_flush syncs the hour's files (and a group of hours) at once */
+        o.level = 1; /* ZSTD level 1: ~20% less cold-store time than the default 3, and no
+                        larger on Redset events (measured: 136 vs 141 MB for 4M events) */
         e = pq_writer_open(&h->w[s], path, cols, ncols, &o, err, errlen);
     }
     free(path);

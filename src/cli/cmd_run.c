@@ -165,17 +165,11 @@ static int parse_double(const char *v, double *out) {
 
 /* ------------------------------------------------------------------ the combined sink */
 
-typedef struct store_stats {
-    double seconds, max_s; /* total time in the store's calls; longest call since the last health write */
-    uint64_t calls, errors;
-} store_stats;
-
 typedef struct fan {
     hs *hot;
     cs *cold;
     eb *evb;            /* write-behind buffer of the hot store's events (NULL: events not kept) */
     bool backfill;      /* --speed max: drain evb only when full and at the end */
-    store_stats hs, cs;
     uint64_t published; /* hours published to the cold store */
     uint64_t reloaded;  /* events read back from the cold store at the end (reload_shed) */
     as_async *hot_as;   /* the hot store runs on its own thread behind this queue */
@@ -209,14 +203,6 @@ static sl_err flush_cold(void *ctx, char *err, size_t errlen) {
     sl_err e = cs_flush(f->cold, err, errlen);
     atomic_store(&f->cold_visible, cs_published_count(f->cold));
     return e;
-}
-
-static void timed(store_stats *s, double t0, sl_err e) {
-    double d = cli_now() - t0;
-    s->seconds += d;
-    if (d > s->max_s) s->max_s = d;
-    s->calls++;
-    if (e != SL_OK) s->errors++;
 }
 
 #define EVB_CAP ((size_t)256 << 20) /* events held for the hot store before a forced drain */
@@ -287,34 +273,24 @@ static sl_err reload_shed(fan *f, char *err, size_t errlen) {
  * force: the end of the run (or a full buffer). */
 static sl_err drain_events(fan *f, bool force, bool end, char *err, size_t errlen) {
     if (!f->evb || (!force && f->backfill)) return SL_OK;
-    double t0 = cli_now();
     sl_err e = end ? reload_shed(f, err, errlen) : SL_OK;
-    if (e == SL_OK) e = eb_drain(f->evb, write_hot_events, f, err, errlen);
-    timed(&f->hs, t0, e);
-    return e;
+    return e != SL_OK ? e : eb_drain(f->evb, write_hot_events, f, err, errlen);
 }
 
 static sl_err fan_rows(void *ctx, st_table t, int64_t hour_us, bool final, const sl_batch *rows, char *err,
                        size_t errlen) {
     fan *f = ctx;
-    double t0 = cli_now();
     sl_err e = f->hot_q.rows(f->hot_q.ctx, t, hour_us, final, rows, err, errlen); /* copied, queued */
-    timed(&f->hs, t0, e);
     if (e != SL_OK || !f->cold || !final || t >= ST_N_METRIC_TABLES) return e;
-    t0 = cli_now();
-    e = f->cold_q.rows(f->cold_q.ctx, t, hour_us, final, rows, err, errlen); /* copied, queued */
-    timed(&f->cs, t0, e);
-    return e;
+    return f->cold_q.rows(f->cold_q.ctx, t, hour_us, final, rows, err, errlen); /* copied, queued */
 }
 
 static sl_err fan_events(void *ctx, int64_t hour_us, const sl_batch *b, const uint32_t *idx, size_t n, char *err,
                          size_t errlen) {
     fan *f = ctx;
-    double t0 = cli_now();
     sl_err e = SL_OK;
     if (f->evb) {
         e = eb_add(f->evb, b, idx, n, err, errlen);
-        timed(&f->hs, t0, e);
         if (e == SL_OK && eb_over_cap(f->evb)) {
             /* Full.  A backfill with a cold store drops its oldest half: those
              * rows are in the cold store's events files, and the few still
@@ -325,10 +301,7 @@ static sl_err fan_events(void *ctx, int64_t hour_us, const sl_batch *b, const ui
         }
     }
     if (e != SL_OK || !f->cold) return e;
-    t0 = cli_now();
-    e = f->cold_q.events(f->cold_q.ctx, hour_us, b, idx, n, err, errlen);
-    timed(&f->cs, t0, e);
-    return e;
+    return f->cold_q.events(f->cold_q.ctx, hour_us, b, idx, n, err, errlen);
 }
 
 /* The cold store publishes first (queued in group-sync mode), then the hot
@@ -339,18 +312,11 @@ static sl_err fan_events(void *ctx, int64_t hour_us, const sl_batch *b, const ui
  * the run both are complete.  A manifest only ever names a file in place. */
 static sl_err fan_final(void *ctx, int64_t hour_us, char *err, size_t errlen) {
     fan *f = ctx;
-    sl_err e;
-    double t0;
     if (f->cold) {
-        t0 = cli_now();
-        e = f->cold_q.window_final(f->cold_q.ctx, hour_us, err, errlen);
-        timed(&f->cs, t0, e);
+        sl_err e = f->cold_q.window_final(f->cold_q.ctx, hour_us, err, errlen);
         if (e != SL_OK) return e;
     }
-    t0 = cli_now();
-    e = f->hot_q.window_final(f->hot_q.ctx, hour_us, err, errlen);
-    timed(&f->hs, t0, e);
-    return e;
+    return f->hot_q.window_final(f->hot_q.ctx, hour_us, err, errlen);
 }
 
 /* ------------------------------------------------------------------ replay thread */
@@ -828,14 +794,11 @@ static sl_err tick(pr *p, fan *f, run_ctx *c, double t0, uint64_t *last_rows, do
     sl_bus_stats bs;
     memset(&bs, 0, sizeof bs);
     if (c->bus) sl_bus_stats_get(c->bus, &bs);
-    double s0 = cli_now();
     if (f->cold_as) {
         e = as_call(f->cold_as, flush_cold, f, NULL, err, errlen);
         if (e == SL_OK && !running) e = as_sync(f->cold_as, err, errlen); /* the end: everything in place */
-        timed(&f->cs, s0, e);
         if (e != SL_OK) return e;
         f->published = atomic_load(&f->cold_visible);
-        s0 = cli_now();
     }
     e = drain_events(f, !running, !running, err, errlen);
     if (e == SL_OK && !running) e = as_sync(f->hot_as, err, errlen); /* the end: final counters below */
@@ -846,9 +809,7 @@ static sl_err tick(pr *p, fan *f, run_ctx *c, double t0, uint64_t *last_rows, do
     fill_health(&j->h, ps, &sn, &bs, f, rate, now - t0, running);
     e = as_call(f->hot_as, hot_commit, j, free, err, errlen);
     if (e == SL_OK && !running) e = as_sync(f->hot_as, err, errlen); /* the end: all committed */
-    timed(&f->hs, s0, e);
-    f->hs.max_s = 0; /* the next health write reports the longest call of its interval */
-    f->cs.max_s = 0;
+    /* the next health write reports the longest store operation of its interval */
     if (f->cold_as) as_stats_reset_max(f->cold_as);
     as_stats_reset_max(f->hot_as);
     return e;

@@ -6,29 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- dates (days <-> civil, Howard Hinnant's public-domain algorithm idea) */
+#include "util/time.h"
 
-void sl_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d) {
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t yy = (int64_t)yoe + era * 400;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = yy + (*m <= 2);
-}
-
-int64_t sl_days_from_civil(int64_t y, unsigned m, unsigned d) {
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    unsigned yoe = (unsigned)(y - era * 400);
-    unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
-}
+/* ---- dates */
 
 static void put_year(sl_buf *out, int64_t y) {
     if (y >= 0 && y <= 9999) sl_buf_printf(out, "%04d", (int)y);
@@ -43,16 +23,6 @@ void sl_fmt_date(sl_buf *out, int32_t days) {
     sl_buf_printf(out, "-%02u-%02u", m, d);
 }
 
-static int64_t floordiv(int64_t a, int64_t b, int64_t *rem) {
-    int64_t q = a / b, r = a % b;
-    if (r < 0) {
-        r += b;
-        q -= 1;
-    }
-    *rem = r;
-    return q;
-}
-
 static void put_frac(sl_buf *out, int64_t frac, sl_time_unit unit) {
     if (unit == SL_UNIT_MILLIS) sl_buf_printf(out, ".%03d", (int)frac);
     else if (unit == SL_UNIT_MICROS) sl_buf_printf(out, ".%06d", (int)frac);
@@ -62,8 +32,8 @@ static void put_frac(sl_buf *out, int64_t frac, sl_time_unit unit) {
 static int64_t unit_per_sec(sl_time_unit u) { return u == SL_UNIT_MILLIS ? 1000 : u == SL_UNIT_MICROS ? 1000000 : 1000000000; }
 
 void sl_fmt_timestamp(sl_buf *out, int64_t v, sl_time_unit unit, bool zulu) {
-    int64_t frac, secs = floordiv(v, unit_per_sec(unit), &frac);
-    int64_t sod, days = floordiv(secs, 86400, &sod);
+    int64_t ups = unit_per_sec(unit), frac = sl_floor_mod(v, ups), secs = sl_floor_div(v, ups);
+    int64_t sod = sl_floor_mod(secs, 86400), days = sl_floor_div(secs, 86400);
     int64_t y;
     unsigned m, d;
     sl_civil_from_days(days, &y, &m, &d);
@@ -74,7 +44,7 @@ void sl_fmt_timestamp(sl_buf *out, int64_t v, sl_time_unit unit, bool zulu) {
 }
 
 static void fmt_time(sl_buf *out, int64_t v, sl_time_unit unit) {
-    int64_t frac, secs = floordiv(v, unit_per_sec(unit), &frac);
+    int64_t ups = unit_per_sec(unit), frac = sl_floor_mod(v, ups), secs = sl_floor_div(v, ups);
     sl_buf_printf(out, "%02d:%02d:%02d", (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
     put_frac(out, frac, unit);
 }

@@ -32,8 +32,5 @@ void sl_fmt_float(sl_buf *out, float v);
 /* ISO-8601 timestamp of v units since the epoch; digits 0, 3, 6 or 9. */
 void sl_fmt_timestamp(sl_buf *out, int64_t v, sl_time_unit unit, bool zulu);
 void sl_fmt_date(sl_buf *out, int32_t days);
-/* Civil date from days since 1970-01-01 (proleptic Gregorian). */
-void sl_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);
-int64_t sl_days_from_civil(int64_t y, unsigned m, unsigned d);
 
 #endif

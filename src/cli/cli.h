@@ -38,7 +38,6 @@ char **cli_split_list(const char *s, size_t *n);
 int cli_select_columns(cli_pq *p, const char *list);
 /* Peak resident set size of this process in bytes. */
 size_t cli_peak_rss(void);
-double cli_now(void);
 /* ISO-8601 UTC text of a microsecond timestamp into out ("-" for INT64_MIN). */
 void cli_fmt_time(char *out, size_t n, int64_t us);
 

@@ -21,6 +21,7 @@
 
 #include "cli/cli.h"
 #include "parquet/writer.h"
+#include "util/time.h"
 
 static int usage(void) {
     fputs("usage: sluice convert IN.parquet OUT.parquet [--codec zstd|snappy|none] [--row-group-rows N]\n"
@@ -126,7 +127,7 @@ int cli_convert(int argc, char **argv) {
     }
     if (!in || !outp) return usage();
 
-    double t0 = cli_now();
+    double t0 = sl_now_mono();
     cli_pq p;
     int rc = cli_pq_open(&p, in);
     if (rc) return rc;
@@ -188,7 +189,7 @@ int cli_convert(int argc, char **argv) {
     }
     w = NULL;
     if (!rc) {
-        double secs = cli_now() - t0;
+        double secs = sl_now_mono() - t0;
         printf("{\"rows\":%llu,\"row_groups\":%llu,\"bytes\":%llu,\"seconds\":%.6f,\"rows_per_s\":%.0f,\"peak_rss_bytes\":%zu}\n",
                (unsigned long long)st.rows, (unsigned long long)st.row_groups, (unsigned long long)st.bytes_written, secs,
                secs > 0 ? (double)st.rows / secs : 0.0, cli_peak_rss());

@@ -12,6 +12,7 @@
 #include "gen/gen.h"
 #include "parquet/writer.h"
 #include "sink/textout.h"
+#include "util/time.h"
 
 static int usage(FILE *f) {
     fputs("usage: sluice gen [--rows N | --scale F | --rate R] [--out FILE] [options]\n"
@@ -248,7 +249,7 @@ int cli_gen(int argc, char **argv) {
             go.instances = (int)n;
         } else if (!strcmp(name, "--start") || !strcmp(name, "--end")) {
             int64_t t;
-            if (gen_parse_time(v, &t) != SL_OK)
+            if (sl_parse_time(v, strlen(v), &t, NULL) != SL_OK)
                 rc = cli_fail(1, "%s needs a UTC date YYYY-MM-DD[THH[:MM[:SS]]], got '%s'", name, v);
             else if (name[2] == 's') go.start_us = t;
             else go.end_us = t;
@@ -262,7 +263,7 @@ int cli_gen(int argc, char **argv) {
         } else if (!strcmp(name, "--late")) {
             rc = parse_frac(name, v, &go.late);
         } else if (!strcmp(name, "--max-displacement")) {
-            if (gen_parse_duration(v, &go.max_disp_us) != SL_OK || go.max_disp_us <= 0)
+            if (sl_parse_duration(v, &go.max_disp_us) != SL_OK || go.max_disp_us <= 0)
                 rc = cli_fail(1, "--max-displacement needs a positive duration like 90s, 10m, 2h, got '%s'", v);
         } else if (!strcmp(name, "--duplicates")) {
             rc = parse_frac(name, v, &go.duplicates);
@@ -366,7 +367,7 @@ int cli_gen(int argc, char **argv) {
         goto done;
     }
     bool tty = isatty(2) && !quiet;
-    double t0 = cli_now(), last = t0;
+    double t0 = sl_now_mono(), last = t0;
     uint64_t planned = gen_planned_rows(g), per_file = (planned + files - 1) / files;
     for (uint64_t k = 0; k < files && !rc; k++) {
         free(o.path);
@@ -393,7 +394,7 @@ int cli_gen(int argc, char **argv) {
             if ((rc = out_write(&o, g, &b, o.path))) break;
             in_file += (uint64_t)n;
             if (tty) {
-                double now = cli_now();
+                double now = sl_now_mono();
                 if (now - last > 0.25) {
                     last = now;
                     uint64_t done_rows = gen_get_counts(g)->rows_out;
@@ -426,7 +427,7 @@ int cli_gen(int argc, char **argv) {
             }
         }
         if (!quiet) {
-            double dt = cli_now() - t0;
+            double dt = sl_now_mono() - t0;
             fprintf(stderr,
                     "sluice gen: %" PRIu64 " rows (%" PRIu64 " base + %" PRIu64 " duplicates) in %.2f s; late %" PRIu64
                     ", bad %" PRIu64 ", repaired %" PRIu64 "; %s\n",

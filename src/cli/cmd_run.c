@@ -33,6 +33,7 @@
 #include "stream/bus.h"
 #include "stream/proc.h"
 #include "util/buf.h"
+#include "util/time.h"
 
 #define BUS_CAPACITY 8
 
@@ -102,46 +103,6 @@ static void on_signal(int sig) {
 }
 
 /* ------------------------------------------------------------------ option values */
-
-/* "10m", "90s", "1h30m", "250ms", "0", "1.5h"; a bare number is seconds. */
-static int parse_duration(const char *s, int64_t *us) {
-    if (!s || !*s) return -1;
-    const char *p = s;
-    double total = 0;
-    int parts = 0;
-    while (*p) {
-        char *end;
-        errno = 0;
-        if (!((*p >= '0' && *p <= '9') || *p == '.')) return -1;
-        double v = strtod(p, &end);
-        if (errno || end == p || !isfinite(v) || v < 0) return -1;
-        p = end;
-        double mul;
-        if (!*p) {
-            if (parts) return -1; /* "1h30": the unit of 30 is unclear */
-            mul = 1e6;
-        } else if (!strncmp(p, "us", 2)) {
-            mul = 1, p += 2;
-        } else if (!strncmp(p, "ms", 2)) {
-            mul = 1e3, p += 2;
-        } else if (*p == 's') {
-            mul = 1e6, p++;
-        } else if (*p == 'm') {
-            mul = 60e6, p++;
-        } else if (*p == 'h') {
-            mul = 3600e6, p++;
-        } else if (*p == 'd') {
-            mul = 86400e6, p++;
-        } else {
-            return -1;
-        }
-        total += v * mul;
-        parts++;
-    }
-    if (!(total < 9.2e18)) return -1;
-    *us = (int64_t)llround(total);
-    return 0;
-}
 
 static int parse_int(const char *v, long long lo, long long hi, long long *out) {
     char *end;
@@ -220,12 +181,11 @@ static sl_err write_hot_events(void *ctx, const sl_batch *b, const uint32_t *idx
 static sl_err reload_shed(fan *f, char *err, size_t errlen) {
     int64_t cut = eb_cut_us(f->evb), shed_max = eb_shed_max_us(f->evb);
     if (!f->cold || shed_max == INT64_MIN || shed_max < cut) return SL_OK;
-    const int64_t hour = INT64_C(3600000000);
-    int64_t h0 = cut - ((cut % hour) + hour) % hour, h1 = shed_max - ((shed_max % hour) + hour) % hour;
+    int64_t h0 = sl_hour_floor(cut), h1 = sl_hour_floor(shed_max);
     sl_err e = SL_OK;
     uint32_t *idx = NULL;
     size_t idxcap = 0;
-    for (int64_t hr = h0; hr <= h1 && e == SL_OK; hr += hour) {
+    for (int64_t hr = h0; hr <= h1 && e == SL_OK; hr += SL_US_PER_HOUR) {
         char path[4096];
         if (!cs_events_path(f->cold, hr, path, sizeof path)) continue;
         if (access(path, F_OK) != 0) continue; /* no events in that hour */
@@ -710,7 +670,7 @@ static int parse_args(int argc, char **argv, run_opts *o, cli_inputs *in) {
             else o->cold = v;
         } else if (!strcmp(name, "--hot-events-buffer")) {
             size_t m;
-            if (rp_parse_size(v, &m) != SL_OK || m < 4096)
+            if (sl_parse_size(v, &m) != SL_OK || m < 4096)
                 rc = cli_fail(1, "--hot-events-buffer needs a size of at least 4K like 256M, got '%s'", v);
             else
                 o->evb_bytes = m;
@@ -721,11 +681,11 @@ static int parse_args(int argc, char **argv, run_opts *o, cli_inputs *in) {
             if (!*v) rc = cli_fail(1, "--cold-url needs a URL prefix like s3://bucket/sluice/");
             else o->cold_url = v;
         } else if (!strcmp(name, "--lateness")) {
-            if (parse_duration(v, &us) != 0)
+            if (sl_parse_duration(v, &us) != SL_OK)
                 rc = cli_fail(1, "--lateness needs a duration >= 0 like 10m, 90s or 1h30m, got '%s'", v);
             else o->po.lateness_us = us;
         } else if (!strcmp(name, "--duration-cap")) {
-            if (parse_duration(v, &us) != 0 || us < 1000 || us % 1000 != 0)
+            if (sl_parse_duration(v, &us) != SL_OK || us < 1000 || us % 1000 != 0)
                 rc = cli_fail(1, "--duration-cap needs a duration of whole milliseconds >= 1ms like 7d or 86400000ms, got '%s'", v);
             else o->po.clean.duration_cap_ms = us / 1000;
         } else if (!strcmp(name, "--k")) {
@@ -786,7 +746,7 @@ static sl_err tick(pr *p, fan *f, run_ctx *c, double t0, uint64_t *last_rows, do
         e = pr_refresh(p, err, errlen);
         if (e != SL_OK) return e;
     }
-    double now = cli_now();
+    double now = sl_now_mono();
     double rate = now > *last_t ? (double)(ps->clean.rows - *last_rows) / (now - *last_t) : 0.0;
     *last_rows = ps->clean.rows;
     *last_t = now;
@@ -839,7 +799,7 @@ int cli_run(int argc, char **argv) {
         return rc;
     }
 
-    double t0 = cli_now();
+    double t0 = sl_now_mono();
     bool tty = isatty(2) && !o.quiet;
     fan f;
     memset(&f, 0, sizeof f);
@@ -887,7 +847,7 @@ int cli_run(int argc, char **argv) {
         fflush(stderr);
     }
     if (o.ho.keep_events &&
-        (e = eb_open(&f.evb, (int64_t)o.ho.retention_hours * 3600 * 1000000, o.evb_bytes ? o.evb_bytes : EVB_CAP, err,
+        (e = eb_open(&f.evb, (int64_t)o.ho.retention_hours * SL_US_PER_HOUR, o.evb_bytes ? o.evb_bytes : EVB_CAP, err,
                      sizeof err)) != SL_OK) {
         rc = cli_fail(2, "run: %s", err);
         goto out;
@@ -969,9 +929,9 @@ int cli_run(int argc, char **argv) {
 
     /* The processor: everything the bus delivers is processed. */
     {
-        double next_tick = cli_now() + 1.0, last_prog = 0;
+        double next_tick = sl_now_mono() + 1.0, last_prog = 0;
         for (;;) {
-            double now = cli_now();
+            double now = sl_now_mono();
             double wait = next_tick - now;
             if (wait > 0.25) wait = 0.25;
             if (wait < 0) wait = 0;
@@ -988,7 +948,7 @@ int cli_run(int argc, char **argv) {
             } else if (g < 0) {
                 break; /* the replay ended (or stopped) and the bus is empty */
             }
-            now = cli_now();
+            now = sl_now_mono();
             if (now >= next_tick) {
                 if ((e = tick(p, &f, &c, t0, &last_rows, &last_t, true, true, err, sizeof err)) != SL_OK) {
                     rc = cli_fail(2, "run: %s", err);
@@ -1070,7 +1030,7 @@ drained:
     {
         const pr_stats *ps = pr_get_stats(p);
         snap sn = take_snap(&c);
-        ri.seconds = cli_now() - t0;
+        ri.seconds = sl_now_mono() - t0;
         ri.rss = cli_peak_rss();
         ri.sig = g_signal;
         ri.failed = failed;

@@ -9,6 +9,7 @@
 
 #include "batch/format.h"
 #include "cli/cli.h"
+#include "util/time.h"
 
 typedef struct acc {
     uint64_t count;
@@ -93,7 +94,7 @@ int cli_scan(int argc, char **argv) {
         else return cli_fail(1, "scan: only one FILE is accepted");
     }
     if (!path) return cli_fail(1, "usage: sluice scan FILE [--columns a,b]");
-    double t0 = cli_now();
+    double t0 = sl_now_mono();
     cli_pq p;
     int rc = cli_pq_open(&p, path);
     if (rc) return rc;
@@ -125,7 +126,7 @@ int cli_scan(int argc, char **argv) {
         for (size_t c = 0; c < b.ncols; c++) reduce(&b.cols[c], (size_t)n, &accs[c]);
         rows += (uint64_t)n;
     }
-    double secs = cli_now() - t0;
+    double secs = sl_now_mono() - t0;
     sl_buf out;
     sl_buf_init(&out);
     sl_buf_printf(&out, "{\"rows\":%" PRIu64 ",\"columns\":[", rows);

@@ -3,10 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 
 #include "batch/format.h"
 #include "cli/cli.h"
+#include "util/time.h"
 
 int cli_fail(int code, const char *fmt, ...) {
     va_list ap;
@@ -102,18 +102,13 @@ size_t cli_peak_rss(void) {
     return (size_t)ru.ru_maxrss * 1024;
 }
 
-double cli_now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 void cli_fmt_time(char *out, size_t n, int64_t us) {
     if (us == INT64_MIN) {
         snprintf(out, n, "-");
         return;
     }
-    sl_buf b;
+    if (sl_fmt_time(out, n, us, SL_TIME_ISO)) return;
+    sl_buf b; /* years outside 0000..9999 (or n too small): as sl_fmt_timestamp writes them */
     sl_buf_init(&b);
     sl_fmt_timestamp(&b, us, SL_UNIT_MICROS, true);
     snprintf(out, n, "%.*s", b.p && !b.oom ? (int)b.len : 0, b.p ? b.p : "");

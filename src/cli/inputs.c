@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "cli/inputs.h"
+#include "util/time.h"
 
 int cli_inputs_init(cli_inputs *in, const char *cmd, int argc) {
     memset(in, 0, sizeof *in);
@@ -133,6 +134,18 @@ void cli_inputs_free(cli_inputs *in) {
     memset(in, 0, sizeof *in);
 }
 
+/* --from/--to: sl_parse_time, but UTC only: an offset other than zero
+ * ("+00", "+00:00", "-0000") is refused. */
+static bool parse_utc_time(const char *v, int64_t *t) {
+    if (sl_parse_time(v, strlen(v), t, NULL) != SL_OK) return false;
+    while (*v == ' ' || *v == '\t') v++;
+    const char *z = strpbrk(v + 10, "+-"); /* past the date: an offset */
+    if (z)
+        for (z++; *z; z++)
+            if (*z != '0' && *z != ':' && *z != ' ' && *z != '\t') return false;
+    return true;
+}
+
 int cli_replay_opt(const char *name, const char *v, rp_replay_opts *ro, const char **tmpdir, bool *handled) {
     *handled = true;
     if (!strcmp(name, "--speed")) {
@@ -150,7 +163,7 @@ int cli_replay_opt(const char *name, const char *v, rp_replay_opts *ro, const ch
     }
     if (!strcmp(name, "--from") || !strcmp(name, "--to")) {
         int64_t t;
-        if (rp_parse_time(v, &t) != SL_OK)
+        if (!parse_utc_time(v, &t))
             return cli_fail(1, "%s needs a UTC time like 2024-03-01 or 2024-03-01T05:00:00Z, got '%s'", name, v);
         if (name[2] == 'f') ro->from_us = t;
         else ro->to_us = t;
@@ -158,7 +171,7 @@ int cli_replay_opt(const char *name, const char *v, rp_replay_opts *ro, const ch
     }
     if (!strcmp(name, "--memory")) {
         size_t m;
-        if (rp_parse_size(v, &m) != SL_OK) return cli_fail(1, "--memory needs a size like 512M or 2G, got '%s'", v);
+        if (sl_parse_size(v, &m) != SL_OK) return cli_fail(1, "--memory needs a size like 512M or 2G, got '%s'", v);
         if (m < ((size_t)1 << 20)) return cli_fail(1, "--memory must be at least 1M, got '%s'", v);
         ro->memory = m;
         return 0;

@@ -3,7 +3,6 @@
  * from (the serverless sample, serverless_sample_0.001.csv). */
 #include "gen/gen.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -12,6 +11,7 @@
 
 #include "gen/gen_internal.h"
 #include "gen/gen_tables.h"
+#include "util/time.h"
 
 /* ------------------------------------------------------------------ model */
 
@@ -483,58 +483,11 @@ gen_opts gen_opts_default(void) {
     o.seed = 1;
     o.kind = GEN_SERVERLESS;
     o.instances = 200;
-    o.start_us = sl_days_from_civil(2024, 3, 1) * 86400LL * 1000000;
-    o.end_us = sl_days_from_civil(2024, 5, 31) * 86400LL * 1000000;
+    o.start_us = sl_days_from_civil(2024, 3, 1) * SL_US_PER_DAY;
+    o.end_us = sl_days_from_civil(2024, 5, 31) * SL_US_PER_DAY;
     o.order = GEN_ORDER_SORTED;
     o.max_disp_us = 30LL * 60 * 1000000;
     return o;
-}
-
-sl_err gen_parse_time(const char *s, int64_t *us) {
-    unsigned y, mo, d, hh = 0, mi = 0, ss = 0;
-    int n = 0;
-    if (sscanf(s, "%4u-%2u-%2u%n", &y, &mo, &d, &n) != 3 || n != 10) return SL_ERR_ARG;
-    const char *p = s + 10;
-    if (*p == 'T' || *p == ' ') {
-        p++;
-        int k = 0;
-        if (sscanf(p, "%2u%n", &hh, &k) != 1 || k != 2) return SL_ERR_ARG;
-        p += 2;
-        if (*p == ':') {
-            if (sscanf(p, ":%2u%n", &mi, &k) != 1 || k != 3) return SL_ERR_ARG;
-            p += 3;
-            if (*p == ':') {
-                if (sscanf(p, ":%2u%n", &ss, &k) != 1 || k != 3) return SL_ERR_ARG;
-                p += 3;
-                if (*p == '.') {
-                    p++;
-                    while (*p >= '0' && *p <= '9') p++;
-                }
-            }
-        }
-        if (*p == 'Z') p++;
-    }
-    if (*p || mo < 1 || mo > 12 || d < 1 || d > 31 || hh > 23 || mi > 59 || ss > 60) return SL_ERR_ARG;
-    *us = ((sl_days_from_civil(y, mo, d) * 86400LL) + hh * 3600LL + mi * 60LL + ss) * 1000000LL;
-    return SL_OK;
-}
-
-sl_err gen_parse_duration(const char *s, int64_t *us) {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || !(v >= 0) || !isfinite(v)) return SL_ERR_ARG;
-    double mul;
-    if (!*end || !strcmp(end, "s")) mul = 1e6;
-    else if (!strcmp(end, "ms")) mul = 1e3;
-    else if (!strcmp(end, "us")) mul = 1;
-    else if (!strcmp(end, "m") || !strcmp(end, "min")) mul = 60e6;
-    else if (!strcmp(end, "h")) mul = 3600e6;
-    else if (!strcmp(end, "d")) mul = 86400e6;
-    else return SL_ERR_ARG;
-    if (v * mul > 9e18) return SL_ERR_ARG;
-    *us = (int64_t)(v * mul);
-    return SL_OK;
 }
 
 /* ------------------------------------------------------------------ open */

@@ -135,9 +135,4 @@ void gen_render_text_fault(const gen *g, struct sl_textout *t, const sl_batch *b
 /* Write the counts as a JSON object (the --summary file). */
 void gen_counts_json(const gen *g, sl_buf *out);
 
-/* Parse "2024-03-01", "2024-03-01T05", "2024-03-01 05:00:00" (UTC) to micros. */
-sl_err gen_parse_time(const char *s, int64_t *us);
-/* Parse a duration: "90s", "10m", "2h", "1d", "500ms", or plain seconds. */
-sl_err gen_parse_duration(const char *s, int64_t *us);
-
 #endif

@@ -22,6 +22,7 @@
 #include "gen/gen_tables.h"
 #include "io/source.h"
 #include "parquet/reader.h"
+#include "util/time.h"
 
 #define WEEK_H 168
 
@@ -46,12 +47,8 @@ static int cmp_i32(const void *a, const void *b) {
 
 /* "YYYY-MM-DD HH..." -> hours since epoch; -1 on failure */
 static int64_t parse_hour_text(const char *s, size_t n) {
-    char tmp[32];
-    if (n >= sizeof tmp) n = sizeof tmp - 1;
-    memcpy(tmp, s, n);
-    tmp[n] = 0;
     int64_t us;
-    if (gen_parse_time(tmp, &us) != SL_OK) return -1;
+    if (sl_parse_time(s, n, &us, NULL) != SL_OK) return -1;
     return us / GEN_HOUR_US;
 }
 

@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "batch/batch.h"
-#include "batch/format.h"
 
 static void trim(const char **s, size_t *n) {
     const char *p = *s;
@@ -183,87 +182,6 @@ bool rp_parse_flag(const char *s, size_t n, int32_t *out) {
     return rp_parse_i32(s, n, out);
 }
 
-static bool digits(const char *s, size_t n, size_t at, size_t k, int *out) {
-    if (at + k > n) return false;
-    int v = 0;
-    for (size_t i = 0; i < k; i++) {
-        if (!is_digit(s[at + i])) return false;
-        v = v * 10 + (s[at + i] - '0');
-    }
-    *out = v;
-    return true;
-}
-
-static int days_in_month(int y, int m) {
-    static const int dm[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)) return 29;
-    return dm[m - 1];
-}
-
-bool rp_parse_timestamp(const char *s, size_t n, int64_t *us) {
-    trim(&s, &n);
-    int y, mo, d, h = 0, mi = 0, se = 0;
-    int64_t frac_us = 0;
-    if (n < 10 || !digits(s, n, 0, 4, &y) || s[4] != '-' || !digits(s, n, 5, 2, &mo) || s[7] != '-' ||
-        !digits(s, n, 8, 2, &d))
-        return false;
-    if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo)) return false;
-    size_t i = 10;
-    if (i < n && (s[i] == ' ' || s[i] == 'T' || s[i] == 't') && i + 1 < n && is_digit(s[i + 1])) {
-        i++;
-        if (!digits(s, n, i, 2, &h) || i + 2 >= n || s[i + 2] != ':' || !digits(s, n, i + 3, 2, &mi)) return false;
-        i += 5;
-        if (i < n && s[i] == ':') {
-            if (!digits(s, n, i + 1, 2, &se)) return false;
-            i += 3;
-            if (i < n && (s[i] == '.' || s[i] == ',')) {
-                i++;
-                size_t k = 0;
-                int64_t f = 0;
-                while (i < n && is_digit(s[i])) {
-                    if (k < 6) f = f * 10 + (s[i] - '0');
-                    k++;
-                    i++;
-                }
-                if (k == 0 || k > 9) return false;
-                for (size_t j = k; j < 6; j++) f *= 10;
-                frac_us = f;
-            }
-        }
-        if (h > 23 || mi > 59 || se > 59) return false;
-    }
-    int64_t off_min = 0;
-    if (i < n) {
-        size_t j = i;
-        if (s[j] == ' ') j++; /* "... +00:00" / "... UTC" */
-        if (j < n && (s[j] == 'Z' || s[j] == 'z') && j + 1 == n) {
-            i = n;
-        } else if (n - j == 3 && ieq(s + j, 3, "utc")) {
-            i = n;
-        } else if (j < n && (s[j] == '+' || s[j] == '-')) {
-            int sign = s[j] == '-' ? -1 : 1, oh, om = 0;
-            j++;
-            if (!digits(s, n, j, 2, &oh)) return false;
-            j += 2;
-            if (j < n) {
-                if (s[j] == ':') j++;
-                if (!digits(s, n, j, 2, &om)) return false;
-                j += 2;
-            }
-            if (j != n || oh > 23 || om > 59) return false;
-            off_min = sign * (oh * 60 + om);
-            i = n;
-        } else {
-            return false;
-        }
-    }
-    if (i != n) return false;
-    int64_t days = sl_days_from_civil(y, (unsigned)mo, (unsigned)d);
-    int64_t secs = days * 86400 + h * 3600 + mi * 60 + se - off_min * 60;
-    *us = secs * 1000000 + frac_us;
-    return true;
-}
-
 /* ------------------------------------------------------------------------ */
 
 size_t rp_cv_i64_to_i32(const int64_t *src, int32_t *dst, size_t n, uint32_t *bad) {
@@ -372,5 +290,5 @@ void rp_cv_ns_to_us(const int64_t *src, int64_t *dst, size_t n) {
 }
 
 void rp_cv_days_to_us(const int32_t *src, int64_t *dst, size_t n) {
-    for (size_t i = 0; i < n; i++) dst[i] = (int64_t)src[i] * 86400000000LL;
+    for (size_t i = 0; i < n; i++) dst[i] = (int64_t)src[i] * SL_US_PER_DAY;
 }

@@ -12,10 +12,12 @@
  *              kept as parsed (the cleaner decides what they mean).
  *   flags      integers (any int32: the cleaner maps non-zero to 1) or
  *              true/false (case-insensitive).
- *   timestamps "YYYY-MM-DD[( |T)HH:MM[:SS[.f{1,9}]]][Z|UTC|(+|-)HH[:MM|MM]]";
+ *   timestamps sl_parse_time (util/time.h):
+ *              "YYYY-MM-DD[( |T|t)HH[:MM[:SS[(.|,)f{1,9}]]]][ ][Z|UTC|(+|-)HH[[:]MM]]";
  *              date only = midnight; fractions below a microsecond are
- *              truncated; an offset converts to UTC; year 0001..9999.  A bare
- *              integer (epoch?) is rejected as ambiguous.
+ *              truncated; an offset converts to UTC; year 0001..9999 (the
+ *              text's year: 0000 is refused).  A bare integer (epoch?) is
+ *              rejected as ambiguous.
  * Vector converters (rp_cv_*) turn a whole column of n values from the
  * Parquet reader's batch type into the canonical type; a value that cannot
  * be represented gets slot 0 and its row
@@ -30,11 +32,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/time.h"
+
 bool rp_parse_i64(const char *s, size_t n, int64_t *out);
 bool rp_parse_i32(const char *s, size_t n, int32_t *out);
 bool rp_parse_f64(const char *s, size_t n, double *out);
 bool rp_parse_flag(const char *s, size_t n, int32_t *out);
-bool rp_parse_timestamp(const char *s, size_t n, int64_t *us);
+static inline bool rp_parse_timestamp(const char *s, size_t n, int64_t *us) {
+    int64_t v;
+    if (sl_parse_time(s, n, &v, NULL) != SL_OK) return false;
+    while (*s == ' ' || *s == '\t') s++; /* the date follows the blanks */
+    if (s[0] == '0' && s[1] == '0' && s[2] == '0' && s[3] == '0') return false;
+    *us = v;
+    return true;
+}
 
 /* Vector conversions over n values; the sized ones return how many rows
  * they put in bad[] (room for n), which the caller makes NULL. */

@@ -99,14 +99,4 @@ const rp_replay_stats *rp_replay_get_stats(rp_replay *r);
 /* Close the order (removes temporary files) and the inputs; free. */
 void rp_replay_close(rp_replay *r);
 
-/* Parse a size: "1073741824", "512K", "256M", "1G", "1.5G", "2T" (binary
- * multiples; an optional trailing "B" or "iB").  SL_ERR_ARG when not a
- * positive size. */
-sl_err rp_parse_size(const char *s, size_t *out);
-
-/* Parse an event time bound with the input timestamp syntax: "2024-03-01",
- * "2024-03-01T05", "2024-03-01 05:00:00", "2024-03-01T05:00:00.250Z",
- * "...+00:00" (UTC).  SL_ERR_ARG when not a timestamp. */
-sl_err rp_parse_time(const char *s, int64_t *us);
-
 #endif

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/time.h"
+
 static const char *const k_names[SV_P_N] = {"from",  "to",    "source", "instance", "query_type",
                                             "final", "limit", "offset", "k",        "reason"};
 /* The column a filter needs, for "the table has no X" messages (NULL: not a filter). */
@@ -15,49 +17,19 @@ const char *sv_param_name(int p) { return p >= 0 && p < SV_P_N ? k_names[p] : "?
 #define MIN_EPOCH (-62167219200LL) /* 0000-01-01 00:00:00 */
 #define MAX_EPOCH 253402300799LL   /* 9999-12-31 23:59:59 */
 
-/* ------------------------------------------------------------------------ */
-/* calendar (proleptic Gregorian, days since 1970-01-01)                    */
-
-int64_t sv_days_from_civil(int64_t y, unsigned m, unsigned d) {
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;                                          /* [0, 399] */
-    int64_t doy = (153 * (int64_t)(m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1; /* [0, 365] */
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;                  /* [0, 146096] */
-    return era * 146097 + doe - 719468;
-}
-
-void sv_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d) {
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
-    *y = yoe + era * 400 + (*m <= 2);
-}
-
-static int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
-
 bool sv_fmt_time(char out[20], int64_t s) {
-    if (s < MIN_EPOCH || s > MAX_EPOCH) return false;
-    int64_t days = floor_div(s, 86400), sec = s - days * 86400, y;
-    unsigned m, d;
-    sv_civil_from_days(days, &y, &m, &d);
-    unsigned f[6] = {(unsigned)y, m, d, (unsigned)(sec / 3600), (unsigned)(sec / 60 % 60), (unsigned)(sec % 60)};
-    char *o = out;
-    for (int i = 0; i < 6; i++) {
-        if (i == 0) {
-            *o++ = (char)('0' + f[0] / 1000);
-            *o++ = (char)('0' + f[0] / 100 % 10);
-        }
-        *o++ = (char)('0' + f[i] / 10 % 10);
-        *o++ = (char)('0' + f[i] % 10);
-        if (i < 5) *o++ = "-- ::"[i];
-    }
-    *o = '\0';
+    if (s < MIN_EPOCH || s > MAX_EPOCH) return false; /* out untouched */
+    return sl_fmt_time(out, 20, s * SL_US_PER_SEC, SL_TIME_SQL) != 0;
+}
+
+bool sv_parse_store_time(const char *s, size_t n, int64_t *out) {
+    static const char shape[] = "dddd-dd-dd dd:dd:dd";
+    if (n != 19) return false;
+    for (size_t i = 0; i < 19; i++)
+        if (shape[i] == 'd' ? s[i] < '0' || s[i] > '9' : s[i] != shape[i]) return false;
+    int64_t us;
+    if (sl_parse_time(s, n, &us, NULL) != SL_OK) return false;
+    *out = us / SL_US_PER_SEC; /* whole seconds: exact */
     return true;
 }
 
@@ -72,45 +44,22 @@ static bool digits(const char *s, size_t n, int64_t *v) {
     return true;
 }
 
-static unsigned days_in_month(int64_t y, unsigned m) {
-    static const unsigned dm[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return m == 2 && leap ? 29 : dm[m - 1];
-}
-
-/* YYYY-MM-DD[(T| )HH[:MM[:SS[.f]]]][Z]; -1 syntax error, -2 out of range. */
-static int parse_datetime(const char *s, size_t n, int64_t *out) {
-    int64_t y, mo, d, hh = 0, mi = 0, ss = 0;
-    size_t i = 10;
-    if (n < 10 || s[4] != '-' || s[7] != '-' || !digits(s, 4, &y) || !digits(s + 5, 2, &mo) || !digits(s + 8, 2, &d))
-        return -1;
-    if (i < n && (s[i] == 'T' || s[i] == ' ')) {
-        if (i + 3 > n || !digits(s + i + 1, 2, &hh)) return -1;
-        i += 3;
-        if (i < n && s[i] == ':') {
-            if (i + 3 > n || !digits(s + i + 1, 2, &mi)) return -1;
-            i += 3;
-            if (i < n && s[i] == ':') {
-                if (i + 3 > n || !digits(s + i + 1, 2, &ss)) return -1;
-                i += 3;
-                if (i < n && s[i] == '.') {
-                    size_t f = ++i;
-                    while (i < n && s[i] >= '0' && s[i] <= '9') i++;
-                    if (i == f || i - f > 9) return -1;
-                }
-            }
-        }
+/* The datetimes sv_parse_time takes, YYYY-MM-DD[(T| )HH[:MM[:SS[.f{1,9}]]]][Z],
+ * are those of sl_parse_time without its extensions (blanks around, 't',
+ * 'z', UTC, offsets, ',' before the fraction, a space before the zone).  Of
+ * the texts sl_parse_time reads, these are the ones that pass this check:
+ * no blank first, and after the date only digits, ':', '.', 'T', a ' ' right
+ * after the date and before a digit, and a 'Z' last. */
+static bool serve_form(const char *s, size_t n) {
+    if (n == 0 || s[0] == ' ' || s[0] == '\t') return false;
+    for (size_t i = 10; i < n; i++) {
+        char ch = s[i];
+        if ((ch >= '0' && ch <= '9') || ch == ':' || ch == '.' || ch == 'T') continue;
+        if (ch == ' ' && i == 10 && i + 1 < n && s[i + 1] >= '0' && s[i + 1] <= '9') continue;
+        if (ch == 'Z' && i == n - 1) continue;
+        return false;
     }
-    if (i < n && s[i] == 'Z') i++;
-    if (i != n) return -1;
-    if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, (unsigned)mo) || hh > 23 || mi > 59 || ss > 59) return -2;
-    *out = sv_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + hh * 3600 + mi * 60 + ss;
-    return 0;
-}
-
-bool sv_parse_store_time(const char *s, size_t n, int64_t *out) {
-    if (n != 19 || s[10] != ' ' || s[13] != ':' || s[16] != ':') return false;
-    return parse_datetime(s, n, out) == 0;
+    return true;
 }
 
 /* Copy of user text for messages: at most 64 bytes, control bytes as '?'. */
@@ -135,15 +84,16 @@ sl_err sv_parse_time(const char *name, const char *s, size_t n, int64_t *out, ch
         *out = v;
         return SL_OK;
     }
-    int r = n <= 40 ? parse_datetime(s, n, &v) : -1;
-    if (r == -2)
+    const char *why = "syntax";
+    int64_t us;
+    if (n <= 40 && serve_form(s, n) && sl_parse_time(s, n, &us, &why) == SL_OK) {
+        *out = sl_floor_div(us, SL_US_PER_SEC); /* the fraction dropped */
+        return SL_OK;
+    }
+    if (!strcmp(why, "range"))
         return sl_err_set(err, errlen, SL_ERR_ARG, "%s: '%s' is not a valid date and time", name, clip(c, s, n));
-    if (r != 0)
-        return sl_err_set(err, errlen, SL_ERR_ARG,
-                          "%s: expected YYYY-MM-DD[THH[:MM[:SS]]][Z] or epoch seconds, got '%s'", name,
-                          clip(c, s, n));
-    *out = v;
-    return SL_OK;
+    return sl_err_set(err, errlen, SL_ERR_ARG, "%s: expected YYYY-MM-DD[THH[:MM[:SS]]][Z] or epoch seconds, got '%s'",
+                      name, clip(c, s, n));
 }
 
 /* ------------------------------------------------------------------------ */
@@ -314,8 +264,8 @@ sl_err sv_params_parse(sv_params *p, const sv_pspec *spec, const sv_kv *kv, size
     }
     /* from floored, to rounded up to the hour: hour >= from and hour < to
      * select every hour that overlaps [from, to). */
-    if (p->given & SV_PB(SV_P_FROM)) p->from = floor_div(raw_from, SV_HOUR_S) * SV_HOUR_S;
-    if (p->given & SV_PB(SV_P_TO)) p->to = -floor_div(-raw_to, SV_HOUR_S) * SV_HOUR_S;
+    if (p->given & SV_PB(SV_P_FROM)) p->from = sl_floor_div(raw_from, SV_HOUR_S) * SV_HOUR_S;
+    if (p->given & SV_PB(SV_P_TO)) p->to = -sl_floor_div(-raw_to, SV_HOUR_S) * SV_HOUR_S;
     if ((p->given & SV_P_RANGE) == SV_P_RANGE) {
         char a[20], b[20];
         if (raw_to <= raw_from) {

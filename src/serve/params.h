@@ -96,9 +96,6 @@ bool sv_fmt_time(char out[20], int64_t s);
 /* Parse 'YYYY-MM-DD HH:MM:SS' (exactly; what the hot store holds) into epoch
  * seconds. */
 bool sv_parse_store_time(const char *s, size_t n, int64_t *out);
-/* Days since 1970-01-01 of a proleptic Gregorian date, and back. */
-int64_t sv_days_from_civil(int64_t y, unsigned m, unsigned d);
-void sv_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);
 
 /* Parameter name by index ("from", ...). */
 const char *sv_param_name(int p);

@@ -30,8 +30,8 @@
 
 #include "parquet/writer.h"
 #include "replay/event.h"
+#include "util/time.h"
 
-#define HOUR_US INT64_C(3600000000)
 #define EV_SLOT ST_N_METRIC_TABLES          /* slot of the events file */
 #define N_SLOTS (ST_N_METRIC_TABLES + 1)
 #define PART_NAME "part-00000.parquet"
@@ -82,38 +82,12 @@ static const char *slot_name(int s) { return s == EV_SLOT ? "events" : st_table_
 
 /* ------------------------------------------------------------ paths */
 
-/* floor division / modulo for negative hours */
-static int64_t fdiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
-
-/* Civil date of a day count since 1970-01-01 (H. Hinnant's algorithm). */
-static void civil(int64_t z, int *y, unsigned *m, unsigned *d) {
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t yy = (int64_t)yoe + era * 400;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = (int)(yy + (*m <= 2));
-}
-
 /* "date=YYYY-MM-DD/hr=HH" (no slashes around).  hour_us must be checked. */
-static void part_of(int64_t hour_us, char out[64]) {
-    int64_t h = fdiv(hour_us, HOUR_US);
-    int y;
-    unsigned m, d;
-    civil(fdiv(h, 24), &y, &m, &d);
-    snprintf(out, 64, "date=%04d-%02u-%02u/hr=%02d", y, m, d, (int)(h - fdiv(h, 24) * 24));
-}
+static void part_of(int64_t hour_us, char out[64]) { sl_fmt_time(out, 64, hour_us, SL_TIME_PARTITION); }
 
 /* Valid hours: window starts in years 0000..9999 (fixed-width partition names). */
-#define MIN_HOUR_US (INT64_C(-62167219200) * 1000000)   /* 0000-01-01T00 */
-#define MAX_HOUR_US (INT64_C(253402297200) * 1000000)   /* 9999-12-31T23 */
-
 static sl_err check_hour(int64_t hour_us, const char *what, char *err, size_t errlen) {
-    if (hour_us < MIN_HOUR_US || hour_us > MAX_HOUR_US || hour_us % HOUR_US != 0)
+    if (hour_us < SL_TIME_MIN_US || hour_us > SL_TIME_MAX_US || hour_us % SL_US_PER_HOUR != 0)
         return sl_err_set(err, errlen, SL_ERR_ARG, "cold store: %s: %lld is not the start of a UTC hour in years 0..9999",
                           what, (long long)hour_us);
     return SL_OK;

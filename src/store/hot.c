@@ -21,17 +21,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "batch/format.h"
 #include "replay/event.h"
 #include "util/buf.h"
+#include "util/time.h"
 
 #define HS_SCHEMA_VERSION 1
 #define HS_BUSY_TIMEOUT_MS 5000
 #define HS_MAX_BIND 40 /* widest statement: events, 28 columns */
-#define US_PER_HOUR INT64_C(3600000000)
 
 enum { EVC_HOUR = EV_ROW + 1, EVC_N }; /* bind order of the events upsert: 24 Redset, source, _input, _row, hour */
 
@@ -111,65 +109,18 @@ static sl_err open_fail(const char *path, sqlite3 *db, int rc, char *err, size_t
 /* ------------------------------------------------------------------------ */
 /* value rendering                                                          */
 
-static int64_t floordiv64(int64_t a, int64_t b, int64_t *rem) {
-    int64_t q = a / b, r = a % b;
-    if (r < 0) {
-        q--;
-        r += b;
-    }
-    *rem = r;
-    return q;
-}
-
-static char *put_n(char *p, unsigned v, int digits) {
-    for (int i = digits - 1; i >= 0; i--) {
-        p[i] = (char)('0' + v % 10);
-        v /= 10;
-    }
-    return p + digits;
-}
-
-/* Micros since the epoch -> 'YYYY-MM-DD HH:MM:SS[.ffffff]'; false when the
- * year is outside 0000..9999 (fixed-width text would not sort). */
-static bool fmt_ts(char out[32], int64_t us, bool frac) {
-    int64_t f, secs = floordiv64(us, 1000000, &f);
-    int64_t sod, days = floordiv64(secs, 86400, &sod);
-    int64_t y;
-    unsigned m, d;
-    sl_civil_from_days(days, &y, &m, &d);
-    if (y < 0 || y > 9999) return false;
-    char *p = out;
-    p = put_n(p, (unsigned)y, 4);
-    *p++ = '-';
-    p = put_n(p, m, 2);
-    *p++ = '-';
-    p = put_n(p, d, 2);
-    *p++ = ' ';
-    p = put_n(p, (unsigned)(sod / 3600), 2);
-    *p++ = ':';
-    p = put_n(p, (unsigned)(sod / 60 % 60), 2);
-    *p++ = ':';
-    p = put_n(p, (unsigned)(sod % 60), 2);
-    if (frac) {
-        *p++ = '.';
-        p = put_n(p, (unsigned)f, 6);
-    }
-    *p = 0;
-    return true;
-}
-
 static int64_t to_micros(int64_t v, sl_time_unit u) {
-    int64_t r;
     switch (u) {
     case SL_UNIT_MILLIS: return v > INT64_MAX / 1000 ? INT64_MAX : v < INT64_MIN / 1000 ? INT64_MIN : v * 1000;
-    case SL_UNIT_NANOS: return floordiv64(v, 1000, &r);
+    case SL_UNIT_NANOS: return sl_floor_div(v, 1000);
     default: return v;
     }
 }
 
-static int64_t hour_floor(int64_t us) {
-    int64_t r;
-    return floordiv64(us, US_PER_HOUR, &r) * US_PER_HOUR;
+/* Micros since the epoch -> 'YYYY-MM-DD HH:MM:SS[.ffffff]'; false when the
+ * year is outside 0000..9999 (fixed-width text would not sort). */
+static inline bool fmt_ts(char out[32], int64_t us, bool frac) {
+    return sl_fmt_time(out, 32, us, frac ? SL_TIME_SQL_US : SL_TIME_SQL) != 0;
 }
 
 /* Bind row i of column c to parameter k (1-based).  hour_text: render a
@@ -582,7 +533,7 @@ sl_err hs_write_events(hs *h, const sl_batch *b, const uint32_t *idx, size_t n, 
         int64_t us = to_micros(((const int64_t *)arr->data)[r], arr->t.unit);
         if (rc == SQLITE_OK) {
             /* arrival rendered fine above, so its hour does too */
-            fmt_ts(h->tsbuf[EVC_HOUR + 1], hour_floor(us), false);
+            fmt_ts(h->tsbuf[EVC_HOUR + 1], sl_hour_floor(us), false);
             rc = sqlite3_bind_text(st, EVC_HOUR + 1, h->tsbuf[EVC_HOUR + 1], 19, SQLITE_STATIC);
         }
         if (rc == SQLITE_OK) rc = run(st);
@@ -597,11 +548,7 @@ sl_err hs_write_events(hs *h, const sl_batch *b, const uint32_t *idx, size_t n, 
     return e;
 }
 
-static void now_text(char out[32]) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    fmt_ts(out, (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000, true);
-}
+static void now_text(char out[32]) { fmt_ts(out, sl_now_us(), true); }
 
 sl_err hs_write_health(hs *h, const char *const *names, const double *values, size_t n, char *err, size_t errlen) {
     if (n == 0) return SL_OK;
@@ -628,7 +575,7 @@ sl_err hs_write_health(hs *h, const char *const *names, const double *values, si
 /* Delete events older than the retention relative to the newest written. */
 static sl_err prune_events(hs *h, char *err, size_t errlen) {
     if (h->newest_us == INT64_MIN || h->newest_us == h->pruned_at_us) return SL_OK;
-    int64_t span = (int64_t)h->o.retention_hours * US_PER_HOUR;
+    int64_t span = (int64_t)h->o.retention_hours * SL_US_PER_HOUR;
     char cut[32];
     if (h->newest_us < INT64_MIN + span || !fmt_ts(cut, h->newest_us - span, true)) {
         h->pruned_at_us = h->newest_us; /* cutoff before year 0: nothing to prune */

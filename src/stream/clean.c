@@ -50,6 +50,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/time.h"
+
 static const char *const reason_names[CL_N_REASONS] = {
     "accept",
     "malformed",
@@ -128,31 +130,14 @@ static int all_spaces(const sl_str *s) {
 
 static int is_ts_flag(const sl_str *s) { return s->len >= 14 && memcmp(s->ptr, "bad_timestamp:", 14) == 0; }
 
-/* days since 1970-01-01 -> civil date (H. Hinnant's algorithm) */
-static void civil(int64_t z, int64_t *y, unsigned *m, unsigned *d) {
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t yy = (int64_t)yoe + era * 400;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = yy + (*m <= 2);
-}
-
-/* "YYYY-MM-DDTHH:MM:SS.ffffffZ" */
-static int fmt_ts(char *out, size_t n, int64_t us) {
-    int64_t s = us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
-    int64_t f = us - s * 1000000;
-    int64_t days = s >= 0 ? s / 86400 : -((-s + 86399) / 86400);
-    int64_t sod = s - days * 86400;
-    int64_t y;
-    unsigned m, d;
-    civil(days, &y, &m, &d);
-    return snprintf(out, n, "%04" PRId64 "-%02u-%02uT%02d:%02d:%02d.%06dZ", y, m, d, (int)(sod / 3600),
-                    (int)(sod / 60 % 60), (int)(sod % 60), (int)f);
+/* "YYYY-MM-DDTHH:MM:SS.ffffffZ"; years outside 0000..9999 (a bad arrival can
+ * hold any value) as "%04" PRId64 (e.g. "-001-...", "55000-..."). */
+static void fmt_ts(char *out, size_t n, int64_t us) {
+    if (sl_fmt_time(out, n, us, SL_TIME_ISO)) return;
+    sl_civil c;
+    sl_civil_from_us(us, &c);
+    snprintf(out, n, "%04" PRId64 "-%02u-%02uT%02u:%02u:%02u.%06uZ", c.year, c.month, c.day, c.hour, c.minute, c.second,
+             c.micros);
 }
 
 static void fmt_f64(char *out, size_t n, double v) {

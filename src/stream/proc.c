@@ -36,20 +36,14 @@
 #include "stream/hashmap.h"
 #include "util/arena.h"
 #include "util/buf.h"
+#include "util/time.h"
 
-#define HOUR_US INT64_C(3600000000)
 #define N_JOIN_BUCKETS 7
 
 static const char *const join_bucket_name[N_JOIN_BUCKETS] = {"0", "1", "2", "3", "4-5", "6-9", "10+"};
 /* Bucket indexes in the byte order of their labels: 0 1 10+ 2 3 4-5 6-9. */
 static const int join_bucket_order[N_JOIN_BUCKETS] = {0, 1, 6, 2, 3, 4, 5};
 
-static int64_t floor_div(int64_t a, int64_t b) {
-    int64_t q = a / b;
-    if ((a % b != 0) && ((a < 0) != (b < 0))) q--;
-    return q;
-}
-static int64_t hour_of(int64_t ts) { return floor_div(ts, HOUR_US) * HOUR_US; }
 
 static int join_bucket(int64_t j) {
     if (j <= 3) return j < 0 ? 0 : (int)j;
@@ -1007,8 +1001,8 @@ static sl_err grow_scratch(pr *p, size_t n, char *err, size_t errlen) {
 
 /* Add the busy interval [s, e) of an event of (src, inst) to every window it overlaps. */
 static sl_err add_busy(pr *p, uint32_t src, int32_t inst, int64_t s, int64_t e, char *err, size_t errlen) {
-    for (int64_t h = hour_of(s); h < e; h += HOUR_US) {
-        int64_t a = s > h ? s : h, z = e < h + HOUR_US ? e : h + HOUR_US;
+    for (int64_t h = sl_hour_floor(s); h < e; h += SL_US_PER_HOUR) {
+        int64_t a = s > h ? s : h, z = e < h + SL_US_PER_HOUR ? e : h + SL_US_PER_HOUR;
         if (z <= a) continue;
         window *w = get_window(p, h, true);
         if (!w) return NOMEM();
@@ -1129,10 +1123,10 @@ static sl_err apply_row(pr *p, window *w, const sl_batch *b, size_t i, bool *dup
     int64_t s = p->bstart[i], e = p->bend[i];
     if (e > s) {
         int64_t h = w->hour;
-        int64_t a = s > h ? s : h, z = e < h + HOUR_US ? e : h + HOUR_US;
+        int64_t a = s > h ? s : h, z = e < h + SL_US_PER_HOUR ? e : h + SL_US_PER_HOUR;
         if (z > a) ie->busy_us += z - a;
-        if (e > h + HOUR_US) {
-            int64_t s2 = s > h + HOUR_US ? s : h + HOUR_US;
+        if (e > h + SL_US_PER_HOUR) {
+            int64_t s2 = s > h + SL_US_PER_HOUR ? s : h + SL_US_PER_HOUR;
             sl_err er = add_busy(p, src, inst, s2, e, err, errlen);
             if (er != SL_OK) return er;
         }
@@ -1192,7 +1186,7 @@ sl_err pr_process(pr *p, sl_batch *b, char *err, size_t errlen) {
     const int64_t *qu = b->cols[EV_QUEUE_MS].data;
     const int64_t *ex = b->cols[EV_EXEC_MS].data;
     const double *co = b->cols[EV_COMPILE_MS].data;
-    for (size_t i = 0; i < n; i++) p->hour[i] = floor_div(ts[i], HOUR_US) * HOUR_US;
+    for (size_t i = 0; i < n; i++) p->hour[i] = sl_hour_floor(ts[i]);
     for (size_t i = 0; i < n; i++) {
         /* accepted rows only: bad rows may hold any value (overflow) */
         if (p->status[i] != CL_ACCEPT) {
@@ -1263,7 +1257,7 @@ sl_err pr_process(pr *p, sl_batch *b, char *err, size_t errlen) {
             (p->st.watermark_us == INT64_MIN || wm > p->st.watermark_us))
             p->st.watermark_us = wm;
         if (p->st.watermark_us != INT64_MIN) {
-            int64_t fb = floor_div(p->st.watermark_us, HOUR_US) * HOUR_US;
+            int64_t fb = sl_hour_floor(p->st.watermark_us);
             if (fb > p->final_before) p->final_before = fb;
         }
     }

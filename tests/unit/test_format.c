@@ -5,6 +5,7 @@
 #include "batch/batch.h"
 #include "batch/format.h"
 #include "t.h"
+#include "util/time.h"
 
 static sl_buf B;
 static const char *fmt(const sl_coltype *t, const void *p, sl_fmt_mode m) {

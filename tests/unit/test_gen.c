@@ -9,6 +9,7 @@
 #include "gen/rng.h"
 #include "sink/textout.h"
 #include "t.h"
+#include "util/time.h"
 
 enum { C_INST = 0, C_CS = 1, C_QID = 4, C_ARR = 5, C_COMPILE = 6, C_QUEUE = 7, C_EXEC = 8, C_FP = 9, C_ABORT = 10,
        C_CACHED = 11, C_SRC = 12, C_QT = 13, C_PERM = 14, C_EXT = 15, C_SYS = 16, C_RT = 17, C_WT = 18,
@@ -116,12 +117,13 @@ static void test_rng(void) {
         free(seen);
     }
     int64_t us;
-    CHECK(gen_parse_time("2024-03-01", &us) == SL_OK && us == 1709251200000000LL);
-    CHECK(gen_parse_time("2024-03-01T05:30", &us) == SL_OK && us == 1709251200000000LL + 19800000000LL);
-    CHECK(gen_parse_time("2024-3-1", &us) != SL_OK);
-    CHECK(gen_parse_duration("10m", &us) == SL_OK && us == 600000000LL);
-    CHECK(gen_parse_duration("1.5h", &us) == SL_OK && us == 5400000000LL);
-    CHECK(gen_parse_duration("10x", &us) != SL_OK);
+    CHECK(sl_parse_time("2024-03-01", 10, &us, NULL) == SL_OK && us == 1709251200000000LL);
+    CHECK(sl_parse_time("2024-03-01T05:30", 16, &us, NULL) == SL_OK && us == 1709251200000000LL + 19800000000LL);
+    CHECK(sl_parse_time("2024-3-1", 8, &us, NULL) != SL_OK);
+    CHECK(sl_parse_duration("10m", &us) == SL_OK && us == 600000000LL);
+    CHECK(sl_parse_duration("10min", &us) == SL_OK && us == 600000000LL);
+    CHECK(sl_parse_duration("1.5h", &us) == SL_OK && us == 5400000000LL);
+    CHECK(sl_parse_duration("10x", &us) != SL_OK);
 }
 
 /* ------------------------------------------------------------------ determinism */

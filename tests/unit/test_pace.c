@@ -1,11 +1,13 @@
 /* test_pace: the replay pacer on a fake clock (nothing here really sleeps),
- * plus the replay's option parsers. */
+ * plus the replay's option values (cli_replay_opt). */
 #include <math.h>
 #include <stdlib.h>
 
+#include "cli/inputs.h"
 #include "replay/pace.h"
 #include "replay/replay.h"
 #include "t.h"
+#include "util/time.h"
 
 /* Test hooks defined in src/replay/pace.c. */
 extern double (*rp_pace_test_now)(void);
@@ -203,38 +205,63 @@ static void test_real_clock(void) {
 
 static void test_parse_size(void) {
     size_t v = 0;
-    CHECK(rp_parse_size("1G", &v) == SL_OK && v == (size_t)1 << 30);
-    CHECK(rp_parse_size("256M", &v) == SL_OK && v == (size_t)256 << 20);
-    CHECK(rp_parse_size("512k", &v) == SL_OK && v == (size_t)512 << 10);
-    CHECK(rp_parse_size("1.5G", &v) == SL_OK && v == (size_t)3 << 29);
-    CHECK(rp_parse_size("2GiB", &v) == SL_OK && v == (size_t)2 << 30);
-    CHECK(rp_parse_size("64MB", &v) == SL_OK && v == (size_t)64 << 20);
-    CHECK(rp_parse_size("1000", &v) == SL_OK && v == 1000);
-    CHECK(rp_parse_size("", &v) == SL_ERR_ARG);
-    CHECK(rp_parse_size("-1G", &v) == SL_ERR_ARG);
-    CHECK(rp_parse_size("0", &v) == SL_ERR_ARG);
-    CHECK(rp_parse_size("12X", &v) == SL_ERR_ARG);
-    CHECK(rp_parse_size("G", &v) == SL_ERR_ARG);
-    CHECK(rp_parse_size("nan", &v) == SL_ERR_ARG);
+    CHECK(sl_parse_size("1G", &v) == SL_OK && v == (size_t)1 << 30);
+    CHECK(sl_parse_size("256M", &v) == SL_OK && v == (size_t)256 << 20);
+    CHECK(sl_parse_size("512k", &v) == SL_OK && v == (size_t)512 << 10);
+    CHECK(sl_parse_size("1.5G", &v) == SL_OK && v == (size_t)3 << 29);
+    CHECK(sl_parse_size("2GiB", &v) == SL_OK && v == (size_t)2 << 30);
+    CHECK(sl_parse_size("64MB", &v) == SL_OK && v == (size_t)64 << 20);
+    CHECK(sl_parse_size("1000", &v) == SL_OK && v == 1000);
+    CHECK(sl_parse_size("", &v) == SL_ERR_ARG);
+    CHECK(sl_parse_size("-1G", &v) == SL_ERR_ARG);
+    CHECK(sl_parse_size("0", &v) == SL_ERR_ARG);
+    CHECK(sl_parse_size("12X", &v) == SL_ERR_ARG);
+    CHECK(sl_parse_size("G", &v) == SL_ERR_ARG);
+    CHECK(sl_parse_size("nan", &v) == SL_ERR_ARG);
+    /* --memory: a size of at least 1M */
+    rp_replay_opts ro = rp_replay_opts_default();
+    const char *tmpdir = NULL;
+    bool handled = false;
+    CHECK(cli_replay_opt("--memory", "16M", &ro, &tmpdir, &handled) == 0 && handled && ro.memory == (size_t)16 << 20);
+    CHECK(cli_replay_opt("--memory", "100K", &ro, &tmpdir, &handled) == 1 && ro.memory == (size_t)16 << 20);
+    CHECK(cli_replay_opt("--memory", "lots", &ro, &tmpdir, &handled) == 1);
+}
+
+/* --from / --to: sl_parse_time, UTC only (the messages go to stderr). */
+static int from_opt(const char *v, int64_t *us) {
+    rp_replay_opts ro = rp_replay_opts_default();
+    const char *tmpdir = NULL;
+    bool handled = false;
+    int rc = cli_replay_opt("--from", v, &ro, &tmpdir, &handled);
+    CHECK(handled);
+    *us = ro.from_us;
+    return rc;
 }
 
 static void test_parse_time(void) {
     int64_t v = 0;
-    CHECK(rp_parse_time("2024-03-01", &v) == SL_OK && v == T0);
-    CHECK(rp_parse_time("2024-03-01T05", &v) == SL_OK && v == T0 + 5 * 3600 * SEC);
-    CHECK(rp_parse_time("2024-03-01T05:00:00Z", &v) == SL_OK && v == T0 + 5 * 3600 * SEC);
-    CHECK(rp_parse_time("2024-03-01 05:06:07", &v) == SL_OK && v == T0 + (5 * 3600 + 6 * 60 + 7) * SEC);
-    CHECK(rp_parse_time("2024-03-01T00:00:01.25Z", &v) == SL_OK && v == T0 + SEC + 250000);
-    CHECK(rp_parse_time("2024-03-01T00:00:00.1234567", &v) == SL_OK && v == T0 + 123456);
-    CHECK(rp_parse_time("2024-03-01T00:00:00+00:00", &v) == SL_OK && v == T0);
-    CHECK(rp_parse_time("2024-02-29", &v) == SL_OK);
-    CHECK(rp_parse_time("2023-02-29", &v) == SL_ERR_ARG);
-    CHECK(rp_parse_time("2024-04-31", &v) == SL_ERR_ARG);
-    CHECK(rp_parse_time("2024-3-1", &v) == SL_ERR_ARG);
-    CHECK(rp_parse_time("yesterday", &v) == SL_ERR_ARG);
-    CHECK(rp_parse_time("2024-03-01T25", &v) == SL_ERR_ARG);
-    CHECK(rp_parse_time("2024-03-01T05:00:00+02:00", &v) == SL_ERR_ARG); /* UTC only */
-    CHECK(rp_parse_time("2024-03-01T05:00:00.", &v) == SL_ERR_ARG);
+    CHECK(from_opt("2024-03-01", &v) == 0 && v == T0);
+    CHECK(from_opt("2024-03-01T05", &v) == 0 && v == T0 + 5 * 3600 * SEC);
+    CHECK(from_opt("2024-03-01T05:00:00Z", &v) == 0 && v == T0 + 5 * 3600 * SEC);
+    CHECK(from_opt("2024-03-01t05:00:00z", &v) == 0 && v == T0 + 5 * 3600 * SEC);
+    CHECK(from_opt("2024-03-01 05:06:07", &v) == 0 && v == T0 + (5 * 3600 + 6 * 60 + 7) * SEC);
+    CHECK(from_opt("2024-03-01T00:00:01.25Z", &v) == 0 && v == T0 + SEC + 250000);
+    CHECK(from_opt("2024-03-01T00:00:00.1234567", &v) == 0 && v == T0 + 123456);
+    CHECK(from_opt("2024-03-01T00:00:00+00:00", &v) == 0 && v == T0);
+    CHECK(from_opt("2024-03-01T00:00:00+00", &v) == 0 && v == T0);
+    CHECK(from_opt("2024-03-01T00:00:00+0000", &v) == 0 && v == T0);
+    CHECK(from_opt("2024-03-01T00:00:00-00:00", &v) == 0 && v == T0);
+    CHECK(from_opt("2024-03-01 UTC", &v) == 0 && v == T0);
+    CHECK(from_opt("2024-02-29", &v) == 0 && v == T0 - 86400 * SEC);
+    CHECK(from_opt("2023-02-29", &v) == 1);
+    CHECK(from_opt("2024-04-31", &v) == 1);
+    CHECK(from_opt("2024-3-1", &v) == 1);
+    CHECK(from_opt("yesterday", &v) == 1);
+    CHECK(from_opt("2024-03-01T25", &v) == 1);
+    CHECK(from_opt("2024-03-01T05:00:00+02:00", &v) == 1); /* UTC only */
+    CHECK(from_opt("2024-03-01T05:00:00-08", &v) == 1);
+    CHECK(from_opt("2024-03-01+0100", &v) == 1);
+    CHECK(from_opt("2024-03-01T05:00:00.", &v) == 1);
 }
 
 int main(void) {

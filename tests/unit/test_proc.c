@@ -18,6 +18,7 @@
 #include "stream/proc.h"
 #include "t.h"
 #include "util/buf.h"
+#include "util/time.h"
 
 /* ------------------------------------------------------------------ times */
 

@@ -5,9 +5,9 @@
 #   make fuzz       libFuzzer targets (clang) -> build/fuzz/
 #   make clean
 CC      ?= cc
-PKGS    := zlib libzstd liblz4 libbrotlidec libbrotlienc snappy sqlite3 libmicrohttpd
+PKGS    := zlib libzstd liblz4 libbrotlidec libbrotlienc snappy sqlite3 libmicrohttpd yaml-0.1
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lz -lzstd -llz4 -lbrotlidec -lbrotlienc -lsnappy -lsqlite3 -lmicrohttpd)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lz -lzstd -llz4 -lbrotlidec -lbrotlienc -lsnappy -lsqlite3 -lmicrohttpd -lyaml)
 WARN    := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wvla -Wformat=2
 BASE_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Isrc $(WARN) $(PKG_CFLAGS)
 LIBS    := $(PKG_LIBS) -lm -lpthread

@@ -9,7 +9,7 @@ ROOT=$(pwd)
 DEPS_ONLY=0
 [ "${1:-}" = "--deps" ] && DEPS_ONLY=1
 
-APT_PKGS="build-essential pkg-config clang libclang-rt-14-dev zlib1g-dev libzstd-dev liblz4-dev libsnappy-dev libbrotli-dev libsqlite3-dev sqlite3 libmicrohttpd-dev chromium wrk nodejs npm"
+APT_PKGS="build-essential pkg-config clang libclang-rt-14-dev zlib1g-dev libzstd-dev liblz4-dev libsnappy-dev libbrotli-dev libsqlite3-dev sqlite3 libmicrohttpd-dev libyaml-dev chromium wrk nodejs npm"
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 

@@ -74,8 +74,9 @@ if make -s -j2 fuzz >"$LOG/build-fuzz.log" 2>&1; then
         name=$(basename "$fz")
         corpus=build/fuzz-corpus/$name
         mkdir -p "$corpus"
-        seeds=fuzz/seeds/$name
-        [ -d "$seeds" ] || seeds=""
+        # seeds are copied into the working corpus: libFuzzer rewrites the
+        # directories it is given, and fuzz/seeds is part of the repository
+        [ -d "fuzz/seeds/$name" ] && cp -n fuzz/seeds/$name/* "$corpus/" 2>/dev/null
         # seed the reader with real files
         if [ "$name" = fuzz_reader ]; then
             for f in ../shared/data/parquet-testing/*.parquet build/oracle-data/*.parquet; do
@@ -83,7 +84,7 @@ if make -s -j2 fuzz >"$LOG/build-fuzz.log" 2>&1; then
             done
         fi
         if "$fz" -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 -timeout=10 -print_final_stats=0 \
-            -artifact_prefix="$LOG/$name-" "$corpus" $seeds >"$LOG/$name.log" 2>&1; then
+            -artifact_prefix="$LOG/$name-" "$corpus" >"$LOG/$name.log" 2>&1; then
             echo "$name: ok ($(grep -Eo 'cov: [0-9]+' "$LOG/$name.log" | tail -n1))"
             count "$name" 1 0
         else

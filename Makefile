@@ -46,9 +46,23 @@ $(B)/obj/web/web_assets.o: $(B)/gen/web_assets.c
 	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
 LIB_OBJ += $(B)/obj/web/web_assets.o
 
+# The example pipeline files (examples/*.yaml) are compiled in as C string
+# literals (`sluice config --example NAME`), one line of text per line.
+EXAMPLES := $(wildcard examples/*.yaml)
+define example_inc
+	@mkdir -p $(dir $@)
+	sed -e 's/\\/\\\\/g; s/"/\\"/g; s/^/"/; s/$$/\\n"/' $< > $@
+endef
+$(B)/gen/plugins/%_example.inc: examples/%.yaml
+	$(example_inc)
+build/fuzz/gen/plugins/%_example.inc: examples/%.yaml
+	$(example_inc)
+EXAMPLE_INC := $(patsubst examples/%.yaml,$(B)/gen/plugins/%_example.inc,$(EXAMPLES))
+$(patsubst src/%.c,$(B)/obj/%.o,$(wildcard src/plugins/*.c)): $(EXAMPLE_INC)
+
 $(B)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+	$(CC) $(CFLAGS_ALL) -I$(B)/gen -MMD -MP -c $< -o $@
 
 $(B)/libsluice.a: $(LIB_OBJ)
 	@rm -f $@
@@ -76,9 +90,11 @@ FUZZ_BIN := $(patsubst fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
 FUZZ_CFLAGS := $(BASE_CFLAGS) -O1 -g -fsanitize=address,undefined
 FUZZ_OBJ := $(patsubst src/%.c,build/fuzz/obj/%.o,$(LIB_SRC)) build/fuzz/obj/web/web_assets.o
 fuzz: $(FUZZ_BIN)
+FUZZ_EXAMPLE_INC := $(patsubst examples/%.yaml,build/fuzz/gen/plugins/%_example.inc,$(EXAMPLES))
+$(patsubst src/%.c,build/fuzz/obj/%.o,$(wildcard src/plugins/*.c)): $(FUZZ_EXAMPLE_INC)
 build/fuzz/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+	clang $(FUZZ_CFLAGS) -Ibuild/fuzz/gen -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
 build/fuzz/obj/web/web_assets.o: build/fuzz/gen/web_assets.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@

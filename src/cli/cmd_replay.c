@@ -13,47 +13,57 @@
 #include "batch/format.h"
 #include "cli/cli.h"
 #include "cli/inputs.h"
-#include "replay/event.h"
+#include "plugins/plugin.h"
+#include "util/opt.h"
 #include "replay/pace.h"
 #include "replay/replay.h"
 #include "sink/textout.h"
 
+typedef struct replay_cli {
+    const char *source, *input_format, *schema, *out, *summary;
+    int format; /* 0 jsonl, 1 csv (2, 3: json, ndjson = jsonl) */
+    bool discard, quiet;
+    cli_inputs *in;
+} replay_cli;
+
+static const sl_opt k_replay_cli[] = {
+    {.name = "source", .type = SL_OPT_T_STRING, SL_OPT_F_(replay_cli, source), .arg = "LABEL", .section = "inputs",
+     .help = "source label of the INPUT that follows (all files of its glob); default: derived from\nthe file name "
+             "(several part files of one fleet share a label)"},
+    {.name = "input_format", .type = SL_OPT_T_STRING, SL_OPT_F_(replay_cli, input_format), .arg = "F",
+     .help = "parquet, csv or jsonl for every input (default: by extension, else by content)"},
+    {.name = "schema", .type = SL_OPT_T_STRING, SL_OPT_F_(replay_cli, schema), .def = "redset", .arg = "NAME",
+     .help = "the columns of the events"},
+    {.name = "format", .type = SL_OPT_T_ENUM, SL_OPT_F_(replay_cli, format), .def = "jsonl", .choices = "jsonl|csv|json|ndjson",
+     .expect = "jsonl or csv", .arg = "F", .section = "output", .help = "jsonl or csv (default jsonl)"},
+    {.name = "out", .type = SL_OPT_T_STRING, SL_OPT_F_(replay_cli, out), .alias = "-o", .arg = "FILE",
+     .expect = "a file name", .help = "output file (default stdout); /dev/null is recognised as --discard"},
+    {.name = "discard", .type = SL_OPT_T_FLAG, SL_OPT_F_(replay_cli, discard), .def = "false",
+     .help = "count the rows, write nothing (no formatting; for benchmarks)"},
+    {.name = "summary", .type = SL_OPT_T_STRING, SL_OPT_F_(replay_cli, summary), .arg = "FILE",
+     .help = "also write the summary as JSON to FILE ('-' = stdout)"},
+    {.name = "quiet", .type = SL_OPT_T_FLAG, SL_OPT_F_(replay_cli, quiet), .def = "false", .alias = "-q",
+     .help = "no progress or summary line on stderr"},
+    SL_OPT_END,
+};
+
 static int usage(FILE *f) {
-    fputs("usage: sluice replay INPUT... [options]\n"
-          "  Replay the events of INPUT files (Parquet, CSV, JSON Lines; globs allowed) in event-time\n"
-          "  order (arrival_timestamp, source, instance_id, query_id), paced on the wall clock, as\n"
-          "  JSON Lines or CSV of the canonical columns (docs/replay.md).\n"
-          "\n"
-          "inputs:\n"
-          "  INPUT                 a file or a glob ('data/*.parquet', sorted); a glob matching nothing\n"
-          "                        is an error\n"
-          "  --source LABEL        source label of the INPUT that follows (all files of its glob);\n"
-          "                        default: derived from the file name (several part files of one\n"
-          "                        fleet share a label)\n"
-          "  --input-format F      parquet, csv or jsonl for every input (default: by extension)\n"
-          "\n"
-          "order and range:\n"
-          "  --memory SIZE         ordering memory budget (default 1G; e.g. 256M, 4G)\n"
-          "  --tmpdir DIR          where the external sort spills runs (default $TMPDIR or /tmp)\n"
-          "  --force-sort          always sort externally (tests, benchmarks)\n"
-          "  --from TIME           first event time (inclusive), e.g. 2024-03-01 or 2024-03-01T05:00:00Z\n"
-          "  --to TIME             end event time (exclusive); rows without a timestamp always pass\n"
-          "\n"
-          "pacing:\n"
-          "  --speed N|max         N event seconds per wall second (default 60); max = no pacing\n"
-          "\n"
-          "output:\n"
-          "  --format F            jsonl (default) or csv\n"
-          "  --out FILE            output file (default stdout); /dev/null is recognised as --discard\n"
-          "  --discard             count the rows, write nothing (no formatting; for benchmarks)\n"
-          "  --batch-rows N        rows per batch taken from the order (default 65536)\n"
-          "  --summary FILE        also write the summary as JSON to FILE ('-' = stdout)\n"
-          "  --quiet               no progress or summary line on stderr\n"
-          "\n"
-          "Ctrl-C / SIGTERM stop cleanly (exit 130 / 143: output flushed, temporary files removed);\n"
-          "a second Ctrl-C exits at once.  Writing into a closed pipe (| head) ends the replay\n"
-          "normally.  Exit status: 0 ok, 1 bad option, 2 I/O or runtime error.\n",
-          f);
+    sl_buf b;
+    sl_buf_init(&b);
+    sl_buf_puts(&b, "usage: sluice replay INPUT... [options]\n"
+                    "  Replay the events of INPUT files (Parquet, CSV, JSON Lines; globs allowed) in event-time\n"
+                    "  order (Redset: arrival_timestamp, source, instance_id, query_id), paced on the wall clock, as\n"
+                    "  JSON Lines or CSV of the canonical columns (docs/replay.md).\n"
+                    "  INPUT                 a file or a glob ('data/*.parquet', sorted); a glob matching nothing\n"
+                    "                        is an error\n");
+    sl_opt_help(k_replay_cli, "", &b);
+    sl_buf_puts(&b, "\norder, range and pacing:");
+    sl_opt_help(rp_replay_opts_table, "", &b);
+    sl_buf_puts(&b, "\nCtrl-C / SIGTERM stop cleanly (exit 130 / 143: output flushed, temporary files removed);\n"
+                    "a second Ctrl-C exits at once.  Writing into a closed pipe (| head) ends the replay\n"
+                    "normally.  Exit status: 0 ok, 1 bad option, 2 I/O or runtime error.\n");
+    fputs(sl_buf_cstr(&b), f);
+    sl_buf_free(&b);
     return f == stderr ? 1 : 0;
 }
 
@@ -179,16 +189,6 @@ static void summary_json(sl_buf *js, const rp_replay_stats *st, bool unplanned, 
                   st->order.plan_seconds, sig ? "true" : "false");
 }
 
-static int parse_u64(const char *opt, const char *v, uint64_t *out) {
-    char *end;
-    errno = 0;
-    if (!v || !*v || *v == '-') return cli_fail(1, "%s needs a non-negative integer, got '%s'", opt, v ? v : "");
-    unsigned long long x = strtoull(v, &end, 10);
-    if (errno || *end) return cli_fail(1, "%s needs a non-negative integer, got '%s'", opt, v);
-    *out = x;
-    return 0;
-}
-
 /* The --summary JSON and the stderr line; st NULL = interrupted before the
  * order was planned. Returns 0 or 2. */
 static int write_summary(const rp_replay_stats *st, const rp_replay_opts *ro, const char *summary, bool quiet,
@@ -237,97 +237,63 @@ static int write_summary(const rp_replay_stats *st, const rp_replay_opts *ro, co
 
 /* ------------------------------------------------------------------ command */
 
+static sl_err on_positional(void *ctx, const char *word, char *err, size_t errlen) {
+    replay_cli *c = ctx;
+    return cli_inputs_arg(c->in, word) ? sl_err_set(err, errlen, SL_ERR_ARG, "%s", "") : SL_OK;
+}
+
+static sl_err after_flag(void *ctx, const sl_opt *o, const char *v, char *err, size_t errlen) {
+    replay_cli *c = ctx;
+    int rc = 0;
+    if (!strcmp(o->name, "source")) rc = cli_inputs_source(c->in, v);
+    else if (!strcmp(o->name, "input_format")) rc = cli_inputs_format(c->in, v);
+    return rc ? sl_err_set(err, errlen, SL_ERR_ARG, "%s", "") : SL_OK; /* printed already */
+}
+
 int cli_replay(int argc, char **argv) {
     rp_replay_opts ro = rp_replay_opts_default();
-    const char *out = NULL, *format = "jsonl", *summary = NULL, *tmpdir = NULL;
-    bool quiet = false, discard = false;
-    uint64_t batch_rows = ro.batch_rows;
+    replay_cli rc_opts;
+    char err[SL_ERRLEN];
     cli_inputs in;
-    if (cli_inputs_init(&in, "replay", argc)) return 2;
+    cli_inputs_init(&in, "replay");
+    if (sl_opt_defaults(rp_replay_opts_table, &ro, err, sizeof err) != SL_OK ||
+        sl_opt_defaults(k_replay_cli, &rc_opts, err, sizeof err) != SL_OK)
+        return cli_fail(2, "%s", err);
+    rc_opts.in = &in;
+    const sl_opt *const tables[] = {k_replay_cli, rp_replay_opts_table, NULL};
+    void *const objs[] = {&rc_opts, &ro};
+    sl_opt_cmd cmd = {.name = "replay", .tables = tables, .objs = objs, .positional = on_positional, .after = after_flag,
+                      .ctx = &rc_opts};
     int rc = 0;
-    for (int i = 0; i < argc && !rc; i++) {
-        const char *a = argv[i], *v = NULL;
-        char name[64];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            cli_inputs_free(&in);
-            return usage(stdout);
-        }
-        if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
-            quiet = true;
-            continue;
-        }
-        if (!strcmp(a, "--discard")) {
-            discard = true;
-            continue;
-        }
-        if (!strcmp(a, "--force-sort")) {
-            ro.force_sort = true;
-            continue;
-        }
-        if (strncmp(a, "--", 2) != 0 || !strcmp(a, "--")) {
-            if (!strcmp(a, "--")) { /* everything after is an INPUT */
-                for (i++; i < argc; i++) cli_inputs_arg(&in, argv[i]);
-                break;
-            }
-            if (a[0] == '-' && a[1]) {
-                rc = cli_fail(1, "replay: unknown option '%s' (see sluice replay --help)", a);
-                break;
-            }
-            cli_inputs_arg(&in, a);
-            continue;
-        }
-        static const char *const with_value[] = {"--source", "--format", "--input-format", "--out", "-o",
-                                                 "--speed", "--from", "--to", "--memory", "--tmpdir",
-                                                 "--batch-rows", "--summary"};
-        const char *eq = strchr(a, '=');
-        snprintf(name, sizeof name, "%.*s", eq ? (int)(eq - a) : (int)strlen(a), a);
-        bool known = false;
-        for (size_t k = 0; k < sizeof with_value / sizeof *with_value; k++) known |= !strcmp(name, with_value[k]);
-        if (!known) {
-            rc = cli_fail(1, "replay: unknown option '%s' (see sluice replay --help)", name);
-            break;
-        }
-        if (eq) {
-            v = eq + 1;
-        } else {
-            if (i + 1 >= argc) {
-                rc = cli_fail(1, "replay: option %s needs a value", a);
-                break;
-            }
-            v = argv[++i];
-        }
-        bool handled;
-        rc = cli_replay_opt(name, v, &ro, &tmpdir, &handled);
-        if (handled) continue;
-        if (!strcmp(name, "--source")) {
-            rc = cli_inputs_source(&in, v);
-        } else if (!strcmp(name, "--format")) {
-            if (!strcmp(v, "jsonl") || !strcmp(v, "json") || !strcmp(v, "ndjson")) format = "jsonl";
-            else if (!strcmp(v, "csv")) format = "csv";
-            else rc = cli_fail(1, "--format must be jsonl or csv, got '%s'", v);
-        } else if (!strcmp(name, "--input-format")) {
-            rc = cli_inputs_format(&in, v);
-        } else if (!strcmp(name, "--out") || !strcmp(name, "-o")) {
-            if (!*v) rc = cli_fail(1, "--out needs a file name");
-            else out = v;
-        } else if (!strcmp(name, "--batch-rows")) {
-            rc = parse_u64(name, v, &batch_rows);
-            if (!rc && (batch_rows < 1 || batch_rows > 16 * 1024 * 1024))
-                rc = cli_fail(1, "--batch-rows must be in 1..16777216, got '%s'", v);
-        } else if (!strcmp(name, "--summary")) {
-            summary = v;
-        } else {
-            rc = cli_fail(1, "replay: unknown option '%s' (see sluice replay --help)", a);
-        }
+    int pr = sl_opt_parse_argv(&cmd, argc, argv, err, sizeof err);
+    if (pr == SL_OPT_HELP) {
+        cli_inputs_free(&in);
+        return usage(stdout);
+    }
+    if (pr != SL_OK) rc = *err ? cli_fail(1, "%s", err) : 1;
+    const bool quiet = rc_opts.quiet, discard = rc_opts.discard;
+    const char *out = rc_opts.out, *summary = rc_opts.summary, *format = rc_opts.format == 1 ? "csv" : "jsonl";
+    const sc_schema *schema = NULL;
+    if (!rc) {
+        const sc_def *def = reg_schema(rc_opts.schema);
+        if (!def) rc = cli_fail(1, "--schema: no schema named '%s'", rc_opts.schema);
+        else if (sc_open(&schema, def, err, sizeof err) != SL_OK) rc = cli_fail(2, "%s", err);
     }
     if (!rc) rc = cli_inputs_check(&in);
-    if (!rc) rc = cli_replay_opts_check("replay", &ro, tmpdir);
+    if (!rc && ro.from_us >= ro.to_us) rc = cli_fail(1, "replay: --to must be after --from");
+    if (!rc && ro.tmpdir) {
+        struct stat st;
+        if (stat(ro.tmpdir, &st) != 0) rc = cli_fail(2, "--tmpdir %s: %s", ro.tmpdir, strerror(errno));
+        else if (!S_ISDIR(st.st_mode)) rc = cli_fail(2, "--tmpdir %s: not a directory", ro.tmpdir);
+    }
     if (!rc) rc = cli_inputs_expand(&in);
     if (rc) {
         cli_inputs_free(&in);
+        sc_close(schema);
         return rc;
     }
-    ro.batch_rows = (size_t)batch_rows;
+    ro.schema = schema;
+    ro.formats = reg_inputs();
 
     /* Output first: a bad --out fails before any planning work. */
     sink s;
@@ -361,7 +327,6 @@ int cli_replay(int argc, char **argv) {
     sigemptyset(&ign.sa_mask);
     sigaction(SIGPIPE, &ign, &old_pipe); /* EPIPE instead of death */
 
-    char err[SL_ERRLEN];
     double t0 = rp_now();
     rp_replay *r = NULL;
     sl_batch b;
@@ -378,7 +343,7 @@ int cli_replay(int argc, char **argv) {
         goto done;
     }
     g_replay = r;
-    if (ev_init_batch(&b, err, sizeof err) != SL_OK) {
+    if (sc_init_batch(schema, &b, err, sizeof err) != SL_OK) {
         rc = cli_fail(2, "%s", err);
         goto done;
     }
@@ -435,6 +400,7 @@ done:
     g_replay = NULL;
     rp_replay_close(r); /* removes the temporary files */
     cli_inputs_free(&in);
+    sc_close(schema);
     int sig = g_signal;
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);

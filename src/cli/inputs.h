@@ -1,9 +1,8 @@
-/* inputs.h: the INPUT... / --source / --input-format handling and the replay
- * options (--speed, --from, --to, --memory, --tmpdir) shared by the commands
- * that drive a replay (`sluice replay`, `sluice run`).
+/* inputs.h: the INPUT... / --source / --input-format handling of `sluice
+ * replay` (`sluice run` builds the same from a pipeline file: pipeline/config.h).
  *
  *   cli_inputs in;
- *   cli_inputs_init(&in, "run", argc);
+ *   cli_inputs_init(&in, "replay");
  *   ... for each positional argument:   rc = cli_inputs_arg(&in, a);
  *   ... for --source LABEL:              rc = cli_inputs_source(&in, v);
  *   ... for --input-format F:            rc = cli_inputs_format(&in, v);
@@ -22,23 +21,22 @@
 #include <stddef.h>
 
 #include "replay/replay.h"
+#include "util/paths.h"
 
 typedef struct cli_inputs {
-    const char *cmd;          /* command name for messages ("replay", "run") */
+    const char *cmd;          /* command name for messages ("replay") */
     /* as given on the command line */
     const char **args, **labels;
-    size_t nargs;
+    size_t nargs, cap;
     const char *pending_source;
-    rp_format format;
+    const in_plugin *format;  /* NULL: by extension, else by content */
     /* after cli_inputs_expand: one entry per file (globs expanded) */
     rp_replay_input *v;
-    size_t n, cap;
-    char **owned;
-    size_t nowned, owncap;
+    size_t n;
+    sl_paths paths;
 } cli_inputs;
 
-/* argc bounds the number of INPUT arguments.  Returns 0 or 2 (out of memory). */
-int cli_inputs_init(cli_inputs *in, const char *cmd, int argc);
+void cli_inputs_init(cli_inputs *in, const char *cmd);
 /* A positional INPUT (a file or a glob); takes the pending --source. */
 int cli_inputs_arg(cli_inputs *in, const char *arg);
 /* --source LABEL: the label of the INPUT that follows. */
@@ -51,12 +49,5 @@ int cli_inputs_check(cli_inputs *in);
  * and check that plain files exist and are not directories. */
 int cli_inputs_expand(cli_inputs *in);
 void cli_inputs_free(cli_inputs *in);
-
-/* The replay options.  If name is one of --speed, --from, --to, --memory,
- * --tmpdir, parse v into ro / *tmpdir and set *handled; returns 0 or 1
- * (bad value, message names the option). */
-int cli_replay_opt(const char *name, const char *v, rp_replay_opts *ro, const char **tmpdir, bool *handled);
-/* After parsing: --to after --from, --tmpdir an existing directory. */
-int cli_replay_opts_check(const char *cmd, rp_replay_opts *ro, const char *tmpdir);
 
 #endif

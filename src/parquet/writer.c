@@ -118,8 +118,8 @@ typedef struct wcol {
 } wcol;
 
 struct pq_writer {
-    char *path, *tmp;
-    int fd;
+    char *path;        /* the target's name, for messages */
+    sl_target *t;      /* owned until pq_writer_finish hands it over */
     uint64_t off;
     wcol *cols;
     size_t ncols;
@@ -137,8 +137,6 @@ struct pq_writer {
 };
 
 #define OUT_CHUNK ((size_t)256 << 10)
-
-static atomic_uint tmp_counter;
 
 /* ------------------------------------------------------------------------ */
 /* small helpers                                                            */
@@ -552,18 +550,9 @@ static inline void stat_one(wcol *c, uint64_t bits) {
 /* output                                                                   */
 
 static sl_err raw_write(pq_writer *w, const void *p, size_t n, char *err, size_t errlen) {
-    const char *q = p;
-    while (n) {
-        ssize_t k = write(w->fd, q, n > (1u << 30) ? (1u << 30) : n);
-        if (k < 0) {
-            if (errno == EINTR) continue;
-            w->failed = true;
-            return sl_err_set(err, errlen, SL_ERR_IO, "%s: write failed: %s", w->path, strerror(errno));
-        }
-        q += k;
-        n -= (size_t)k;
-    }
-    return SL_OK;
+    sl_err e = sl_target_write(w->t, p, n, err, errlen);
+    if (e != SL_OK) w->failed = true;
+    return e;
 }
 
 /* Write the gathered bytes out. */
@@ -1269,7 +1258,7 @@ static void writer_free(pq_writer *w) {
     sl_buf_free(&w->hdr);
     sl_buf_free(&w->out);
     free(w->path);
-    free(w->tmp);
+    sl_target_close(w->t); /* removes what was written unless it was committed */
     free(w);
 }
 
@@ -1299,24 +1288,31 @@ static sl_err check_col(const pq_write_col *pc, char *err, size_t errlen) {
     return SL_OK;
 }
 
+static sl_err check_open(const char *path, const pq_write_col *cols, size_t ncols, const pq_writer_opts *opts, char *err,
+                         size_t errlen);
+
 sl_err pq_writer_open(pq_writer **out, const char *path, const pq_write_col *cols, size_t ncols,
                       const pq_writer_opts *opts, char *err, size_t errlen) {
     *out = NULL;
+    const char *slash = strrchr(path, '/');
+    if (!*(slash ? slash + 1 : path)) return sl_err_set(err, errlen, SL_ERR_ARG, "%s: output path names a directory", path);
+    sl_err e = check_open(path, cols, ncols, opts, err, errlen);
+    if (e != SL_OK) return e;
+    sl_target *t;
+    if ((e = sl_target_open_file(&t, path, err, errlen)) != SL_OK) return e;
+    return pq_writer_open_target(out, t, cols, ncols, opts, err, errlen);
+}
+
+/* The checks of pq_writer_open_target that need no target. */
+static sl_err check_open(const char *path, const pq_write_col *cols, size_t ncols, const pq_writer_opts *opts, char *err,
+                         size_t errlen) {
     pq_writer_opts o = opts ? *opts : pq_writer_opts_default();
     if (o.codec != PQ_CODEC_UNCOMPRESSED && o.codec != PQ_CODEC_SNAPPY && o.codec != PQ_CODEC_ZSTD &&
         o.codec != PQ_CODEC_GZIP && o.codec != PQ_CODEC_BROTLI && o.codec != PQ_CODEC_LZ4_RAW)
         return sl_err_set(err, errlen, SL_ERR_UNSUPPORTED, "%s: the writer does not support codec %s", path,
                           pq_codec_name(o.codec));
-    if (o.page_version == 0) o.page_version = 1;
-    if (o.page_version != 1 && o.page_version != 2)
+    if (o.page_version != 0 && o.page_version != 1 && o.page_version != 2)
         return sl_err_set(err, errlen, SL_ERR_ARG, "%s: page_version must be 1 or 2, got %d", path, o.page_version);
-    if (!o.row_group_rows) o.row_group_rows = 1048576;
-    if (o.row_group_rows > INT32_MAX) o.row_group_rows = INT32_MAX;
-    if (!o.row_group_bytes) o.row_group_bytes = (size_t)128 << 20;
-    if (!o.page_bytes) o.page_bytes = (size_t)1 << 20;
-    if (o.page_bytes > ((size_t)1 << 30)) o.page_bytes = (size_t)1 << 30;
-    if (!o.dict_max_bytes) o.dict_max_bytes = (size_t)1 << 20;
-    if (o.dict_max_bytes > ((size_t)1 << 30)) o.dict_max_bytes = (size_t)1 << 30;
     if (ncols == 0) return sl_err_set(err, errlen, SL_ERR_ARG, "%s: a Parquet file needs at least one column", path);
     for (size_t j = 0; j < ncols; j++) {
         if (!cols[j].name || !*cols[j].name)
@@ -1330,9 +1326,33 @@ sl_err pq_writer_open(pq_writer **out, const char *path, const pq_write_col *col
             return e;
         }
     }
+    return SL_OK;
+}
+
+sl_err pq_writer_open_target(pq_writer **out, sl_target *t, const pq_write_col *cols, size_t ncols,
+                             const pq_writer_opts *opts, char *err, size_t errlen) {
+    *out = NULL;
+    const char *path = t->name;
+    sl_err ce = check_open(path, cols, ncols, opts, err, errlen);
+    if (ce != SL_OK) {
+        sl_target_abort(t);
+        return ce;
+    }
+    pq_writer_opts o = opts ? *opts : pq_writer_opts_default();
+    if (o.page_version == 0) o.page_version = 1;
+    if (!o.row_group_rows) o.row_group_rows = 1048576;
+    if (o.row_group_rows > INT32_MAX) o.row_group_rows = INT32_MAX;
+    if (!o.row_group_bytes) o.row_group_bytes = (size_t)128 << 20;
+    if (!o.page_bytes) o.page_bytes = (size_t)1 << 20;
+    if (o.page_bytes > ((size_t)1 << 30)) o.page_bytes = (size_t)1 << 30;
+    if (!o.dict_max_bytes) o.dict_max_bytes = (size_t)1 << 20;
+    if (o.dict_max_bytes > ((size_t)1 << 30)) o.dict_max_bytes = (size_t)1 << 30;
     pq_writer *w = calloc(1, sizeof *w);
-    if (!w) return nomem(err, errlen);
-    w->fd = -1;
+    if (!w) {
+        sl_target_abort(t);
+        return nomem(err, errlen);
+    }
+    w->t = t;
     w->o = o;
     w->o.kv = NULL;
     w->o.n_kv = 0;
@@ -1365,27 +1385,6 @@ sl_err pq_writer_open(pq_writer **out, const char *path, const pq_write_col *col
         case SL_BYTES: c->ptype = PQ_BYTE_ARRAY; c->w = 0; break;
         }
         chunk_reset(w, c);
-    }
-    /* temporary file next to the final name */
-    {
-        const char *slash = strrchr(path, '/');
-        size_t dlen = slash ? (size_t)(slash - path) + 1 : 0;
-        const char *base = slash ? slash + 1 : path;
-        if (!*base) {
-            writer_free(w);
-            return sl_err_set(err, errlen, SL_ERR_ARG, "%s: output path names a directory", path);
-        }
-        size_t tl = dlen + strlen(base) + 64;
-        w->tmp = malloc(tl);
-        if (!w->tmp) goto oom;
-        snprintf(w->tmp, tl, "%.*s.%s.tmp-%ld-%u", (int)dlen, path, base, (long)getpid(),
-                 atomic_fetch_add(&tmp_counter, 1));
-        w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        if (w->fd < 0) {
-            sl_err_set(err, errlen, SL_ERR_IO, "%s: cannot create temporary file %s: %s", path, w->tmp, strerror(errno));
-            writer_free(w);
-            return SL_ERR_IO;
-        }
     }
     if (out_write(w, "PAR1", 4, err, errlen) != SL_OK) {
         pq_writer_abort(w);
@@ -1544,64 +1543,40 @@ static sl_err write_footer(pq_writer *w, char *err, size_t errlen) {
     return e;
 }
 
-static void sync_dir(const char *path) {
-    const char *slash = strrchr(path, '/');
-    char *dir = slash ? strndup(path, (size_t)(slash - path) + (slash == path ? 1 : 0)) : strdup(".");
-    if (!dir) return;
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        (void)fsync(fd);
-        close(fd);
-    }
-    free(dir);
-}
-
 sl_err pq_writer_close(pq_writer *w, char *err, size_t errlen) { return pq_writer_close_stats(w, NULL, err, errlen); }
 
-/* Flush, footer, fsync (unless no_sync), close the descriptor. */
+/* Flush, footer, finish the target (synced unless no_sync). */
 static sl_err finish_file(pq_writer *w, char *err, size_t errlen) {
     sl_err e = SL_OK;
     if (w->failed) e = sl_err_set(err, errlen, SL_ERR_ARG, "%s: writer failed earlier; no file written", w->path);
     if (e == SL_OK) e = flush_row_group(w, err, errlen);
     if (e == SL_OK) e = write_footer(w, err, errlen);
     if (e == SL_OK) e = out_flush(w, err, errlen);
-    if (e == SL_OK && !w->o.no_sync && fsync(w->fd) != 0)
-        e = sl_err_set(err, errlen, SL_ERR_IO, "%s: fsync failed: %s", w->path, strerror(errno));
-    if (w->fd >= 0) {
-        if (close(w->fd) != 0 && e == SL_OK)
-            e = sl_err_set(err, errlen, SL_ERR_IO, "%s: close failed: %s", w->path, strerror(errno));
-        w->fd = -1;
-    }
+    if (e == SL_OK) e = sl_target_finish(w->t, !w->o.no_sync, err, errlen);
     return e;
 }
 
 sl_err pq_writer_close_stats(pq_writer *w, pq_writer_stats *st, char *err, size_t errlen) {
     if (!w) return SL_OK;
     sl_err e = finish_file(w, err, errlen);
-    if (e == SL_OK && rename(w->tmp, w->path) != 0)
-        e = sl_err_set(err, errlen, SL_ERR_IO, "%s: cannot rename %s into place: %s", w->path, w->tmp, strerror(errno));
-    if (e != SL_OK) {
-        unlink(w->tmp);
-    } else {
+    if (e == SL_OK) e = sl_target_commit(w->t, !w->o.no_sync, err, errlen);
+    if (e == SL_OK) {
         w->st.bytes_written = w->off;
         if (st) *st = w->st;
-        if (!w->o.no_sync) sync_dir(w->path);
     }
-    writer_free(w);
+    writer_free(w); /* closes the target: removes it unless committed */
     return e;
 }
 
-sl_err pq_writer_finish_tmp(pq_writer *w, pq_writer_stats *st, char **tmp_out, char *err, size_t errlen) {
-    *tmp_out = NULL;
+sl_err pq_writer_finish(pq_writer *w, pq_writer_stats *st, sl_target **out, char *err, size_t errlen) {
+    *out = NULL;
     if (!w) return SL_OK;
     sl_err e = finish_file(w, err, errlen);
-    if (e != SL_OK) {
-        unlink(w->tmp);
-    } else {
+    if (e == SL_OK) {
         w->st.bytes_written = w->off;
         if (st) *st = w->st;
-        *tmp_out = w->tmp;
-        w->tmp = NULL;
+        *out = w->t;
+        w->t = NULL;
     }
     writer_free(w);
     return e;
@@ -1609,9 +1584,6 @@ sl_err pq_writer_finish_tmp(pq_writer *w, pq_writer_stats *st, char **tmp_out, c
 
 void pq_writer_abort(pq_writer *w) {
     if (!w) return;
-    if (w->fd >= 0) close(w->fd);
-    w->fd = -1;
-    if (w->tmp) unlink(w->tmp);
     writer_free(w);
 }
 

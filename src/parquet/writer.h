@@ -12,10 +12,12 @@
  * (BYTE_ARRAY STRING) or none (binary).  Required or optional.
  * Memory is bounded by one row group: pages are encoded and compressed as
  * the rows arrive and a row group is flushed when it reaches its target
- * rows or bytes.  Output goes to a temporary name in the same directory and
- * is renamed to the final path by pq_writer_close, so a crash never leaves
- * a partial file under the final name.  Ownership: the writer copies the
- * column definitions and options; batches stay the caller's.
+ * rows or bytes.  Output goes to a byte target (io/target.h): a local file
+ * is written under a temporary name in the same directory and renamed to
+ * the final path by pq_writer_close, so a crash never leaves a partial file
+ * under the final name; another target (an S3 object) plugs in the same way.
+ * Ownership: the writer copies the column definitions and options and owns
+ * its target; batches stay the caller's.
  */
 #ifndef PQ_WRITER_H
 #define PQ_WRITER_H
@@ -25,6 +27,7 @@
 #include <stdint.h>
 
 #include "batch/batch.h"
+#include "io/target.h"
 #include "parquet/meta.h"
 #include "util/err.h"
 
@@ -54,24 +57,29 @@ typedef struct pq_writer_opts {
 
 pq_writer_opts pq_writer_opts_default(void);
 
+/* A local file at path (a file target). */
 sl_err pq_writer_open(pq_writer **out, const char *path, const pq_write_col *cols, size_t ncols,
                       const pq_writer_opts *opts, char *err, size_t errlen);
+/* Any target; the writer owns it from here on (also when this fails). */
+sl_err pq_writer_open_target(pq_writer **out, sl_target *t, const pq_write_col *cols, size_t ncols,
+                             const pq_writer_opts *opts, char *err, size_t errlen);
 /* Append all rows of b; its columns must match the writer's in order and type. */
 sl_err pq_writer_write(pq_writer *w, const sl_batch *b, char *err, size_t errlen);
-/* Flush, write the footer, fsync, rename to the final path, free the writer
- * (also on error, in which case the temporary file is removed). */
+/* Flush, write the footer, finish and commit the target (fsync and rename
+ * for a file, unless no_sync), free the writer (also on error, in which case
+ * what was written is removed). */
 sl_err pq_writer_close(pq_writer *w, char *err, size_t errlen);
 /* pq_writer_close that also copies the final statistics (rows, row groups,
  * pages, file size incl. footer) to *st when it succeeds; st may be NULL. */
 struct pq_writer_stats;
 sl_err pq_writer_close_stats(pq_writer *w, struct pq_writer_stats *st, char *err, size_t errlen);
-/* Finish the file under its temporary name and free the writer: flush, footer,
- * fsync (unless opts.no_sync), close -- but no rename.  On success *tmp_out is
- * the temporary path (caller frees it, and renames it onto the final path or
- * unlinks it) and *st the statistics (st may be NULL).  On error the temporary
- * file is removed and *tmp_out is NULL. */
-sl_err pq_writer_finish_tmp(pq_writer *w, struct pq_writer_stats *st, char **tmp_out, char *err, size_t errlen);
-/* Remove the temporary file and free the writer. */
+/* Finish the file but do not publish it, and free the writer: flush,
+ * footer, sl_target_finish (synced unless opts.no_sync).  On success *out
+ * is the finished target (the caller commits it, e.g. a group of files
+ * after one file-system sync, and closes it) and *st the statistics (st may
+ * be NULL).  On error what was written is removed and *out is NULL. */
+sl_err pq_writer_finish(pq_writer *w, struct pq_writer_stats *st, sl_target **out, char *err, size_t errlen);
+/* Remove what was written and free the writer. */
 void pq_writer_abort(pq_writer *w);
 
 typedef struct pq_writer_stats {

@@ -1,5 +1,5 @@
 /* input.c: replay input dispatch (format detection, source labels) and the
- * canonical-batch helpers shared by the Parquet and text readers. */
+ * canonical-batch helpers the input plugins share. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -8,42 +8,36 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "replay/input_int.h"
+#include "replay/input_plugin.h"
+#include "util/hashmap.h"
 
-rp_kind rp_col_kind(int col) {
-    switch (col) {
-    case EV_INSTANCE_ID: return RP_K_I32;
-    case EV_WAS_ABORTED:
-    case EV_WAS_CACHED: return RP_K_FLAG;
-    case EV_USER_ID:
-    case EV_DATABASE_ID:
-    case EV_QUERY_ID:
-    case EV_QUEUE_MS:
-    case EV_EXEC_MS:
-    case EV_NUM_JOINS:
-    case EV_NUM_SCANS:
-    case EV_NUM_AGGREGATIONS: return RP_K_I64;
-    case EV_ARRIVAL_TS: return RP_K_TS;
-    case EV_FINGERPRINT:
-    case EV_QUERY_TYPE:
-    case EV_READ_TABLE_IDS:
-    case EV_WRITE_TABLE_IDS: return RP_K_STR;
+rp_kind rp_col_kind(const sc_schema *s, int col) {
+    const sc_col *c = &s->cols[col];
+    switch (c->type.type) {
+    case SL_I32: return (c->rules & SC_FLAG01) ? RP_K_FLAG : RP_K_I32;
+    case SL_I64: return c->type.logical == SL_LOG_TIMESTAMP ? RP_K_TS : RP_K_I64;
+    case SL_BYTES: return RP_K_STR;
     default: return RP_K_F64;
     }
 }
 
-int rp_match_col(const char *name, size_t len) {
-    int ci = -1, nci = 0;
-    for (int c = 0; c < EV_N_REDSET; c++) {
-        const char *cn = ev_col_name(c);
-        if (strlen(cn) != len) continue;
-        if (memcmp(cn, name, len) == 0) return c;
-        if (strncasecmp(cn, name, len) == 0) {
-            ci = c;
-            nci++;
-        }
+uint64_t rp_key_hash(const char *p, size_t n) { return hm_hash_bytes(p, n); }
+
+void rp_keys_from_batch(const sc_schema *s, const sl_batch *b, size_t n, int64_t *ts, int32_t *k1, int64_t *k2) {
+    const sl_col *ct = &b->cols[s->time];
+    const int64_t *tv = ct->data;
+    for (size_t i = 0; i < n; i++) ts[i] = sl_col_is_null(ct, i) ? INT64_MIN : tv[i];
+    if (s->order[0] >= 0) memcpy(k1, b->cols[s->order[0]].data, n * sizeof *k1);
+    else memset(k1, 0, n * sizeof *k1);
+    if (s->order[1] < 0) {
+        memset(k2, 0, n * sizeof *k2);
+    } else if (b->cols[s->order[1]].t.type == SL_BYTES) {
+        const sl_col *c = &b->cols[s->order[1]];
+        const sl_str *v = c->data;
+        for (size_t i = 0; i < n; i++) k2[i] = sl_col_is_null(c, i) ? 0 : (int64_t)rp_key_hash(v[i].ptr, v[i].len);
+    } else {
+        memcpy(k2, b->cols[s->order[1]].data, n * sizeof *k2);
     }
-    return nci == 1 ? ci : -1;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -105,26 +99,37 @@ static bool ends_with(const char *s, const char *suf) {
     return a >= b && strcasecmp(s + a - b, suf) == 0;
 }
 
-static rp_format by_extension(const char *path) {
-    if (ends_with(path, ".parquet") || ends_with(path, ".parq") || ends_with(path, ".pq")) return RP_FMT_PARQUET;
-    if (ends_with(path, ".csv")) return RP_FMT_CSV;
-    if (ends_with(path, ".jsonl") || ends_with(path, ".json") || ends_with(path, ".ndjson")) return RP_FMT_JSONL;
-    return RP_FMT_AUTO;
-}
-
-static rp_format by_magic(const unsigned char *h, size_t n) {
-    if (n >= 4 && memcmp(h, "PAR1", 4) == 0) return RP_FMT_PARQUET;
-    size_t i = 0;
-    if (n >= 3 && memcmp(h, "\xEF\xBB\xBF", 3) == 0) i = 3;
-    while (i < n && (h[i] == ' ' || h[i] == '\t' || h[i] == '\r' || h[i] == '\n')) i++;
-    if (i < n && h[i] == '{') return RP_FMT_JSONL;
-    return RP_FMT_CSV;
+const in_plugin *rp_detect_format(const char *path, const unsigned char *head, size_t n,
+                                  const in_plugin *const *candidates) {
+    for (size_t k = 0; candidates && candidates[k]; k++)
+        for (const char *const *x = candidates[k]->extensions; x && *x; x++)
+            if (ends_with(path, *x)) return candidates[k];
+    unsigned char h[64];
+    if (!head) {
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) return NULL;
+        ssize_t r = read(fd, h, sizeof h);
+        close(fd);
+        n = r > 0 ? (size_t)r : 0;
+        head = h;
+    }
+    const in_plugin *best = NULL;
+    int bs = 0;
+    for (size_t k = 0; candidates && candidates[k]; k++) {
+        int sc = candidates[k]->sniff ? candidates[k]->sniff(head, n) : 0;
+        if (sc > bs) {
+            bs = sc;
+            best = candidates[k];
+        }
+    }
+    return best;
 }
 
 static sl_err open_common(rp_input **out, const rp_input_opts *o, const void *mem, size_t memlen, bool is_mem, char *err,
                           size_t errlen) {
     *out = NULL;
     if (!o || !o->path) return sl_err_set(err, errlen, SL_ERR_ARG, "replay input: no path");
+    if (!o->schema) return sl_err_set(err, errlen, SL_ERR_ARG, "%s: replay input: no schema", o->path);
     rp_input *in = calloc(1, sizeof *in);
     if (!in) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
     in->path = strdup(o->path);
@@ -132,19 +137,16 @@ static sl_err open_common(rp_input **out, const rp_input_opts *o, const void *me
         free(in);
         return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
     }
+    in->schema = o->schema;
     in->index = o->index;
     in->mem = is_mem ? (mem ? mem : "") : NULL;
     in->memlen = memlen;
     if (o->source) snprintf(in->source, sizeof in->source, "%s", o->source);
     else rp_default_source(o->path, in->source, sizeof in->source);
-    rp_format f = o->format;
-    if (f == RP_FMT_AUTO) f = by_extension(o->path);
-    if (f == RP_FMT_AUTO) {
-        unsigned char h[64];
-        size_t hn = 0;
+    const in_plugin *f = o->format;
+    if (!f) {
         if (is_mem) {
-            hn = memlen < sizeof h ? memlen : sizeof h;
-            if (hn) memcpy(h, mem, hn);
+            f = rp_detect_format(o->path, mem ? mem : (const void *)"", memlen < 64 ? memlen : 64, o->candidates);
         } else {
             int fd = open(o->path, O_RDONLY | O_CLOEXEC);
             if (fd < 0) {
@@ -152,14 +154,17 @@ static sl_err open_common(rp_input **out, const rp_input_opts *o, const void *me
                 rp_input_close(in);
                 return e;
             }
-            ssize_t r = read(fd, h, sizeof h);
             close(fd);
-            hn = r > 0 ? (size_t)r : 0;
+            f = rp_detect_format(o->path, NULL, 0, o->candidates);
         }
-        f = by_magic(h, hn);
+        if (!f) {
+            rp_input_close(in);
+            return sl_err_set(err, errlen, SL_ERR_ARG, "%s: cannot tell the file's format (name it with --input-format)",
+                              o->path);
+        }
     }
     in->fmt = f;
-    sl_err e = f == RP_FMT_PARQUET ? rp_pq_open(in, err, errlen) : rp_text_open(in, err, errlen);
+    sl_err e = f->open(in, err, errlen);
     if (e != SL_OK) {
         rp_input_close(in);
         return e;
@@ -178,8 +183,7 @@ sl_err rp_input_open_mem(rp_input **out, const rp_input_opts *o, const void *dat
 
 void rp_input_close(rp_input *in) {
     if (!in) return;
-    rp_pq_close(in);
-    rp_text_close(in);
+    if (in->fmt && in->fmt->close) in->fmt->close(in);
     if (in->kb_init) sl_batch_free(&in->kb);
     free(in->path);
     free(in);
@@ -187,39 +191,35 @@ void rp_input_close(rp_input *in) {
 
 const char *rp_input_source(const rp_input *in) { return in->source; }
 const char *rp_input_path(const rp_input *in) { return in->path; }
-rp_format rp_input_format(const rp_input *in) { return in->fmt; }
-int64_t rp_input_rows(const rp_input *in) { return in->fmt == RP_FMT_PARQUET ? rp_pq_rows(in) : -1; }
+const in_plugin *rp_input_format(const rp_input *in) { return in->fmt; }
+const sc_schema *rp_input_schema(const rp_input *in) { return in->schema; }
+int64_t rp_input_rows(const rp_input *in) { return in->fmt->rows ? in->fmt->rows(in) : -1; }
 const rp_input_stats *rp_input_get_stats(const rp_input *in) { return &in->st; }
 
 long rp_input_next(rp_input *in, sl_batch *b, size_t max_rows, char *err, size_t errlen) {
-    if (b->ncols != EV_NCOLS) return sl_err_set(err, errlen, SL_ERR_ARG, "rp_input_next: batch is not canonical (use ev_init_batch)");
+    if (b->ncols != in->schema->nall)
+        return sl_err_set(err, errlen, SL_ERR_ARG, "rp_input_next: batch is not canonical (use sc_init_batch)");
     if (max_rows == 0) max_rows = 65536;
     if (max_rows > UINT32_MAX) max_rows = UINT32_MAX;
-    return in->fmt == RP_FMT_PARQUET ? rp_pq_next(in, b, max_rows, err, errlen) : rp_text_next(in, b, max_rows, err, errlen);
+    return in->fmt->next(in, b, max_rows, err, errlen);
 }
 
-sl_err rp_input_seek(rp_input *in, uint64_t row, char *err, size_t errlen) {
-    return in->fmt == RP_FMT_PARQUET ? rp_pq_seek(in, row, err, errlen) : rp_text_seek(in, row, err, errlen);
-}
+sl_err rp_input_seek(rp_input *in, uint64_t row, char *err, size_t errlen) { return in->fmt->seek(in, row, err, errlen); }
 
-long rp_input_next_keys(rp_input *in, int64_t *ts, int32_t *inst, int64_t *qid, size_t max_rows, char *err,
+long rp_input_next_keys(rp_input *in, int64_t *ts, int32_t *k1, int64_t *k2, size_t max_rows, char *err,
                         size_t errlen) {
     if (max_rows == 0) max_rows = 65536;
     if (max_rows > UINT32_MAX) max_rows = UINT32_MAX;
-    if (in->fmt == RP_FMT_PARQUET) return rp_pq_next_keys(in, ts, inst, qid, max_rows, err, errlen);
+    if (in->fmt->next_keys) return in->fmt->next_keys(in, ts, k1, k2, max_rows, err, errlen);
     if (!in->kb_init) {
         sl_batch_init(&in->kb);
         in->kb_init = true;
-        sl_err e = ev_init_batch(&in->kb, err, errlen);
+        sl_err e = sc_init_batch(in->schema, &in->kb, err, errlen);
         if (e != SL_OK) return e;
     }
-    long n = rp_text_next(in, &in->kb, max_rows, err, errlen);
+    long n = in->fmt->next(in, &in->kb, max_rows, err, errlen);
     if (n <= 0) return n;
-    const sl_col *ct = &in->kb.cols[EV_ARRIVAL_TS];
-    const int64_t *tv = ct->data;
-    for (long i = 0; i < n; i++) ts[i] = sl_col_is_null(ct, (size_t)i) ? INT64_MIN : tv[i];
-    memcpy(inst, in->kb.cols[EV_INSTANCE_ID].data, (size_t)n * sizeof *inst);
-    memcpy(qid, in->kb.cols[EV_QUERY_ID].data, (size_t)n * sizeof *qid);
+    rp_keys_from_batch(in->schema, &in->kb, (size_t)n, ts, k1, k2);
     return n;
 }
 
@@ -235,9 +235,10 @@ sl_err rp_fill_system(rp_input *in, sl_batch *b, size_t n, char *err, size_t err
     size_t sl = strlen(in->source);
     const char *lab = sl_arena_dup(&b->arena, in->source, sl ? sl : 1);
     if (!lab) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
-    sl_str *src = b->cols[EV_SOURCE].data;
-    int32_t *ix = b->cols[EV_INPUT].data;
-    int64_t *row = b->cols[EV_ROW].data;
+    const sc_schema *s = in->schema;
+    sl_str *src = b->cols[s->source].data;
+    int32_t *ix = b->cols[s->input].data;
+    int64_t *row = b->cols[s->row].data;
     sl_str v = {lab, (uint32_t)sl};
     int64_t base = (int64_t)in->next_row;
     for (size_t i = 0; i < n; i++) {

@@ -1,20 +1,18 @@
-/* input.h: one replay input (a Parquet, CSV or JSON Lines file) read as
- * canonical event batches (event.h), in file order.
+/* input.h: one replay input (a file in some format) read as canonical event
+ * batches of a schema (schema.h), in file order; and the input plugin
+ * interface every format implements (plugins/in_parquet.c, in_text.c).
  *
- * Parquet: columns are matched by name; the accepted alternative types are
- * converted; missing optional columns are NULL; unknown columns go to _extra.
- * CSV: RFC 4180 with a header line naming the columns (any order, any subset
- * that includes arrival_timestamp); timestamps "YYYY-MM-DD HH:MM:SS[.f]",
- * optional 'T' and 'Z'/+00:00; empty field = NULL.
- * JSON Lines: one object per line; keys are column names; null = NULL;
- * numbers or numeric strings for numeric columns.
- * A text value that does not parse as its column's type makes the row's
- * value NULL and sets _error ("malformed: line 12: column 'num_joins': 'x'
- * is not an integer"; "bad_timestamp: ..." for arrival_timestamp); a line
- * that is not a record at all (bad JSON, wrong field count) gives a row of
- * NULLs with _error "malformed: ..." -- nothing is dropped.
+ * Columns are matched to the schema's by name or path (exact, else
+ * case-insensitive when unique); the accepted alternative types are
+ * converted; missing columns are NULL; fields no column takes go to the
+ * schema's rest column or _extra as a JSON object.  A value that does not
+ * parse as its column's type makes the row's value NULL and sets _error
+ * ("malformed: line 12: column 'num_joins': 'x' is not an integer";
+ * "bad_timestamp: ..." for the event-time column); a record that cannot be
+ * read at all gives a row of NULLs with _error "malformed: ..." -- nothing
+ * is dropped.  The formats' own rules are in their plugin files.
  * Ownership: the input owns its file handle and buffers; batches are the
- * caller's (set up with ev_init_batch).
+ * caller's (set up with sc_init_batch).
  */
 #ifndef RP_INPUT_H
 #define RP_INPUT_H
@@ -26,16 +24,44 @@
 #include "batch/batch.h"
 #include "util/err.h"
 
-typedef enum rp_format { RP_FMT_AUTO = 0, RP_FMT_PARQUET, RP_FMT_CSV, RP_FMT_JSONL } rp_format;
+#include "schema/schema.h"
 
 typedef struct rp_input rp_input;
+
+/* An input format.  The callbacks see the input's fields (input_plugin.h). */
+typedef struct in_plugin {
+    const char *name;                /* "parquet": --input-format, `format:` in a pipeline file */
+    const char *help;
+    const char *const *extensions;   /* NULL-terminated, with the dot (".parquet"); case-insensitive */
+    /* How sure the format is that a file starting with head[0..n) is its own:
+     * 0 (not it) .. 100 (a magic number). */
+    int (*sniff)(const unsigned char *head, size_t n);
+    sl_err (*open)(rp_input *in, char *err, size_t errlen);
+    void (*close)(rp_input *in);
+    long (*next)(rp_input *in, sl_batch *b, size_t max_rows, char *err, size_t errlen);
+    sl_err (*seek)(rp_input *in, uint64_t row, char *err, size_t errlen);
+    /* The ordering key only (may be NULL: whole rows are read). */
+    long (*next_keys)(rp_input *in, int64_t *ts, int32_t *k1, int64_t *k2, size_t max_rows, char *err, size_t errlen);
+    /* Rows when known up front (may be NULL: unknown). */
+    int64_t (*rows)(const rp_input *in);
+    /* Memory of one more reader positioned anywhere (seek), for merging
+     * sorted segments; NULL: seeking is not cheap (re-reads from the start). */
+    size_t (*cursor_bytes)(const rp_input *in);
+} in_plugin;
 
 typedef struct rp_input_opts {
     const char *path;
     const char *source;   /* label; NULL = derived from the path (see rp_default_source) */
-    rp_format format;     /* AUTO: by extension (.parquet, .csv, .jsonl/.json/.ndjson), else by magic */
+    const in_plugin *format;          /* NULL: detected among candidates */
+    const in_plugin *const *candidates; /* NULL-terminated: by extension, else by sniffing the content */
+    const sc_schema *schema;          /* the columns to read */
     int32_t index;        /* value of the _input column */
 } rp_input_opts;
+
+/* The format of path among candidates: by extension, else by the first
+ * bytes (head may be NULL: the file is read); NULL when none claims it. */
+const in_plugin *rp_detect_format(const char *path, const unsigned char *head, size_t n,
+                                  const in_plugin *const *candidates);
 
 /* Default source label for a path: the file name without directory and
  * extension; a trailing "-00012"/"_00012" part number is dropped; and when
@@ -51,7 +77,8 @@ void rp_input_close(rp_input *in);
 
 const char *rp_input_source(const rp_input *in);
 const char *rp_input_path(const rp_input *in);
-rp_format rp_input_format(const rp_input *in);
+const in_plugin *rp_input_format(const rp_input *in);
+const sc_schema *rp_input_schema(const rp_input *in);
 /* Total rows when known up front (Parquet), else -1. */
 int64_t rp_input_rows(const rp_input *in);
 
@@ -64,11 +91,13 @@ long rp_input_next(rp_input *in, sl_batch *b, size_t max_rows, char *err, size_t
  * holds it, skipping rows inside it; text: re-reads from the start). */
 sl_err rp_input_seek(rp_input *in, uint64_t row, char *err, size_t errlen);
 
-/* Sort keys only, for planning: fills ts[i] (microseconds; INT64_MIN when
- * NULL or unreadable), inst[i], qid[i] for up to max_rows rows in file
- * order.  Parquet reads only those three columns.  Returns rows, 0 at end,
- * <0 on error.  Use on a separately opened input (it advances the input). */
-long rp_input_next_keys(rp_input *in, int64_t *ts, int32_t *inst, int64_t *qid, size_t max_rows, char *err,
+/* Sort keys only, for planning: fills ts[i] (the event time in
+ * microseconds; INT64_MIN when NULL or unreadable), k1[i] (the schema's first
+ * order column, 0 when none or NULL), k2[i] (the second: its value, or a
+ * hash of a string; 0 when none or NULL) for up to max_rows rows in file
+ * order.  Parquet reads only those columns.  Returns rows, 0 at end, <0 on
+ * error.  Use on a separately opened input (it advances the input). */
+long rp_input_next_keys(rp_input *in, int64_t *ts, int32_t *k1, int64_t *k2, size_t max_rows, char *err,
                         size_t errlen);
 
 /* Statistics: rows read, rows flagged with _error. */

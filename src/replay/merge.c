@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "replay/event.h"
 
 /* ------------------------------------------------------------------ gather */
 
@@ -294,7 +293,7 @@ sl_err rp_merge_open(rp_merge **out, size_t k, rp_cursor_fn fn, void *const *ctx
         for (int s = 0; s < 2 && !e; s++) {
             sl_batch_init(&c->slot[s]);
             mg->slots[2 * i + s] = &c->slot[s];
-            e = ev_init_batch(&c->slot[s], err, errlen);
+            e = sc_init_batch(m->schema, &c->slot[s], err, errlen);
         }
         c->s = 1;
         if (!e) e = load(mg, i, err, errlen);

@@ -45,7 +45,6 @@
 
 #include "io/source.h"
 #include "parquet/reader.h"
-#include "replay/event.h"
 #include "replay/merge.h"
 #include "replay/sortkey.h"
 #include "replay/spill.h"
@@ -246,41 +245,19 @@ static sl_err spill_err(rp_order *o, sl_err e, char *err, size_t errlen) {
 
 /* ------------------------------------------------------------ planning */
 
-static size_t fixed_row_bytes(void) {
-    size_t s = 0;
-    for (int c = 0; c < EV_NCOLS; c++) s += sl_type_width(ev_col_type(c)->type);
-    return s;
+static size_t fixed_row_bytes(const sc_schema *s) {
+    size_t b = 0;
+    for (size_t c = 0; c < s->nall; c++) b += sl_type_width(sc_col_type(s, (int)c)->type);
+    return b;
 }
 
+/* Memory of one cursor of input in: the reader's (when it can seek cheaply)
+ * plus two batches of rows and keys. */
 static size_t estimate_cursor(rp_input *in) {
-    size_t batches = 2 * (CURSOR_ROWS * (fixed_row_bytes() + 64 + sizeof(rp_key)));
-    if (rp_input_format(in) != RP_FMT_PARQUET) return ((size_t)4 << 20) + batches;
-    char err[SL_ERRLEN];
-    sl_source *src = NULL;
-    pq_reader *r = NULL;
-    size_t est = (size_t)EV_N_REDSET * (3u << 20); /* if the footer cannot be read */
-    if (sl_source_open_file(&src, rp_input_path(in), err, sizeof err) == SL_OK &&
-        pq_reader_open(&r, src, NULL, err, sizeof err) == SL_OK) {
-        const pq_meta *m = pq_reader_meta(r);
-        est = 0;
-        size_t nl = pq_reader_num_leaves(r);
-        for (size_t l = 0; l < nl; l++) {
-            const pq_leaf *lf = pq_reader_leaf(r, l);
-            if (!lf->supported) continue;
-            int64_t maxu = 0;
-            for (uint32_t g = 0; g < m->n_row_groups; g++) {
-                const pq_row_group *rg = &m->row_groups[g];
-                if (lf->chunk_index < 0 || (uint32_t)lf->chunk_index >= rg->n_columns) continue;
-                const pq_column_chunk *cc = &rg->columns[lf->chunk_index];
-                if (cc->has_meta && cc->meta.total_uncompressed_size > maxu) maxu = cc->meta.total_uncompressed_size;
-            }
-            size_t page = maxu < (2 << 20) ? (size_t)maxu : (size_t)(2 << 20);
-            est += (1u << 20) + page;
-        }
-    }
-    if (r) pq_reader_close(r);
-    if (src) sl_source_close(src);
-    return est + batches;
+    size_t batches = 2 * (CURSOR_ROWS * (fixed_row_bytes(rp_input_schema(in)) + 64 + sizeof(rp_key)));
+    const in_plugin *f = rp_input_format(in);
+    if (!f->cursor_bytes) return ((size_t)4 << 20) + batches;
+    return f->cursor_bytes(in) + batches;
 }
 
 static sl_err reopen(rp_order *o, size_t i, rp_input **out, char *err, size_t errlen) {
@@ -289,6 +266,7 @@ static sl_err reopen(rp_order *o, size_t i, rp_input **out, char *err, size_t er
     io.path = rp_input_path(o->in[i]);
     io.source = rp_input_source(o->in[i]);
     io.format = rp_input_format(o->in[i]);
+    io.schema = rp_input_schema(o->in[i]);
     io.index = (int32_t)i;
     return rp_input_open(out, &io, err, errlen);
 }
@@ -604,7 +582,7 @@ static sl_err spill_acc(rp_order *o, char *err, size_t errlen) {
 static size_t run_cursor_bytes(const rp_order *o) {
     size_t br = o->block_rows ? o->block_rows : 4096;
     size_t raw = o->max_raw_block ? o->max_raw_block : BLOCK_TARGET;
-    return 2 * (raw + br * (fixed_row_bytes() + 8)) + raw + br * sizeof(rp_key) + 4096;
+    return 2 * (raw + br * (fixed_row_bytes(o->map.schema) + 8)) + raw + br * sizeof(rp_key) + 4096;
 }
 
 static sl_err open_run_merge(rp_order *o, const unsigned *runs, size_t n, char *err, size_t errlen) {
@@ -664,14 +642,14 @@ static sl_err merge_range(rp_order *o, sl_batch *out, size_t first, size_t k, ch
 }
 
 static sl_err merge_passes(rp_order *o, char *err, size_t errlen) {
-    size_t out_bytes = 65536 * (fixed_row_bytes() + 64);
+    size_t out_bytes = 65536 * (fixed_row_bytes(o->map.schema) + 64);
     size_t avail = o->o.memory > out_bytes ? o->o.memory - out_bytes : 0;
     size_t fan = avail / run_cursor_bytes(o);
     if (fan < 2) fan = 2;
     o->st.merge_fanin = fan;
     sl_batch out;
     sl_batch_init(&out);
-    sl_err e = ev_init_batch(&out, err, errlen);
+    sl_err e = sc_init_batch(o->map.schema, &out, err, errlen);
     /* While there are at least twice as many runs as the fan-in, a pass
      * merges consecutive groups of fan-in runs.  Then one partial step merges
      * only as many trailing runs as it takes to get down to the fan-in (with
@@ -707,7 +685,7 @@ static sl_err external_sort(rp_order *o, char *err, size_t errlen) {
     uint64_t hi = o->o.to_us == INT64_MAX ? UINT64_MAX : (uint64_t)o->o.to_us ^ RP_TS_BIAS;
     sl_batch_init(&o->rb);
     o->rb_init = true;
-    e = ev_init_batch(&o->rb, err, errlen);
+    e = sc_init_batch(o->map.schema, &o->rb, err, errlen);
     if (!e) e = rp_rec_layout_init(&o->L, &o->rb, err, errlen);
     if (!e && !(o->rows = malloc(read_rows * sizeof *o->rows)))
         e = sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
@@ -797,7 +775,7 @@ sl_err rp_order_open(rp_order **out, rp_input **inputs, size_t n, const rp_order
     const char **labels = calloc(n ? n : 1, sizeof *labels);
     sl_err e = labels ? SL_OK : sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < n && !e; i++) labels[i] = rp_input_source(inputs[i]);
-    if (!e) e = rp_srcmap_init(&o->map, labels, n, err, errlen);
+    if (!e) e = rp_srcmap_init(&o->map, n ? rp_input_schema(inputs[0]) : NULL, labels, n, err, errlen);
     free(labels);
     if (e) goto fail;
     if (n == 0) {
@@ -819,7 +797,7 @@ sl_err rp_order_open(rp_order **out, rp_input **inputs, size_t n, const rp_order
             size_t c = estimate_cursor(inputs[i]);
             if (c > cur_max) cur_max = c;
             cur_sum += c;
-            if (rp_input_format(inputs[i]) != RP_FMT_PARQUET) all_pq = false;
+            if (!rp_input_format(inputs[i])->cursor_bytes) all_pq = false;
         }
         o->st.cursor_bytes = cur_max;
         /* the most segments that could be merged within the budget */

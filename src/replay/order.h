@@ -12,7 +12,7 @@
  *     spill the sorted run to a temporary directory, repeat, then merge all
  *     runs (k-way).  Temporary files are removed on close, on error, and by
  *     rp_order_cleanup_all() from a signal handler path.
- * Output rows are canonical batches (event.h), unchanged but reordered.
+ * Output rows are canonical batches (schema.h), unchanged but reordered.
  */
 #ifndef RP_ORDER_H
 #define RP_ORDER_H

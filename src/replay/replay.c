@@ -1,6 +1,10 @@
 /* replay.c: inputs -> order -> pacer (see replay.h). */
 #include "replay/replay.h"
 
+#include <stdlib.h>
+#include <string.h>
+#include "util/opt.h"
+
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -8,7 +12,6 @@
 #include <string.h>
 
 #include "batch/format.h"
-#include "replay/event.h"
 #include "replay/pace.h"
 
 struct rp_replay {
@@ -27,6 +30,40 @@ struct rp_replay {
     rp_replay_stats st;
 };
 
+/* "max" (as fast as possible) or a positive number of event seconds per wall second. */
+static sl_err parse_speed(void *field, const char *v, char *err, size_t errlen) {
+    (void)err, (void)errlen;
+    double *d = field;
+    if (!strcmp(v, "max")) {
+        *d = 0;
+        return SL_OK;
+    }
+    char *end;
+    double s = strtod(v, &end);
+    if (end == v || *end || !(s > 0) || !isfinite(s)) return SL_ERR_ARG;
+    *d = s;
+    return SL_OK;
+}
+
+const sl_opt rp_replay_opts_table[] = {
+    {.name = "speed", .type = SL_OPT_T_CUSTOM, SL_OPT_F_(rp_replay_opts, speed), .def = "60", .arg = "N|max",
+     .parse = parse_speed, .expect = "a positive number (event seconds per wall second) or 'max'",
+     .help = "N event seconds per wall second (3600 = an event hour a second); max = no pacing"},
+    {.name = "from", .type = SL_OPT_T_TIME, SL_OPT_F_(rp_replay_opts, from_us), .def = "min", .arg = "TIME",
+     .help = "event time range [from, to), e.g. 2024-03-01 or 2024-03-01T05:00:00Z"},
+    {.name = "to", .type = SL_OPT_T_TIME, SL_OPT_F_(rp_replay_opts, to_us), .def = "max", .arg = "TIME",
+     .help = "end of the event time range, exclusive"},
+    {.name = "memory", .type = SL_OPT_T_SIZE, SL_OPT_F_(rp_replay_opts, memory), .def = "1G", .min = 1 << 20,
+     .max = 9.2e18, .help = "budget for ordering the events (an external sort beyond it)"},
+    {.name = "tmpdir", .type = SL_OPT_T_STRING, SL_OPT_F_(rp_replay_opts, tmpdir), .arg = "DIR",
+     .help = "where the external sort spills (default $TMPDIR or /tmp)"},
+    {.name = "force_sort", .type = SL_OPT_T_FLAG, SL_OPT_F_(rp_replay_opts, force_sort), .def = "false",
+     .flags = SL_OPT_HIDDEN, .help = "always sort externally (tests, benchmarks)"},
+    {.name = "batch_rows", .type = SL_OPT_T_INT, SL_OPT_F_(rp_replay_opts, batch_rows), .def = "65536", .min = 1,
+     .max = 1 << 24, .flags = SL_OPT_HIDDEN, .help = "rows per batch"},
+    SL_OPT_END,
+};
+
 rp_replay_opts rp_replay_opts_default(void) {
     rp_replay_opts o;
     memset(&o, 0, sizeof o);
@@ -43,6 +80,7 @@ sl_err rp_replay_open(rp_replay **out, const rp_replay_input *inputs, size_t n, 
     *out = NULL;
     if (n == 0) return sl_err_set(err, errlen, SL_ERR_ARG, "replay: no inputs");
     if (n > INT32_MAX) return sl_err_set(err, errlen, SL_ERR_ARG, "replay: too many inputs");
+    if (!o->schema) return sl_err_set(err, errlen, SL_ERR_ARG, "replay: no schema");
     if (!(o->speed >= 0) || !isfinite(o->speed))
         return sl_err_set(err, errlen, SL_ERR_ARG, "replay: speed must be a positive number or 0 (max)");
     if (o->from_us >= o->to_us) return sl_err_set(err, errlen, SL_ERR_ARG, "replay: the time range is empty (from >= to)");
@@ -56,7 +94,7 @@ sl_err rp_replay_open(rp_replay **out, const rp_replay_input *inputs, size_t n, 
     r->o.tmpdir = NULL; /* the caller's string is only used during open */
     sl_batch_init(&r->cur);
     r->st.position_us = INT64_MIN;
-    sl_err e = ev_init_batch(&r->cur, err, errlen);
+    sl_err e = sc_init_batch(o->schema, &r->cur, err, errlen);
     if (e) goto fail;
     r->inputs = calloc(n, sizeof *r->inputs);
     if (!r->inputs) {
@@ -69,6 +107,8 @@ sl_err rp_replay_open(rp_replay **out, const rp_replay_input *inputs, size_t n, 
         io.path = inputs[i].path;
         io.source = inputs[i].source;
         io.format = inputs[i].format;
+        io.candidates = o->formats;
+        io.schema = o->schema;
         io.index = (int32_t)i;
         e = rp_input_open(&r->inputs[i], &io, err, errlen);
         if (e) goto fail;
@@ -127,7 +167,8 @@ static long refill(rp_replay *r, char *err, size_t errlen) {
         if (n == 0) r->eof = true;
         return n;
     }
-    if (r->cur.ncols != EV_NCOLS || r->cur.nrows != (size_t)n)
+    const sc_schema *sch = r->o.schema;
+    if (r->cur.ncols != sch->nall || r->cur.nrows != (size_t)n)
         return sl_err_set(err, errlen, SL_ERR_CORRUPT, "replay: the order returned a batch that is not canonical");
     if ((size_t)n > r->ts_cap) {
         int64_t *t = realloc(r->ts, (size_t)n * sizeof *t);
@@ -135,17 +176,17 @@ static long refill(rp_replay *r, char *err, size_t errlen) {
         r->ts = t;
         r->ts_cap = (size_t)n;
     }
-    const sl_col *c = &r->cur.cols[EV_ARRIVAL_TS];
+    const sl_col *c = &r->cur.cols[sch->time];
     const int64_t *v = c->data;
-    /* An implausible arrival (outside [2000, 2100): cleaning rejects it as
-     * bad_timestamp) must not set the pace: a 1970 row sorted first would
+    /* An implausible event time (outside the schema's range, Redset [2000,
+     * 2100): cleaning rejects it as bad_timestamp) must not set the pace: a 1970 row sorted first would
      * make the next real row wait 54 years, a 2127 row would move the
      * position.  Early ones are always due; late ones (sorted after every
      * plausible row) are due with the last plausible time.  Still sorted. */
     for (size_t i = 0; i < (size_t)n; i++) {
         int64_t t = sl_col_is_null(c, i) ? INT64_MIN : v[i]; /* canonical: micros */
-        if (t == INT64_MIN || t < EV_TS_MIN_US) t = INT64_MIN;
-        else if (t >= EV_TS_MAX_US) t = r->last_ts;
+        if (t == INT64_MIN || t < sch->ts_min_us) t = INT64_MIN;
+        else if (t >= sch->ts_max_us) t = r->last_ts;
         else r->last_ts = t;
         r->ts[i] = t;
     }
@@ -195,7 +236,7 @@ static sl_err copy_rows(sl_batch *dst, const sl_batch *src, size_t from, size_t 
 }
 
 static void count_released(rp_replay *r, const sl_batch *b) {
-    const sl_col *c = &b->cols[EV_ERROR];
+    const sl_col *c = &b->cols[r->o.schema->error];
     uint64_t flagged = b->nrows;
     if (c->valid) {
         flagged = 0;
@@ -207,8 +248,8 @@ static void count_released(rp_replay *r, const sl_batch *b) {
 }
 
 long rp_replay_next(rp_replay *r, sl_batch *b, double max_wait_s, char *err, size_t errlen) {
-    if (b->ncols != EV_NCOLS)
-        return sl_err_set(err, errlen, SL_ERR_ARG, "rp_replay_next: the batch must be canonical (ev_init_batch)");
+    if (b->ncols != r->o.schema->nall)
+        return sl_err_set(err, errlen, SL_ERR_ARG, "rp_replay_next: the batch must be canonical (sc_init_batch)");
     sl_batch_reset(b);
     double deadline = max_wait_s >= 0 ? rp_now() + max_wait_s : INFINITY;
     for (;;) {

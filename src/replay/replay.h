@@ -2,9 +2,10 @@
  *
  *   rp_replay_input in[] = {{.path = "a.parquet"}, {.path = "b.csv", .source = "fleet-b"}};
  *   rp_replay_opts o = rp_replay_opts_default();   // speed 60, 1 GiB, open range
+ *   o.schema = schema; o.formats = reg_inputs();
  *   rp_replay *r;
  *   if (rp_replay_open(&r, in, 2, &o, err, sizeof err)) ...
- *   sl_batch b; sl_batch_init(&b); ev_init_batch(&b, err, sizeof err);
+ *   sl_batch b; sl_batch_init(&b); sc_init_batch(schema, &b, err, sizeof err);
  *   for (;;) {
  *       long n = rp_replay_next(r, &b, 0.25, err, sizeof err);
  *       if (n == RP_REPLAY_AGAIN) continue;         // nothing due yet: tick, poll, ...
@@ -14,7 +15,7 @@
  *   }
  *   rp_replay_close(r);
  *
- * Batches are canonical (event.h) and in replay order (order.h).  Each call
+ * Batches are canonical (schema.h) and in replay order (order.h).  Each call
  * returns the rows that are due by the pacing schedule (pace.h): a prefix of
  * what the order produced, possibly a whole batch.  Nothing is ever dropped:
  * a slow consumer makes the replay late (rp_replay_lag_s), not lossy.  The
@@ -32,6 +33,7 @@
 #include "replay/input.h"
 #include "replay/order.h"
 #include "util/err.h"
+#include "util/opt.h"
 
 /* rp_replay_next: nothing became due within max_wait_s (not an error; call
  * again).  Distinct from every sl_err code. */
@@ -41,11 +43,13 @@ typedef struct rp_replay rp_replay;
 
 typedef struct rp_replay_input {
     const char *path;
-    const char *source;   /* label; NULL = rp_default_source(path) */
-    rp_format format;     /* RP_FMT_AUTO = by extension / magic */
+    const char *source;        /* label; NULL = rp_default_source(path) */
+    const in_plugin *format;   /* NULL: detected among rp_replay_opts.formats */
 } rp_replay_input;
 
 typedef struct rp_replay_opts {
+    const sc_schema *schema;   /* the columns of the events (required) */
+    const in_plugin *const *formats; /* candidates for inputs without a format (NULL-terminated) */
     double speed;          /* event seconds per wall second; 0 = as fast as possible (default 60) */
     int64_t from_us;       /* first event time replayed (INT64_MIN = open); also the pacing origin */
     int64_t to_us;         /* end, exclusive (INT64_MAX = open) */
@@ -56,6 +60,9 @@ typedef struct rp_replay_opts {
 } rp_replay_opts;
 
 rp_replay_opts rp_replay_opts_default(void);
+/* The options' table (speed, from, to, memory, tmpdir; util/opt.h): `sluice
+ * replay`'s flags and a pipeline file's `replay:` section. */
+extern const sl_opt rp_replay_opts_table[];
 
 typedef struct rp_replay_stats {
     uint64_t rows;         /* rows released */
@@ -74,7 +81,7 @@ typedef struct rp_replay_stats {
 sl_err rp_replay_open(rp_replay **out, const rp_replay_input *inputs, size_t n, const rp_replay_opts *o, char *err,
                       size_t errlen);
 
-/* Reset b (a canonical batch: ev_init_batch) and fill it with the rows due
+/* Reset b (a canonical batch: sc_init_batch) and fill it with the rows due
  * now, in replay order, waiting at most max_wait_s for the next one
  * (max_wait_s < 0: as long as needed).  Returns rows (> 0); 0 at the end (or
  * after rp_replay_stop); RP_REPLAY_AGAIN when nothing became due within

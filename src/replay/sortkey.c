@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "replay/event.h"
+#include "replay/input_plugin.h"
 
 typedef struct lab {
     const char *s;
@@ -17,7 +17,7 @@ static int lab_cmp(const void *a, const void *b) {
     return x->i < y->i ? -1 : x->i > y->i;
 }
 
-sl_err rp_srcmap_init(rp_srcmap *m, const char *const *labels, size_t n, char *err, size_t errlen) {
+sl_err rp_srcmap_init(rp_srcmap *m, const sc_schema *sch, const char *const *labels, size_t n, char *err, size_t errlen) {
     memset(m, 0, sizeof *m);
     m->rank = calloc(n ? n : 1, sizeof *m->rank);
     lab *l = malloc((n ? n : 1) * sizeof *l);
@@ -35,6 +35,7 @@ sl_err rp_srcmap_init(rp_srcmap *m, const char *const *labels, size_t n, char *e
         m->rank[l[i].i] = r;
     }
     m->n = n;
+    m->schema = sch;
     free(l);
     return SL_OK;
 }
@@ -45,17 +46,20 @@ void rp_srcmap_free(rp_srcmap *m) {
 }
 
 void rp_keys_extract(const sl_batch *b, const rp_srcmap *m, size_t from, size_t n, rp_key *out) {
-    const sl_col *cts = &b->cols[EV_ARRIVAL_TS], *cin = &b->cols[EV_INSTANCE_ID], *cq = &b->cols[EV_QUERY_ID],
-                 *cx = &b->cols[EV_INPUT];
+    const sc_schema *sch = m->schema;
+    const sl_col *cts = &b->cols[sch->time], *cx = &b->cols[sch->input];
+    const sl_col *cin = sch->order[0] >= 0 ? &b->cols[sch->order[0]] : NULL;
+    const sl_col *cq = sch->order[1] >= 0 ? &b->cols[sch->order[1]] : NULL;
     const int64_t *ts = (const int64_t *)cts->data + from;
-    const int32_t *inst = (const int32_t *)cin->data + from;
-    const int64_t *qid = (const int64_t *)cq->data + from;
     const int32_t *inp = (const int32_t *)cx->data + from;
     const uint32_t maxr = (1u << 30) - 1;
-    /* fast path: one input for the whole range, no NULLs */
-    bool one = true;
+    bool qstr = cq && cq->t.type == SL_BYTES;
+    /* fast path: one input for the whole range, no NULLs, numeric keys */
+    bool one = cin && cq && !qstr;
     for (size_t i = 1; i < n && one; i++) one = inp[i] == inp[0];
     if (one && !cts->valid && !cin->valid && !cq->valid) {
+        const int32_t *inst = (const int32_t *)cin->data + from;
+        const int64_t *qid = (const int64_t *)cq->data + from;
         uint32_t r = n && inp[0] >= 0 && (size_t)inp[0] < m->n ? m->rank[inp[0]] : maxr;
         uint64_t hi = (uint64_t)r << 34 | 1u;
         for (size_t i = 0; i < n; i++) {
@@ -68,8 +72,18 @@ void rp_keys_extract(const sl_batch *b, const rp_srcmap *m, size_t from, size_t 
     for (size_t i = 0; i < n; i++) {
         size_t row = from + i;
         uint32_t r = inp[i] >= 0 && (size_t)inp[i] < m->n ? m->rank[inp[i]] : maxr;
-        out[i] = rp_key_make(sl_col_is_null(cts, row), ts[i], r, sl_col_is_null(cin, row), inst[i],
-                             sl_col_is_null(cq, row), qid[i]);
+        int32_t k1 = cin ? ((const int32_t *)cin->data)[row] : 0;
+        int64_t k2 = 0;
+        if (cq && !sl_col_is_null(cq, row)) {
+            if (qstr) {
+                sl_str v = ((const sl_str *)cq->data)[row];
+                k2 = (int64_t)rp_key_hash(v.ptr, v.len);
+            } else {
+                k2 = ((const int64_t *)cq->data)[row];
+            }
+        }
+        out[i] = rp_key_make(sl_col_is_null(cts, row), ts[i], r, !cin || sl_col_is_null(cin, row), k1,
+                             !cq || sl_col_is_null(cq, row), k2);
     }
 }
 

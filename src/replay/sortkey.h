@@ -1,9 +1,11 @@
 /* sortkey.h: the replay's ordering key and its fast sort.
  *
- * Key order: (arrival_timestamp, source, instance_id, query_id), NULL
- * timestamps first (a NULL timestamp is INT64_MIN, which is also what
+ * Key order: (event time, source, k1, k2) where k1 and k2 are the schema's
+ * order columns (schema.h; Redset: instance_id, query_id), NULL timestamps
+ * first (a NULL timestamp is INT64_MIN, which is also what
  * rp_input_next_keys reports for NULL/unreadable), sources by the bytes of
- * their label, NULL instance_id / query_id before any value.  Rows with equal
+ * their label, NULL k1 / k2 before any value; a STRING k2 orders by a 64-bit
+ * hash of its bytes.  Rows with equal
  * keys keep their reading order ((_input, _row) when the inputs are read one
  * after the other), which every strategy of order.c preserves, so the output
  * is the same whichever strategy runs.
@@ -11,7 +13,7 @@
  * A key is three unsigned words compared lexicographically:
  *   ts  = (uint64)ts ^ 2^63                     (NULL -> 0, i.e. INT64_MIN)
  *   mid = src_rank << 34 | inst_enc << 1 | qid_notnull
- *         inst_enc = 0 for NULL, else (uint32)(inst ^ 0x80000000) + 1  (33 bits)
+ *         inst_enc = 0 for NULL, else (uint32)(k1 ^ 0x80000000) + 1  (33 bits)
  *   qid = (uint64)qid ^ 2^63                    (0 when NULL; qid_notnull decides first)
  * src_rank is the rank of the row's source label among the labels of all
  * inputs (equal labels, equal rank); it is looked up by the _input column.
@@ -24,6 +26,7 @@
 #include <stdint.h>
 
 #include "batch/batch.h"
+#include "schema/schema.h"
 #include "util/err.h"
 
 typedef struct rp_key {
@@ -59,14 +62,16 @@ static inline rp_key rp_key_make(bool ts_null, int64_t ts, uint32_t src_rank, bo
 /* Timestamp (INT64_MIN = NULL) of a key. */
 static inline int64_t rp_key_ts(const rp_key *k) { return (int64_t)(k->ts ^ RP_TS_BIAS); }
 
-/* Source ranks: rank[i] for input i (the _input column value). */
+/* The key's context: the schema (its columns) and the source ranks:
+ * rank[i] for input i (the _input column value). */
 typedef struct rp_srcmap {
+    const sc_schema *schema;
     uint32_t *rank;
     size_t n;
 } rp_srcmap;
 
 /* Rank the labels (byte order, equal labels share a rank). */
-sl_err rp_srcmap_init(rp_srcmap *m, const char *const *labels, size_t n, char *err, size_t errlen);
+sl_err rp_srcmap_init(rp_srcmap *m, const sc_schema *s, const char *const *labels, size_t n, char *err, size_t errlen);
 void rp_srcmap_free(rp_srcmap *m);
 
 /* Keys of rows [from, from+n) of canonical batch b into out[0..n).  Rows

@@ -439,10 +439,7 @@ void sv_api_handle(sv_api *a, const char *path, const sv_kv *kv, size_t n, bool 
         const char *name = rest + 6;
         const sv_pspec *spec = sv_table_spec(name);
         if (!spec) {
-            snprintf(err, sizeof err,
-                     "unknown table '%.64s' (tables: query_hourly, spill_hourly, cache_hourly, top_tables_hourly, "
-                     "compile_joins_hourly, compile_corr_hourly, utilization_hourly, bad_rows, late_events)",
-                     name);
+            snprintf(err, sizeof err, "unknown table '%.64s' (tables: %s)", name, sv_table_names());
             reply_error(r, 404, err);
             return;
         }

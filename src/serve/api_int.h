@@ -8,7 +8,7 @@
 #include "serve/api.h"
 #include "serve/json.h"
 #include "serve/params.h"
-#include "stream/hashmap.h"
+#include "util/hashmap.h"
 #include "util/buf.h"
 
 /* Columns a table has, for filters (SV_PB bits of the filter parameters). */
@@ -90,6 +90,8 @@ sl_err sv_ep_utilization(sv_q *q);
 sl_err sv_ep_table(sv_q *q);
 /* /table/<name>: the parameter spec of a table; NULL when unknown. */
 const sv_pspec *sv_table_spec(const char *name);
+/* "query_hourly, spill_hourly, ...": the tables /table/<name> serves. */
+const char *sv_table_names(void);
 /* pipeline_health as Prometheus text into q->out (not JSON). */
 sl_err sv_ep_metrics(sv_q *q);
 

@@ -1,51 +1,89 @@
 /* api_table.c: /api/v1/table/<name>, raw rows of a metric or quarantine
  * table in key order, with filters, limit and offset. */
+#include <pthread.h>
 #include <string.h>
 
+#include "engine/engine.h"
+#include "plugins/redset_tables.h"
+#include "schema/redset.h"
 #include "serve/api_int.h"
-#include "stream/tables.h"
 
 #define LIM (SV_PB(SV_P_LIMIT) | SV_PB(SV_P_OFFSET))
-#define SRC SV_PB(SV_P_SOURCE)
-#define INST SV_PB(SV_P_INSTANCE)
-#define QT SV_PB(SV_P_QUERY_TYPE)
-#define FIN SV_PB(SV_P_FINAL)
 
-static const sv_pspec k_specs[ST_N_TABLES] = {
-    [ST_QUERY_HOURLY] = {"/api/v1/table/query_hourly", "query_hourly", SV_P_RANGE | SRC | INST | QT | FIN | LIM, 1000,
-                         50000},
-    [ST_SPILL_HOURLY] = {"/api/v1/table/spill_hourly", "spill_hourly", SV_P_RANGE | QT | FIN | LIM, 1000, 50000},
-    [ST_CACHE_HOURLY] = {"/api/v1/table/cache_hourly", "cache_hourly", SV_P_RANGE | SRC | INST | FIN | LIM, 1000,
-                         50000},
-    [ST_TOP_TABLES_HOURLY] = {"/api/v1/table/top_tables_hourly", "top_tables_hourly",
-                              SV_P_RANGE | SRC | INST | FIN | LIM, 1000, 50000},
-    [ST_COMPILE_JOINS_HOURLY] = {"/api/v1/table/compile_joins_hourly", "compile_joins_hourly", SV_P_RANGE | FIN | LIM,
-                                 1000, 50000},
-    [ST_COMPILE_CORR_HOURLY] = {"/api/v1/table/compile_corr_hourly", "compile_corr_hourly", SV_P_RANGE | FIN | LIM,
-                                1000, 50000},
-    [ST_UTILIZATION_HOURLY] = {"/api/v1/table/utilization_hourly", "utilization_hourly",
-                               SV_P_RANGE | SRC | INST | FIN | LIM, 1000, 50000},
-    [ST_BAD_ROWS] = {"/api/v1/table/bad_rows", "bad_rows", SRC | SV_PB(SV_P_REASON) | LIM, 1000, 50000},
-    [ST_LATE_EVENTS] = {"/api/v1/table/late_events", "late_events", SV_P_RANGE | SRC | INST | LIM, 1000, 50000},
-};
+/* The tables the API serves: the Redset metric tables and the engine's
+ * quarantine tables of the Redset schema, from their definitions; each
+ * table's filters are the columns it has. */
+#define MAX_TABLES 16
+static struct {
+    const tb_def *def[MAX_TABLES];
+    sv_pspec spec[MAX_TABLES];
+    char endpoint[MAX_TABLES][64];
+    size_t n;
+    char names[512];
+} g_tables;
+static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+
+static void init_tables(void) {
+    static const tb_def *const redset[] = {&rs_query_hourly,         &rs_spill_hourly,        &rs_cache_hourly,
+                                           &rs_top_tables_hourly,    &rs_compile_joins_hourly, &rs_compile_corr_hourly,
+                                           &rs_utilization_hourly};
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof redset / sizeof *redset; i++) g_tables.def[n++] = redset[i];
+    const sc_schema *s = NULL;
+    char err[SL_ERRLEN];
+    tb_def *bad = NULL, *late = NULL, *ev = NULL;
+    if (sc_open(&s, &sc_redset_def, err, sizeof err) == SL_OK &&
+        en_own_tables(s, &bad, &late, &ev, err, sizeof err) == SL_OK) {
+        g_tables.def[n++] = bad; /* kept for the life of the process */
+        g_tables.def[n++] = late;
+        bad = late = NULL;
+    }
+    tb_free(bad);
+    tb_free(late);
+    tb_free(ev);
+    sc_close(s);
+    size_t at = 0;
+    for (size_t t = 0; t < n; t++) {
+        const tb_def *d = g_tables.def[t];
+        unsigned allowed = LIM;
+        if (d->kind == TB_HOURLY) allowed |= SV_P_RANGE | SV_PB(SV_P_FINAL);
+        else if (tb_find(d, "hour") >= 0) allowed |= SV_P_RANGE; /* late_events: an explicit range only */
+        if (tb_find(d, "source") >= 0) allowed |= SV_PB(SV_P_SOURCE);
+        if (tb_find(d, "instance_id") >= 0) allowed |= SV_PB(SV_P_INSTANCE);
+        if (tb_find(d, "query_type") >= 0) allowed |= SV_PB(SV_P_QUERY_TYPE);
+        if (tb_find(d, "reason") >= 0) allowed |= SV_PB(SV_P_REASON);
+        snprintf(g_tables.endpoint[t], sizeof g_tables.endpoint[t], "/api/v1/table/%s", d->name);
+        g_tables.spec[t] = (sv_pspec){g_tables.endpoint[t], d->name, allowed, 1000, 50000};
+        at += (size_t)snprintf(g_tables.names + at, sizeof g_tables.names - at, "%s%s", t ? ", " : "", d->name);
+        if (at >= sizeof g_tables.names) at = sizeof g_tables.names - 1;
+    }
+    g_tables.n = n;
+}
 
 static int table_of(const char *name) {
-    for (int t = 0; t < ST_N_TABLES; t++)
-        if (!strcmp(st_table_name((st_table)t), name)) return t;
+    pthread_once(&g_once, init_tables);
+    for (size_t t = 0; t < g_tables.n; t++)
+        if (!strcmp(g_tables.def[t]->name, name)) return (int)t;
     return -1;
 }
 
 const sv_pspec *sv_table_spec(const char *name) {
     int t = table_of(name);
-    return t < 0 ? NULL : &k_specs[t];
+    return t < 0 ? NULL : &g_tables.spec[t];
+}
+
+const char *sv_table_names(void) {
+    pthread_once(&g_once, init_tables);
+    return g_tables.names;
 }
 
 sl_err sv_ep_table(sv_q *q) {
     int t = table_of(q->table);
     if (t < 0) return sv_q_fail(q, 404, "unknown table '%.64s'", q->table);
-    bool metric = t < ST_N_METRIC_TABLES;
-    const st_col_def *c = st_table_cols((st_table)t);
-    size_t nc = st_table_ncols((st_table)t);
+    const tb_def *d = g_tables.def[t];
+    bool metric = d->kind == TB_HOURLY;
+    const tb_col *c = d->cols;
+    size_t nc = d->ncols;
     sl_buf cols, order;
     sl_buf_init(&cols);
     sl_buf_init(&order);
@@ -61,9 +99,9 @@ sl_err sv_ep_table(sv_q *q) {
     sv_json_kstr(&q->j, "table", q->table);
     /* metric tables: a range always (the default one when not given);
      * late_events: only an explicit range; bad_rows has no hour. */
-    unsigned use = k_specs[t].allowed;
+    unsigned use = g_tables.spec[t].allowed;
     if (!metric) use &= ~SV_P_RANGE;
-    if (t == ST_LATE_EVENTS && (q->p->given & SV_P_RANGE)) use |= SV_P_RANGE;
+    if (!metric && tb_find(d, "hour") >= 0 && (q->p->given & SV_P_RANGE)) use |= SV_P_RANGE;
     if (e == SL_OK && (use & SV_P_RANGE)) e = sv_q_range(q);
     else if (e == SL_OK) {
         sv_json_knull(&q->j, "from");

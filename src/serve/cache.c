@@ -5,7 +5,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "stream/hashmap.h"
+#include "util/hashmap.h"
 
 #define NBUCKETS 4096
 #define MAX_ENTRIES 20000

@@ -1,11 +1,12 @@
 /* cold.c: the cold store (see cold.h and docs/stores.md "Cold store").
  *
- * State per open (unpublished) hour: one pq_writer per "slot" -- the seven
- * metric tables and the events -- created lazily on the first row.  The
- * writers stream into temporary files in the final partition directory
- * (".part-00000.parquet.tmp-PID-N", see parquet/writer.h); cs_publish_hour
- * closes them (fsync + rename), fsyncs the directories, then writes one
- * manifest per written slot, also through a temporary name and rename.
+ * State per open (unpublished) hour: one pq_writer per "slot" -- every
+ * hourly table and the events -- created lazily on the first row.  The
+ * writers stream into byte targets (io/target.h: temporary files in the
+ * final partition directory, ".part-00000.parquet.tmp-PID-N");
+ * cs_publish_hour finishes them, then cs_flush syncs, commits (renames) them,
+ * syncs the directories, then puts one manifest per written slot in place,
+ * also through a target.
  * A slot without rows in a published hour gets no file and no manifest; a
  * stale file (and manifest) left there by an earlier run is removed, so the
  * partition always holds exactly what the last run published.
@@ -28,42 +29,44 @@
 #endif
 #include <unistd.h>
 
+#include "batch/format.h"
 #include "parquet/writer.h"
-#include "replay/event.h"
+#include "util/buf.h"
 #include "util/time.h"
 
-#define EV_SLOT ST_N_METRIC_TABLES          /* slot of the events file */
-#define N_SLOTS (ST_N_METRIC_TABLES + 1)
 #define PART_NAME "part-00000.parquet"
 #define GATHER_ROWS 4096                    /* events copied per staging batch */
 
-/* Columns of the events file: the 24 Redset columns, source, _input, _row. */
-#define EV_FILE_NCOLS (EV_ROW + 1)
-
+/* Slots are the indexes of the tables in the table list: the hourly ones
+ * and the events; quarantine tables have none. */
 typedef struct cs_hour {
     int64_t hour_us;
-    pq_writer *w[N_SLOTS];
+    pq_writer **w;       /* per table */
     bool failed;
     struct cs_hour *next;
 } cs_hour;
 
-/* A published hour waiting for cs_flush: its finished temporary files. */
+/* A published hour waiting for cs_flush: its finished targets. */
 typedef struct cs_pend {
     int64_t hour_us;
-    char *dtmp[N_SLOTS]; /* data file (NULL: slot without rows -> stale file removed) */
-    char *mtmp[N_SLOTS]; /* its manifest */
-    bool has[N_SLOTS];   /* slot has a data file this time */
+    sl_target **dt;      /* per table: data file (NULL: slot without rows -> stale file removed) */
+    sl_target **mt;      /* its manifest */
+    bool *has;           /* slot has a data file this time */
 } cs_pend;
 
 #define PEND_MAX 64 /* queued hours that force a flush */
 
 struct cs {
+    const sc_schema *s;
+    const tb_list *tables;
+    size_t nslots;      /* = tables->n */
+    size_t ev_slot;     /* the events table */
     char *dir;          /* as given, no trailing '/' */
     char *prefix;       /* manifest URL prefix, ends with '/' unless empty */
     cs_hour *hours;     /* open hours */
     int64_t *pub;       /* published hours, ascending */
     size_t npub, cappub;
-    sl_batch stage;     /* events staging batch (EV_FILE_NCOLS columns) */
+    sl_batch stage;     /* events staging batch (the events table's columns) */
     bool stage_ready;
     bool group_sync;
     cs_pend *pend;      /* published hours whose files are not yet in place */
@@ -71,14 +74,16 @@ struct cs {
     uint64_t visible;   /* hours flushed into place */
 };
 
-static atomic_uint manifest_counter;
-
 cs_opts cs_opts_default(void) {
     cs_opts o = {.url_prefix = NULL};
     return o;
 }
 
-static const char *slot_name(int s) { return s == EV_SLOT ? "events" : st_table_name((st_table)s); }
+static const char *slot_name(const cs *c, size_t s) { return c->tables->v[s]->name; }
+static bool has_slot(const cs *c, size_t s) {
+    tb_kind k = c->tables->v[s]->kind;
+    return k == TB_HOURLY || k == TB_EVENTS;
+}
 
 /* ------------------------------------------------------------ paths */
 
@@ -94,15 +99,15 @@ static sl_err check_hour(int64_t hour_us, const char *what, char *err, size_t er
 }
 
 /* Relative paths inside DIR. */
-static void rel_data(int s, int64_t hour_us, char *out, size_t n) {
+static void rel_data(const cs *c, size_t s, int64_t hour_us, char *out, size_t n) {
     char p[64];
     part_of(hour_us, p);
-    snprintf(out, n, "%s/%s/" PART_NAME, slot_name(s), p);
+    snprintf(out, n, "%s/%s/" PART_NAME, slot_name(c, s), p);
 }
-static void rel_manifest(int s, int64_t hour_us, char *out, size_t n) {
+static void rel_manifest(const cs *c, size_t s, int64_t hour_us, char *out, size_t n) {
     char p[64];
     part_of(hour_us, p);
-    snprintf(out, n, "_manifests/%s/%s.manifest", slot_name(s), p);
+    snprintf(out, n, "_manifests/%s/%s.manifest", slot_name(c, s), p);
 }
 
 static char *join(const char *a, const char *b) {
@@ -176,11 +181,18 @@ static sl_err fsync_dir_of(const char *file, char *err, size_t errlen) {
 
 /* ------------------------------------------------------------ open/close */
 
-sl_err cs_open(cs **out, const char *dir, const cs_opts *o, char *err, size_t errlen) {
+sl_err cs_open(cs **out, const char *dir, const cs_opts *o, const sc_schema *s, const tb_list *tables, char *err,
+               size_t errlen) {
     *out = NULL;
     if (!dir || !*dir) return sl_err_set(err, errlen, SL_ERR_ARG, "cold store: empty directory name");
     cs *c = calloc(1, sizeof *c);
     if (!c) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
+    c->s = s;
+    c->tables = tables;
+    c->nslots = tables->n;
+    c->ev_slot = SIZE_MAX;
+    for (size_t t = 0; t < tables->n; t++)
+        if (tables->v[t]->kind == TB_EVENTS) c->ev_slot = t;
     sl_batch_init(&c->stage);
     c->dir = strdup(dir);
     if (!c->dir) goto oom;
@@ -228,9 +240,9 @@ oom:
 }
 
 /* Remove the (empty) partition directories of an aborted hour. */
-static void rmdirs_of(cs *c, int s, int64_t hour_us) {
+static void rmdirs_of(cs *c, size_t s, int64_t hour_us) {
     char rel[256];
-    rel_data(s, hour_us, rel, sizeof rel);
+    rel_data(c, s, hour_us, rel, sizeof rel);
     char *p = join(c->dir, rel);
     if (!p) return;
     for (int k = 0; k < 3; k++) { /* hr=HH, date=..., <table> */
@@ -243,7 +255,7 @@ static void rmdirs_of(cs *c, int s, int64_t hour_us) {
 }
 
 static void hour_abort(cs *c, cs_hour *h) {
-    for (int s = 0; s < N_SLOTS; s++) {
+    for (size_t s = 0; h->w && s < c->nslots; s++) {
         if (!h->w[s]) continue;
         pq_writer_abort(h->w[s]);
         h->w[s] = NULL;
@@ -257,6 +269,7 @@ static void hour_unlink(cs *c, cs_hour *h) {
             *pp = h->next;
             break;
         }
+    free(h->w);
     free(h);
 }
 
@@ -325,7 +338,11 @@ static sl_err get_hour(cs *c, int64_t hour_us, const char *what, cs_hour **out, 
     cs_hour *h = find_hour(c, hour_us);
     if (!h) {
         h = calloc(1, sizeof *h);
-        if (!h) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
+        if (h) h->w = calloc(c->nslots ? c->nslots : 1, sizeof *h->w);
+        if (!h || !h->w) {
+            free(h);
+            return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
+        }
         h->hour_us = hour_us;
         h->next = c->hours;
         c->hours = h;
@@ -346,9 +363,14 @@ static sl_err hour_fail(cs *c, cs_hour *h, sl_err e) {
     return e;
 }
 
-static sl_err open_writer(cs *c, cs_hour *h, int s, const pq_write_col *cols, size_t ncols, char *err, size_t errlen) {
+static sl_err open_writer(cs *c, cs_hour *h, size_t s, char *err, size_t errlen) {
+    const tb_def *d = c->tables->v[s];
+    pq_write_col cols[SC_MAX_COLS];
+    if (d->ncols > SC_MAX_COLS) return sl_err_set(err, errlen, SL_ERR_ARG, "cold store: table %s has too many columns", d->name);
+    for (size_t j = 0; j < d->ncols; j++) cols[j] = (pq_write_col){d->cols[j].name, d->cols[j].type, d->cols[j].nullable};
+    size_t ncols = d->ncols;
     char rel[256];
-    rel_data(s, h->hour_us, rel, sizeof rel);
+    rel_data(c, s, h->hour_us, rel, sizeof rel);
     char *path = join(c->dir, rel);
     if (!path) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
     sl_err e = mkdirs(path, true, err, errlen);
@@ -369,42 +391,36 @@ static sl_err open_writer(cs *c, cs_hour *h, int s, const pq_write_col *cols, si
 /* ------------------------------------------------------------ events */
 
 static sl_err check_events_batch(const cs *c, const sl_batch *b, char *err, size_t errlen) {
-    if (b->ncols < EV_FILE_NCOLS)
+    const tb_def *d = c->tables->v[c->ev_slot];
+    if (b->ncols < d->ncols)
         return sl_err_set(err, errlen, SL_ERR_ARG, "cold store %s: events batch has %zu columns, expected a canonical batch",
                           c->dir, b->ncols);
-    for (int j = 0; j < EV_FILE_NCOLS; j++) {
-        const sl_coltype *t = ev_col_type(j);
+    for (size_t j = 0; j < d->ncols; j++) {
+        const sl_coltype *t = &d->cols[j].type;
         const sl_col *col = &b->cols[j];
-        if (col->t.type != t->type || col->t.logical != t->logical || strcmp(col->name, ev_col_name(j)) != 0)
-            return sl_err_set(err, errlen, SL_ERR_ARG, "cold store %s: events batch column %d is %s, expected %s", c->dir, j,
-                              col->name, ev_col_name(j));
+        if (col->t.type != t->type || col->t.logical != t->logical || strcmp(col->name, d->cols[j].name) != 0)
+            return sl_err_set(err, errlen, SL_ERR_ARG, "cold store %s: events batch column %zu is %s, expected %s", c->dir, j,
+                              col->name, d->cols[j].name);
     }
     return SL_OK;
-}
-
-/* Required in the events file: guaranteed by cleaning for accepted events. */
-static bool ev_required(int j) {
-    return j == EV_INSTANCE_ID || j == EV_QUERY_ID || j == EV_ARRIVAL_TS || j == EV_QUERY_TYPE || j >= EV_SOURCE;
 }
 
 static sl_err stage_init(cs *c, char *err, size_t errlen) {
     if (c->stage_ready) return SL_OK;
-    for (int j = 0; j < EV_FILE_NCOLS; j++) {
-        sl_err e = sl_batch_add_col(&c->stage, ev_col_name(j), ev_col_type(j), !ev_required(j), err, errlen);
-        if (e != SL_OK) return e;
-    }
+    sl_err e = tb_init_batch(c->tables->v[c->ev_slot], &c->stage, err, errlen);
+    if (e != SL_OK) return e;
     c->stage_ready = true;
     return SL_OK;
 }
 
-/* Copy rows idx[0..n) of the first EV_FILE_NCOLS columns of b into the stage. */
+/* Copy rows idx[0..n) of the events table's columns (the first of b) into the stage. */
 static sl_err gather(cs *c, const sl_batch *b, const uint32_t *idx, size_t n, char *err, size_t errlen) {
     sl_batch *st = &c->stage;
     sl_batch_reset(st);
     sl_err e = sl_batch_reserve(st, n, err, errlen);
     if (e != SL_OK) return e;
     st->nrows = n;
-    for (int j = 0; j < EV_FILE_NCOLS; j++) {
+    for (size_t j = 0; j < st->ncols; j++) {
         const sl_col *sc = &b->cols[j];
         sl_col *dc = &st->cols[j];
         size_t w = sl_type_width(sc->t.type);
@@ -419,7 +435,7 @@ static sl_err gather(cs *c, const sl_batch *b, const uint32_t *idx, size_t n, ch
                     return sl_err_set(err, errlen, SL_ERR_ARG,
                                       "cold store %s: event (row %zu of the batch) has NULL %s: not an accepted event", c->dir,
                                       r, dc->name);
-                uint8_t *v = sl_col_valid_alloc(st, (size_t)j);
+                uint8_t *v = sl_col_valid_alloc(st, j);
                 if (!v) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
                 sl_bit_clear(v, i);
                 dc->null_count++;
@@ -442,22 +458,18 @@ static sl_err gather(cs *c, const sl_batch *b, const uint32_t *idx, size_t n, ch
 
 sl_err cs_write_events(cs *c, int64_t hour_us, const sl_batch *b, const uint32_t *idx, size_t n, char *err,
                        size_t errlen) {
+    if (c->ev_slot == SIZE_MAX) return sl_err_set(err, errlen, SL_ERR_ARG, "cold store %s: no events table", c->dir);
     cs_hour *h;
     sl_err e = get_hour(c, hour_us, "events", &h, err, errlen);
     if (e != SL_OK) return e;
     if (n == 0) return SL_OK;
     if ((e = check_events_batch(c, b, err, errlen)) != SL_OK) return e;
     if ((e = stage_init(c, err, errlen)) != SL_OK) return e;
-    if (!h->w[EV_SLOT]) {
-        pq_write_col cols[EV_FILE_NCOLS];
-        for (int j = 0; j < EV_FILE_NCOLS; j++)
-            cols[j] = (pq_write_col){ev_col_name(j), *ev_col_type(j), !ev_required(j)};
-        if ((e = open_writer(c, h, EV_SLOT, cols, EV_FILE_NCOLS, err, errlen)) != SL_OK) return hour_fail(c, h, e);
-    }
+    if (!h->w[c->ev_slot] && (e = open_writer(c, h, c->ev_slot, err, errlen)) != SL_OK) return hour_fail(c, h, e);
     for (size_t off = 0; off < n; off += GATHER_ROWS) {
         size_t k = n - off < GATHER_ROWS ? n - off : GATHER_ROWS;
         e = gather(c, b, idx + off, k, err, errlen);
-        if (e == SL_OK) e = pq_writer_write(h->w[EV_SLOT], &c->stage, err, errlen);
+        if (e == SL_OK) e = pq_writer_write(h->w[c->ev_slot], &c->stage, err, errlen);
         if (e != SL_OK) {
             sl_batch_reset(&c->stage);
             return hour_fail(c, h, e);
@@ -469,121 +481,80 @@ sl_err cs_write_events(cs *c, int64_t hour_us, const sl_batch *b, const uint32_t
 
 /* ------------------------------------------------------------ table rows */
 
-static sl_err check_rows_batch(const cs *c, st_table t, int64_t hour_us, const sl_batch *b, char *err, size_t errlen) {
-    size_t nc = st_table_ncols(t);
-    const st_col_def *d = st_table_cols(t);
+static sl_err check_rows_batch(const cs *c, const tb_def *t, int64_t hour_us, const sl_batch *b, char *err,
+                               size_t errlen) {
+    size_t nc = t->ncols;
+    const tb_col *d = t->cols;
     if (b->ncols != nc)
         return sl_err_set(err, errlen, SL_ERR_ARG, "cold store %s: %s batch has %zu columns, expected %zu", c->dir,
-                          st_table_name(t), b->ncols, nc);
+                          t->name, b->ncols, nc);
     for (size_t j = 0; j < nc; j++) {
         const sl_col *col = &b->cols[j];
         if (col->t.type != d[j].type.type || col->t.logical != d[j].type.logical || strcmp(col->name, d[j].name) != 0)
             return sl_err_set(err, errlen, SL_ERR_ARG, "cold store %s: %s batch column %zu is %s, expected %s", c->dir,
-                              st_table_name(t), j, col->name, d[j].name);
+                              t->name, j, col->name, d[j].name);
         if (!d[j].nullable && col->valid && col->null_count && b->nrows)
-            return sl_err_set(err, errlen, SL_ERR_ARG, "cold store %s: %s column %s has %zu NULLs", c->dir, st_table_name(t),
+            return sl_err_set(err, errlen, SL_ERR_ARG, "cold store %s: %s column %s has %zu NULLs", c->dir, t->name,
                               d[j].name, col->null_count);
     }
-    /* Column 0 of every metric table is `hour`: it must be the window. */
+    /* Column 0 of every hourly table is `hour`: it must be the window. */
     const int64_t *hv = b->cols[0].data;
     for (size_t i = 0; i < b->nrows; i++)
         if (hv[i] != hour_us)
             return sl_err_set(err, errlen, SL_ERR_ARG, "cold store %s: %s row %zu has hour %lld, expected the window %lld",
-                              c->dir, st_table_name(t), i, (long long)hv[i], (long long)hour_us);
+                              c->dir, t->name, i, (long long)hv[i], (long long)hour_us);
     return SL_OK;
 }
 
-sl_err cs_write_rows(cs *c, st_table t, int64_t hour_us, bool final, const sl_batch *rows, char *err,
+sl_err cs_write_rows(cs *c, size_t table, int64_t hour_us, bool final, const sl_batch *rows, char *err,
                      size_t errlen) {
-    if ((unsigned)t >= ST_N_TABLES) return sl_err_set(err, errlen, SL_ERR_ARG, "cold store: unknown table %d", (int)t);
-    if (t >= ST_N_METRIC_TABLES || !final) return SL_OK; /* quarantine / provisional: not cold */
+    if (table >= c->nslots) return sl_err_set(err, errlen, SL_ERR_ARG, "cold store: unknown table %zu", table);
+    const tb_def *t = c->tables->v[table];
+    if (t->kind != TB_HOURLY || !final) return SL_OK; /* quarantine / provisional: not cold */
     cs_hour *h;
-    sl_err e = get_hour(c, hour_us, st_table_name(t), &h, err, errlen);
+    sl_err e = get_hour(c, hour_us, t->name, &h, err, errlen);
     if (e != SL_OK) return e;
     if (!rows || rows->nrows == 0) return SL_OK;
     if ((e = check_rows_batch(c, t, hour_us, rows, err, errlen)) != SL_OK) return e;
-    if (!h->w[t]) {
-        size_t nc = st_table_ncols(t);
-        const st_col_def *d = st_table_cols(t);
-        pq_write_col cols[16];
-        for (size_t j = 0; j < nc; j++) cols[j] = (pq_write_col){d[j].name, d[j].type, d[j].nullable};
-        if ((e = open_writer(c, h, (int)t, cols, nc, err, errlen)) != SL_OK) return hour_fail(c, h, e);
-    }
-    if ((e = pq_writer_write(h->w[t], rows, err, errlen)) != SL_OK) return hour_fail(c, h, e);
+    if (!h->w[table] && (e = open_writer(c, h, table, err, errlen)) != SL_OK) return hour_fail(c, h, e);
+    if ((e = pq_writer_write(h->w[table], rows, err, errlen)) != SL_OK) return hour_fail(c, h, e);
     return SL_OK;
 }
 
 /* ------------------------------------------------------------ publish */
 
-static void json_str(FILE *f, const char *s) {
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\') fprintf(f, "\\%c", *p);
-        else if (*p < 0x20) fprintf(f, "\\u%04x", *p);
-        else fputc(*p, f);
-    }
-    fputc('"', f);
-}
-
-/* Write the manifest DIR/<mrel> listing DIR/<drel> of `bytes` bytes under a
- * temporary name (not synced); *tmp_out = that name (caller owns). */
-static sl_err write_manifest_tmp(cs *c, const char *mrel, const char *drel, uint64_t bytes, char **tmp_out, char *err,
-                                 size_t errlen) {
-    *tmp_out = NULL;
+/* The manifest DIR/<mrel> listing DIR/<drel> of `bytes` bytes, written to a
+ * target and finished (not synced, not published): *out. */
+static sl_err write_manifest(cs *c, const char *mrel, const char *drel, uint64_t bytes, sl_target **out, char *err,
+                             size_t errlen) {
+    *out = NULL;
     char *path = join(c->dir, mrel);
     if (!path) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
     sl_err e = mkdirs(path, true, err, errlen);
-    if (e != SL_OK) {
-        free(path);
-        return e;
-    }
-    const char *base = strrchr(path, '/') + 1;
-    size_t tl = strlen(path) + 64;
-    char *tmp = malloc(tl);
-    if (!tmp) {
-        free(path);
-        return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
-    }
-    snprintf(tmp, tl, "%.*s.%s.tmp-%ld-%u", (int)(base - path), path, base, (long)getpid(),
-             atomic_fetch_add(&manifest_counter, 1));
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd < 0) {
-        e = sl_err_set(err, errlen, SL_ERR_IO, "%s: cannot create temporary file %s: %s", path, tmp, strerror(errno));
-        free(tmp);
-        free(path);
-        return e;
-    }
-    size_t ul = strlen(c->prefix) + strlen(drel) + 1;
-    char *url = malloc(ul);
-    char *buf = NULL;
-    size_t blen = 0;
-    FILE *m = url ? open_memstream(&buf, &blen) : NULL;
-    if (m) {
-        snprintf(url, ul, "%s%s", c->prefix, drel);
-        fputs("{\"entries\":[{\"url\":", m);
-        json_str(m, url);
-        fprintf(m, ",\"mandatory\":true,\"meta\":{\"content_length\":%llu}}]}\n", (unsigned long long)bytes);
-        fclose(m);
-    }
-    free(url);
-    if (!m || !buf) e = sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
-    for (size_t off = 0; e == SL_OK && off < blen;) {
-        ssize_t k = write(fd, buf + off, blen - off);
-        if (k < 0 && errno == EINTR) continue;
-        if (k <= 0) e = sl_err_set(err, errlen, SL_ERR_IO, "%s: write to %s failed: %s", path, tmp, strerror(errno));
-        else off += (size_t)k;
-    }
-    free(buf);
-    if (close(fd) != 0 && e == SL_OK)
-        e = sl_err_set(err, errlen, SL_ERR_IO, "%s: close of %s failed: %s", path, tmp, strerror(errno));
-    if (e != SL_OK) {
-        unlink(tmp);
-        free(tmp);
-    } else {
-        *tmp_out = tmp;
-    }
+    sl_target *t = NULL;
+    if (e == SL_OK) e = sl_target_open_file(&t, path, err, errlen);
     free(path);
-    return e;
+    if (e != SL_OK) return e;
+    sl_buf m;
+    sl_buf_init(&m);
+    sl_buf_puts(&m, "{\"entries\":[{\"url\":");
+    sl_buf u;
+    sl_buf_init(&u);
+    sl_buf_puts(&u, c->prefix);
+    sl_buf_puts(&u, drel);
+    sl_fmt_json_str(&m, u.p ? u.p : "", u.len);
+    sl_buf_free(&u);
+    sl_buf_printf(&m, ",\"mandatory\":true,\"meta\":{\"content_length\":%llu}}]}\n", (unsigned long long)bytes);
+    if (m.oom) e = sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
+    if (e == SL_OK) e = sl_target_write(t, m.p, m.len, err, errlen);
+    if (e == SL_OK) e = sl_target_finish(t, false, err, errlen); /* cs_flush syncs */
+    sl_buf_free(&m);
+    if (e != SL_OK) {
+        sl_target_abort(t);
+        return e;
+    }
+    *out = t;
+    return SL_OK;
 }
 
 /* Remove DIR/rel if present. */
@@ -597,14 +568,16 @@ static sl_err remove_stale(cs *c, const char *rel, char *err, size_t errlen) {
     return e;
 }
 
-static void pend_free(cs_pend *p, bool unlink_tmp) {
-    for (int s = 0; s < N_SLOTS; s++) {
-        if (unlink_tmp && p->dtmp[s]) unlink(p->dtmp[s]);
-        if (unlink_tmp && p->mtmp[s]) unlink(p->mtmp[s]);
-        free(p->dtmp[s]);
-        free(p->mtmp[s]);
-        p->dtmp[s] = p->mtmp[s] = NULL;
+/* Close (abort what is unpublished) and free a pending hour's targets. */
+static void pend_free(cs *c, cs_pend *p) {
+    for (size_t s = 0; s < c->nslots; s++) {
+        if (p->dt) sl_target_close(p->dt[s]);
+        if (p->mt) sl_target_close(p->mt[s]);
     }
+    free(p->dt);
+    free(p->mt);
+    free(p->has);
+    memset(p, 0, sizeof *p);
 }
 
 sl_err cs_publish_hour(cs *c, int64_t hour_us, char *err, size_t errlen) {
@@ -630,15 +603,20 @@ sl_err cs_publish_hour(cs *c, int64_t hour_us, char *err, size_t errlen) {
     cs_pend pd;
     memset(&pd, 0, sizeof pd);
     pd.hour_us = hour_us;
-    /* 1. data files: finish every writer of the hour under its temporary name */
-    uint64_t bytes[N_SLOTS] = {0};
-    for (int s = 0; h && s < N_SLOTS; s++) {
+    size_t ns = c->nslots ? c->nslots : 1;
+    pd.dt = calloc(ns, sizeof *pd.dt);
+    pd.mt = calloc(ns, sizeof *pd.mt);
+    pd.has = calloc(ns, sizeof *pd.has);
+    uint64_t *bytes = calloc(ns, sizeof *bytes);
+    if (!pd.dt || !pd.mt || !pd.has || !bytes) e = sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
+    /* 1. data files: finish every writer of the hour (not yet visible) */
+    for (size_t s = 0; h && s < c->nslots; s++) {
         if (!h->w[s]) continue;
         pq_writer *w = h->w[s];
         h->w[s] = NULL;
         if (e == SL_OK) {
             pq_writer_stats st;
-            e = pq_writer_finish_tmp(w, &st, &pd.dtmp[s], err, errlen);
+            e = pq_writer_finish(w, &st, &pd.dt[s], err, errlen);
             if (e == SL_OK) {
                 bytes[s] = st.bytes_written;
                 pd.has[s] = true;
@@ -648,17 +626,18 @@ sl_err cs_publish_hour(cs *c, int64_t hour_us, char *err, size_t errlen) {
         }
     }
     if (h) hour_unlink(c, h);
-    /* 2. their manifests, also under temporary names */
+    /* 2. their manifests, also finished but not visible */
     char drel[256], mrel[256];
-    for (int s = 0; e == SL_OK && s < N_SLOTS; s++) {
-        if (!pd.dtmp[s]) continue;
-        rel_data(s, hour_us, drel, sizeof drel);
-        rel_manifest(s, hour_us, mrel, sizeof mrel);
-        e = write_manifest_tmp(c, mrel, drel, bytes[s], &pd.mtmp[s], err, errlen);
+    for (size_t s = 0; e == SL_OK && s < c->nslots; s++) {
+        if (!pd.dt[s]) continue;
+        rel_data(c, s, hour_us, drel, sizeof drel);
+        rel_manifest(c, s, hour_us, mrel, sizeof mrel);
+        e = write_manifest(c, mrel, drel, bytes[s], &pd.mt[s], err, errlen);
     }
+    free(bytes);
     if (e == SL_OK) e = mark_published(c, hour_us, err, errlen);
     if (e != SL_OK) {
-        pend_free(&pd, true);
+        pend_free(c, &pd);
         return e;
     }
     c->pend[c->npend++] = pd;
@@ -666,9 +645,9 @@ sl_err cs_publish_hour(cs *c, int64_t hour_us, char *err, size_t errlen) {
     return SL_OK;
 }
 
-/* Make the contents of every queued temporary file durable (step 1) or the
- * renames in their directories (steps 2, 3): one syncfs of the store's file
- * system in group mode on Linux, else an fsync per file / directory. */
+/* Make the contents of every finished file (step 1) or the renames in their
+ * directories (steps 2, 3) durable: one syncfs of the store's file system
+ * in group mode on Linux, else an fsync per file / directory. */
 static sl_err sync_pending(cs *c, int step, char *err, size_t errlen) {
 #if defined(__linux__) && defined(SYS_syncfs)
     if (c->group_sync) {
@@ -684,10 +663,11 @@ static sl_err sync_pending(cs *c, int step, char *err, size_t errlen) {
     char rel[256];
     for (size_t i = 0; i < c->npend; i++) {
         cs_pend *pd = &c->pend[i];
-        for (int s = 0; s < N_SLOTS; s++) {
+        for (size_t s = 0; s < c->nslots; s++) {
+            if (!has_slot(c, s)) continue;
             if (step == 1) {
                 for (int k = 0; k < 2; k++) {
-                    const char *f = k ? pd->mtmp[s] : pd->dtmp[s];
+                    const char *f = sl_target_file_tmp(k ? pd->mt[s] : pd->dt[s]);
                     if (!f) continue;
                     int fd = open(f, O_RDONLY | O_CLOEXEC);
                     if (fd < 0 || fsync(fd) != 0) {
@@ -702,8 +682,8 @@ static sl_err sync_pending(cs *c, int step, char *err, size_t errlen) {
             /* step 2: the data directories; step 3: the manifest directories
              * (also those of removed stale files) */
             if (step == 2 && !pd->has[s]) continue;
-            if (step == 2) rel_data(s, pd->hour_us, rel, sizeof rel);
-            else rel_manifest(s, pd->hour_us, rel, sizeof rel);
+            if (step == 2) rel_data(c, s, pd->hour_us, rel, sizeof rel);
+            else rel_manifest(c, s, pd->hour_us, rel, sizeof rel);
             char *path = join(c->dir, rel);
             if (!path) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
             struct stat st;
@@ -719,50 +699,33 @@ static sl_err sync_pending(cs *c, int step, char *err, size_t errlen) {
     return SL_OK;
 }
 
-/* Move tmp onto DIR/rel; frees and clears *tmp on success. */
-static sl_err place(cs *c, char **tmp, const char *rel, char *err, size_t errlen) {
-    char *path = join(c->dir, rel);
-    if (!path) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
-    sl_err e = SL_OK;
-    if (rename(*tmp, path) != 0)
-        e = sl_err_set(err, errlen, SL_ERR_IO, "%s: cannot rename %s into place: %s", path, *tmp, strerror(errno));
-    free(path);
-    if (e == SL_OK) {
-        free(*tmp);
-        *tmp = NULL;
-    }
-    return e;
-}
-
 sl_err cs_flush(cs *c, char *err, size_t errlen) {
     if (!c || c->npend == 0) return SL_OK;
     char drel[256], mrel[256];
-    /* 1. every temporary file's contents are on disk */
+    /* 1. every finished file's contents are on disk */
     sl_err e = sync_pending(c, 1, err, errlen);
     /* 2. data files into place, then their directory entries on disk */
     for (size_t i = 0; e == SL_OK && i < c->npend; i++)
-        for (int s = 0; e == SL_OK && s < N_SLOTS; s++) {
-            if (!c->pend[i].dtmp[s]) continue;
-            rel_data(s, c->pend[i].hour_us, drel, sizeof drel);
-            e = place(c, &c->pend[i].dtmp[s], drel, err, errlen);
-        }
+        for (size_t s = 0; e == SL_OK && s < c->nslots; s++)
+            if (c->pend[i].dt[s]) e = sl_target_commit(c->pend[i].dt[s], false, err, errlen);
     if (e == SL_OK) e = sync_pending(c, 2, err, errlen);
     /* 3. manifests, after every data file they name is in place; a slot
      *    without rows this time loses its stale manifest, then its file */
     for (size_t i = 0; e == SL_OK && i < c->npend; i++)
-        for (int s = 0; e == SL_OK && s < N_SLOTS; s++) {
+        for (size_t s = 0; e == SL_OK && s < c->nslots; s++) {
+            if (!has_slot(c, s)) continue;
             cs_pend *pd = &c->pend[i];
-            rel_data(s, pd->hour_us, drel, sizeof drel);
-            rel_manifest(s, pd->hour_us, mrel, sizeof mrel);
             if (pd->has[s]) {
-                e = place(c, &pd->mtmp[s], mrel, err, errlen);
+                e = sl_target_commit(pd->mt[s], false, err, errlen);
             } else {
+                rel_data(c, s, pd->hour_us, drel, sizeof drel);
+                rel_manifest(c, s, pd->hour_us, mrel, sizeof mrel);
                 e = remove_stale(c, mrel, err, errlen);
                 if (e == SL_OK) e = remove_stale(c, drel, err, errlen);
             }
         }
     if (e == SL_OK) e = sync_pending(c, 3, err, errlen);
-    for (size_t i = 0; i < c->npend; i++) pend_free(&c->pend[i], true); /* only leftovers of a failure remain */
+    for (size_t i = 0; i < c->npend; i++) pend_free(c, &c->pend[i]); /* only leftovers of a failure are removed */
     if (e == SL_OK) c->visible += c->npend;
     c->npend = 0;
     return e;
@@ -773,27 +736,10 @@ uint64_t cs_published_count(const cs *c) { return c ? c->visible : 0; }
 bool cs_events_path(const cs *c, int64_t hour_us, char *out, size_t n) {
     char e0[8];
     if (check_hour(hour_us, "events", e0, sizeof e0) != SL_OK) return false;
+    if (c->ev_slot == SIZE_MAX) return false;
     char rel[256];
-    rel_data(EV_SLOT, hour_us, rel, sizeof rel);
+    rel_data(c, c->ev_slot, hour_us, rel, sizeof rel);
     int k = snprintf(out, n, "%s/%s", c->dir, rel);
     return k > 0 && (size_t)k < n;
 }
 
-/* ------------------------------------------------------------ sink */
-
-static sl_err sink_rows(void *ctx, st_table t, int64_t hour_us, bool final, const sl_batch *rows, char *err,
-                        size_t errlen) {
-    return cs_write_rows(ctx, t, hour_us, final, rows, err, errlen);
-}
-static sl_err sink_events(void *ctx, int64_t hour_us, const sl_batch *b, const uint32_t *idx, size_t n, char *err,
-                          size_t errlen) {
-    return cs_write_events(ctx, hour_us, b, idx, n, err, errlen);
-}
-static sl_err sink_final(void *ctx, int64_t hour_us, char *err, size_t errlen) {
-    return cs_publish_hour(ctx, hour_us, err, errlen);
-}
-
-pr_sink cs_sink(cs *c) {
-    pr_sink s = {.ctx = c, .rows = sink_rows, .events = sink_events, .window_final = sink_final};
-    return s;
-}

@@ -1,7 +1,7 @@
 /* cold.h: the cold store, hour-partitioned Parquet history.
  *
  * For every finalized hour: one Parquet file of the cleaned events and one
- * per metric table, in a Hive-style layout
+ * per hourly table (the tables of schema/table.h), in a Hive-style layout
  *     DIR/<table>/date=YYYY-MM-DD/hr=HH/part-00000.parquet
  *     DIR/events/date=YYYY-MM-DD/hr=HH/part-00000.parquet
  * (hour as TIMESTAMP(MICROS, UTC); no `final` column: cold rows are final),
@@ -19,8 +19,8 @@
 #include <stdint.h>
 
 #include "batch/batch.h"
-#include "stream/proc.h"
-#include "stream/tables.h"
+#include "schema/schema.h"
+#include "schema/table.h"
 #include "util/err.h"
 
 typedef struct cs cs;
@@ -36,11 +36,15 @@ typedef struct cs_opts {
 
 cs_opts cs_opts_default(void);
 
-sl_err cs_open(cs **out, const char *dir, const cs_opts *o, char *err, size_t errlen);
+/* tables: the pipeline's tables (hourly ones and the events get files;
+ * quarantine tables are ignored); s and tables outlive the store. */
+sl_err cs_open(cs **out, const char *dir, const cs_opts *o, const sc_schema *s, const tb_list *tables, char *err,
+               size_t errlen);
 /* Events of a still-open hour (streamed into that hour's temporary file). */
 sl_err cs_write_events(cs *c, int64_t hour_us, const sl_batch *b, const uint32_t *idx, size_t n, char *err, size_t errlen);
-/* Final rows of a metric table for an hour (provisional rows are ignored). */
-sl_err cs_write_rows(cs *c, st_table t, int64_t hour_us, bool final, const sl_batch *rows, char *err, size_t errlen);
+/* Final rows of an hourly table (an index into the tables) for an hour
+ * (provisional and quarantine rows are ignored). */
+sl_err cs_write_rows(cs *c, size_t table, int64_t hour_us, bool final, const sl_batch *rows, char *err, size_t errlen);
 /* Publish the hour: close and rename its files, then write the manifests
  * (with group_sync: queue it for the next cs_flush). */
 sl_err cs_publish_hour(cs *c, int64_t hour_us, char *err, size_t errlen);
@@ -54,8 +58,6 @@ sl_err cs_flush(cs *c, char *err, size_t errlen);
 bool cs_events_path(const cs *c, int64_t hour_us, char *out, size_t n);
 /* Hours published (visible) so far. */
 uint64_t cs_published_count(const cs *c);
-/* A pr_sink writing into c. */
-pr_sink cs_sink(cs *c);
 /* Flush queued hours (best effort: call cs_flush first to see errors), abort
  * unpublished hours (temporary files removed) and free. */
 void cs_close(cs *c);

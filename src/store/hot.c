@@ -1,8 +1,8 @@
 /* hot.c: the hot store on libsqlite3 (see hot.h and docs/stores.md).
  *
  * One connection, used by one thread.  Every table gets one prepared upsert
- * statement, built from the column definitions of tables.h / event.h, so the
- * schema cannot drift from the batches.  Writes run inside one transaction
+ * statement, built from its definition (schema/table.h) and the events table
+ * from the schema, so the store cannot drift from the batches.  Writes run inside one transaction
  * (BEGIN IMMEDIATE, opened by the first write) that hs_commit commits; each
  * write call is additionally wrapped in a savepoint, so a call that fails
  * leaves nothing of itself behind and the transaction as it was before.
@@ -23,23 +23,23 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "replay/event.h"
 #include "util/buf.h"
 #include "util/time.h"
 
 #define HS_SCHEMA_VERSION 1
 #define HS_BUSY_TIMEOUT_MS 5000
-#define HS_MAX_BIND 40 /* widest statement: events, 28 columns */
-
-enum { EVC_HOUR = EV_ROW + 1, EVC_N }; /* bind order of the events upsert: 24 Redset, source, _input, _row, hour */
+#define HS_MAX_BIND (SC_MAX_COLS + 2) /* widest statement: events: the schema's columns, system columns, hour */
 
 struct hs {
     sqlite3 *db;
     char *path;
     hs_opts o;
+    const sc_schema *s;
+    const tb_list *tables;
     bool in_tx;
-    sqlite3_stmt *ins[ST_N_TABLES];
-    sqlite3_stmt *del_prov[ST_N_METRIC_TABLES];
+    sqlite3_stmt **ins;      /* per table (NULL for the events table) */
+    sqlite3_stmt **del_prov; /* per table (hourly tables only) */
+    int evc_hour;            /* bind index (0-based) of the events' hour: after the schema's, source, _input, _row */
     sqlite3_stmt *ins_events, *ins_health, *prune;
     sqlite3_stmt *begin, *commit, *rollback, *sp, *sp_release, *sp_rollback;
     int64_t newest_us;    /* newest event arrival written by this handle */
@@ -166,13 +166,13 @@ static const char *sql_type(const sl_coltype *t) {
 /* ------------------------------------------------------------------------ */
 /* schema and statements                                                    */
 
-static bool is_metric(st_table t) { return t < ST_N_METRIC_TABLES; }
+static bool is_metric(const tb_def *t) { return t->kind == TB_HOURLY; }
 
-/* The CREATE TABLE of a metric / quarantine table. */
-static void create_sql(sl_buf *b, st_table t) {
-    const st_col_def *c = st_table_cols(t);
-    size_t n = st_table_ncols(t);
-    sl_buf_printf(b, "CREATE TABLE IF NOT EXISTS \"%s\" (", st_table_name(t));
+/* The CREATE TABLE of an hourly / quarantine table. */
+static void create_sql(sl_buf *b, const tb_def *t) {
+    const tb_col *c = t->cols;
+    size_t n = t->ncols;
+    sl_buf_printf(b, "CREATE TABLE IF NOT EXISTS \"%s\" (", t->name);
     for (size_t i = 0; i < n; i++)
         sl_buf_printf(b, "\"%s\" %s%s, ", c[i].name, sql_type(&c[i].type), c[i].nullable ? "" : " NOT NULL");
     if (is_metric(t)) sl_buf_puts(b, "\"final\" INTEGER NOT NULL CHECK (\"final\" IN (0, 1)), ");
@@ -183,10 +183,10 @@ static void create_sql(sl_buf *b, st_table t) {
     sl_buf_printf(b, "))%s;\n", is_metric(t) ? " WITHOUT ROWID" : "");
 }
 
-static void upsert_sql(sl_buf *b, st_table t) {
-    const st_col_def *c = st_table_cols(t);
-    size_t n = st_table_ncols(t);
-    const char *name = st_table_name(t);
+static void upsert_sql(sl_buf *b, const tb_def *t) {
+    const tb_col *c = t->cols;
+    size_t n = t->ncols;
+    const char *name = t->name;
     sl_buf_printf(b, "INSERT INTO \"%s\" (", name);
     for (size_t i = 0; i < n; i++) sl_buf_printf(b, "%s\"%s\"", i ? ", " : "", c[i].name);
     if (is_metric(t)) sl_buf_puts(b, ", \"final\"");
@@ -202,25 +202,29 @@ static void upsert_sql(sl_buf *b, st_table t) {
         sl_buf_printf(b, ", \"final\" = excluded.\"final\" WHERE \"%s\".\"final\" = 0 OR excluded.\"final\" = 1", name);
 }
 
-static void events_create_sql(sl_buf *b) {
-    sl_buf_puts(b, "CREATE TABLE IF NOT EXISTS \"events\" (");
-    for (int i = 0; i < EV_N_REDSET; i++)
-        sl_buf_printf(b, "\"%s\" %s%s, ", ev_col_name(i), sql_type(ev_col_type(i)),
-                      i == EV_ARRIVAL_TS ? " NOT NULL" : "");
+/* The events table: the schema's columns (the event time NOT NULL), source,
+ * _input, _row (the key) and the event's hour; an index on the event time
+ * for the retention prune. */
+static void events_create_sql(sl_buf *b, const sc_schema *s, const char *name) {
+    sl_buf_printf(b, "CREATE TABLE IF NOT EXISTS \"%s\" (", name);
+    for (size_t i = 0; i < s->ncols; i++)
+        sl_buf_printf(b, "\"%s\" %s%s, ", s->cols[i].name, sql_type(&s->cols[i].type), (int)i == s->time ? " NOT NULL" : "");
     sl_buf_puts(b, "\"source\" TEXT NOT NULL, \"_input\" INTEGER NOT NULL, \"_row\" INTEGER NOT NULL, "
-                   "\"hour\" TEXT NOT NULL, PRIMARY KEY (\"source\", \"_input\", \"_row\"));\n"
-                   "CREATE INDEX IF NOT EXISTS \"events_arrival\" ON \"events\" (\"arrival_timestamp\");\n");
+                   "\"hour\" TEXT NOT NULL, PRIMARY KEY (\"source\", \"_input\", \"_row\"));\n");
+    sl_buf_printf(b, "CREATE INDEX IF NOT EXISTS \"%s_%s\" ON \"%s\" (\"%s\");\n", name,
+                  !strcmp(s->cols[s->time].name, "arrival_timestamp") ? "arrival" : "time", name, s->cols[s->time].name);
 }
 
-static void events_upsert_sql(sl_buf *b) {
-    sl_buf_puts(b, "INSERT INTO \"events\" (");
-    for (int i = 0; i < EVC_N; i++) sl_buf_printf(b, "%s\"%s\"", i ? ", " : "", i == EVC_HOUR ? "hour" : ev_col_name(i));
+static void events_upsert_sql(sl_buf *b, const sc_schema *s, const char *name) {
+    int nb = s->row + 2; /* the schema's columns, source, _input, _row, hour */
+    sl_buf_printf(b, "INSERT INTO \"%s\" (", name);
+    for (int i = 0; i < nb; i++) sl_buf_printf(b, "%s\"%s\"", i ? ", " : "", i == nb - 1 ? "hour" : sc_col_name(s, i));
     sl_buf_puts(b, ") VALUES (");
-    for (int i = 0; i < EVC_N; i++) sl_buf_printf(b, "%s?%d", i ? ", " : "", i + 1);
+    for (int i = 0; i < nb; i++) sl_buf_printf(b, "%s?%d", i ? ", " : "", i + 1);
     sl_buf_puts(b, ") ON CONFLICT (\"source\", \"_input\", \"_row\") DO UPDATE SET ");
-    for (int i = 0, k = 0; i < EVC_N; i++) {
-        if (i == EV_SOURCE || i == EV_INPUT || i == EV_ROW) continue;
-        const char *nm = i == EVC_HOUR ? "hour" : ev_col_name(i);
+    for (int i = 0, k = 0; i < nb; i++) {
+        if (i == s->source || i == s->input || i == s->row) continue;
+        const char *nm = i == nb - 1 ? "hour" : sc_col_name(s, i);
         sl_buf_printf(b, "%s\"%s\" = excluded.\"%s\"", k++ ? ", " : "", nm, nm);
     }
 }
@@ -228,7 +232,50 @@ static void events_upsert_sql(sl_buf *b) {
 static const char SCHEMA_FIXED[] =
     "CREATE TABLE IF NOT EXISTS \"pipeline_health\" (\"name\" TEXT PRIMARY KEY, \"value\" REAL, "
     "\"updated_at\" TEXT NOT NULL) WITHOUT ROWID;\n"
-    "CREATE TABLE IF NOT EXISTS \"schema_version\" (\"version\" INTEGER NOT NULL);\n";
+    "CREATE TABLE IF NOT EXISTS \"schema_version\" (\"version\" INTEGER NOT NULL);\n"
+    "CREATE TABLE IF NOT EXISTS \"store_meta\" (\"key\" TEXT PRIMARY KEY, \"value\" TEXT) WITHOUT ROWID;\n";
+
+static sl_err exec(hs *h, const char *sql, const char *what, char *err, size_t errlen);
+
+static const tb_def *events_def(const hs *h) {
+    for (size_t t = 0; t < h->tables->n; t++)
+        if (h->tables->v[t]->kind == TB_EVENTS) return h->tables->v[t];
+    return NULL;
+}
+
+/* The schema the store holds: recorded on creation, checked on open. */
+static sl_err check_meta(hs *h, char *err, size_t errlen) {
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(h->db, "SELECT \"value\" FROM \"store_meta\" WHERE \"key\" = 'schema'", -1, &st, NULL);
+    if (rc != SQLITE_OK) return db_fail(h->path, h->db, rc, err, errlen, "reading store_meta");
+    rc = sqlite3_step(st);
+    sl_err e = SL_OK;
+    if (rc == SQLITE_ROW) {
+        const char *v = (const char *)sqlite3_column_text(st, 0);
+        if (!v || strcmp(v, h->s->name))
+            e = sl_err_set(err, errlen, SL_ERR_ARG,
+                           "hot store %s holds the tables of schema '%s'; this pipeline writes schema '%s' (use another "
+                           "file)",
+                           h->path, v ? v : "?", h->s->name);
+        sqlite3_finalize(st);
+        return e;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) return db_fail(h->path, h->db, rc, err, errlen, "reading store_meta");
+    /* a store made before store_meta existed holds Redset's tables */
+    bool had_tables = false;
+    rc = sqlite3_prepare_v2(h->db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'query_hourly'", -1, &st, NULL);
+    if (rc == SQLITE_OK) had_tables = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    if (had_tables && strcmp(h->s->name, "redset"))
+        return sl_err_set(err, errlen, SL_ERR_ARG,
+                          "hot store %s holds the tables of schema 'redset'; this pipeline writes schema '%s' (use another "
+                          "file)",
+                          h->path, h->s->name);
+    char sql[256];
+    snprintf(sql, sizeof sql, "INSERT INTO \"store_meta\" VALUES ('schema', '%s')", h->s->name);
+    return exec(h, sql, "writing store_meta", err, errlen);
+}
 
 static sl_err prep(hs *h, sqlite3_stmt **st, const char *sql, char *err, size_t errlen) {
     int rc = sqlite3_prepare_v3(h->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
@@ -253,14 +300,23 @@ static sl_err create_schema(hs *h, char *err, size_t errlen) {
     sl_buf b;
     sl_buf_init(&b);
     sl_buf_puts(&b, "BEGIN IMMEDIATE;\n");
-    for (int t = 0; t < ST_N_TABLES; t++) create_sql(&b, (st_table)t);
-    events_create_sql(&b);
     sl_buf_puts(&b, SCHEMA_FIXED);
     if (b.oom) {
         sl_buf_free(&b);
         return sl_err_set(err, errlen, SL_ERR_NOMEM, "hot store %s: out of memory", h->path);
     }
     sl_err e = exec(h, sl_buf_cstr(&b), "creating the schema", err, errlen);
+    if (e == SL_OK) e = check_meta(h, err, errlen);
+    if (e == SL_OK) {
+        b.len = 0;
+        for (size_t t = 0; t < h->tables->n; t++) {
+            const tb_def *d = h->tables->v[t];
+            if (d->kind == TB_EVENTS) events_create_sql(&b, h->s, d->name);
+            else create_sql(&b, d);
+        }
+        e = b.oom ? sl_err_set(err, errlen, SL_ERR_NOMEM, "hot store %s: out of memory", h->path)
+                  : exec(h, sl_buf_cstr(&b), "creating the schema", err, errlen);
+    }
     sl_buf_free(&b);
     if (e != SL_OK) goto fail;
 
@@ -300,21 +356,27 @@ static sl_err prepare_all(hs *h, char *err, size_t errlen) {
     sl_buf b;
     sl_buf_init(&b);
     sl_err e = SL_OK;
-    for (int t = 0; t < ST_N_TABLES && e == SL_OK; t++) {
+    for (size_t t = 0; t < h->tables->n && e == SL_OK; t++) {
+        const tb_def *d = h->tables->v[t];
+        if (d->kind == TB_EVENTS) continue;
         b.len = 0;
-        upsert_sql(&b, (st_table)t);
+        upsert_sql(&b, d);
         e = b.oom ? SL_ERR_NOMEM : prep(h, &h->ins[t], sl_buf_cstr(&b), err, errlen);
-    }
-    for (int t = 0; t < ST_N_METRIC_TABLES && e == SL_OK; t++) {
+        if (e != SL_OK || !is_metric(d)) continue;
         b.len = 0;
-        sl_buf_printf(&b, "DELETE FROM \"%s\" WHERE \"hour\" = ?1 AND \"final\" = 0", st_table_name((st_table)t));
+        sl_buf_printf(&b, "DELETE FROM \"%s\" WHERE \"hour\" = ?1 AND \"final\" = 0", d->name);
         e = b.oom ? SL_ERR_NOMEM : prep(h, &h->del_prov[t], sl_buf_cstr(&b), err, errlen);
     }
+    const tb_def *ev = events_def(h);
     if (e == SL_OK) {
         b.len = 0;
-        events_upsert_sql(&b);
+        events_upsert_sql(&b, h->s, ev ? ev->name : "events");
         e = b.oom ? SL_ERR_NOMEM : prep(h, &h->ins_events, sl_buf_cstr(&b), err, errlen);
     }
+    char prune[256];
+    snprintf(prune, sizeof prune, "DELETE FROM \"%s\" WHERE \"%s\" < ?1", ev ? ev->name : "events",
+             h->s->cols[h->s->time].name);
+    if (e == SL_OK) e = prep(h, &h->prune, prune, err, errlen);
     sl_buf_free(&b);
     if (e == SL_ERR_NOMEM && err && !*err) sl_err_set(err, errlen, e, "hot store %s: out of memory", h->path);
     if (e != SL_OK) return e;
@@ -325,7 +387,6 @@ static sl_err prepare_all(hs *h, char *err, size_t errlen) {
         {offsetof(hs, ins_health),
          "INSERT INTO \"pipeline_health\" (\"name\", \"value\", \"updated_at\") VALUES (?1, ?2, ?3) "
          "ON CONFLICT (\"name\") DO UPDATE SET \"value\" = excluded.\"value\", \"updated_at\" = excluded.\"updated_at\""},
-        {offsetof(hs, prune), "DELETE FROM \"events\" WHERE \"arrival_timestamp\" < ?1"},
         {offsetof(hs, begin), "BEGIN IMMEDIATE"},
         {offsetof(hs, commit), "COMMIT"},
         {offsetof(hs, rollback), "ROLLBACK"},
@@ -340,8 +401,12 @@ static sl_err prepare_all(hs *h, char *err, size_t errlen) {
 
 static void free_handle(hs *h) {
     if (!h) return;
-    for (int t = 0; t < ST_N_TABLES; t++) sqlite3_finalize(h->ins[t]);
-    for (int t = 0; t < ST_N_METRIC_TABLES; t++) sqlite3_finalize(h->del_prov[t]);
+    for (size_t t = 0; h->tables && t < h->tables->n; t++) {
+        if (h->ins) sqlite3_finalize(h->ins[t]);
+        if (h->del_prov) sqlite3_finalize(h->del_prov[t]);
+    }
+    free(h->ins);
+    free(h->del_prov);
     sqlite3_stmt *fixed[] = {h->ins_events, h->ins_health, h->prune,      h->begin,
                              h->commit,     h->rollback,   h->sp,         h->sp_release,
                              h->sp_rollback};
@@ -351,7 +416,8 @@ static void free_handle(hs *h) {
     free(h);
 }
 
-sl_err hs_open(hs **out, const char *path, const hs_opts *o, char *err, size_t errlen) {
+sl_err hs_open(hs **out, const char *path, const hs_opts *o, const sc_schema *s, const tb_list *tables, char *err,
+               size_t errlen) {
     *out = NULL;
     hs_opts opts = o ? *o : hs_opts_default();
     if (!path || !*path) return sl_err_set(err, errlen, SL_ERR_ARG, "hot store: empty path");
@@ -364,7 +430,16 @@ sl_err hs_open(hs **out, const char *path, const hs_opts *o, char *err, size_t e
         return sl_err_set(err, errlen, SL_ERR_NOMEM, "hot store %s: out of memory", path);
     }
     h->o = opts;
+    h->s = s;
+    h->tables = tables;
+    h->evc_hour = s->row + 1;
     h->newest_us = h->pruned_at_us = INT64_MIN;
+    h->ins = calloc(tables->n ? tables->n : 1, sizeof *h->ins);
+    h->del_prov = calloc(tables->n ? tables->n : 1, sizeof *h->del_prov);
+    if (!h->ins || !h->del_prov) {
+        free_handle(h);
+        return sl_err_set(err, errlen, SL_ERR_NOMEM, "hot store %s: out of memory", path);
+    }
 
     int rc = sqlite3_open_v2(path, &h->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
@@ -446,16 +521,16 @@ static sl_err call_end(hs *h, sl_err e, char *err, size_t errlen) {
 /* ------------------------------------------------------------------------ */
 /* writes                                                                   */
 
-static sl_err check_batch(hs *h, st_table t, const sl_batch *rows, char *err, size_t errlen) {
-    size_t n = st_table_ncols(t);
-    const st_col_def *c = st_table_cols(t);
+static sl_err check_batch(hs *h, const tb_def *t, const sl_batch *rows, char *err, size_t errlen) {
+    size_t n = t->ncols;
+    const tb_col *c = t->cols;
     if (rows->ncols != n)
         return sl_err_set(err, errlen, SL_ERR_ARG, "hot store %s: %s: batch has %zu columns, expected %zu", h->path,
-                          st_table_name(t), rows->ncols, n);
+                          t->name, rows->ncols, n);
     for (size_t i = 0; i < n; i++)
         if (strcmp(rows->cols[i].name, c[i].name) != 0 || rows->cols[i].t.type != c[i].type.type)
             return sl_err_set(err, errlen, SL_ERR_ARG, "hot store %s: %s: batch column %zu is '%s', expected '%s'",
-                              h->path, st_table_name(t), i, rows->cols[i].name, c[i].name);
+                              h->path, t->name, i, rows->cols[i].name, c[i].name);
     return SL_OK;
 }
 
@@ -469,14 +544,17 @@ static sl_err row_fail(hs *h, int rc, bool bad_ts, const char *table, size_t row
     return db_fail(h->path, h->db, rc, err, errlen, what);
 }
 
-sl_err hs_write_rows(hs *h, st_table t, int64_t hour_us, bool final, const sl_batch *rows, char *err, size_t errlen) {
+sl_err hs_write_rows(hs *h, size_t table, int64_t hour_us, bool final, const sl_batch *rows, char *err, size_t errlen) {
     (void)hour_us; /* every row carries its own hour */
-    if ((unsigned)t >= ST_N_TABLES) return sl_err_set(err, errlen, SL_ERR_ARG, "hot store %s: unknown table %d", h->path, (int)t);
+    if (table >= h->tables->n || !h->ins[table])
+        return sl_err_set(err, errlen, SL_ERR_ARG, "hot store %s: table %zu is not an hourly or quarantine table", h->path,
+                          table);
+    const tb_def *t = h->tables->v[table];
     sl_err e = check_batch(h, t, rows, err, errlen);
     if (e != SL_OK || rows->nrows == 0) return e;
     if ((e = call_begin(h, err, errlen)) != SL_OK) return e;
-    sqlite3_stmt *st = h->ins[t];
-    const st_col_def *defs = st_table_cols(t);
+    sqlite3_stmt *st = h->ins[table];
+    const tb_col *defs = t->cols;
     size_t n = rows->ncols, hour_col = n;
     for (size_t c = 0; c < n; c++)
         if (strcmp(defs[c].name, "hour") == 0) hour_col = c;
@@ -488,21 +566,22 @@ sl_err hs_write_rows(hs *h, st_table t, int64_t hour_us, bool final, const sl_ba
             rc = bind_value(h, st, (int)c + 1, &rows->cols[c], r, c == hour_col, &bad_ts);
         if (rc == SQLITE_OK && is_metric(t)) rc = sqlite3_bind_int(st, (int)n + 1, final ? 1 : 0);
         if (rc == SQLITE_OK) rc = run(st);
-        if (rc != SQLITE_OK) e = row_fail(h, rc, bad_ts, st_table_name(t), r, c ? defs[c - 1].name : "", err, errlen);
+        if (rc != SQLITE_OK) e = row_fail(h, rc, bad_ts, t->name, r, c ? defs[c - 1].name : "", err, errlen);
     }
     return call_end(h, e, err, errlen);
 }
 
 static sl_err check_events(hs *h, const sl_batch *b, char *err, size_t errlen) {
-    if (b->ncols <= EV_ROW)
-        return sl_err_set(err, errlen, SL_ERR_ARG, "hot store %s: events: batch has %zu columns, expected %d", h->path,
-                          b->ncols, EV_NCOLS);
-    for (int i = 0; i <= EV_ROW; i++) {
-        const sl_coltype *t = ev_col_type(i);
-        if (strcmp(b->cols[i].name, ev_col_name(i)) != 0 || b->cols[i].t.type != t->type ||
+    const sc_schema *s = h->s;
+    if (b->ncols <= (size_t)s->row)
+        return sl_err_set(err, errlen, SL_ERR_ARG, "hot store %s: events: batch has %zu columns, expected %zu", h->path,
+                          b->ncols, s->nall);
+    for (int i = 0; i <= s->row; i++) {
+        const sl_coltype *t = sc_col_type(s, i);
+        if (strcmp(b->cols[i].name, sc_col_name(s, i)) != 0 || b->cols[i].t.type != t->type ||
             b->cols[i].t.logical != t->logical)
             return sl_err_set(err, errlen, SL_ERR_ARG, "hot store %s: events: batch column %d is '%s', expected '%s'",
-                              h->path, i, b->cols[i].name, ev_col_name(i));
+                              h->path, i, b->cols[i].name, sc_col_name(s, i));
     }
     return SL_OK;
 }
@@ -513,7 +592,8 @@ sl_err hs_write_events(hs *h, const sl_batch *b, const uint32_t *idx, size_t n, 
     if (e != SL_OK) return e;
     if ((e = call_begin(h, err, errlen)) != SL_OK) return e;
     sqlite3_stmt *st = h->ins_events;
-    const sl_col *arr = &b->cols[EV_ARRIVAL_TS];
+    const sc_schema *s = h->s;
+    const sl_col *arr = &b->cols[s->time];
     int64_t newest = h->newest_us;
     for (size_t k = 0; k < n && e == SL_OK; k++) {
         size_t r = idx[k];
@@ -523,22 +603,23 @@ sl_err hs_write_events(hs *h, const sl_batch *b, const uint32_t *idx, size_t n, 
             break;
         }
         if (sl_col_is_null(arr, r)) {
-            e = sl_err_set(err, errlen, SL_ERR_ARG, "hot store %s: events row %zu: NULL arrival_timestamp", h->path, r);
+            e = sl_err_set(err, errlen, SL_ERR_ARG, "hot store %s: events row %zu: NULL %s", h->path, r,
+                           s->cols[s->time].name);
             break;
         }
         int rc = SQLITE_OK;
         bool bad_ts = false;
         int c = 0;
-        for (; c <= EV_ROW && rc == SQLITE_OK; c++) rc = bind_value(h, st, c + 1, &b->cols[c], r, false, &bad_ts);
+        for (; c <= s->row && rc == SQLITE_OK; c++) rc = bind_value(h, st, c + 1, &b->cols[c], r, false, &bad_ts);
         int64_t us = to_micros(((const int64_t *)arr->data)[r], arr->t.unit);
         if (rc == SQLITE_OK) {
             /* arrival rendered fine above, so its hour does too */
-            fmt_ts(h->tsbuf[EVC_HOUR + 1], sl_hour_floor(us), false);
-            rc = sqlite3_bind_text(st, EVC_HOUR + 1, h->tsbuf[EVC_HOUR + 1], 19, SQLITE_STATIC);
+            fmt_ts(h->tsbuf[h->evc_hour + 1], sl_hour_floor(us), false);
+            rc = sqlite3_bind_text(st, h->evc_hour + 1, h->tsbuf[h->evc_hour + 1], 19, SQLITE_STATIC);
         }
         if (rc == SQLITE_OK) rc = run(st);
         if (rc != SQLITE_OK) {
-            e = row_fail(h, rc, bad_ts, "events", r, c ? ev_col_name(c - 1) : "", err, errlen);
+            e = row_fail(h, rc, bad_ts, "events", r, c ? sc_col_name(s, c - 1) : "", err, errlen);
             break;
         }
         if (us > newest) newest = us;
@@ -608,37 +689,17 @@ sl_err hs_window_final(hs *h, int64_t hour_us, char *err, size_t errlen) {
         return sl_err_set(err, errlen, SL_ERR_ARG, "hot store %s: window_final: hour outside years 0000-9999", h->path);
     sl_err e = call_begin(h, err, errlen);
     if (e != SL_OK) return e;
-    for (int t = 0; t < ST_N_METRIC_TABLES && e == SL_OK; t++) {
+    for (size_t t = 0; t < h->tables->n && e == SL_OK; t++) {
+        if (!h->del_prov[t]) continue;
         int rc = sqlite3_bind_text(h->del_prov[t], 1, hour, 19, SQLITE_TRANSIENT);
         if (rc == SQLITE_OK) rc = run(h->del_prov[t]);
-        if (rc != SQLITE_OK) e = db_fail(h->path, h->db, rc, err, errlen, st_table_name((st_table)t));
+        if (rc != SQLITE_OK) e = db_fail(h->path, h->db, rc, err, errlen, h->tables->v[t]->name);
     }
     return call_end(h, e, err, errlen);
 }
 
 /* ------------------------------------------------------------------------ */
-/* sink and close                                                           */
-
-static sl_err sink_rows(void *ctx, st_table t, int64_t hour_us, bool final, const sl_batch *rows, char *err,
-                        size_t errlen) {
-    return hs_write_rows(ctx, t, hour_us, final, rows, err, errlen);
-}
-
-static sl_err sink_events(void *ctx, int64_t hour_us, const sl_batch *b, const uint32_t *idx, size_t n, char *err,
-                          size_t errlen) {
-    (void)hour_us;
-    hs *h = ctx;
-    return h->o.keep_events ? hs_write_events(h, b, idx, n, err, errlen) : SL_OK;
-}
-
-static sl_err sink_final(void *ctx, int64_t hour_us, char *err, size_t errlen) {
-    sl_err e = hs_window_final(ctx, hour_us, err, errlen);
-    return e != SL_OK ? e : hs_commit(ctx, err, errlen);
-}
-
-pr_sink hs_sink(hs *h) {
-    return (pr_sink){.ctx = h, .rows = sink_rows, .events = sink_events, .window_final = sink_final};
-}
+/* close                                                                    */
 
 sl_err hs_close(hs *h, char *err, size_t errlen) {
     if (!h) return SL_OK;

@@ -1,14 +1,17 @@
 /* hot.h: the hot store, one SQLite file in WAL mode, so the dashboard and
  * the sqlite3 shell can read while the pipeline writes.
  *
- * Tables (schema in docs/stores.md): the metric tables of tables.h with the
- * same names and columns, `hour` as 'YYYY-MM-DD HH:00:00' text, plus
- * `final` (0/1), primary key = the table's key columns; `bad_rows`,
- * `late_events`; `events` (recent cleaned events, pruned to the last
- * `retention_hours` of event time); `pipeline_health` (name, value,
- * updated_at).  Writes are idempotent upserts by key, grouped into one
+ * Tables (docs/stores.md), derived from the pipeline's table definitions
+ * (schema/table.h): every hourly table with the same name and columns,
+ * `hour` as 'YYYY-MM-DD HH:00:00' text, plus `final` (0/1), primary key =
+ * the table's key columns; the quarantine tables (bad_rows, late_events);
+ * `events` (recent cleaned events: the schema's columns, source, _input,
+ * _row and their hour, pruned to the last `retention_hours` of event time);
+ * `pipeline_health` (name, value, updated_at); `store_meta` (the schema the
+ * store holds).  Writes are idempotent upserts by key, grouped into one
  * transaction per hs_commit (the pipeline commits about once a second).
- * A final row is never overwritten by a provisional one.
+ * A final row is never overwritten by a provisional one.  The typed reads
+ * are in hot_read.h.
  */
 #ifndef ST_HOT_H
 #define ST_HOT_H
@@ -17,8 +20,8 @@
 #include <stdint.h>
 
 #include "batch/batch.h"
-#include "stream/proc.h"
-#include "stream/tables.h"
+#include "schema/schema.h"
+#include "schema/table.h"
 #include "util/err.h"
 
 typedef struct hs hs;
@@ -30,11 +33,15 @@ typedef struct hs_opts {
 
 hs_opts hs_opts_default(void);
 
-/* Create or open path; creates the schema; sets WAL. */
-sl_err hs_open(hs **out, const char *path, const hs_opts *o, char *err, size_t errlen);
-/* Upsert rows of table t (metric or quarantine) for window hour_us. */
-sl_err hs_write_rows(hs *h, st_table t, int64_t hour_us, bool final, const sl_batch *rows, char *err, size_t errlen);
-/* Recent cleaned events (canonical rows idx[0..n) of b). */
+/* Create or open path with the tables of `tables` (the TB_EVENTS one holds
+ * the events of schema s); sets WAL.  A store made for another schema is
+ * refused.  s and tables must outlive the handle. */
+sl_err hs_open(hs **out, const char *path, const hs_opts *o, const sc_schema *s, const tb_list *tables, char *err,
+               size_t errlen);
+/* Upsert rows of table `table` (an index into the tables; hourly or
+ * quarantine) for window hour_us. */
+sl_err hs_write_rows(hs *h, size_t table, int64_t hour_us, bool final, const sl_batch *rows, char *err, size_t errlen);
+/* Recent cleaned events (rows idx[0..n) of canonical batch b). */
 sl_err hs_write_events(hs *h, const sl_batch *b, const uint32_t *idx, size_t n, char *err, size_t errlen);
 /* Health counters: name -> value (upsert). */
 sl_err hs_write_health(hs *h, const char *const *names, const double *values, size_t n, char *err, size_t errlen);
@@ -42,14 +49,11 @@ sl_err hs_write_health(hs *h, const char *const *names, const double *values, si
  * older than the retention relative to the newest event. */
 sl_err hs_commit(hs *h, char *err, size_t errlen);
 /* Window hour_us is final (its final rows were written): delete the rows of
- * that hour still provisional (final = 0) in every metric table -- they are
+ * that hour still provisional (final = 0) in every hourly table -- they are
  * not part of the final result.  Part of the open transaction: readers see
  * the hour final at the next hs_commit (the runner commits once a second,
  * after the cold store has put the hour's files in place). */
 sl_err hs_window_final(hs *h, int64_t hour_us, char *err, size_t errlen);
-/* A pr_sink that writes into h (rows and events; window_final ->
- * hs_window_final + hs_commit). */
-pr_sink hs_sink(hs *h);
 /* Commit and close. */
 sl_err hs_close(hs *h, char *err, size_t errlen);
 

@@ -368,6 +368,11 @@ sl_err sl_opt_defaults(const sl_opt *t, void *obj, char *err, size_t errlen) {
             memset((char *)obj + o->offset, 0, o->size);
             continue;
         }
+        if (o->type == SL_OPT_T_TIME && (!strcmp(o->def, "min") || !strcmp(o->def, "max"))) {
+            int64_t v = o->def[1] == 'i' ? INT64_MIN : INT64_MAX; /* an open end of a range */
+            memcpy((char *)obj + o->offset, &v, sizeof v);
+            continue;
+        }
         sl_err e = sl_opt_set(o, obj, o->def, err, errlen);
         if (e != SL_OK) {
             sl_err_prefix(err, errlen, "default of option '%s'", o->name);
@@ -489,7 +494,8 @@ static const char *type_name(const sl_opt *o) {
 }
 
 static bool show_default(const sl_opt *o) {
-    return o->def && *o->def && o->type != SL_OPT_T_FLAG && !strstr(o->help ? o->help : "", "(default");
+    return o->def && *o->def && o->type != SL_OPT_T_FLAG && o->type != SL_OPT_T_TIME &&
+           !strstr(o->help ? o->help : "", "(default");
 }
 
 void sl_opt_help(const sl_opt *t, const char *prefix, sl_buf *out) {
@@ -502,7 +508,8 @@ void sl_opt_help(const sl_opt *t, const char *prefix, sl_buf *out) {
         }
         if (o->flags & (SL_OPT_FILE_ONLY | SL_OPT_HIDDEN)) continue;
         size_t start = out->len;
-        sl_buf_printf(out, "  --%s%s", prefix ? prefix : "", o->name);
+        sl_buf_printf(out, "  --%s", prefix ? prefix : "");
+        for (const char *c = o->name; *c; c++) sl_buf_putc(out, *c == '_' ? '-' : *c);
         if (o->alias) sl_buf_printf(out, ", %s", o->alias);
         const char *a = arg_of(o);
         if (a) sl_buf_printf(out, " %s", a);
@@ -568,13 +575,20 @@ void sl_opt_doc_md(const sl_opt *t, sl_buf *out) {
 
 /* ------------------------------------------------------------------ argv */
 
+/* A key's flag: "duration_cap" is --duration-cap. */
+static bool flag_is(const char *name, const char *w, size_t n) {
+    if (strlen(name) != n) return false;
+    for (size_t i = 0; i < n; i++)
+        if (w[i] != (name[i] == '_' ? '-' : name[i])) return false;
+    return true;
+}
+
 static const sl_opt *find_flag(const sl_opt_cmd *cmd, const char *word, size_t len, size_t *table) {
     for (size_t k = 0; cmd->tables && cmd->tables[k]; k++) {
         const sl_opt *t = cmd->tables[k];
         for (size_t i = 0; t[i].name; i++) {
             if (t[i].flags & SL_OPT_FILE_ONLY) continue;
-            bool hit = (len == strlen(t[i].name) + 2 && word[0] == '-' && word[1] == '-' &&
-                        !memcmp(word + 2, t[i].name, len - 2)) ||
+            bool hit = (len >= 2 && word[0] == '-' && word[1] == '-' && flag_is(t[i].name, word + 2, len - 2)) ||
                        (t[i].alias && strlen(t[i].alias) == len && !memcmp(t[i].alias, word, len));
             if (hit) {
                 *table = k;
@@ -612,12 +626,19 @@ int sl_opt_parse_argv(const sl_opt_cmd *cmd, int argc, char **argv, char *err, s
                 for (size_t k = 0; !near && cmd->tables && cmd->tables[k]; k++) {
                     char nm[64];
                     snprintf(nm, sizeof nm, "%.*s", (int)(len - 2 < 63 ? len - 2 : 63), a + 2);
+                    for (char *c = nm; *c; c++)
+                        if (*c == '-') *c = '_';
                     near = sl_opt_suggest(cmd->tables[k], nm);
                     if (near && (near->flags & SL_OPT_FILE_ONLY)) near = NULL;
                 }
             if (near)
-                return sl_err_set(err, errlen, SL_ERR_ARG, "unknown option '%.*s' (did you mean --%s?)", (int)len, a,
-                                  near->name);
+            {
+                char nm[64];
+                snprintf(nm, sizeof nm, "%s", near->name);
+                for (char *c = nm; *c; c++)
+                    if (*c == '_') *c = '-';
+                return sl_err_set(err, errlen, SL_ERR_ARG, "unknown option '%.*s' (did you mean --%s?)", (int)len, a, nm);
+            }
             return sl_err_set(err, errlen, SL_ERR_ARG, "unknown option '%.*s'", (int)len, a);
         }
         const char *v = NULL;
@@ -629,10 +650,15 @@ int sl_opt_parse_argv(const sl_opt_cmd *cmd, int argc, char **argv, char *err, s
         }
         sl_err e = sl_opt_set(o, cmd->objs[tk], v, err, errlen);
         if (e != SL_OK) {
-            sl_err_prefix(err, errlen, "--%s", o->name);
-            /* "--k: needs" -> "--k needs" */
+            /* "--batch-rows needs ..." (a custom parser's own text after a colon) */
+            char fl[80];
+            snprintf(fl, sizeof fl, "%.*s", (int)(len < 79 ? len : 79), a);
+            if (o->alias && !strcmp(fl, o->alias)) snprintf(fl, sizeof fl, "--%s", o->name);
+            for (char *c = fl + 2; *c; c++)
+                if (*c == '_') *c = '-';
+            sl_err_prefix(err, errlen, "%s", fl);
             char *c = err ? strstr(err, ": needs ") : NULL;
-            if (c && c == err + strlen(o->name) + 2) memmove(c, c + 1, strlen(c + 1) + 1);
+            if (c && c == err + strlen(fl)) memmove(c, c + 1, strlen(c + 1) + 1);
             return e;
         }
         if (cmd->after && (e = cmd->after(cmd->ctx, o, v, err, errlen)) != SL_OK) return e;

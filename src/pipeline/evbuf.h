@@ -1,7 +1,8 @@
-/* evbuf.h: the hot store's write-behind buffer of recent events.
+/* evbuf.h: the write-behind buffer of recent events, for an output that
+ * keeps only recent events (the hot store).
  *
- * The hot store keeps only the events of the last `retention` hours of event
- * time (hs_opts.retention_hours).  When the pipeline runs far ahead of real
+ * Such an output keeps only the events of the last `retention` of event time
+ * (the hot store's retention_hours).  When the pipeline runs far ahead of real
  * time (a backfill, `--speed max`), most events it accepts would be inserted
  * into SQLite and deleted again by the next retention prune.  The runner
  * therefore copies accepted events into this buffer and writes them to the
@@ -11,13 +12,14 @@
  * dropped: every row still inside the retention is written at the next drain,
  * and the buffer is drained whenever it holds more than cap_bytes.
  * Ownership: the buffer owns copies of the rows it holds. */
-#ifndef ST_EVBUF_H
-#define ST_EVBUF_H
+#ifndef PL_EVBUF_H
+#define PL_EVBUF_H
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include "batch/batch.h"
+#include "schema/schema.h"
 #include "util/err.h"
 
 typedef struct eb eb;
@@ -32,9 +34,10 @@ typedef struct eb_stats {
 } eb_stats;
 
 /* retention_us > 0; cap_bytes: drain when more is held (eb_over_cap). */
-sl_err eb_open(eb **out, int64_t retention_us, size_t cap_bytes, char *err, size_t errlen);
-/* Copy rows idx[0..n) of canonical batch b (columns 0..EV_ROW; arrival
- * must be non-NULL) into the buffer. */
+/* Events of schema s (its event time is "arrival" below). */
+sl_err eb_open(eb **out, const sc_schema *s, int64_t retention_us, size_t cap_bytes, char *err, size_t errlen);
+/* Copy rows idx[0..n) of canonical batch b (the schema's columns, source,
+ * _input, _row; the event time must be non-NULL) into the buffer. */
 sl_err eb_add(eb *x, const sl_batch *b, const uint32_t *idx, size_t n, char *err, size_t errlen);
 bool eb_over_cap(const eb *x);
 /* Drop the oldest chunks until at most target_bytes are held, for a caller

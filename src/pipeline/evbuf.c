@@ -1,15 +1,13 @@
 /* evbuf.c: see evbuf.h.  Rows are kept in chunks (batches of up to CHUNK_ROWS
  * rows, in the order added) with each chunk's newest arrival, so a chunk that
  * has wholly left the retention is freed without looking at its rows. */
-#include "store/evbuf.h"
+#include "pipeline/evbuf.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "replay/event.h"
 
 #define CHUNK_ROWS 16384
-#define EB_NCOLS (EV_ROW + 1) /* the 24 Redset columns, source, _input, _row */
 
 typedef struct chunk {
     sl_batch b;
@@ -18,6 +16,8 @@ typedef struct chunk {
 } chunk;
 
 struct eb {
+    size_t ncols;    /* columns kept: the schema's, source, _input, _row */
+    int time;        /* the event-time column */
     int64_t retention_us;
     size_t cap_bytes;
     chunk *head, *tail;
@@ -37,11 +37,13 @@ static size_t chunk_bytes(const chunk *c) {
     return c->b.nrows * w + c->b.arena.used;
 }
 
-sl_err eb_open(eb **out, int64_t retention_us, size_t cap_bytes, char *err, size_t errlen) {
+sl_err eb_open(eb **out, const sc_schema *s, int64_t retention_us, size_t cap_bytes, char *err, size_t errlen) {
     *out = NULL;
     if (retention_us <= 0) return sl_err_set(err, errlen, SL_ERR_ARG, "event buffer: retention must be positive");
     eb *x = calloc(1, sizeof *x);
     if (!x) return sl_err_set(err, errlen, SL_ERR_NOMEM, "event buffer: out of memory");
+    x->ncols = (size_t)s->row + 1;
+    x->time = s->time;
     x->retention_us = retention_us;
     x->cap_bytes = cap_bytes;
     x->newest_us = INT64_MIN;
@@ -100,15 +102,15 @@ static void expire(eb *x) {
 
 sl_err eb_add(eb *x, const sl_batch *b, const uint32_t *idx, size_t n, char *err, size_t errlen) {
     if (n == 0) return SL_OK;
-    if (b->ncols < EB_NCOLS || strcmp(b->cols[EV_ARRIVAL_TS].name, ev_col_name(EV_ARRIVAL_TS)) != 0)
+    if (b->ncols < x->ncols || b->cols[x->time].t.logical != SL_LOG_TIMESTAMP)
         return sl_err_set(err, errlen, SL_ERR_ARG, "event buffer: not a canonical event batch");
-    const sl_col *a = &b->cols[EV_ARRIVAL_TS];
+    const sl_col *a = &b->cols[x->time];
     int64_t mx = INT64_MIN;
     for (size_t i = 0; i < n; i++) {
         if (idx[i] >= b->nrows)
             return sl_err_set(err, errlen, SL_ERR_ARG, "event buffer: row %u of a batch of %zu", idx[i], b->nrows);
         if (sl_col_is_null(a, idx[i]))
-            return sl_err_set(err, errlen, SL_ERR_ARG, "event buffer: row %u has a NULL arrival_timestamp", idx[i]);
+            return sl_err_set(err, errlen, SL_ERR_ARG, "event buffer: row %u has a NULL event time", idx[i]);
         int64_t us = arrival_us(a, idx[i]);
         if (us > mx) mx = us;
     }
@@ -134,7 +136,7 @@ sl_err eb_add(eb *x, const sl_batch *b, const uint32_t *idx, size_t n, char *err
         size_t k = n - done;
         if (k > CHUNK_ROWS - c->b.nrows) k = CHUNK_ROWS - c->b.nrows;
         size_t before = chunk_bytes(c);
-        sl_err e = sl_batch_append_rows(&c->b, b, EB_NCOLS, idx + done, k, err, errlen);
+        sl_err e = sl_batch_append_rows(&c->b, b, x->ncols, idx + done, k, err, errlen);
         if (e != SL_OK) return e;
         for (size_t i = done; i < done + k; i++) {
             int64_t us = arrival_us(a, idx[i]);
@@ -187,7 +189,7 @@ sl_err eb_drain(eb *x, eb_write_fn write, void *ctx, char *err, size_t errlen) {
                 if (!ni) e = sl_err_set(err, errlen, SL_ERR_NOMEM, "event buffer: out of memory");
                 else x->idx = ni, x->idxcap = c->b.nrows;
             }
-            const sl_col *a = &c->b.cols[EV_ARRIVAL_TS];
+            const sl_col *a = &c->b.cols[x->time];
             for (size_t r = 0; e == SL_OK && r < c->b.nrows; r++)
                 if (arrival_us(a, r) >= cut) x->idx[n++] = (uint32_t)r;
             if (e == SL_OK && n) e = write(ctx, &c->b, x->idx, n, err, errlen);

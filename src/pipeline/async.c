@@ -1,6 +1,6 @@
 /* async.c: see async.h.  One mutex, two condition variables (work queued /
  * room or idle), a FIFO of operations. */
-#include "sink/async.h"
+#include "pipeline/async.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -18,7 +18,7 @@ typedef enum { OP_ROWS, OP_EVENTS, OP_FINAL, OP_CALL, OP_STOP } op_kind;
 
 typedef struct op {
     op_kind kind;
-    st_table t;
+    size_t t;
     int64_t hour_us;
     bool final;
     sl_batch b;     /* OP_ROWS, OP_EVENTS: owned copy */
@@ -31,7 +31,7 @@ typedef struct op {
 
 struct as_async {
     char name[64];
-    pr_sink inner;
+    en_sink inner;
     size_t ev_ncols, max_bytes;
     pthread_t thr;
     pthread_mutex_t mu;
@@ -136,7 +136,7 @@ static void *worker(void *arg) {
     return NULL;
 }
 
-sl_err as_open(as_async **out, const char *name, pr_sink inner, size_t ev_ncols, size_t max_bytes, char *err,
+sl_err as_open(as_async **out, const char *name, en_sink inner, size_t ev_ncols, size_t max_bytes, char *err,
                size_t errlen) {
     *out = NULL;
     as_async *a = calloc(1, sizeof *a);
@@ -222,7 +222,7 @@ static sl_err ensure_ident(as_async *a, size_t n, char *err, size_t errlen) {
     return SL_OK;
 }
 
-static sl_err s_rows(void *ctx, st_table t, int64_t hour_us, bool final, const sl_batch *rows, char *err, size_t errlen) {
+static sl_err s_rows(void *ctx, size_t t, int64_t hour_us, bool final, const sl_batch *rows, char *err, size_t errlen) {
     as_async *a = ctx;
     sl_err e = sticky(a, err, errlen);
     if (e != SL_OK) return e;
@@ -270,8 +270,8 @@ static sl_err s_final(void *ctx, int64_t hour_us, char *err, size_t errlen) {
     return enqueue(a, o, err, errlen);
 }
 
-pr_sink as_sink(as_async *a) {
-    return (pr_sink){.ctx = a, .rows = s_rows, .events = s_events, .window_final = s_final};
+en_sink as_sink(as_async *a) {
+    return (en_sink){.ctx = a, .rows = s_rows, .events = s_events, .window_final = s_final};
 }
 
 sl_err as_call(as_async *a, sl_err (*fn)(void *ctx, char *err, size_t errlen), void *ctx, void (*dispose)(void *ctx),

@@ -1,6 +1,6 @@
-/* async.h: run a pr_sink on its own thread behind a bounded queue.
+/* async.h: run an en_sink on its own thread behind a bounded queue.
  *
- * The pipeline's processor calls the wrapper's pr_sink (as_sink); each call
+ * The pipeline's processor calls the wrapper's en_sink (as_sink); each call
  * copies what it is given (rows, or the selected events' first `ev_ncols`
  * columns) into a queued operation and returns at once, and the worker thread
  * replays the operations, in order, on the inner sink.  So a slow store (the
@@ -13,13 +13,13 @@
  * the store's).  as_sync waits until the queue is empty and returns it too.
  * Ownership: the wrapper owns its copies; the inner sink's ctx stays the
  * caller's and must outlive as_close. */
-#ifndef SK_ASYNC_H
-#define SK_ASYNC_H
+#ifndef PL_ASYNC_H
+#define PL_ASYNC_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "stream/proc.h"
+#include "engine/engine.h"
 #include "util/err.h"
 
 typedef struct as_async as_async;
@@ -35,9 +35,9 @@ typedef struct as_stats {
 
 /* name: for messages ("cold store").  ev_ncols: leading columns of an events
  * batch that the inner sink reads. */
-sl_err as_open(as_async **out, const char *name, pr_sink inner, size_t ev_ncols, size_t max_bytes, char *err,
+sl_err as_open(as_async **out, const char *name, en_sink inner, size_t ev_ncols, size_t max_bytes, char *err,
                size_t errlen);
-pr_sink as_sink(as_async *a);
+en_sink as_sink(as_async *a);
 /* Queue fn(ctx) to run on the worker after everything queued so far; then
  * dispose(ctx) when dispose is not NULL (also when the call is dropped after
  * an error, or cannot be queued). */

@@ -1,11 +1,12 @@
-/* input_parquet.c: Parquet replay input (input.h) on pq_reader.
+/* in_parquet.c: the Parquet input plugin (replay/input.h) on pq_reader.
  *
- * Columns are matched by name (exact, else case-insensitive when unique).
- * A missing Redset column is NULL on every row; a missing arrival_timestamp
- * refuses the file (nothing could be replayed).  Other leaves go to _extra
- * (unsupported nested leaves are ignored).  Conversions, each a whole-column
+ * Columns are matched by name or path (exact, else case-insensitive when
+ * unique).  A missing schema column is NULL on every row; a missing
+ * event-time column refuses the file (nothing could be replayed).  Other
+ * leaves go to _extra (or the schema's rest column; unsupported nested
+ * leaves are ignored).  Conversions, each a whole-column
  * loop per batch (file type -> canonical type):
- *   INT32 target (instance_id, flags): INT32 copy; UINT32 (> INT32_MAX is
+ *   INT32 target (Redset: instance_id, flags): INT32 copy; UINT32 (> INT32_MAX is
  *     NULL+malformed); INT64 (out of range NULL+malformed); BOOLEAN 0/1;
  *     DOUBLE rounded (NaN/out of range NULL+malformed); STRING parsed.
  *   INT64 target: INT64 copy; UINT64 (> INT64_MAX NULL+malformed); INT32 /
@@ -13,7 +14,7 @@
  *     zero; NaN/out of range NULL+malformed); STRING parsed.
  *   DOUBLE target: DOUBLE copy; FLOAT, INT32, UINT32, INT64 widened; STRING
  *     parsed.
- *   arrival_timestamp: TIMESTAMP(MICROS) or INT64 without annotation copy
+ *   the event time (TIMESTAMP columns): TIMESTAMP(MICROS) or INT64 without annotation copy
  *     (microseconds); TIMESTAMP(MILLIS) x1000 (overflow NULL+bad_timestamp);
  *     TIMESTAMP(NANOS) and INT96 floor to micros; DATE midnight; STRING parsed.
  *   STRING target: BYTE_ARRAY views kept (the batch retains the reader's
@@ -33,7 +34,8 @@
 #include "batch/format.h"
 #include "parquet/reader.h"
 #include "replay/coerce.h"
-#include "replay/input_int.h"
+#include "plugins/plugin.h"
+#include "replay/input_plugin.h"
 
 typedef enum cvt {
     CV_NONE = 0,
@@ -66,16 +68,16 @@ typedef struct bad_ev {
     uint8_t text; /* 1: value came from text */
 } bad_ev;
 
-struct rp_pq {
+typedef struct rp_pq {
     sl_source *src;
     pq_reader *meta_r;          /* reader used for the schema (kept for meta) */
     pq_reader *r;               /* reader of the current projection */
     sl_batch raw;
     bool raw_init;
     bool keys_mode;
-    int leaf[EV_N_REDSET];      /* leaf index or -1 */
-    cvt cv[EV_N_REDSET];
-    int raw_of[EV_N_REDSET];    /* column in raw batch or -1 */
+    int leaf[SC_MAX_COLS];      /* leaf index or -1 */
+    cvt cv[SC_MAX_COLS];
+    int raw_of[SC_MAX_COLS];    /* column in raw batch or -1 */
     int *xleaf;                 /* extra leaves */
     int *xraw;                  /* their raw columns */
     sl_buf *xkey;               /* `"name":` */
@@ -87,7 +89,9 @@ struct rp_pq {
     sl_batch kb;                /* canonical scratch for next_keys */
     bool kb_init;
     sl_buf xbuf, msg;
-};
+} rp_pq;
+
+#define PQ(in) ((rp_pq *)(in)->impl)
 
 static const char *type_desc(const pq_leaf *L, char *buf, size_t n) {
     const sl_coltype *t = &L->ctype;
@@ -103,9 +107,9 @@ static const char *type_desc(const pq_leaf *L, char *buf, size_t n) {
     return buf;
 }
 
-static cvt choose(int col, const pq_leaf *L) {
+static cvt choose(const sc_schema *s, int col, const pq_leaf *L) {
     const sl_coltype *t = &L->ctype;
-    rp_kind k = rp_col_kind(col);
+    rp_kind k = rp_col_kind(s, col);
     bool uns = t->logical == SL_LOG_INT && !t->is_signed;
     if (t->logical == SL_LOG_DECIMAL || t->logical == SL_LOG_INTERVAL || t->logical == SL_LOG_FLOAT16) return k == RP_K_STR ? CV_FMT : CV_NONE;
     bool text = t->type == SL_BYTES && t->fixed_len == 0 && t->logical != SL_LOG_UUID;
@@ -163,7 +167,7 @@ static int64_t total_rows(const pq_meta *m) {
     return t;
 }
 
-int64_t rp_pq_rows(const rp_input *in) { return in->pq && in->pq->meta_r ? total_rows(pq_reader_meta(in->pq->meta_r)) : -1; }
+static int64_t pq_rows(const rp_input *in) { return PQ(in) && PQ(in)->meta_r ? total_rows(pq_reader_meta(PQ(in)->meta_r)) : -1; }
 
 static int match_leaf(pq_reader *r, const char *name) {
     size_t nl = pq_reader_num_leaves(r);
@@ -183,7 +187,8 @@ static int match_leaf(pq_reader *r, const char *name) {
 /* (Re)open the reader on the projection of the current mode, positioned at
  * row `row` (row groups from the one holding it; leading rows discarded). */
 static sl_err position(rp_input *in, bool keys_mode, uint64_t row, char *err, size_t errlen) {
-    rp_pq *p = in->pq;
+    rp_pq *p = PQ(in);
+    const sc_schema *s = in->schema;
     if (p->r) pq_reader_close(p->r);
     p->r = NULL;
     if (p->raw_init) sl_batch_free(&p->raw);
@@ -192,17 +197,17 @@ static sl_err position(rp_input *in, bool keys_mode, uint64_t row, char *err, si
     p->keys_mode = keys_mode;
     sl_err e = pq_reader_open(&p->r, p->src, NULL, err, errlen);
     if (e != SL_OK) return e;
-    const char *names[EV_N_REDSET + 1024];
+    const char *names[SC_MAX_COLS + 1024];
     const char **nm = names;
-    size_t nsel = 0, cap = EV_N_REDSET + p->nx;
-    if (cap > EV_N_REDSET + 1024) {
+    size_t nsel = 0, cap = s->ncols + p->nx;
+    if (cap > SC_MAX_COLS + 1024) {
         nm = malloc(cap * sizeof *nm);
         if (!nm) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
     }
-    for (int c = 0; c < EV_N_REDSET; c++) {
+    for (int c = 0; c < (int)s->ncols; c++) {
         p->raw_of[c] = -1;
         if (p->leaf[c] < 0) continue;
-        if (keys_mode && c != EV_ARRIVAL_TS && c != EV_INSTANCE_ID && c != EV_QUERY_ID) continue;
+        if (keys_mode && c != s->time && c != s->order[0] && c != s->order[1]) continue;
         p->raw_of[c] = (int)nsel;
         nm[nsel++] = pq_reader_leaf(p->r, (size_t)p->leaf[c])->name;
     }
@@ -245,10 +250,11 @@ static sl_err position(rp_input *in, bool keys_mode, uint64_t row, char *err, si
     return SL_OK;
 }
 
-sl_err rp_pq_open(rp_input *in, char *err, size_t errlen) {
+static sl_err pq_open(rp_input *in, char *err, size_t errlen) {
+    const sc_schema *s = in->schema;
     rp_pq *p = calloc(1, sizeof *p);
     if (!p) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
-    in->pq = p;
+    in->impl = p;
     sl_buf_init(&p->xbuf);
     sl_buf_init(&p->msg);
     sl_err e = in->mem ? sl_source_open_mem(&p->src, in->mem, in->memlen, in->path, err, errlen)
@@ -265,8 +271,9 @@ sl_err rp_pq_open(rp_input *in, char *err, size_t errlen) {
         free(used);
         return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
     }
-    for (int c = 0; c < EV_N_REDSET; c++) {
-        p->leaf[c] = match_leaf(r, ev_col_name(c));
+    for (int c = 0; c < (int)s->ncols; c++) {
+        p->leaf[c] = c == s->rest ? -1 : match_leaf(r, s->cols[c].name); /* the rest column is never read */
+        if (p->leaf[c] < 0 && c != s->rest && s->cols[c].path) p->leaf[c] = match_leaf(r, s->cols[c].path);
         if (p->leaf[c] < 0) continue;
         const pq_leaf *L = pq_reader_leaf(r, (size_t)p->leaf[c]);
         used[p->leaf[c]] = true;
@@ -275,18 +282,19 @@ sl_err rp_pq_open(rp_input *in, char *err, size_t errlen) {
             free(used);
             return sl_err_set(err, errlen, SL_ERR_UNSUPPORTED, "%s: column '%s' cannot be read: %s", in->path, L->name, L->why);
         }
-        p->cv[c] = choose(c, L);
+        p->cv[c] = choose(s, c, L);
         if (p->cv[c] == CV_NONE) {
             free(used);
             return sl_err_set(err, errlen, SL_ERR_UNSUPPORTED, "%s: column '%s' has type %s, which cannot be read as %s", in->path,
                               L->name, type_desc(L, td, sizeof td),
-                              rp_col_kind(c) == RP_K_TS ? "a timestamp" : rp_col_kind(c) == RP_K_F64 ? "DOUBLE"
-                              : rp_col_kind(c) == RP_K_I64 ? "INT64" : "INT32");
+                              rp_col_kind(s, c) == RP_K_TS ? "a timestamp" : rp_col_kind(s, c) == RP_K_F64 ? "DOUBLE"
+                              : rp_col_kind(s, c) == RP_K_I64 ? "INT64" : "INT32");
         }
     }
-    if (p->leaf[EV_ARRIVAL_TS] < 0) {
+    if (p->leaf[s->time] < 0) {
         free(used);
-        return sl_err_set(err, errlen, SL_ERR_ARG, "%s: no arrival_timestamp column, so nothing could be replayed", in->path);
+        return sl_err_set(err, errlen, SL_ERR_ARG, "%s: no %s column, so nothing could be replayed", in->path,
+                          s->cols[s->time].name);
     }
     for (size_t i = 0; i < nl; i++) {
         const pq_leaf *L = pq_reader_leaf(r, i);
@@ -300,8 +308,8 @@ sl_err rp_pq_open(rp_input *in, char *err, size_t errlen) {
     return position(in, false, 0, err, errlen);
 }
 
-void rp_pq_close(rp_input *in) {
-    rp_pq *p = in->pq;
+static void pq_close(rp_input *in) {
+    rp_pq *p = PQ(in);
     if (!p) return;
     if (p->r) pq_reader_close(p->r);
     if (p->meta_r) pq_reader_close(p->meta_r);
@@ -317,10 +325,10 @@ void rp_pq_close(rp_input *in) {
     sl_buf_free(&p->xbuf);
     sl_buf_free(&p->msg);
     free(p);
-    in->pq = NULL;
+    in->impl = NULL;
 }
 
-sl_err rp_pq_seek(rp_input *in, uint64_t row, char *err, size_t errlen) { return position(in, in->pq->keys_mode, row, err, errlen); }
+static sl_err pq_seek(rp_input *in, uint64_t row, char *err, size_t errlen) { return position(in, PQ(in)->keys_mode, row, err, errlen); }
 
 /* ------------------------------------------------------------------------ */
 /* conversion                                                               */
@@ -346,10 +354,10 @@ static void copy_validity(sl_batch *b, int c, const sl_col *rc, size_t n) {
     col->null_count = rc->null_count;
 }
 
-static void text_col(rp_pq *p, sl_batch *b, int c, const sl_col *rc, size_t n) {
+static void text_col(const sc_schema *sc, rp_pq *p, sl_batch *b, int c, const sl_col *rc, size_t n) {
     const sl_str *s = rc->data;
     sl_col *col = &b->cols[c];
-    rp_kind k = rp_col_kind(c);
+    rp_kind k = rp_col_kind(sc, c);
     memset(col->data, 0, n * sl_type_width(col->t.type));
     for (size_t i = 0; i < n; i++) {
         if (sl_col_is_null(rc, i)) continue; /* validity copied */
@@ -375,7 +383,7 @@ static void text_col(rp_pq *p, sl_batch *b, int c, const sl_col *rc, size_t n) {
 
 /* Convert column c of the raw batch into the canonical batch. */
 static sl_err convert_col(rp_input *in, sl_batch *b, int c, size_t n, char *err, size_t errlen) {
-    rp_pq *p = in->pq;
+    rp_pq *p = PQ(in);
     sl_col *col = &b->cols[c];
     const sl_col *rc = &p->raw.cols[p->raw_of[c]];
     copy_validity(b, c, rc, n);
@@ -439,7 +447,7 @@ static sl_err convert_col(rp_input *in, sl_batch *b, int c, size_t n, char *err,
         }
         break;
     }
-    case CV_TEXT: text_col(p, b, c, rc, n); break;
+    case CV_TEXT: text_col(in->schema, p, b, c, rc, n); break;
     }
     for (size_t k = 0; k < nb; k++) {
         if (sl_col_is_null(rc, bad[k])) continue;
@@ -449,18 +457,21 @@ static sl_err convert_col(rp_input *in, sl_batch *b, int c, size_t n, char *err,
     return SL_OK;
 }
 
+static _Thread_local int g_time_col;
 static int ev_cmp(const void *a, const void *b) {
     const bad_ev *x = a, *y = b;
     if (x->row != y->row) return x->row < y->row ? -1 : 1;
-    bool tx = x->col == EV_ARRIVAL_TS, ty = y->col == EV_ARRIVAL_TS;
+    bool tx = x->col == g_time_col, ty = y->col == g_time_col;
     if (tx != ty) return tx ? 1 : -1; /* malformed first */
     return (int)x->col - (int)y->col;
 }
 
 /* _error texts for the collected bad values; returns flagged rows. */
 static uint64_t write_errors(rp_input *in, sl_batch *b, size_t n) {
-    rp_pq *p = in->pq;
+    rp_pq *p = PQ(in);
+    const sc_schema *s = in->schema;
     uint64_t flagged = 0;
+    g_time_col = s->time;
     qsort(p->ev, p->nev, sizeof *p->ev, ev_cmp);
     sl_buf *m = &p->msg;
     size_t k = 0;
@@ -472,22 +483,22 @@ static uint64_t write_errors(rp_input *in, sl_batch *b, size_t n) {
         for (; k < p->nev && p->ev[k].row == row; k++) {
             const bad_ev *e = &p->ev[k];
             const sl_col *rc = &p->raw.cols[p->raw_of[e->col]];
-            bool ts = e->col == EV_ARRIVAL_TS;
+            bool ts = e->col == s->time;
             if (ts) sl_buf_printf(m, "%sbad_timestamp: row %llu: ", m->len ? "; " : "", rowno);
-            else if (!any_mal) sl_buf_printf(m, "malformed: row %llu: column '%s': ", rowno, ev_col_name(e->col));
-            else sl_buf_printf(m, "; column '%s': ", ev_col_name(e->col));
+            else if (!any_mal) sl_buf_printf(m, "malformed: row %llu: column '%s': ", rowno, s->cols[e->col].name);
+            else sl_buf_printf(m, "; column '%s': ", s->cols[e->col].name);
             if (!ts) any_mal = true;
             p->xbuf.len = 0;
             sl_fmt_value(&p->xbuf, rc, row, SL_FMT_TEXT);
             if (e->text) rp_msg_value(m, p->xbuf.p, p->xbuf.len);
             else sl_buf_put(m, p->xbuf.p, p->xbuf.len);
-            rp_kind kd = rp_col_kind(e->col);
+            rp_kind kd = rp_col_kind(s, e->col);
             if (ts) sl_buf_puts(m, e->text ? " is not a timestamp" : " is out of the timestamp range");
             else if (!e->text) sl_buf_puts(m, kd == RP_K_I32 || kd == RP_K_FLAG ? " is out of range for INT32" : " is out of range for INT64");
             else sl_buf_puts(m, kd == RP_K_I32 || kd == RP_K_I64 ? " is not an integer" : kd == RP_K_FLAG ? " is not a flag (0/1/true/false)" : " is not a number");
         }
-        if (!m->oom && rp_set_str(b, EV_ERROR, row, m->p, m->len)) {
-            sl_col *ce = &b->cols[EV_ERROR];
+        if (!m->oom && rp_set_str(b, s->error, row, m->p, m->len)) {
+            sl_col *ce = &b->cols[s->error];
             if (ce->valid && !sl_bit_get(ce->valid, row)) {
                 sl_bit_set(ce->valid, row);
                 ce->null_count--;
@@ -499,8 +510,8 @@ static uint64_t write_errors(rp_input *in, sl_batch *b, size_t n) {
     return flagged;
 }
 
-static sl_err extra_col(rp_input *in, sl_batch *b, size_t n, char *err, size_t errlen) {
-    rp_pq *p = in->pq;
+static sl_err extra_col(rp_input *in, sl_batch *b, int xc, size_t n, char *err, size_t errlen) {
+    rp_pq *p = PQ(in);
     sl_buf *x = &p->xbuf;
     for (size_t i = 0; i < n; i++) {
         x->len = 0;
@@ -510,7 +521,7 @@ static sl_err extra_col(rp_input *in, sl_batch *b, size_t n, char *err, size_t e
             sl_fmt_value(x, &p->raw.cols[p->xraw[k]], i, SL_FMT_JSON);
         }
         sl_buf_putc(x, '}');
-        if (x->oom || !rp_set_str(b, EV_EXTRA, i, x->p, x->len)) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
+        if (x->oom || !rp_set_str(b, xc, i, x->p, x->len)) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
     }
     return SL_OK;
 }
@@ -526,7 +537,8 @@ static void all_null(sl_batch *b, int c, size_t n) {
 
 /* Read the next raw batch and convert it into b. */
 static long next_into(rp_input *in, sl_batch *b, size_t max_rows, char *err, size_t errlen) {
-    rp_pq *p = in->pq;
+    rp_pq *p = PQ(in);
+    const sc_schema *s = in->schema;
     long n = pq_reader_next(p->r, &p->raw, max_rows, err, errlen);
     if (n <= 0) return n;
     sl_err e = rp_batch_begin(b, (size_t)n, err, errlen);
@@ -542,7 +554,7 @@ static long next_into(rp_input *in, sl_batch *b, size_t max_rows, char *err, siz
     }
     p->nev = 0;
     b->nrows = (size_t)n;
-    for (int c = 0; c < EV_N_REDSET; c++) {
+    for (int c = 0; c < (int)s->ncols; c++) {
         if (p->raw_of[c] >= 0) {
             if ((e = convert_col(in, b, c, (size_t)n, err, errlen)) != SL_OK) return e;
         } else if (!p->keys_mode) {
@@ -553,11 +565,14 @@ static long next_into(rp_input *in, sl_batch *b, size_t max_rows, char *err, siz
     for (size_t k = 0; k < p->raw.nblobs; k++)
         if (sl_batch_retain(b, p->raw.blobs[k]) != SL_OK) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
     if ((e = rp_fill_system(in, b, (size_t)n, err, errlen)) != SL_OK) return e;
-    all_null(b, EV_ERROR, (size_t)n);
+    all_null(b, s->error, (size_t)n);
+    /* unknown columns: into the schema's rest column, else _extra */
+    int xc = s->rest >= 0 ? s->rest : s->extra;
+    if (xc != s->extra) all_null(b, s->extra, (size_t)n);
     if (p->nx) {
-        if ((e = extra_col(in, b, (size_t)n, err, errlen)) != SL_OK) return e;
+        if ((e = extra_col(in, b, xc, (size_t)n, err, errlen)) != SL_OK) return e;
     } else {
-        all_null(b, EV_EXTRA, (size_t)n);
+        all_null(b, xc, (size_t)n);
     }
     uint64_t flagged = p->nev ? write_errors(in, b, (size_t)n) : 0;
     rp_batch_finish(b);
@@ -565,8 +580,8 @@ static long next_into(rp_input *in, sl_batch *b, size_t max_rows, char *err, siz
     return n;
 }
 
-long rp_pq_next(rp_input *in, sl_batch *b, size_t max_rows, char *err, size_t errlen) {
-    rp_pq *p = in->pq;
+static long pq_next(rp_input *in, sl_batch *b, size_t max_rows, char *err, size_t errlen) {
+    rp_pq *p = PQ(in);
     if (p->keys_mode) {
         sl_err e = position(in, false, in->next_row, err, errlen);
         if (e != SL_OK) return e;
@@ -582,8 +597,8 @@ long rp_pq_next(rp_input *in, sl_batch *b, size_t max_rows, char *err, size_t er
     return n;
 }
 
-long rp_pq_next_keys(rp_input *in, int64_t *ts, int32_t *inst, int64_t *qid, size_t max_rows, char *err, size_t errlen) {
-    rp_pq *p = in->pq;
+static long pq_next_keys(rp_input *in, int64_t *ts, int32_t *k1, int64_t *k2, size_t max_rows, char *err, size_t errlen) {
+    rp_pq *p = PQ(in);
     if (!p->keys_mode) {
         sl_err e = position(in, true, in->next_row, err, errlen);
         if (e != SL_OK) return e;
@@ -591,18 +606,63 @@ long rp_pq_next_keys(rp_input *in, int64_t *ts, int32_t *inst, int64_t *qid, siz
     if (!p->kb_init) {
         sl_batch_init(&p->kb);
         p->kb_init = true;
-        sl_err e = ev_init_batch(&p->kb, err, errlen);
+        sl_err e = sc_init_batch(in->schema, &p->kb, err, errlen);
         if (e != SL_OK) return e;
     }
     long n = next_into(in, &p->kb, max_rows, err, errlen);
     if (n <= 0) return n;
-    const sl_col *ct = &p->kb.cols[EV_ARRIVAL_TS];
-    const int64_t *tv = ct->data;
-    for (long i = 0; i < n; i++) ts[i] = sl_col_is_null(ct, (size_t)i) ? INT64_MIN : tv[i];
-    if (p->raw_of[EV_INSTANCE_ID] >= 0) memcpy(inst, p->kb.cols[EV_INSTANCE_ID].data, (size_t)n * sizeof *inst);
-    else memset(inst, 0, (size_t)n * sizeof *inst);
-    if (p->raw_of[EV_QUERY_ID] >= 0) memcpy(qid, p->kb.cols[EV_QUERY_ID].data, (size_t)n * sizeof *qid);
-    else memset(qid, 0, (size_t)n * sizeof *qid);
+    /* columns the file lacks were not touched in keys mode: zero them first */
+    const sc_schema *s = in->schema;
+    for (int k = 0; k < 2; k++)
+        if (s->order[k] >= 0 && p->raw_of[s->order[k]] < 0) {
+            sl_col *c = &p->kb.cols[s->order[k]];
+            memset(c->data, 0, (size_t)n * sl_type_width(c->t.type));
+            if (c->valid) memset(c->valid, 0xff, ((size_t)n + 7) / 8);
+            c->null_count = 0;
+        }
+    rp_keys_from_batch(s, &p->kb, (size_t)n, ts, k1, k2);
     in->next_row += (uint64_t)n;
     return n;
 }
+
+/* Memory of one more reader: per selected column a read window and a page. */
+static size_t pq_cursor_bytes(const rp_input *in) {
+    const rp_pq *p = PQ(in);
+    const pq_reader *r = p->meta_r;
+    const pq_meta *m = pq_reader_meta(r);
+    size_t est = 0, nl = pq_reader_num_leaves(r);
+    for (size_t l = 0; l < nl; l++) {
+        const pq_leaf *lf = pq_reader_leaf(r, l);
+        if (!lf->supported) continue;
+        int64_t maxu = 0;
+        for (uint32_t g = 0; g < m->n_row_groups; g++) {
+            const pq_row_group *rg = &m->row_groups[g];
+            if (lf->chunk_index < 0 || (uint32_t)lf->chunk_index >= rg->n_columns) continue;
+            const pq_column_chunk *cc = &rg->columns[lf->chunk_index];
+            if (cc->has_meta && cc->meta.total_uncompressed_size > maxu) maxu = cc->meta.total_uncompressed_size;
+        }
+        size_t page = maxu < (2 << 20) ? (size_t)maxu : (size_t)(2 << 20);
+        est += (1u << 20) + page;
+    }
+    return est;
+}
+
+static int pq_sniff(const unsigned char *h, size_t n) { return n >= 4 && memcmp(h, "PAR1", 4) == 0 ? 100 : 0; }
+
+static const char *const pq_ext[] = {".parquet", ".parq", ".pq", NULL};
+
+const in_plugin in_parquet = {
+    .name = "parquet",
+    .help = "Apache Parquet files: columns matched by name, the accepted alternative types converted",
+    .extensions = pq_ext,
+    .sniff = pq_sniff,
+    .open = pq_open,
+    .close = pq_close,
+    .next = pq_next,
+    .seek = pq_seek,
+    .next_keys = pq_next_keys,
+    .rows = pq_rows,
+    .cursor_bytes = pq_cursor_bytes,
+};
+
+const pl_module pm_parquet_in = {.name = "parquet", .inputs = (const in_plugin *const[]){&in_parquet, NULL}};

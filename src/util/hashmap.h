@@ -11,8 +11,8 @@
  * that point elsewhere).  Entries are never removed; the whole map is freed
  * at once.  Entry pointers are valid until the next insertion.
  */
-#ifndef ST_HASHMAP_H
-#define ST_HASHMAP_H
+#ifndef SL_HASHMAP_H
+#define SL_HASHMAP_H
 
 #include <stdbool.h>
 #include <stddef.h>

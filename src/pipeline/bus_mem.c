@@ -5,7 +5,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "stream/bus.h"
+#include "pipeline/bus.h"
 
 typedef struct mem_bus {
     sl_bus base;

@@ -1,0 +1,949 @@
+/* engine.c: the generic event-time engine (engine.h, docs/metrics.md
+ * section 3).
+ *
+ * Design
+ *  - Windows: one heap object per open hour, kept in an array sorted by hour
+ *    (binary search with a last-hit cache).  `final_before` is the start of
+ *    the first non-final hour = floor(W / 1h) * 1h; an event whose hour is
+ *    below it is late.  After every batch the windows at the front with
+ *    hour + 1h <= W are emitted (final) and freed, so state is bounded by the
+ *    open windows (including later windows a transform asked for).
+ *  - A window holds the dedupe set of its accepted events and one state per
+ *    transform.  Dedupe keys are (source id, the schema's dedupe columns):
+ *    fixed-width bytes compared with memcmp when every column is a number
+ *    (Redset: 16 bytes), else the bytes of the columns serialized into the
+ *    window's arena.
+ *  - Sources are interned once per run (few: one per input) and ranked by
+ *    their label's bytes for the transforms' key order.
+ *  - Per batch: cl_clean, then column passes computing the hour and source
+ *    id of every row, then one row pass (late? window, duplicate?) that
+ *    lists the rows to apply with their window, then the transforms get
+ *    each run of consecutive rows of one window, in processing order.  The
+ *    scratch arrays are reused across batches; nothing is allocated per row.
+ */
+#include "engine/engine.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "batch/format.h"
+#include "util/arena.h"
+#include "util/buf.h"
+#include "util/hashmap.h"
+#include "util/time.h"
+
+/* ------------------------------------------------------------------ options */
+
+const sl_opt en_opts_table[] = {
+    {.name = "lateness", .type = SL_OPT_T_DURATION, SL_OPT_F_(en_opts, lateness_us), .def = "10m", .min = 0, .max = 9.2e18,
+     .help = "allowed lateness of the watermark: W = newest event time - lateness (e.g. 0, 90s, 1h30m)"},
+    {.name = "duration_cap", .type = SL_OPT_T_DURATION, SL_OPT_F_(en_opts, duration_cap_ms), .def = NULL, .min = 1000,
+     .max = 1e15, .flags = SL_OPT_MS, .arg = "DUR",
+     .help = "values of the clamped (duration) columns above it are clamped to it (default: the schema's; Redset 7d)"},
+    SL_OPT_END,
+};
+
+void en_opts_default(en_opts *o, const sc_schema *s) {
+    memset(o, 0, sizeof *o);
+    (void)sl_opt_defaults(en_opts_table, o, NULL, 0);
+    o->duration_cap_ms = cl_opts_default(s).duration_cap_ms;
+}
+
+/* ------------------------------------------------------------------ state */
+
+typedef struct ewin {
+    int64_t hour;
+    hm dedupe;
+    sl_arena arena; /* variable-length dedupe keys */
+    void *tw[];     /* one state per transform */
+} ewin;
+
+typedef struct srcname { /* an interned source label (malloc'ed) */
+    const char *p;
+    uint32_t len;
+    uint32_t id;
+} srcname;
+
+typedef struct skey {
+    const char *p;
+    uint32_t len;
+} skey;
+
+/* a variable-length dedupe key */
+typedef struct vkey {
+    uint32_t src;
+    uint32_t len;
+    const char *p;
+} vkey;
+
+struct en_env {
+    en *e;
+};
+struct en_rows {
+    en *e;
+    size_t tr; /* the transform being called */
+};
+struct en_emit {
+    en *e;
+    size_t tr;
+    int64_t hour;
+    bool final;
+};
+
+struct en {
+    const sc_schema *s;
+    en_opts o;
+    cl_opts clo;
+    en_sink sink;
+    en_stats st;
+    int64_t final_before; /* first non-final hour start; INT64_MIN: none final */
+    bool finished;
+
+    size_t ntr;
+    en_transform *tr;
+    void **trs;         /* transform states */
+    size_t *tr_table0;  /* index of each transform's first table in tables */
+
+    ewin **win; /* open windows sorted by hour */
+    size_t nwin, capwin;
+    ewin *last;
+
+    hm srcs; /* srcname, id = index */
+    uint32_t *src_rank;
+    size_t src_rank_n;
+
+    /* tables */
+    const tb_def **tv;
+    tb_list tables;
+    tb_def *bad_def, *late_def, *events_def;
+    size_t t_bad, t_late, t_events;
+    sl_batch *out; /* per table */
+
+    /* dedupe key layout */
+    bool dk_var;      /* a STRING column: serialized keys */
+    size_t dk_size;   /* fixed: bytes of the key (multiple of 8) */
+    size_t dk_off[SC_MAX_KEY];
+    uint8_t dk_buf[8 + 8 * SC_MAX_KEY];
+    sl_buf vbuf;      /* serialized key scratch */
+
+    /* per-batch scratch */
+    size_t scap;
+    uint8_t *status;
+    sl_str *detail;
+    uint32_t *srcid;
+    int64_t *hour;
+    uint32_t *idx;    /* rows to apply, in order */
+    int64_t *idx_hour;
+    ewin **idx_win;
+    uint32_t *bad, *late;
+    cl_idsets ids[CL_MAX_COLS];
+
+    sl_buf tmp;
+    en_env env;
+    en_rows rows;
+    const sl_batch *cur; /* the batch being applied */
+};
+
+#define NOMEM() sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory")
+
+/* ------------------------------------------------------------------ tables */
+
+#define TS TB_TS
+#define STR TB_STR
+
+static const tb_col bad_rows_cols[] = {
+    {"source", STR, false, true, "input label"},
+    {"_input", TB_I32, false, true, "input index"},
+    {"_row", TB_I64, false, true, "row (line) in the input, 0-based"},
+    {"reason", STR, false, false, "malformed, missing_<column>, bad_timestamp or negative_<column>"},
+    {"detail", STR, true, false, "what was wrong, in words"},
+    {"raw", STR, true, false, "the row as a JSON object"},
+};
+
+sl_err en_own_tables(const sc_schema *s, tb_def **bad, tb_def **late_out, tb_def **events, char *err, size_t errlen) {
+    *bad = *late_out = *events = NULL;
+    sl_err r = tb_build(bad, "bad_rows", TB_QUARANTINE, bad_rows_cols, sizeof bad_rows_cols / sizeof *bad_rows_cols,
+                        "rows that are not events, with why (never dropped)", err, errlen);
+    if (r != SL_OK) return r;
+    tb_col late[8 + SC_MAX_KEY];
+    size_t n = 0;
+    late[n++] = (tb_col){"hour", TS, false, false, "the window the event belonged to"};
+    late[n++] = (tb_col){"source", STR, false, true, NULL};
+    late[n++] = (tb_col){"_input", TB_I32, false, true, NULL};
+    late[n++] = (tb_col){"_row", TB_I64, false, true, NULL};
+    late[n++] = (tb_col){s->cols[s->time].name, TS, false, false, "the event time"};
+    for (int k = 0; k < s->ndedupe; k++) {
+        const sc_col *c = &s->cols[s->dedupe[k]];
+        late[n++] = (tb_col){c->name, c->type, true, false, NULL};
+    }
+    late[n++] = (tb_col){"watermark", TS, false, false, "the watermark when the event came"};
+    late[n++] = (tb_col){"raw", STR, true, false, "the event as a JSON object"};
+    r = tb_build(late_out, "late_events", TB_QUARANTINE, late, n, "events whose window was already final", err, errlen);
+    if (r != SL_OK) return r;
+    /* events: the schema's columns (REQUIRED ones never NULL once accepted), source, _input, _row */
+    tb_col *ev = malloc((s->ncols + 3) * sizeof *ev);
+    if (!ev) return NOMEM();
+    for (size_t c = 0; c < s->ncols; c++)
+        ev[c] = (tb_col){s->cols[c].name, s->cols[c].type, !(s->cols[c].rules & SC_REQUIRED), false, s->cols[c].help};
+    ev[s->ncols] = (tb_col){"source", STR, false, true, NULL};
+    ev[s->ncols + 1] = (tb_col){"_input", TB_I32, false, true, NULL};
+    ev[s->ncols + 2] = (tb_col){"_row", TB_I64, false, true, NULL};
+    r = tb_build(events, "events", TB_EVENTS, ev, s->ncols + 3, "the accepted (cleaned) events", err, errlen);
+    free(ev);
+    return r;
+}
+
+/* The transforms' tables, then bad_rows, late_events and events. */
+static sl_err build_tables(en *e, char *err, size_t errlen) {
+    sl_err r = en_own_tables(e->s, &e->bad_def, &e->late_def, &e->events_def, err, errlen);
+    if (r != SL_OK) return r;
+    size_t nt = 0;
+    for (size_t t = 0; t < e->ntr; t++)
+        for (const tb_def *const *d = e->tr[t].p->tables; d && *d; d++) nt++;
+    e->tv = calloc(nt + 3, sizeof *e->tv);
+    e->tr_table0 = calloc(e->ntr ? e->ntr : 1, sizeof *e->tr_table0);
+    e->out = calloc(nt + 3, sizeof *e->out);
+    if (!e->tv || !e->tr_table0 || !e->out) return NOMEM();
+    nt = 0;
+    for (size_t t = 0; t < e->ntr; t++) {
+        e->tr_table0[t] = nt;
+        for (const tb_def *const *d = e->tr[t].p->tables; d && *d; d++) {
+            if ((*d)->kind != TB_HOURLY || (*d)->ncols == 0 || strcmp((*d)->cols[0].name, "hour"))
+                return sl_err_set(err, errlen, SL_ERR_ARG, "transform %s: table %s must be hourly with `hour` first",
+                                  e->tr[t].p->name, (*d)->name);
+            e->tv[nt++] = *d;
+        }
+    }
+    e->t_bad = nt;
+    e->tv[nt++] = e->bad_def;
+    e->t_late = nt;
+    e->tv[nt++] = e->late_def;
+    e->t_events = nt;
+    e->tv[nt++] = e->events_def;
+    for (size_t i = 0; i < nt; i++)
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(e->tv[i]->name, e->tv[j]->name))
+                return sl_err_set(err, errlen, SL_ERR_ARG, "two tables are named %s", e->tv[i]->name);
+    e->tables.v = e->tv;
+    e->tables.n = nt;
+    for (size_t i = 0; i < nt; i++) {
+        sl_batch_init(&e->out[i]);
+        if (i == e->t_events) continue; /* events travel as canonical batches */
+        if ((r = tb_init_batch(e->tv[i], &e->out[i], err, errlen)) != SL_OK) return r;
+    }
+    return SL_OK;
+}
+
+const tb_list *en_tables(const en *e) { return &e->tables; }
+size_t en_table_events(const en *e) { return e->t_events; }
+size_t en_table_bad_rows(const en *e) { return e->t_bad; }
+size_t en_table_late_events(const en *e) { return e->t_late; }
+const en_stats *en_get_stats(const en *e) { return &e->st; }
+const sc_schema *en_schema(const en *e) { return e->s; }
+
+/* ------------------------------------------------------------------ windows */
+
+static void window_free(en *e, ewin *w) {
+    if (!w) return;
+    for (size_t t = 0; t < e->ntr; t++)
+        if (w->tw[t]) e->tr[t].p->window_free(e->trs[t], w->tw[t]);
+    hm_free(&w->dedupe);
+    sl_arena_free(&w->arena);
+    free(w);
+}
+
+static ewin *window_new(en *e, int64_t hour) {
+    ewin *w = calloc(1, sizeof *w + e->ntr * sizeof(void *));
+    if (!w) return NULL;
+    w->hour = hour;
+    if (e->dk_var) hm_init(&w->dedupe, sizeof(vkey), 0);
+    else hm_init(&w->dedupe, e->dk_size, e->dk_size);
+    sl_arena_init(&w->arena);
+    for (size_t t = 0; t < e->ntr; t++) {
+        w->tw[t] = e->tr[t].p->window_new(e->trs[t], hour);
+        if (!w->tw[t]) {
+            window_free(e, w);
+            return NULL;
+        }
+    }
+    return w;
+}
+
+/* The window of hour; created when absent and create is set (NULL on OOM or absent). */
+static ewin *get_window(en *e, int64_t hour, bool create) {
+    if (e->last && e->last->hour == hour) return e->last;
+    size_t lo = 0, hi = e->nwin;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (e->win[mid]->hour < hour) lo = mid + 1;
+        else hi = mid;
+    }
+    if (lo < e->nwin && e->win[lo]->hour == hour) return e->last = e->win[lo];
+    if (!create) return NULL;
+    if (e->nwin == e->capwin) {
+        size_t nc = e->capwin ? e->capwin * 2 : 16;
+        ewin **nw = realloc(e->win, nc * sizeof *nw);
+        if (!nw) return NULL;
+        e->win = nw;
+        e->capwin = nc;
+    }
+    ewin *w = window_new(e, hour);
+    if (!w) return NULL;
+    memmove(e->win + lo + 1, e->win + lo, (e->nwin - lo) * sizeof *e->win);
+    e->win[lo] = w;
+    e->nwin++;
+    e->st.open_windows = e->nwin;
+    return e->last = w;
+}
+
+/* ------------------------------------------------------------------ the transforms' view */
+
+const sc_schema *en_env_schema(const en_env *env) { return env->e->s; }
+
+const char *en_env_source(const en_env *env, uint32_t id, uint32_t *len) {
+    const srcname *s = hm_at(&env->e->srcs, id);
+    *len = s->len;
+    return s->p ? s->p : "";
+}
+
+static int cmp_bytes(const char *a, size_t al, const char *b, size_t bl) {
+    size_t n = al < bl ? al : bl;
+    int c = n ? memcmp(a, b, n) : 0;
+    if (c) return c;
+    return al < bl ? -1 : al > bl;
+}
+
+static _Thread_local const hm *g_rank_srcs; /* qsort context */
+static int cmp_srcid(const void *a, const void *b) {
+    const srcname *x = hm_at(g_rank_srcs, *(const uint32_t *)a), *y = hm_at(g_rank_srcs, *(const uint32_t *)b);
+    return cmp_bytes(x->p, x->len, y->p, y->len);
+}
+
+static bool update_src_rank(en *e) {
+    size_t n = e->srcs.n;
+    if (n == e->src_rank_n) return true;
+    uint32_t *ids = malloc((n ? n : 1) * sizeof *ids);
+    uint32_t *rank = malloc((n ? n : 1) * sizeof *rank);
+    if (!ids || !rank) {
+        free(ids);
+        free(rank);
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) ids[i] = (uint32_t)i;
+    g_rank_srcs = &e->srcs;
+    qsort(ids, n, sizeof *ids, cmp_srcid);
+    for (size_t i = 0; i < n; i++) rank[ids[i]] = (uint32_t)i;
+    free(ids);
+    free(e->src_rank);
+    e->src_rank = rank;
+    e->src_rank_n = n;
+    return true;
+}
+
+uint32_t en_env_source_rank(en_env *env, uint32_t id) {
+    en *e = env->e;
+    if (e->src_rank_n != e->srcs.n && !update_src_rank(e)) return id; /* out of memory: any stable order */
+    return id < e->src_rank_n ? e->src_rank[id] : id;
+}
+
+const uint32_t *en_rows_source(const en_rows *r) { return r->e->srcid; }
+const cl_idsets *en_rows_idset(const en_rows *r, size_t k) { return &r->e->ids[k]; }
+
+void *en_rows_window(en_rows *r, int64_t hour, bool create) {
+    en *e = r->e;
+    if (hour < e->final_before) return NULL;
+    ewin *w = get_window(e, hour, create);
+    return w ? w->tw[r->tr] : NULL;
+}
+
+sl_err en_set_str(sl_batch *b, size_t col, size_t row, const char *s, size_t len, char *err, size_t errlen) {
+    sl_str *d = (sl_str *)b->cols[col].data + row;
+    if (!len) {
+        d->ptr = "";
+        d->len = 0;
+        return SL_OK;
+    }
+    char *c = sl_arena_dup(&b->arena, s, len);
+    if (!c) return NOMEM();
+    d->ptr = c;
+    d->len = (uint32_t)len;
+    return SL_OK;
+}
+
+void en_set_null(sl_batch *b, size_t col, size_t row) {
+    uint8_t *v = sl_col_valid_alloc(b, col);
+    if (!v) return; /* en_emit_begin allocated it */
+    sl_bit_clear(v, row);
+    b->cols[col].null_count++;
+}
+
+static sl_err out_begin(en *e, size_t t, size_t n, sl_batch **bo, char *err, size_t errlen) {
+    sl_batch *b = &e->out[t];
+    sl_batch_reset(b);
+    sl_err r = sl_batch_reserve(b, n ? n : 1, err, errlen);
+    if (r != SL_OK) return r;
+    b->nrows = n;
+    /* pre-allocate the bitmaps of nullable columns so en_set_null cannot fail */
+    const tb_def *d = e->tv[t];
+    for (size_t c = 0; c < b->ncols; c++)
+        if (d->cols[c].nullable && !sl_col_valid_alloc(b, c)) return NOMEM();
+    *bo = b;
+    return SL_OK;
+}
+
+static sl_err out_send(en *e, size_t t, int64_t hour, bool final, char *err, size_t errlen) {
+    sl_batch *b = &e->out[t];
+    /* drop the bitmaps of columns without NULLs ("valid == NULL: no NULLs") */
+    for (size_t c = 0; c < b->ncols; c++)
+        if (b->cols[c].valid && b->cols[c].null_count == 0) {
+            free(b->cols[c].valid);
+            b->cols[c].valid = NULL;
+        }
+    if (!e->sink.rows) return SL_OK;
+    sl_err r = e->sink.rows(e->sink.ctx, t, hour, final, b, err, errlen);
+    if (r != SL_OK) sl_err_prefix(err, errlen, "%s", e->tv[t]->name);
+    return r;
+}
+
+sl_err en_emit_begin(en_emit *em, size_t k, size_t n, sl_batch **b, char *err, size_t errlen) {
+    return out_begin(em->e, em->e->tr_table0[em->tr] + k, n, b, err, errlen);
+}
+
+sl_err en_emit_send(en_emit *em, size_t k, char *err, size_t errlen) {
+    return out_send(em->e, em->e->tr_table0[em->tr] + k, em->hour, em->final, err, errlen);
+}
+
+/* Every transform's rows of window w. */
+static sl_err emit_window(en *e, ewin *w, bool final, char *err, size_t errlen) {
+    if (!e->sink.rows) return SL_OK;
+    if (!update_src_rank(e)) return NOMEM();
+    for (size_t t = 0; t < e->ntr; t++) {
+        en_emit em = {e, t, w->hour, final};
+        sl_err r = e->tr[t].p->emit(e->trs[t], w->tw[t], w->hour, &em, err, errlen);
+        if (r != SL_OK) return r;
+    }
+    return SL_OK;
+}
+
+/* Finalize the first window (emit final rows, window_final, free). */
+static sl_err finalize_front(en *e, char *err, size_t errlen) {
+    ewin *w = e->win[0];
+    sl_err r = emit_window(e, w, true, err, errlen);
+    if (r != SL_OK) return r;
+    if (e->sink.window_final && (r = e->sink.window_final(e->sink.ctx, w->hour, err, errlen)) != SL_OK) return r;
+    if (e->last == w) e->last = NULL;
+    window_free(e, w);
+    memmove(e->win, e->win + 1, (e->nwin - 1) * sizeof *e->win);
+    e->nwin--;
+    e->st.open_windows = e->nwin;
+    e->st.windows_final++;
+    return SL_OK;
+}
+
+sl_err en_refresh(en *e, char *err, size_t errlen) {
+    for (size_t i = 0; i < e->nwin; i++) {
+        sl_err r = emit_window(e, e->win[i], false, err, errlen);
+        if (r != SL_OK) return r;
+    }
+    return SL_OK;
+}
+
+sl_err en_finish(en *e, char *err, size_t errlen) {
+    if (e->finished) return SL_OK;
+    while (e->nwin) {
+        sl_err r = finalize_front(e, err, errlen);
+        if (r != SL_OK) return r;
+    }
+    e->finished = true;
+    e->final_before = INT64_MAX;
+    return SL_OK;
+}
+
+/* ------------------------------------------------------------------ open / close */
+
+static sl_err layout_dedupe(en *e, char *err, size_t errlen) {
+    const sc_schema *s = e->s;
+    size_t off = 4; /* the source id */
+    for (int k = 0; k < s->ndedupe; k++) {
+        sl_type t = s->cols[s->dedupe[k]].type.type;
+        if (t == SL_BYTES) {
+            e->dk_var = true;
+            continue;
+        }
+        size_t w = t == SL_I32 ? 4 : 8;
+        off = (off + w - 1) / w * w;
+        e->dk_off[k] = off;
+        off += w;
+    }
+    e->dk_size = (off + 7) / 8 * 8;
+    if (e->dk_size > sizeof e->dk_buf) return sl_err_set(err, errlen, SL_ERR_ARG, "dedupe key too wide");
+    return SL_OK;
+}
+
+sl_err en_open(en **out, const sc_schema *s, const en_opts *o, const en_transform *tr, size_t ntr, const en_sink *sink,
+               char *err, size_t errlen) {
+    *out = NULL;
+    en_opts opts;
+    if (o) opts = *o;
+    else en_opts_default(&opts, s);
+    if (opts.lateness_us < 0)
+        return sl_err_set(err, errlen, SL_ERR_ARG, "lateness must be >= 0 (got %lld us)", (long long)opts.lateness_us);
+    /* busy intervals are computed in int64 microseconds: an event time (< 2^60
+     * us) + 3 capped durations must not overflow */
+    if (opts.duration_cap_ms < 0 || opts.duration_cap_ms > INT64_C(1000000000000))
+        return sl_err_set(err, errlen, SL_ERR_ARG, "duration cap must be in [0, 1e12] ms (got %lld ms)",
+                          (long long)opts.duration_cap_ms);
+    en *e = calloc(1, sizeof *e);
+    if (!e) return NOMEM();
+    e->s = s;
+    e->o = opts;
+    e->clo = cl_opts_default(s);
+    e->clo.duration_cap_ms = opts.duration_cap_ms;
+    if (sink) e->sink = *sink;
+    e->final_before = INT64_MIN;
+    e->st.watermark_us = INT64_MIN;
+    e->st.max_event_us = INT64_MIN;
+    e->env.e = e;
+    e->rows.e = e;
+    hm_init(&e->srcs, sizeof(srcname), 0);
+    sl_buf_init(&e->tmp);
+    sl_buf_init(&e->vbuf);
+    e->ntr = ntr;
+    e->tr = calloc(ntr ? ntr : 1, sizeof *e->tr);
+    e->trs = calloc(ntr ? ntr : 1, sizeof *e->trs);
+    sl_err r = SL_OK;
+    if (!e->tr || !e->trs) r = NOMEM();
+    if (r == SL_OK && ntr) memcpy(e->tr, tr, ntr * sizeof *tr);
+    if (r == SL_OK) r = layout_dedupe(e, err, errlen);
+    if (r == SL_OK) r = build_tables(e, err, errlen);
+    for (size_t t = 0; r == SL_OK && t < ntr; t++) {
+        const tr_plugin *p = tr[t].p;
+        if (p->check && (r = p->check(tr[t].opts, err, errlen)) != SL_OK) {
+            sl_err_prefix(err, errlen, "transform %s", p->name);
+            break;
+        }
+        if ((r = p->init(&e->trs[t], tr[t].opts, &e->env, err, errlen)) != SL_OK) {
+            e->trs[t] = NULL;
+            sl_err_prefix(err, errlen, "transform %s", p->name);
+        }
+    }
+    if (r != SL_OK) {
+        en_close(e);
+        return r;
+    }
+    *out = e;
+    return SL_OK;
+}
+
+void en_close(en *e) {
+    if (!e) return;
+    for (size_t i = 0; i < e->nwin; i++) window_free(e, e->win[i]);
+    free(e->win);
+    for (size_t t = 0; t < e->ntr; t++)
+        if (e->trs && e->trs[t]) e->tr[t].p->close(e->trs[t]);
+    free(e->trs);
+    free(e->tr);
+    free(e->tr_table0);
+    for (size_t i = 0; i < e->srcs.n; i++) free((char *)((srcname *)hm_at(&e->srcs, i))->p);
+    hm_free(&e->srcs);
+    free(e->src_rank);
+    free(e->status);
+    free(e->detail);
+    free(e->srcid);
+    free(e->hour);
+    free(e->idx);
+    free(e->idx_hour);
+    free(e->idx_win);
+    free(e->bad);
+    free(e->late);
+    for (size_t k = 0; k < CL_MAX_COLS; k++) cl_idsets_free(&e->ids[k]);
+    if (e->out)
+        for (size_t t = 0; t < e->tables.n; t++) sl_batch_free(&e->out[t]);
+    free(e->out);
+    free(e->tv);
+    tb_free(e->bad_def);
+    tb_free(e->late_def);
+    tb_free(e->events_def);
+    sl_buf_free(&e->tmp);
+    sl_buf_free(&e->vbuf);
+    free(e);
+}
+
+/* ------------------------------------------------------------------ sources */
+
+static bool sname_eq(const void *ent, const void *key) {
+    const srcname *a = ent;
+    const skey *k = key;
+    return a->len == k->len && memcmp(a->p, k->p, k->len) == 0;
+}
+
+static uint32_t intern_source(en *e, const char *s, uint32_t len) {
+    skey k = {s, len};
+    bool added;
+    srcname *x = hm_upsert(&e->srcs, hm_hash_bytes(s, len), &k, sname_eq, &added);
+    if (!x) return UINT32_MAX;
+    if (added) {
+        char *c = malloc(len ? len : 1);
+        if (!c) {
+            x->p = NULL; /* a harmless empty name; report OOM */
+            x->len = 0;
+            return UINT32_MAX;
+        }
+        if (len) memcpy(c, s, len);
+        x->p = c;
+        x->len = len;
+        x->id = (uint32_t)(e->srcs.n - 1);
+    }
+    return x->id;
+}
+
+/* ------------------------------------------------------------------ quarantine */
+
+/* The event as a JSON object: the schema's columns, then the members of
+ * _extra (fields no column takes) when present. */
+static void render_raw(const sc_schema *s, sl_buf *out, const sl_batch *b, size_t i) {
+    sl_buf_putc(out, '{');
+    for (size_t c = 0; c < s->ncols; c++) {
+        if (c) sl_buf_putc(out, ',');
+        sl_fmt_json_str(out, s->cols[c].name, strlen(s->cols[c].name));
+        sl_buf_putc(out, ':');
+        sl_fmt_value(out, &b->cols[c], i, SL_FMT_JSON);
+    }
+    const sl_col *xc = &b->cols[s->extra];
+    if (!sl_col_is_null(xc, i)) {
+        sl_str x = ((const sl_str *)xc->data)[i];
+        /* strip the braces of the object and append its members */
+        size_t a = 0, z = x.len;
+        while (a < z && (x.ptr[a] == ' ' || x.ptr[a] == '\t' || x.ptr[a] == '\n' || x.ptr[a] == '\r')) a++;
+        while (z > a && (x.ptr[z - 1] == ' ' || x.ptr[z - 1] == '\t' || x.ptr[z - 1] == '\n' || x.ptr[z - 1] == '\r')) z--;
+        if (z - a >= 2 && x.ptr[a] == '{' && x.ptr[z - 1] == '}') {
+            a++;
+            z--;
+            size_t a2 = a;
+            while (a2 < z && (x.ptr[a2] == ' ' || x.ptr[a2] == '\t' || x.ptr[a2] == '\n' || x.ptr[a2] == '\r')) a2++;
+            if (a2 < z) {
+                sl_buf_putc(out, ',');
+                sl_buf_put(out, x.ptr + a, z - a);
+            }
+        } else if (z > a) {
+            sl_buf_puts(out, ",\"_extra\":");
+            sl_fmt_json_str(out, x.ptr + a, z - a);
+        }
+    }
+    sl_buf_putc(out, '}');
+}
+
+static sl_err put_raw(en *e, sl_batch *o, size_t col, size_t row, const sl_batch *b, size_t i, char *err, size_t errlen) {
+    e->tmp.len = 0;
+    render_raw(e->s, &e->tmp, b, i);
+    if (e->tmp.oom) return NOMEM();
+    return en_set_str(o, col, row, e->tmp.p, e->tmp.len, err, errlen);
+}
+
+/* Rows sorted by (source, _input, _row): the key of both quarantine tables. */
+static _Thread_local const sl_batch *g_qb;
+static _Thread_local const sc_schema *g_qs;
+static int cmp_qrow(const void *x, const void *y) {
+    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+    const sl_str *s = g_qb->cols[g_qs->source].data;
+    int c = cmp_bytes(s[a].ptr, s[a].len, s[b].ptr, s[b].len);
+    if (c) return c;
+    const int32_t *in = g_qb->cols[g_qs->input].data;
+    if (in[a] != in[b]) return in[a] < in[b] ? -1 : 1;
+    const int64_t *rw = g_qb->cols[g_qs->row].data;
+    if (rw[a] != rw[b]) return rw[a] < rw[b] ? -1 : 1;
+    return a < b ? -1 : a > b;
+}
+static void sort_qrows(const en *e, const sl_batch *b, uint32_t *v, size_t n) {
+    g_qb = b;
+    g_qs = e->s;
+    qsort(v, n, sizeof *v, cmp_qrow);
+}
+
+#define I64C(b, c) ((int64_t *)(b)->cols[c].data)
+#define I32C(b, c) ((int32_t *)(b)->cols[c].data)
+
+static sl_err emit_bad(en *e, const sl_batch *b, size_t nbad, char *err, size_t errlen) {
+    const sc_schema *s = e->s;
+    sort_qrows(e, b, e->bad, nbad);
+    sl_batch *o;
+    sl_err r = out_begin(e, e->t_bad, nbad, &o, err, errlen);
+    if (r != SL_OK) return r;
+    const sl_str *src = b->cols[s->source].data;
+    for (size_t k = 0; k < nbad; k++) {
+        uint32_t i = e->bad[k];
+        if ((r = en_set_str(o, 0, k, src[i].ptr, src[i].len, err, errlen)) != SL_OK) return r;
+        I32C(o, 1)[k] = ((const int32_t *)b->cols[s->input].data)[i];
+        I64C(o, 2)[k] = ((const int64_t *)b->cols[s->row].data)[i];
+        const char *rn = s->reasons[e->status[i]].name;
+        if ((r = en_set_str(o, 3, k, rn, strlen(rn), err, errlen)) != SL_OK) return r;
+        sl_str d = e->detail[i];
+        if (d.ptr) {
+            if ((r = en_set_str(o, 4, k, d.ptr, d.len, err, errlen)) != SL_OK) return r;
+        } else {
+            ((sl_str *)o->cols[4].data)[k] = (sl_str){NULL, 0};
+            en_set_null(o, 4, k);
+        }
+        if ((r = put_raw(e, o, 5, k, b, i, err, errlen)) != SL_OK) return r;
+    }
+    return out_send(e, e->t_bad, INT64_MIN, true, err, errlen);
+}
+
+static sl_err emit_late(en *e, const sl_batch *b, size_t nlate, char *err, size_t errlen) {
+    const sc_schema *s = e->s;
+    sort_qrows(e, b, e->late, nlate);
+    sl_batch *o;
+    sl_err r = out_begin(e, e->t_late, nlate, &o, err, errlen);
+    if (r != SL_OK) return r;
+    const sl_str *src = b->cols[s->source].data;
+    const int64_t *ts = b->cols[s->time].data;
+    for (size_t k = 0; k < nlate; k++) {
+        uint32_t i = e->late[k];
+        size_t c = 0;
+        I64C(o, c++)[k] = e->hour[i];
+        if ((r = en_set_str(o, c++, k, src[i].ptr, src[i].len, err, errlen)) != SL_OK) return r;
+        I32C(o, c++)[k] = ((const int32_t *)b->cols[s->input].data)[i];
+        I64C(o, c++)[k] = ((const int64_t *)b->cols[s->row].data)[i];
+        I64C(o, c++)[k] = ts[i];
+        for (int d = 0; d < s->ndedupe; d++, c++) {
+            const sl_col *kc = &b->cols[s->dedupe[d]];
+            switch (kc->t.type) {
+            case SL_I32: I32C(o, c)[k] = ((const int32_t *)kc->data)[i]; break;
+            case SL_BYTES: {
+                sl_str v = ((const sl_str *)kc->data)[i];
+                if ((r = en_set_str(o, c, k, v.ptr, v.len, err, errlen)) != SL_OK) return r;
+                break;
+            }
+            default: I64C(o, c)[k] = ((const int64_t *)kc->data)[i]; break; /* INT64, DOUBLE bits */
+            }
+        }
+        I64C(o, c++)[k] = e->st.watermark_us;
+        if ((r = put_raw(e, o, c, k, b, i, err, errlen)) != SL_OK) return r;
+    }
+    return out_send(e, e->t_late, INT64_MIN, true, err, errlen);
+}
+
+/* ------------------------------------------------------------------ processing */
+
+static sl_err grow_scratch(en *e, size_t n, char *err, size_t errlen) {
+    if (n <= e->scap) return SL_OK;
+    size_t c = e->scap ? e->scap : 1024;
+    while (c < n) c *= 2;
+#define GROW(f)                                        \
+    do {                                               \
+        void *np_ = realloc(e->f, c * sizeof *e->f);   \
+        if (!np_) return NOMEM();                      \
+        e->f = np_;                                    \
+    } while (0)
+    GROW(status);
+    GROW(detail);
+    GROW(srcid);
+    GROW(hour);
+    GROW(idx);
+    GROW(idx_hour);
+    GROW(idx_win);
+    GROW(bad);
+    GROW(late);
+#undef GROW
+    e->scap = c;
+    return SL_OK;
+}
+
+static bool vkey_eq(const void *ent, const void *key) {
+    const vkey *a = ent, *b = key;
+    return a->src == b->src && a->len == b->len && memcmp(a->p, b->p, a->len) == 0;
+}
+
+/* Insert row i's dedupe key into w; *dup when it was there. */
+static sl_err dedupe(en *e, ewin *w, const sl_batch *b, size_t i, bool *dup, char *err, size_t errlen) {
+    const sc_schema *s = e->s;
+    uint32_t src = e->srcid[i];
+    bool added;
+    if (!e->dk_var) {
+        uint8_t *k = e->dk_buf;
+        memset(k, 0, e->dk_size);
+        memcpy(k, &src, 4);
+        for (int d = 0; d < s->ndedupe; d++) {
+            const sl_col *c = &b->cols[s->dedupe[d]];
+            if (c->t.type == SL_I32) memcpy(k + e->dk_off[d], (const int32_t *)c->data + i, 4);
+            else memcpy(k + e->dk_off[d], (const int64_t *)c->data + i, 8);
+        }
+        uint64_t h, word;
+        memcpy(&h, k, 8);
+        if (e->dk_size == 8) h = hm_mix(h);
+        for (size_t o = 8; o < e->dk_size; o += 8) { /* Redset (16 bytes): hash2(word0, word1) */
+            memcpy(&word, k + o, 8);
+            h = hm_hash2(h, word);
+        }
+        if (!hm_upsert(&w->dedupe, h, k, NULL, &added)) return NOMEM();
+        *dup = !added;
+        return SL_OK;
+    }
+    /* serialized: numbers as 8 bytes, strings as length + bytes */
+    sl_buf *v = &e->vbuf;
+    v->len = 0;
+    for (int d = 0; d < s->ndedupe; d++) {
+        const sl_col *c = &b->cols[s->dedupe[d]];
+        if (c->t.type == SL_BYTES) {
+            sl_str x = ((const sl_str *)c->data)[i];
+            sl_buf_put(v, &x.len, 4);
+            sl_buf_put(v, x.ptr, x.len);
+        } else {
+            int64_t x = c->t.type == SL_I32 ? ((const int32_t *)c->data)[i] : ((const int64_t *)c->data)[i];
+            sl_buf_put(v, &x, 8);
+        }
+    }
+    if (v->oom || v->len > UINT32_MAX) return NOMEM();
+    vkey k = {src, (uint32_t)v->len, v->p ? v->p : ""};
+    vkey *x = hm_upsert(&w->dedupe, hm_hash2(src, hm_hash_bytes(k.p, k.len)), &k, vkey_eq, &added);
+    if (!x) return NOMEM();
+    if (added) {
+        char *cp = k.len ? sl_arena_dup(&w->arena, k.p, k.len) : (char *)"";
+        if (!cp) return NOMEM();
+        x->src = src;
+        x->len = k.len;
+        x->p = cp;
+    }
+    *dup = !added;
+    return SL_OK;
+}
+
+static int cmp_hour_idx(const void *x, const void *y) {
+    const int64_t *a = x, *b = y;
+    if (a[0] != b[0]) return a[0] < b[0] ? -1 : 1;
+    return a[1] < b[1] ? -1 : a[1] > b[1];
+}
+
+/* The applied rows grouped by window (hour order, processing order within). */
+static sl_err deliver_events(en *e, const sl_batch *b, size_t n, char *err, size_t errlen) {
+    if (!e->sink.events || n == 0) return SL_OK;
+    bool sorted = true;
+    for (size_t k = 1; k < n && sorted; k++) sorted = e->idx_hour[k - 1] <= e->idx_hour[k];
+    if (!sorted) {
+        int64_t *pairs = malloc(n * 2 * sizeof *pairs);
+        if (!pairs) return NOMEM();
+        for (size_t k = 0; k < n; k++) {
+            pairs[2 * k] = e->idx_hour[k];
+            pairs[2 * k + 1] = e->idx[k];
+        }
+        qsort(pairs, n, 2 * sizeof *pairs, cmp_hour_idx);
+        for (size_t k = 0; k < n; k++) {
+            e->idx_hour[k] = pairs[2 * k];
+            e->idx[k] = (uint32_t)pairs[2 * k + 1];
+        }
+        free(pairs);
+    }
+    for (size_t k = 0; k < n;) {
+        size_t z = k;
+        while (z < n && e->idx_hour[z] == e->idx_hour[k]) z++;
+        sl_err r = e->sink.events(e->sink.ctx, e->idx_hour[k], b, e->idx + k, z - k, err, errlen);
+        if (r != SL_OK) return r;
+        k = z;
+    }
+    return SL_OK;
+}
+
+sl_err en_process(en *e, sl_batch *b, char *err, size_t errlen) {
+    const sc_schema *s = e->s;
+    if (e->finished) return sl_err_set(err, errlen, SL_ERR_ARG, "en_process after en_finish");
+    size_t n = b->nrows;
+    if (n == 0) return SL_OK;
+    if (n >= UINT32_MAX) return sl_err_set(err, errlen, SL_ERR_ARG, "batch too large");
+    sl_err r = grow_scratch(e, n, err, errlen);
+    if (r != SL_OK) return r;
+    memset(e->detail, 0, n * sizeof *e->detail);
+    r = cl_clean(s, &e->clo, b, e->status, e->detail, e->ids, &e->st.clean, err, errlen);
+    if (r != SL_OK) return r;
+
+    /* column passes: hour, source id */
+    const int64_t *ts = b->cols[s->time].data;
+    for (size_t i = 0; i < n; i++) e->hour[i] = sl_hour_floor(ts[i]);
+    const sl_str *srcs = b->cols[s->source].data;
+    sl_str lastsrc = {NULL, 0};
+    uint32_t lastid = UINT32_MAX;
+    for (size_t i = 0; i < n; i++) {
+        if (e->status[i] != 0) continue;
+        if (lastid == UINT32_MAX || srcs[i].len != lastsrc.len ||
+            (srcs[i].ptr != lastsrc.ptr && memcmp(srcs[i].ptr, lastsrc.ptr, lastsrc.len) != 0)) {
+            lastid = intern_source(e, srcs[i].ptr, srcs[i].len);
+            if (lastid == UINT32_MAX) return NOMEM();
+            lastsrc = srcs[i];
+        }
+        e->srcid[i] = lastid;
+    }
+
+    /* row pass: late? window, duplicate? */
+    size_t nbad = 0, nlate = 0, nidx = 0;
+    uint64_t dups = 0;
+    int64_t maxts = e->st.max_event_us;
+    for (size_t i = 0; i < n; i++) {
+        if (e->status[i] != 0) {
+            e->bad[nbad++] = (uint32_t)i;
+            continue;
+        }
+        int64_t h = e->hour[i];
+        if (h < e->final_before) {
+            e->late[nlate++] = (uint32_t)i;
+            continue;
+        }
+        ewin *w = get_window(e, h, true);
+        if (!w) return NOMEM();
+        bool dup = false;
+        if ((r = dedupe(e, w, b, i, &dup, err, errlen)) != SL_OK) return r;
+        if (dup) {
+            dups++;
+            continue;
+        }
+        e->idx[nidx] = (uint32_t)i;
+        e->idx_hour[nidx] = h;
+        e->idx_win[nidx++] = w;
+        if (ts[i] > maxts) maxts = ts[i]; /* only applied events move W */
+    }
+
+    /* the transforms: runs of consecutive rows of one window */
+    e->cur = b;
+    for (size_t k = 0; k < nidx;) {
+        size_t z = k + 1;
+        while (z < nidx && e->idx_win[z] == e->idx_win[k]) z++;
+        ewin *w = e->idx_win[k];
+        for (size_t t = 0; t < e->ntr; t++) {
+            e->rows.tr = t;
+            r = e->tr[t].p->apply(e->trs[t], w->tw[t], w->hour, &e->rows, b, e->idx + k, z - k, err, errlen);
+            if (r != SL_OK) {
+                sl_err_prefix(err, errlen, "transform %s", e->tr[t].p->name);
+                return r;
+            }
+        }
+        k = z;
+    }
+    e->cur = NULL;
+
+    e->st.accepted += nidx;
+    e->st.duplicates += dups;
+    e->st.late += nlate;
+    uint64_t bad = 0;
+    for (size_t k = 1; k < s->nreasons; k++) bad += e->st.clean.bad[k];
+    e->st.bad = bad;
+
+    if (nbad && e->sink.rows && (r = emit_bad(e, b, nbad, err, errlen)) != SL_OK) return r;
+    if (nlate && e->sink.rows && (r = emit_late(e, b, nlate, err, errlen)) != SL_OK) return r;
+    if ((r = deliver_events(e, b, nidx, err, errlen)) != SL_OK) return r;
+
+    /* watermark and finalization */
+    e->st.max_event_us = maxts;
+    if (maxts != INT64_MIN) {
+        int64_t wm;
+        if (!__builtin_sub_overflow(maxts, e->o.lateness_us, &wm) && wm > INT64_MIN &&
+            (e->st.watermark_us == INT64_MIN || wm > e->st.watermark_us))
+            e->st.watermark_us = wm;
+        if (e->st.watermark_us != INT64_MIN) {
+            int64_t fb = sl_hour_floor(e->st.watermark_us);
+            if (fb > e->final_before) e->final_before = fb;
+        }
+    }
+    while (e->nwin && e->win[0]->hour < e->final_before) {
+        if ((r = finalize_front(e, err, errlen)) != SL_OK) return r;
+    }
+    return SL_OK;
+}

@@ -10,6 +10,7 @@
 #include "batch/format.h"
 #include "cli/cli.h"
 #include "gen/gen.h"
+#include "gen/gen_product.h"
 #include "parquet/writer.h"
 #include "sink/textout.h"
 #include "util/time.h"
@@ -26,6 +27,8 @@ static int usage(FILE *f) {
           "  --rate R              R events per hour on average, whole fleet (rows = R x hours)\n"
           "  --seed N              random seed (default 1)\n"
           "  --kind K              serverless (default; cluster_size NULL) or provisioned\n"
+          "                        (or product-events: Segment-style JSON Lines, own options:\n"
+          "                        sluice gen --kind product-events --help)\n"
           "  --instances N         number of instances (default 200)\n"
           "  --start DATE          first hour, UTC (default 2024-03-01); DATE is YYYY-MM-DD[THH[:MM[:SS]]]\n"
           "  --end DATE            end, exclusive (default 2024-05-31)\n"
@@ -202,6 +205,9 @@ static void out_abort(out_ctx *o) {
 }
 
 int cli_gen(int argc, char **argv) {
+    /* --kind product-events: its own generator and options (src/gen/gen_product.c) */
+    if (gen_product_requested(argc, argv)) return gen_product_cli(argc, argv);
+
     gen_opts go = gen_opts_default();
     const char *out = NULL, *format = NULL, *codec = "zstd", *summary = NULL, *tsfmt = NULL;
     uint64_t files = 1, batch_rows = 65536, rg_rows = 0;
@@ -241,7 +247,7 @@ int cli_gen(int argc, char **argv) {
         } else if (!strcmp(name, "--kind")) {
             if (!strcmp(v, "serverless")) go.kind = GEN_SERVERLESS;
             else if (!strcmp(v, "provisioned")) go.kind = GEN_PROVISIONED;
-            else rc = cli_fail(1, "--kind must be serverless or provisioned, got '%s'", v);
+            else rc = cli_fail(1, "--kind must be serverless, provisioned or product-events, got '%s'", v);
         } else if (!strcmp(name, "--instances")) {
             uint64_t n;
             rc = parse_u64(name, v, &n);

@@ -570,6 +570,7 @@ struct gen_product {
     gen_product_counts c;
     uint8_t *user_seen, *anon_seen;
     uint64_t *ev_count, page_count[NPAGES];
+    uint8_t lut_ua[100], lut_locale[100], lut_plan[100]; /* pick_w as tables */
     /* timestamp text cache */
     int64_t tc_day;
     char tc_date[11];
@@ -611,6 +612,13 @@ static uint32_t pick_w(const uint8_t *w, uint32_t n, uint64_t x) {
         r -= w[i];
     }
     return n - 1;
+}
+/* the same as a table: lut[below(x, 100)] == pick_w(w, n, x) */
+static void pick_lut(uint8_t lut[100], const uint8_t *w, uint32_t n) {
+    for (uint32_t r = 0, i = 0, acc = 0; r < 100; r++) {
+        while (i + 1 < n && r >= acc + w[i]) acc += w[i++];
+        lut[r] = (uint8_t)i;
+    }
 }
 
 static const char *arena_add(gen_product *g, const char *s, size_t n) {
@@ -1236,7 +1244,7 @@ static sl_err render(gen_product *g, sl_buf *out, uint64_t n, int32_t hour, int6
     switch (dev_plat) {
     case PLAT_IOS: ua = &UA_IOS[below(draw(devx, 1), NELEM(UA_IOS))]; break;
     case PLAT_ANDROID: ua = &UA_ANDROID[below(draw(devx, 1), NELEM(UA_ANDROID))]; break;
-    default: ua = &UA_WEB[pick_w(UA_WEB_W, NELEM(UA_WEB_W), draw(devx, 1))]; break;
+    default: ua = &UA_WEB[g->lut_ua[below(draw(devx, 1), 100)]]; break;
     }
     switch (id.platform) {
     case PLAT_IOS: libver = &LIB_VER_IOS[below(draw(devx, 2), NELEM(LIB_VER_IOS))]; break;
@@ -1254,7 +1262,7 @@ static sl_err render(gen_product *g, sl_buf *out, uint64_t n, int32_t hour, int6
     *p++ = '.';
     p = put_u64(p, 1 + ((ipx >> 24) & 0xff) % 254);
     PUT(p, "\",\"locale\":\"");
-    p = put_s(p, LOCALES[pick_w(LOCALES_W, NELEM(LOCALES_W), draw(devx, 4))]);
+    p = put_s(p, LOCALES[g->lut_locale[below(draw(devx, 4), 100)]]);
     PUT(p, "\",\"userAgent\":\"");
     p = put_s(p, ua->ua);
     PUT(p, "\",\"library\":{\"name\":\"");
@@ -1319,7 +1327,7 @@ static sl_err render(gen_product *g, sl_buf *out, uint64_t n, int32_t hour, int6
         *p++ = '@';
         p = put_s(p, EMAIL_DOMAINS[below(draw(ux, 4), NELEM(EMAIL_DOMAINS))]);
         PUT(p, "\",\"plan\":\"");
-        p = put_s(p, PLANS[pick_w(PLANS_W, NELEM(PLANS_W), draw(ux, 5))]);
+        p = put_s(p, PLANS[g->lut_plan[below(draw(ux, 5), 100)]]);
         PUT(p, "\",\"created_at\":\"");
         /* signed up within the 3 years before the first hour */
         p = put_ts(g, p, g->start_ms - 1 - (int64_t)below(draw(ux, 6), (uint64_t)(3 * 365 * MS_DAY)));
@@ -1353,9 +1361,12 @@ static sl_err render(gen_product *g, sl_buf *out, uint64_t n, int32_t hour, int6
         p++;
         *p++ = ']';
     } else if (bad == GEN_PRODUCT_BAD_INVALID_JSON) {
-        /* cut at 30-90% of the line, on an ASCII byte, so the object is never closed */
+        /* cut at 30-90% of the line, so the object is never closed; before an ASCII byte (no
+         * split UTF-8 character), and not right after ':' or '[': DuckDB's read_json (1.5)
+         * would then take the next line as the missing value and lose it too, while a
+         * line-by-line reader (and read_json_objects) loses only this line */
         size_t len = (size_t)(p - line), cut = len * 3 / 10 + (size_t)gen_below(&fr, len * 6 / 10);
-        while (cut > 1 && (unsigned char)line[cut] >= 0x80) cut--;
+        while (cut > 1 && ((unsigned char)line[cut] >= 0x80 || line[cut - 1] == ':' || line[cut - 1] == '[')) cut--;
         p = line + cut;
     }
     *p++ = '\n';
@@ -1400,6 +1411,9 @@ static sl_err build_catalogues(gen_product *g, char *err, size_t errlen) {
     if (sum_w(UA_WEB_W, NELEM(UA_WEB_W)) != 100 || sum_w(LOCALES_W, NELEM(LOCALES_W)) != 100 ||
         sum_w(PLANS_W, NELEM(PLANS_W)) != 100 || sum_w(NPW, NELEM(NPW)) != 100)
         return sl_err_set(err, errlen, SL_ERR_ARG, "internal: a weight table does not sum to 100");
+    pick_lut(g->lut_ua, UA_WEB_W, NELEM(UA_WEB_W));
+    pick_lut(g->lut_locale, LOCALES_W, NELEM(LOCALES_W));
+    pick_lut(g->lut_plan, PLANS_W, NELEM(PLANS_W));
     g->arena_cap = 256 * 1024;
     g->arena = malloc(g->arena_cap);
     if (!g->arena) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");

@@ -20,7 +20,7 @@
  * late or duplicated is a keyed permutation of the message numbers, so the
  * fault counts are exactly round(F x rows).  Lines come out in receivedAt
  * order (a collector's log): event timestamps are slightly out of order, and
- * late messages arrive up to --max-displacement after their timestamp.
+ * late messages are received up to --max-displacement later than on time.
  *
  * Ownership: the generator owns its state; gen_product_next appends to the
  * caller's buffer.  Errors: SL_ERR_ARG for options, SL_ERR_NOMEM.  One

@@ -15,6 +15,7 @@ int cli_gen(int argc, char **argv);
 int cli_replay(int argc, char **argv);
 int cli_run(int argc, char **argv);
 int cli_serve(int argc, char **argv);
+int cli_config(int argc, char **argv);
 
 /* Print "sluice: msg" to stderr; returns 1 (usage) or 2 (runtime) as given. */
 int cli_fail(int code, const char *fmt, ...)

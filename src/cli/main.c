@@ -21,7 +21,9 @@ static int usage(FILE *f) {
           "  gen [--rows N] [--out FILE] [options]      generate Redset-shaped events (parquet, csv, jsonl)\n"
           "  replay INPUT... [--speed N|max] [options]  replay events in event-time order, paced (jsonl, csv)\n"
           "  run INPUT... [--hot FILE] [--cold DIR]     the pipeline: replay, clean, hour windows, metrics -> hot/cold stores\n"
+          "  run --config FILE [options]                the pipeline from a pipeline file (flags override it)\n"
           "  serve --hot FILE [--listen ADDR:PORT]      dashboard, JSON API and /metrics over the hot store\n"
+          "  config --example NAME | --check FILE       pipeline files: examples, validation, options reference\n"
           "  version                                    print the version\n"
           "\n"
           "Run 'sluice COMMAND --help' for a command's options.\n",
@@ -40,6 +42,7 @@ static int dispatch(int argc, char **argv) {
     if (!strcmp(cmd, "replay")) return cli_replay(argc - 2, argv + 2);
     if (!strcmp(cmd, "run")) return cli_run(argc - 2, argv + 2);
     if (!strcmp(cmd, "serve")) return cli_serve(argc - 2, argv + 2);
+    if (!strcmp(cmd, "config")) return cli_config(argc - 2, argv + 2);
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
         puts("sluice " SLUICE_VERSION);
         return 0;

@@ -126,7 +126,9 @@ static void *worker(void *arg) {
             a->st.errors++;
             if (a->e == SL_OK) {
                 a->e = e;
+                /* name the output unless its message does already */
                 snprintf(a->err, sizeof a->err, "%s", err);
+                if (strncmp(err, a->name, strlen(a->name))) sl_err_prefix(a->err, sizeof a->err, "%s", a->name);
             }
         }
         pthread_cond_broadcast(&a->room);

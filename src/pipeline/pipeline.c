@@ -35,6 +35,7 @@ typedef struct pout {
     const char *name;
     char label[64];      /* "<name> store": the output thread's name, messages */
     out_desc d;
+    out_env env;         /* what it was opened with (valid until it is closed) */
     void *st;            /* the plugin's state (NULL until opened) */
     as_async *as;        /* its thread */
     en_sink q;           /* as_sink(as): calls copy and queue */
@@ -400,8 +401,22 @@ static void fill_health(pl *p, const snap *sn, double rate, double uptime, bool 
  * queue drained and synced; shed events reloaded). */
 static sl_err tick(pl *p, bool running, bool refresh, char *err, size_t errlen) {
     const en_stats *es = en_get_stats(p->eng);
-    sl_err e;
-    if (refresh && es->clean.rows != p->last_rows && (e = en_refresh(p->eng, err, errlen)) != SL_OK) return e;
+    sl_err e, first = SL_OK;
+    /* while running, the first error stops the tick (and the run); at the
+     * end every output still gets its commit and the final counters */
+#define STEP(call)                                   \
+    do {                                             \
+        if ((e = (call)) != SL_OK) {                 \
+            if (running) return e;                   \
+            if (first == SL_OK) {                    \
+                first = e;                           \
+                err = e2; /* keep the first message */ \
+                errlen = sizeof e2;                  \
+            }                                        \
+        }                                            \
+    } while (0)
+    char e2[SL_ERRLEN];
+    if (refresh && es->clean.rows != p->last_rows) STEP(en_refresh(p->eng, err, errlen));
     double now = sl_now_mono();
     double rate = now > p->last_t ? (double)(es->clean.rows - p->last_rows) / (now - p->last_t) : 0.0;
     p->last_rows = es->clean.rows;
@@ -411,22 +426,23 @@ static sl_err tick(pl *p, bool running, bool refresh, char *err, size_t errlen) 
     for (size_t i = 0; i < p->nout; i++) {
         pout *o = &p->out[i];
         if (o->d.caps & OUT_HEALTH) continue;
-        if ((e = queue_commit(p, o, !running, err, errlen)) != SL_OK) return e;
-        if (!running && (e = as_sync(o->as, err, errlen)) != SL_OK) return e; /* the end: everything in place */
+        STEP(queue_commit(p, o, !running, err, errlen));
+        if (!running) STEP(as_sync(o->as, err, errlen)); /* the end: everything in place */
     }
-    if ((e = drain_events(p, !running, !running, err, errlen)) != SL_OK) return e;
+    if (first == SL_OK) STEP(drain_events(p, !running, !running, err, errlen));
     for (size_t i = 0; !running && i < p->nout; i++) /* the end: final counters below */
-        if ((p->out[i].d.caps & OUT_HEALTH) && (e = as_sync(p->out[i].as, err, errlen)) != SL_OK) return e;
+        if (p->out[i].d.caps & OUT_HEALTH) STEP(as_sync(p->out[i].as, err, errlen));
     fill_health(p, &sn, rate, now - p->t0, running);
     for (size_t i = 0; i < p->nout; i++) {
         pout *o = &p->out[i];
         if (!(o->d.caps & OUT_HEALTH)) continue;
-        if ((e = queue_commit(p, o, !running, err, errlen)) != SL_OK) return e;
-        if (!running && (e = as_sync(o->as, err, errlen)) != SL_OK) return e; /* the end: all committed */
+        STEP(queue_commit(p, o, !running, err, errlen));
+        if (!running) STEP(as_sync(o->as, err, errlen)); /* the end: all committed */
     }
+#undef STEP
     /* the next health snapshot reports the longest output call of its interval */
     for (size_t i = 0; i < p->nout; i++) as_stats_reset_max(p->out[i].as);
-    return SL_OK;
+    return first; /* its message is in the caller's buffer: later ones went to e2 */
 }
 
 /* ------------------------------------------------------------------ open / close */
@@ -480,7 +496,6 @@ sl_err pl_open(pl **out, const pl_config *c, char *err, size_t errlen) {
     en_sink sink = {.ctx = p, .rows = fan_rows, .events = fan_events, .window_final = fan_final};
     sl_err e = en_open(&p->eng, p->s, &c->engine, c->transforms, c->ntransforms, &sink, err, errlen);
     const tb_list *tables = e == SL_OK ? en_tables(p->eng) : NULL;
-    out_env env = {.schema = p->s, .tables = tables, .events_table = p->eng ? en_table_events(p->eng) : 0};
     /* Outputs first: a bad path fails before any planning work. */
     for (size_t i = 0; e == SL_OK && i < c->noutputs; i++) {
         pout *o = &p->out[i];
@@ -491,9 +506,9 @@ sl_err pl_open(pl **out, const pl_config *c, char *err, size_t errlen) {
         snprintf(o->label, sizeof o->label, "%s store", o->name);
         o->plug->describe(o->opts, &o->d);
         p->nout = i + 1;
-        env.name = o->name;
+        o->env = (out_env){.name = o->name, .schema = p->s, .tables = tables, .events_table = en_table_events(p->eng)};
         if (o->plug->check && (e = o->plug->check(o->opts, err, errlen)) != SL_OK) break;
-        if ((e = o->plug->open(&o->st, o->opts, &env, err, errlen)) != SL_OK) {
+        if ((e = o->plug->open(&o->st, o->opts, &o->env, err, errlen)) != SL_OK) {
             o->st = NULL;
             break;
         }
@@ -517,6 +532,7 @@ sl_err pl_open(pl **out, const pl_config *c, char *err, size_t errlen) {
     if (e == SL_OK) e = sl_bus_mem_open(&p->bus, p->c.bus_batches, err, errlen);
     /* the health rows exist (running = 1) while the order is planned */
     if (e == SL_OK) e = tick(p, true, false, err, errlen);
+    for (size_t i = 0; e == SL_OK && i < p->nout; i++) e = as_sync(p->out[i].as, err, errlen);
     if (e != SL_OK) {
         char e2[SL_ERRLEN];
         close_outputs(p, false, e2, sizeof e2);

@@ -557,7 +557,7 @@ static long next_into(rp_input *in, sl_batch *b, size_t max_rows, char *err, siz
     for (int c = 0; c < (int)s->ncols; c++) {
         if (p->raw_of[c] >= 0) {
             if ((e = convert_col(in, b, c, (size_t)n, err, errlen)) != SL_OK) return e;
-        } else if (!p->keys_mode) {
+        } else if (!p->keys_mode && c != s->rest) { /* the rest column is filled below */
             all_null(b, c, (size_t)n);
         }
     }

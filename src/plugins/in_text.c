@@ -471,7 +471,7 @@ static void csv_row(rp_input *in, sl_batch *b, size_t i) {
     }
     if (memcmp(&t->present, &t->all, sizeof t->all))
         for (int col = 0; col < (int)s->ncols; col++)
-            if (!cs_has(&t->present, col)) rp_set_null(b, col, i);
+            if (col != t->xcol && !cs_has(&t->present, col)) rp_set_null(b, col, i);
     if (t->xcol != s->extra) rp_set_null(b, s->extra, i);
     if (x->len) {
         sl_buf_putc(x, '}');
@@ -604,7 +604,7 @@ static void json_row(rp_input *in, sl_batch *b, size_t i, const char *str, size_
     }
     if (memcmp(&seen, &t->all, sizeof seen))
         for (int col = 0; col < (int)s->ncols; col++)
-            if (!cs_has(&seen, col)) rp_set_null(b, col, i);
+            if (col != t->xcol && !cs_has(&seen, col)) rp_set_null(b, col, i);
     if (t->xcol != s->extra) rp_set_null(b, s->extra, i);
     if (x->len) {
         sl_buf_putc(x, '}');

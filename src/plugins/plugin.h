@@ -52,7 +52,8 @@ typedef struct out_desc {
     const char *location;        /* path or URL, for messages and the run summary */
 } out_desc;
 
-/* What the pipeline tells an output when it opens it. */
+/* What the pipeline tells an output when it opens it (valid until the
+ * output is closed). */
 typedef struct out_env {
     const char *name;           /* the instance's name ("hot", "cold"): messages, health labels */
     const sc_schema *schema;

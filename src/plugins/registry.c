@@ -11,7 +11,8 @@
     X(pm_text_in)     /* in_text.c: csv, jsonl */                                                  \
     X(pm_sqlite_out)  /* out_sqlite.c: the hot store */                                            \
     X(pm_parquet_out) /* out_parquet.c: the cold store */                                          \
-    X(pm_text_out)    /* out_text.c: tables as JSON Lines / CSV files */
+    X(pm_text_out)    /* out_text.c: tables as JSON Lines / CSV files */                          \
+    X(pm_product_events) /* product_events.c: Segment-style product analytics events */
 
 #define DECLARE(m) extern const pl_module m;
 #define ENTRY(m) &m,

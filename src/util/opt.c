@@ -165,14 +165,7 @@ void sl_opt_expect(const sl_opt *o, sl_buf *out) {
         }
         sl_buf_puts(out, " like 10m, 90s or 1h30m");
         break;
-    case SL_OPT_T_SIZE:
-        sl_buf_puts(out, "a size");
-        if (has_range(o) && o->min > 1) {
-            sl_buf_puts(out, " of at least ");
-            fmt_size(out, o->min);
-        }
-        sl_buf_puts(out, " like 512M or 2G");
-        break;
+    case SL_OPT_T_SIZE: sl_buf_puts(out, "a size like 512M or 2G"); break; /* the minimum: range_text */
     case SL_OPT_T_TIME: sl_buf_puts(out, "a UTC time like 2024-03-01 or 2024-03-01T05:00:00Z"); break;
     case SL_OPT_T_ENUM:
         if (o->choices && strchr(o->choices, '|') && strchr(strchr(o->choices, '|') + 1, '|')) sl_buf_puts(out, "one of ");
@@ -193,6 +186,16 @@ static sl_err bad_value(const sl_opt *o, const char *v, char *err, size_t errlen
     clip[m] = 0;
     sl_err e = sl_err_set(err, errlen, SL_ERR_ARG, "needs %s, got '%s%s'", b.oom ? "a valid value" : sl_buf_cstr(&b), clip,
                           n > 64 ? "..." : "");
+    sl_buf_free(&b);
+    return e;
+}
+
+/* A size below the option's minimum: "needs a size of at least 1M, got '100K'". */
+static sl_err size_too_small(const sl_opt *o, const char *v, char *err, size_t errlen) {
+    sl_buf b;
+    sl_buf_init(&b);
+    fmt_size(&b, o->min);
+    sl_err e = sl_err_set(err, errlen, SL_ERR_ARG, "needs a size of at least %s, got '%.64s'", sl_buf_cstr(&b), v);
     sl_buf_free(&b);
     return e;
 }
@@ -288,7 +291,9 @@ sl_err sl_opt_set(const sl_opt *o, void *obj, const char *v, char *err, size_t e
     }
     case SL_OPT_T_SIZE: {
         size_t s;
-        if (sl_parse_size(v, &s) != SL_OK || !in_range(o, (double)s)) return bad_value(o, v, err, errlen);
+        if (sl_parse_size(v, &s) != SL_OK) return bad_value(o, v, err, errlen);
+        if (!in_range(o, (double)s)) return has_range(o) && (double)s < o->min ? size_too_small(o, v, err, errlen)
+                                                                             : bad_value(o, v, err, errlen);
         memcpy(f, &s, sizeof s);
         return SL_OK;
     }
@@ -551,7 +556,9 @@ void sl_opt_doc_md(const sl_opt *t, sl_buf *out) {
         const sl_opt *o = &t[i];
         if (o->flags & (SL_OPT_CLI_ONLY | SL_OPT_HIDDEN)) continue;
         sl_buf_printf(out, "| `%s` | %s | ", o->name, type_name(o));
-        if (o->def && *o->def) {
+        if (o->type == SL_OPT_T_TIME && o->def && (!strcmp(o->def, "min") || !strcmp(o->def, "max"))) {
+            sl_buf_puts(out, "open");
+        } else if (o->def && *o->def) {
             sl_buf_putc(out, '`');
             md_cell(out, o->def);
             sl_buf_putc(out, '`');
@@ -560,11 +567,15 @@ void sl_opt_doc_md(const sl_opt *t, sl_buf *out) {
         }
         sl_buf_puts(out, " | ");
         md_cell(out, o->help);
-        if (o->type != SL_OPT_T_FLAG && o->type != SL_OPT_T_STRING) {
+        if (o->type != SL_OPT_T_FLAG && o->type != SL_OPT_T_STRING && o->type != SL_OPT_T_TIME) {
             sl_buf_puts(out, " (");
             sl_buf tmp;
             sl_buf_init(&tmp);
             sl_opt_expect(o, &tmp);
+            if (o->type == SL_OPT_T_SIZE && has_range(o) && o->min > 1) {
+                sl_buf_puts(&tmp, ", at least ");
+                fmt_size(&tmp, o->min);
+            }
             md_cell(out, sl_buf_cstr(&tmp));
             sl_buf_free(&tmp);
             sl_buf_putc(out, ')');

@@ -760,6 +760,10 @@ static sl_err dedupe(en *e, ewin *w, const sl_batch *b, size_t i, bool *dup, cha
     const sc_schema *s = e->s;
     uint32_t src = e->srcid[i];
     bool added;
+    if (s->ndedupe == 0) { /* a schema without a dedupe key: every event counts */
+        *dup = false;
+        return SL_OK;
+    }
     if (!e->dk_var) {
         uint8_t *k = e->dk_buf;
         memset(k, 0, e->dk_size);

@@ -18,6 +18,7 @@ typedef struct chunk {
 struct eb {
     size_t ncols;    /* columns kept: the schema's, source, _input, _row */
     int time;        /* the event-time column */
+    const char *time_name;
     int64_t retention_us;
     size_t cap_bytes;
     chunk *head, *tail;
@@ -44,6 +45,7 @@ sl_err eb_open(eb **out, const sc_schema *s, int64_t retention_us, size_t cap_by
     if (!x) return sl_err_set(err, errlen, SL_ERR_NOMEM, "event buffer: out of memory");
     x->ncols = (size_t)s->row + 1;
     x->time = s->time;
+    x->time_name = s->cols[s->time].name;
     x->retention_us = retention_us;
     x->cap_bytes = cap_bytes;
     x->newest_us = INT64_MIN;
@@ -110,7 +112,7 @@ sl_err eb_add(eb *x, const sl_batch *b, const uint32_t *idx, size_t n, char *err
         if (idx[i] >= b->nrows)
             return sl_err_set(err, errlen, SL_ERR_ARG, "event buffer: row %u of a batch of %zu", idx[i], b->nrows);
         if (sl_col_is_null(a, idx[i]))
-            return sl_err_set(err, errlen, SL_ERR_ARG, "event buffer: row %u has a NULL event time", idx[i]);
+            return sl_err_set(err, errlen, SL_ERR_ARG, "event buffer: row %u has a NULL %s", idx[i], x->time_name);
         int64_t us = arrival_us(a, idx[i]);
         if (us > mx) mx = us;
     }

@@ -565,8 +565,9 @@ static void json_row(rp_input *in, sl_batch *b, size_t i, const char *str, size_
         const rp_jkv *kv = &t->js.kv[k];
         if (t->nested) {
             if (is_hoisted(s, kv->key, kv->klen)) {
-                /* its members go to the top of the rest object */
-                if (is_object(kv) && json_nested(in, b, i, NULL, kv, 0, &seen)) {
+                /* its members go to the top of the rest object (those a column's path names excepted) */
+                const pnode *hn = pnode_kid(&t->root, kv->key, kv->klen);
+                if (is_object(kv) && json_nested(in, b, i, hn && hn->col < 0 ? hn : NULL, kv, 0, &seen)) {
                     if (t->lvl[0].len) {
                         sl_buf_putc(x, x->len ? ',' : '{');
                         sl_buf_put(x, t->lvl[0].p + 1, t->lvl[0].len - 1); /* without its '{' */

@@ -82,7 +82,8 @@ static sl_err key_cols(const sc_def *d, const char *const *names, size_t max, in
 sl_err sc_open(const sc_schema **out, const sc_def *d, char *err, size_t errlen) {
     *out = NULL;
     if (!d || !d->name || !d->cols || d->ncols == 0)
-        return sl_err_set(err, errlen, SL_ERR_ARG, "schema: an empty definition");
+        return sl_err_set(err, errlen, SL_ERR_ARG, "schema %s: an empty definition (no columns)",
+                          d && d->name ? d->name : "(unnamed)");
     if (d->ncols + SC_N_SYS > MAX_COLS)
         return sl_err_set(err, errlen, SL_ERR_ARG, "schema %s: %zu columns, at most %d", d->name, d->ncols,
                           MAX_COLS - SC_N_SYS);
@@ -123,6 +124,8 @@ sl_err sc_open(const sc_schema **out, const sc_def *d, char *err, size_t errlen)
     if (s->time < 0) FAIL("schema %s: the event-time column '%s' does not exist", d->name, d->time ? d->time : "(none)");
     if (!is_ts(&d->cols[s->time].type))
         FAIL("schema %s: the event-time column %s must be a TIMESTAMP(MICROS)", d->name, d->time);
+    if (!(d->cols[s->time].rules & SC_REQUIRED)) /* an event without a time belongs to no window */
+        FAIL("schema %s: the event-time column %s must be REQUIRED", d->name, d->time);
     for (int k = 0; k < 2; k++) {
         s->order[k] = d->order[k] ? find_def(d, d->order[k]) : -1;
         if (d->order[k] && s->order[k] < 0) FAIL("schema %s: order column '%s' does not exist", d->name, d->order[k]);

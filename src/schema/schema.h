@@ -69,12 +69,13 @@ typedef struct sc_def {
     const char *help;
     const sc_col *cols;
     size_t ncols;
-    const char *time;     /* the event-time column (TIMESTAMP) */
+    const char *time;     /* the event-time column (TIMESTAMP, REQUIRED) */
     const char *order[2]; /* the replay's tie-breakers after (time, source): an INT32 column (or
                              NULL), then an INT64 or STRING column (or NULL); a string orders by a
                              64-bit hash of its bytes (deterministic, not alphabetical) */
     const char *dedupe[SC_MAX_KEY]; /* with source: an event whose key was already accepted in the same
-                                        window is a duplicate; REQUIRED columns (NULL-terminated) */
+                                        window is a duplicate; REQUIRED columns (NULL-terminated; none:
+                                        no dedupe) */
     const char *partition[SC_MAX_KEY]; /* with source: the entity an event belongs to (a bus's message
                                            key; per-entity outputs) (NULL-terminated) */
     const char *required[8]; /* REQUIRED columns in the priority of their missing_* reasons

@@ -175,17 +175,20 @@ void sl_opt_expect(const sl_opt *o, sl_buf *out) {
     }
 }
 
-/* "needs <expect>, got '<v>'" (v clipped to 64 bytes, control bytes as '?'). */
-static sl_err bad_value(const sl_opt *o, const char *v, char *err, size_t errlen) {
-    sl_buf b;
-    sl_buf_init(&b);
-    sl_opt_expect(o, &b);
+/* "needs <what>, got '<v>'" (v clipped to 64 bytes, control bytes as '?'). */
+static sl_err needs(const char *what, const char *v, char *err, size_t errlen) {
     char clip[72];
     size_t n = v ? strlen(v) : 0, m = n > 64 ? 64 : n;
     for (size_t i = 0; i < m; i++) clip[i] = (unsigned char)v[i] < 0x20 || v[i] == 0x7f ? '?' : v[i];
     clip[m] = 0;
-    sl_err e = sl_err_set(err, errlen, SL_ERR_ARG, "needs %s, got '%s%s'", b.oom ? "a valid value" : sl_buf_cstr(&b), clip,
-                          n > 64 ? "..." : "");
+    return sl_err_set(err, errlen, SL_ERR_ARG, "needs %s, got '%s%s'", what, clip, n > 64 ? "..." : "");
+}
+
+static sl_err bad_value(const sl_opt *o, const char *v, char *err, size_t errlen) {
+    sl_buf b;
+    sl_buf_init(&b);
+    sl_opt_expect(o, &b);
+    sl_err e = needs(b.oom ? "a valid value" : sl_buf_cstr(&b), v, err, errlen);
     sl_buf_free(&b);
     return e;
 }
@@ -194,8 +197,9 @@ static sl_err bad_value(const sl_opt *o, const char *v, char *err, size_t errlen
 static sl_err size_too_small(const sl_opt *o, const char *v, char *err, size_t errlen) {
     sl_buf b;
     sl_buf_init(&b);
+    sl_buf_puts(&b, "a size of at least ");
     fmt_size(&b, o->min);
-    sl_err e = sl_err_set(err, errlen, SL_ERR_ARG, "needs a size of at least %s, got '%.64s'", sl_buf_cstr(&b), v);
+    sl_err e = needs(b.oom ? "a larger size" : sl_buf_cstr(&b), v, err, errlen);
     sl_buf_free(&b);
     return e;
 }
@@ -299,7 +303,7 @@ sl_err sl_opt_set(const sl_opt *o, void *obj, const char *v, char *err, size_t e
     }
     case SL_OPT_T_TIME: {
         int64_t us;
-        if (sl_parse_time(v, strlen(v), &us, NULL) != SL_OK) return bad_value(o, v, err, errlen);
+        if (sl_parse_time_utc(v, strlen(v), &us) != SL_OK) return bad_value(o, v, err, errlen);
         memcpy(f, &us, sizeof us);
         return SL_OK;
     }
@@ -631,7 +635,6 @@ int sl_opt_parse_argv(const sl_opt_cmd *cmd, int argc, char **argv, char *err, s
         size_t tk = 0;
         const sl_opt *o = find_flag(cmd, a, len, &tk);
         if (!o) {
-            /* a negative number where a positional is allowed is not an option */
             const sl_opt *near = NULL;
             if (a[1] == '-')
                 for (size_t k = 0; !near && cmd->tables && cmd->tables[k]; k++) {

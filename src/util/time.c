@@ -218,6 +218,21 @@ sl_err sl_parse_time(const char *s, size_t n, int64_t *us, const char **why) {
     return SL_OK;
 }
 
+sl_err sl_parse_time_utc(const char *s, size_t n, int64_t *us) {
+    int64_t v;
+    if (sl_parse_time(s, n, &v, NULL) != SL_OK) return SL_ERR_ARG;
+    const char *p = s, *e = s + n;
+    while (p < e && (*p == ' ' || *p == '\t')) p++;
+    for (const char *z = p + 10; z < e; z++) /* past the date: an offset must be zero */
+        if (*z == '+' || *z == '-') {
+            for (z++; z < e; z++)
+                if (*z != '0' && *z != ':' && *z != ' ' && *z != '\t') return SL_ERR_ARG;
+            break;
+        }
+    *us = v;
+    return SL_OK;
+}
+
 /* A decimal number "12", "1.5", ".5", "5.", "1e3", "2.5E-1" at *pp, split
  * into its integer part and its fraction (the first 18 digits after the
  * point: frac / 10^nfrac).  false when there is no digit or the integer part

@@ -86,6 +86,10 @@ size_t sl_fmt_time(char *out, size_t n, int64_t us, sl_time_style style);
  * field out of range, e.g. month 13 or Feb 30) when it fails. */
 sl_err sl_parse_time(const char *s, size_t n, int64_t *us, const char **why);
 
+/* The same, but a time in UTC only: an offset other than zero ("+00",
+ * "-00:00") is refused (options that say "a UTC time"). */
+sl_err sl_parse_time_utc(const char *s, size_t n, int64_t *us);
+
 /* Durations: a number with a unit, units may be combined ("1h30m",
  * "1m30s", "1.5h", "250ms", "90s", "7d"); units us, ms, s, m (also min),
  * h, d.  A bare number is seconds ("0" = zero).  Negative, NaN, or more

@@ -1,15 +1,19 @@
-/* test_async.c: the threaded sink wrapper (sink/async.c): order, copies,
- * backpressure, sticky errors, calls and their dispose. */
+/* test_async.c: the threaded sink wrapper (pipeline/async.c) around an
+ * en_sink: order, copies, backpressure, sticky errors, calls and their
+ * dispose. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "batch/batch.h"
-#include "sink/async.h"
+#include "pipeline/async.h"
 #include "t.h"
 
 static char err[512];
+
+/* the table index the rows are given for (the inner sink ignores it) */
+#define T_ROWS 0
 
 typedef struct rec {
     char log[8192];
@@ -28,10 +32,10 @@ static sl_err note(rec *r, char kind, long long a, char *e, size_t el) {
     return SL_OK;
 }
 
-static sl_err i_rows(void *ctx, st_table t, int64_t hour, bool final, const sl_batch *b, char *e, size_t el) {
+static sl_err i_rows(void *ctx, size_t t, int64_t hour, bool final, const sl_batch *b, char *e, size_t el) {
     rec *r = ctx;
     for (size_t i = 0; i < b->nrows; i++) r->sum += ((const int64_t *)b->cols[0].data)[i];
-    (void)t;
+    CHECK_EQ_I64(t, T_ROWS); /* the table index is passed through */
     (void)final;
     return note(r, 'R', (long long)hour, e, el);
 }
@@ -75,15 +79,15 @@ static void test_order_and_copies(void) {
     memset(&r, 0, sizeof r);
     r.delay = 2000;
     as_async *a;
-    pr_sink in = {.ctx = &r, .rows = i_rows, .events = i_events, .window_final = i_final};
+    en_sink in = {.ctx = &r, .rows = i_rows, .events = i_events, .window_final = i_final};
     CHECK(as_open(&a, "test store", in, 1, 1 << 20, err, sizeof err) == SL_OK);
-    pr_sink s = as_sink(a);
+    en_sink s = as_sink(a);
     int calls = 0;
     int64_t want = 0;
     for (int h = 0; h < 20; h++) {
         sl_batch b;
         make(&b, 100, h * 100);
-        CHECK(s.rows(s.ctx, ST_QUERY_HOURLY, h, true, &b, err, sizeof err) == SL_OK);
+        CHECK(s.rows(s.ctx, T_ROWS, h, true, &b, err, sizeof err) == SL_OK);
         uint32_t idx[] = {99, 0, 50};
         CHECK(s.events(s.ctx, h, &b, idx, 3, err, sizeof err) == SL_OK);
         for (int i = 0; i < 100; i++) want += h * 100 + i;
@@ -111,15 +115,15 @@ static void test_backpressure(void) {
     memset(&r, 0, sizeof r);
     r.delay = 3000;
     as_async *a;
-    pr_sink in = {.ctx = &r, .rows = i_rows};
+    en_sink in = {.ctx = &r, .rows = i_rows};
     CHECK(as_open(&a, "small", in, 1, 3 * (1000 * 16 + 300), err, sizeof err) == SL_OK);
-    pr_sink s = as_sink(a);
+    en_sink s = as_sink(a);
     int64_t want = 0;
     for (int k = 0; k < 30; k++) {
         sl_batch b;
         make(&b, 1000, k);
         for (int i = 0; i < 1000; i++) want += k + i;
-        CHECK(s.rows(s.ctx, ST_QUERY_HOURLY, k, false, &b, err, sizeof err) == SL_OK);
+        CHECK(s.rows(s.ctx, T_ROWS, k, false, &b, err, sizeof err) == SL_OK);
         sl_batch_free(&b);
     }
     CHECK(as_sync(a, err, sizeof err) == SL_OK);
@@ -139,9 +143,9 @@ static void test_sticky_error(void) {
     r.delay = 1000;
     disposed = 0;
     as_async *a;
-    pr_sink in = {.ctx = &r, .rows = i_rows, .window_final = i_final};
+    en_sink in = {.ctx = &r, .rows = i_rows, .window_final = i_final};
     CHECK(as_open(&a, "cold store", in, 1, 1 << 20, err, sizeof err) == SL_OK);
-    pr_sink s = as_sink(a);
+    en_sink s = as_sink(a);
     for (int h = 0; h < 5; h++) CHECK(s.window_final(s.ctx, h, err, sizeof err) == SL_OK || h >= 3);
     int calls = 0;
     (void)as_call(a, call_fn, &calls, dispose, err, sizeof err);
@@ -153,7 +157,7 @@ static void test_sticky_error(void) {
     sl_batch b;
     make(&b, 10, 0);
     err[0] = 0;
-    CHECK(s.rows(s.ctx, ST_QUERY_HOURLY, 9, true, &b, err, sizeof err) == SL_ERR_IO);
+    CHECK(s.rows(s.ctx, T_ROWS, 9, true, &b, err, sizeof err) == SL_ERR_IO);
     CHECK(strstr(err, "disk on fire") != NULL);
     CHECK(as_call(a, call_fn, &calls, dispose, err, sizeof err) == SL_ERR_IO);
     CHECK_EQ_I64(disposed, 2);

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "stream/bus.h"
+#include "pipeline/bus.h"
 #include "t.h"
 
 typedef struct prod_arg {

@@ -1,5 +1,10 @@
 /* test_cold.c: the cold store (store/cold.h).
  *
+ * The store is generic: it writes the tables it is given (schema/table.h).
+ * Most tests use the Redset pipeline's tables (the metric tables, bad_rows,
+ * late_events and the events of the Redset schema); test_tiny_schema uses a
+ * second, tiny schema with an hourly table of its own.
+ *
  * A scenario writes a few hours of hand-made table rows and events and
  * publishes some of them; the tests check the exact set of files (layout,
  * names, no temporary files, nothing of an unpublished hour), read every
@@ -21,11 +26,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/engine.h"
 #include "io/source.h"
 #include "parquet/reader.h"
-#include "replay/event.h"
+#include "plugins/redset_tables.h"
+#include "schema/redset.h"
 #include "store/cold.h"
-#include "stream/tables.h"
 #include "t.h"
 
 #define HOUR_US INT64_C(3600000000)
@@ -34,6 +40,63 @@
 
 static char g_root[256];
 static char err[SL_ERRLEN];
+
+/* The Redset pipeline's tables in the engine's order (en_tables): the
+ * transform's hourly tables, then bad_rows, late_events, events. */
+enum {
+    T_QUERY_HOURLY,
+    T_SPILL_HOURLY,
+    T_CACHE_HOURLY,
+    T_TOP_TABLES_HOURLY,
+    T_COMPILE_JOINS_HOURLY,
+    T_COMPILE_CORR_HOURLY,
+    T_UTILIZATION_HOURLY,
+    T_N_METRIC_TABLES,
+    T_BAD_ROWS = T_N_METRIC_TABLES,
+    T_LATE_EVENTS,
+    T_EVENTS,
+    T_N_TABLES
+};
+static const sc_schema *S; /* Redset */
+static tb_def *g_bad, *g_late, *g_events;
+static const tb_def *g_tv[T_N_TABLES];
+static tb_list TL;
+
+static bool tables_open(void) {
+    if (sc_open(&S, &sc_redset_def, err, sizeof err) != SL_OK ||
+        en_own_tables(S, &g_bad, &g_late, &g_events, err, sizeof err) != SL_OK) {
+        fprintf(stderr, "tables: %s\n", err);
+        return false;
+    }
+    const tb_def *v[T_N_TABLES] = {&rs_query_hourly,         &rs_spill_hourly,        &rs_cache_hourly,
+                                   &rs_top_tables_hourly,    &rs_compile_joins_hourly, &rs_compile_corr_hourly,
+                                   &rs_utilization_hourly,   g_bad,                   g_late,
+                                   g_events};
+    memcpy(g_tv, v, sizeof v);
+    TL = (tb_list){g_tv, T_N_TABLES};
+    return true;
+}
+
+static void tables_close(void) {
+    tb_free(g_bad);
+    tb_free(g_late);
+    tb_free(g_events);
+    sc_close(S);
+}
+
+/* Redset column index by name (a missing one fails the test). */
+static int col(const char *name) {
+    int c = sc_find(S, name);
+    if (c < 0) {
+        fprintf(stderr, "  no column %s\n", name);
+        t_cur_failed = 1;
+        return 0;
+    }
+    return c;
+}
+
+/* The columns of an events file: the schema's, source, _input, _row. */
+#define EV_FILE_NCOLS ((size_t)S->row + 1)
 
 /* ------------------------------------------------------------ files */
 
@@ -151,12 +214,12 @@ static void set_str(sl_batch *b, size_t c, size_t i, const char *s) {
 }
 
 /* n rows of table t for hour_us, values from (t, hour, salt). */
-static void make_rows(st_table t, int64_t hour_us, size_t n, uint64_t salt, sl_batch *b) {
+static void make_rows(size_t t, int64_t hour_us, size_t n, uint64_t salt, sl_batch *b) {
     sl_batch_init(b);
-    CHECK(st_init_batch(t, b, err, sizeof err) == SL_OK);
+    CHECK(tb_init_batch(TL.v[t], b, err, sizeof err) == SL_OK);
     CHECK(sl_batch_reserve(b, n ? n : 1, err, sizeof err) == SL_OK);
     b->nrows = n;
-    const st_col_def *d = st_table_cols(t);
+    const tb_col *d = TL.v[t]->cols;
     for (size_t c = 0; c < b->ncols; c++) {
         for (size_t i = 0; i < n; i++) {
             uint64_t h = h64(salt * 1000003u + (uint64_t)t * 7919u + (uint64_t)hour_us / HOUR_US * 131u + c * 31u + i);
@@ -187,24 +250,25 @@ static void make_rows(st_table t, int64_t hour_us, size_t n, uint64_t salt, sl_b
 /* A canonical event batch of n rows in hour_us. */
 static void make_events(int64_t hour_us, size_t n, sl_batch *b) {
     sl_batch_init(b);
-    CHECK(ev_init_batch(b, err, sizeof err) == SL_OK);
+    CHECK(sc_init_batch(S, b, err, sizeof err) == SL_OK);
     CHECK(sl_batch_reserve(b, n, err, sizeof err) == SL_OK);
     b->nrows = n;
-    for (int c = 0; c < EV_NCOLS; c++) {
-        const sl_coltype *t = ev_col_type(c);
+    for (int c = 0; c < (int)S->nall; c++) {
+        const sl_coltype *t = sc_col_type(S, c);
+        /* instance_id, query_id, arrival_timestamp, query_type and source, _input, _row */
+        bool required = c < (int)S->ncols ? (S->cols[c].rules & SC_REQUIRED) != 0
+                                          : c == S->source || c == S->input || c == S->row;
         for (size_t i = 0; i < n; i++) {
             uint64_t h = h64((uint64_t)hour_us / HOUR_US * 977u + (uint64_t)c * 31u + i);
-            bool required = c == EV_INSTANCE_ID || c == EV_QUERY_ID || c == EV_ARRIVAL_TS || c == EV_QUERY_TYPE ||
-                            c == EV_SOURCE || c == EV_INPUT || c == EV_ROW;
-            if (c == EV_ERROR || (!required && i % 4 == 2)) {
+            if (c == S->error || (!required && i % 4 == 2)) {
                 set_null(b, (size_t)c, i);
                 continue;
             }
-            if (c == EV_ARRIVAL_TS) {
+            if (c == S->time) {
                 ((int64_t *)b->cols[c].data)[i] = hour_us + (int64_t)(h % (uint64_t)HOUR_US);
                 continue;
             }
-            if (c == EV_ROW) {
+            if (c == S->row) {
                 ((int64_t *)b->cols[c].data)[i] = (int64_t)i + 100;
                 continue;
             }
@@ -214,9 +278,9 @@ static void make_events(int64_t hour_us, size_t n, sl_batch *b) {
             case SL_F64: ((double *)b->cols[c].data)[i] = (double)(h % 100000) / 8.0; break;
             case SL_BYTES: {
                 char s[64];
-                if (c == EV_SOURCE) snprintf(s, sizeof s, "fleet-%u", (unsigned)(h % 2));
-                else if (c == EV_EXTRA) snprintf(s, sizeof s, "{\"x\":%u}", (unsigned)(h % 9));
-                else snprintf(s, sizeof s, "%s/%u", ev_col_name(c), (unsigned)(h % 1000));
+                if (c == S->source) snprintf(s, sizeof s, "fleet-%u", (unsigned)(h % 2));
+                else if (c == S->extra) snprintf(s, sizeof s, "{\"x\":%u}", (unsigned)(h % 9));
+                else snprintf(s, sizeof s, "%s/%u", sc_col_name(S, c), (unsigned)(h % 1000));
                 set_str(b, (size_t)c, i, s);
                 break;
             }
@@ -244,26 +308,37 @@ static const uint32_t EV_IDX[] = {7, 2, 5, 0, 11, 3, 9};
 #define EV_N 12
 
 /* rows of table t in published hour k: 0 = none */
-static size_t nrows_of(st_table t, int k) {
+static size_t nrows_of(size_t t, int k) {
     switch (k) {
     case 0: return 3 + (size_t)t;
-    case 1: return t == ST_QUERY_HOURLY ? 5 : t == ST_COMPILE_CORR_HOURLY ? 4 : 0;
-    case 3: return t == ST_QUERY_HOURLY ? 2 : 0;
+    case 1: return t == T_QUERY_HOURLY ? 5 : t == T_COMPILE_CORR_HOURLY ? 4 : 0;
+    case 3: return t == T_QUERY_HOURLY ? 2 : 0;
     default: return 0;
     }
 }
 static bool has_events(int k) { return k <= 2; }
+
+/* The cold store as a sink (what the parquet output does, without group sync):
+ * rows, events, and window_final = publish the hour. */
+static sl_err sk_rows(void *ctx, size_t t, int64_t hour_us, bool final, const sl_batch *rows, char *e, size_t el) {
+    return cs_write_rows(ctx, t, hour_us, final, rows, e, el);
+}
+static sl_err sk_events(void *ctx, int64_t hour_us, const sl_batch *b, const uint32_t *idx, size_t n, char *e,
+                        size_t el) {
+    return cs_write_events(ctx, hour_us, b, idx, n, e, el);
+}
+static sl_err sk_final(void *ctx, int64_t hour_us, char *e, size_t el) { return cs_publish_hour(ctx, hour_us, e, el); }
 
 /* Write the scenario into dir; returns false on any error. */
 static bool scenario(const char *dir, const char *prefix) {
     cs_opts o = cs_opts_default();
     o.url_prefix = prefix;
     cs *c;
-    if (cs_open(&c, dir, &o, err, sizeof err) != SL_OK) {
+    if (cs_open(&c, dir, &o, S, &TL, err, sizeof err) != SL_OK) {
         fprintf(stderr, "  cs_open: %s\n", err);
         return false;
     }
-    pr_sink sk = cs_sink(c);
+    en_sink sk = {.ctx = c, .rows = sk_rows, .events = sk_events, .window_final = sk_final};
     bool ok = true;
 #define TRY(x)                                  \
     do {                                        \
@@ -286,28 +361,28 @@ static bool scenario(const char *dir, const char *prefix) {
         }
     /* provisional rows are ignored */
     sl_batch pb;
-    make_rows(ST_QUERY_HOURLY, HB, 9, 999, &pb);
-    TRY(sk.rows(sk.ctx, ST_QUERY_HOURLY, HB, false, &pb, err, sizeof err));
+    make_rows(T_QUERY_HOURLY, HB, 9, 999, &pb);
+    TRY(sk.rows(sk.ctx, T_QUERY_HOURLY, HB, false, &pb, err, sizeof err));
     sl_batch_free(&pb);
     /* quarantine tables are not cold */
     sl_batch qb;
-    make_rows(ST_BAD_ROWS, INT64_MIN, 0, 1, &qb);
-    TRY(sk.rows(sk.ctx, ST_BAD_ROWS, INT64_MIN, true, &qb, err, sizeof err));
+    make_rows(T_BAD_ROWS, INT64_MIN, 0, 1, &qb);
+    TRY(sk.rows(sk.ctx, T_BAD_ROWS, INT64_MIN, true, &qb, err, sizeof err));
     sl_batch_free(&qb);
     for (int k = 0; k < NPUB; k++) {
-        for (int t = 0; t < ST_N_METRIC_TABLES; t++) {
-            size_t n = nrows_of((st_table)t, k);
+        for (size_t t = 0; t < T_N_METRIC_TABLES; t++) {
+            size_t n = nrows_of(t, k);
             sl_batch b;
-            make_rows((st_table)t, PUB_HOURS[k], n, 1, &b);
+            make_rows(t, PUB_HOURS[k], n, 1, &b);
             /* an empty final batch writes nothing */
-            if (n || (k == 1 && t == ST_SPILL_HOURLY))
-                TRY(sk.rows(sk.ctx, (st_table)t, PUB_HOURS[k], true, &b, err, sizeof err));
+            if (n || (k == 1 && t == T_SPILL_HOURLY))
+                TRY(sk.rows(sk.ctx, t, PUB_HOURS[k], true, &b, err, sizeof err));
             sl_batch_free(&b);
         }
         if (k == 0) { /* the unpublished hour gets rows too */
             sl_batch b;
-            make_rows(ST_QUERY_HOURLY, HU, 4, 1, &b);
-            TRY(cs_write_rows(c, ST_QUERY_HOURLY, HU, true, &b, err, sizeof err));
+            make_rows(T_QUERY_HOURLY, HU, 4, 1, &b);
+            TRY(cs_write_rows(c, T_QUERY_HOURLY, HU, true, &b, err, sizeof err));
             sl_batch_free(&b);
         }
         TRY(sk.window_final(sk.ctx, PUB_HOURS[k], err, sizeof err));
@@ -318,7 +393,8 @@ static bool scenario(const char *dir, const char *prefix) {
 #undef TRY
 }
 
-static const char *slot_name(int s) { return s == ST_N_METRIC_TABLES ? "events" : st_table_name((st_table)s); }
+/* Slots 0..T_N_METRIC_TABLES - 1: the hourly tables; slot T_N_METRIC_TABLES: the events. */
+static const char *slot_name(int s) { return TL.v[s == T_N_METRIC_TABLES ? T_EVENTS : s]->name; }
 
 static void part(int64_t hour_us, char *out, size_t n) {
     time_t t = (time_t)(hour_us / 1000000);
@@ -332,8 +408,8 @@ static void expected_files(flist *f) {
     for (int k = 0; k < NPUB; k++) {
         char p[64], r[256];
         part(PUB_HOURS[k], p, sizeof p);
-        for (int s = 0; s <= ST_N_METRIC_TABLES; s++) {
-            bool has = s == ST_N_METRIC_TABLES ? has_events(k) : nrows_of((st_table)s, k) > 0;
+        for (int s = 0; s <= T_N_METRIC_TABLES; s++) {
+            bool has = s == T_N_METRIC_TABLES ? has_events(k) : nrows_of((size_t)s, k) > 0;
             if (!has) continue;
             snprintf(r, sizeof r, "%s/%s/part-00000.parquet", slot_name(s), p);
             f->v = realloc(f->v, (f->n + 2) * sizeof *f->v);
@@ -363,8 +439,8 @@ static bool is_null(const sl_col *c, size_t i) { return c->valid && c->null_coun
 
 /* Compare value (got row gi) with (exp row ei). */
 static bool same_value(const sl_col *g, size_t gi, const sl_col *e, size_t ei) {
-    bool gn = is_null(g, gi), en = is_null(e, ei);
-    if (gn || en) return gn == en;
+    bool gnull = is_null(g, gi), enull = is_null(e, ei);
+    if (gnull || enull) return gnull == enull;
     if (e->t.type == SL_BYTES) {
         sl_str a = ((const sl_str *)g->data)[gi], b = ((const sl_str *)e->data)[ei];
         return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
@@ -417,24 +493,24 @@ static void check_values(const char *root) {
     char p[64], rel[256];
     for (int k = 0; k < NPUB; k++) {
         part(PUB_HOURS[k], p, sizeof p);
-        for (int t = 0; t < ST_N_METRIC_TABLES; t++) {
-            size_t n = nrows_of((st_table)t, k);
+        for (size_t t = 0; t < T_N_METRIC_TABLES; t++) {
+            size_t n = nrows_of(t, k);
             if (!n) continue;
             sl_batch b;
-            make_rows((st_table)t, PUB_HOURS[k], n, 1, &b);
+            make_rows(t, PUB_HOURS[k], n, 1, &b);
             const char *names[16];
             for (size_t c = 0; c < b.ncols; c++) names[c] = b.cols[c].name;
-            snprintf(rel, sizeof rel, "%s/%s/part-00000.parquet", st_table_name((st_table)t), p);
+            snprintf(rel, sizeof rel, "%s/%s/part-00000.parquet", TL.v[t]->name, p);
             check_file(root, rel, &b, NULL, n, b.ncols, names);
             sl_batch_free(&b);
         }
         if (has_events(k)) {
             sl_batch b;
             make_events(PUB_HOURS[k], EV_N, &b);
-            const char *names[EV_NCOLS];
-            for (int c = 0; c < EV_NCOLS; c++) names[c] = ev_col_name(c);
+            const char *names[SC_MAX_COLS];
+            for (int c = 0; c < (int)S->nall; c++) names[c] = sc_col_name(S, c);
             snprintf(rel, sizeof rel, "events/%s/part-00000.parquet", p);
-            check_file(root, rel, &b, EV_IDX, EV_NIDX, EV_ROW + 1, names);
+            check_file(root, rel, &b, EV_IDX, EV_NIDX, EV_FILE_NCOLS, names);
             sl_batch_free(&b);
         }
     }
@@ -487,8 +563,8 @@ static void check_manifests(const char *root, const char *prefix) {
     char p[64], mrel[256], drel[256], path[1024];
     for (int k = 0; k < NPUB; k++) {
         part(PUB_HOURS[k], p, sizeof p);
-        for (int s = 0; s <= ST_N_METRIC_TABLES; s++) {
-            bool has = s == ST_N_METRIC_TABLES ? has_events(k) : nrows_of((st_table)s, k) > 0;
+        for (int s = 0; s <= T_N_METRIC_TABLES; s++) {
+            bool has = s == T_N_METRIC_TABLES ? has_events(k) : nrows_of((size_t)s, k) > 0;
             snprintf(mrel, sizeof mrel, "_manifests/%s/%s.manifest", slot_name(s), p);
             snprintf(drel, sizeof drel, "%s/%s/part-00000.parquet", slot_name(s), p);
             CHECK(exists(root, mrel) == has);
@@ -553,7 +629,7 @@ static void dump_rows(FILE *f, const sl_batch *b, const uint32_t *idx, size_t n,
 static void write_expected(const char *dir) {
     rm_rf(dir);
     mkdir(dir, 0777);
-    for (int s = 0; s <= ST_N_METRIC_TABLES; s++) {
+    for (int s = 0; s <= T_N_METRIC_TABLES; s++) {
         char path[512];
         snprintf(path, sizeof path, "%s/%s.jsonl", dir, slot_name(s));
         FILE *f = fopen(path, "w");
@@ -561,14 +637,14 @@ static void write_expected(const char *dir) {
         if (!f) return;
         for (int k = 0; k < NPUB; k++) {
             sl_batch b;
-            if (s == ST_N_METRIC_TABLES) {
+            if (s == T_N_METRIC_TABLES) {
                 if (!has_events(k)) continue;
                 make_events(PUB_HOURS[k], EV_N, &b);
-                dump_rows(f, &b, EV_IDX, EV_NIDX, EV_ROW + 1);
+                dump_rows(f, &b, EV_IDX, EV_NIDX, EV_FILE_NCOLS);
             } else {
-                size_t n = nrows_of((st_table)s, k);
+                size_t n = nrows_of((size_t)s, k);
                 if (!n) continue;
-                make_rows((st_table)s, PUB_HOURS[k], n, 1, &b);
+                make_rows((size_t)s, PUB_HOURS[k], n, 1, &b);
                 dump_rows(f, &b, NULL, n, b.ncols);
             }
             sl_batch_free(&b);
@@ -678,10 +754,10 @@ static void test_stale_removed(void) {
     CHECK(exists(d, "query_hourly/date=2024-03-01/hr=05/part-00000.parquet"));
     CHECK(exists(d, "_manifests/spill_hourly/date=2024-03-01/hr=05.manifest"));
     cs *c;
-    CHECK(cs_open(&c, d, NULL, err, sizeof err) == SL_OK);
+    CHECK(cs_open(&c, d, NULL, S, &TL, err, sizeof err) == SL_OK);
     sl_batch b;
-    make_rows(ST_QUERY_HOURLY, HA, 1, 5, &b);
-    CHECK(cs_write_rows(c, ST_QUERY_HOURLY, HA, true, &b, err, sizeof err) == SL_OK);
+    make_rows(T_QUERY_HOURLY, HA, 1, 5, &b);
+    CHECK(cs_write_rows(c, T_QUERY_HOURLY, HA, true, &b, err, sizeof err) == SL_OK);
     sl_batch_free(&b);
     CHECK(cs_publish_hour(c, HA, err, sizeof err) == SL_OK);
     cs_close(c);
@@ -710,14 +786,14 @@ static void test_unpublished_leaves_nothing(void) {
     char d[512];
     snprintf(d, sizeof d, "%s/open", g_root);
     cs *c;
-    CHECK(cs_open(&c, d, NULL, err, sizeof err) == SL_OK);
+    CHECK(cs_open(&c, d, NULL, S, &TL, err, sizeof err) == SL_OK);
     sl_batch ev;
     make_events(HA, EV_N, &ev);
     CHECK(cs_write_events(c, HA, &ev, EV_IDX, EV_NIDX, err, sizeof err) == SL_OK);
     sl_batch_free(&ev);
     sl_batch b;
-    make_rows(ST_CACHE_HOURLY, HA, 3, 1, &b);
-    CHECK(cs_write_rows(c, ST_CACHE_HOURLY, HA, true, &b, err, sizeof err) == SL_OK);
+    make_rows(T_CACHE_HOURLY, HA, 3, 1, &b);
+    CHECK(cs_write_rows(c, T_CACHE_HOURLY, HA, true, &b, err, sizeof err) == SL_OK);
     sl_batch_free(&b);
     flist f = {0};
     walk(d, "", &f, NULL);
@@ -756,9 +832,9 @@ static void test_group_sync(void) {
     o.url_prefix = PREFIX;
     o.group_sync = true;
     cs *c, *ref;
-    CHECK(cs_open(&c, d, &o, err, sizeof err) == SL_OK);
+    CHECK(cs_open(&c, d, &o, S, &TL, err, sizeof err) == SL_OK);
     o.group_sync = false;
-    CHECK(cs_open(&ref, d1, &o, err, sizeof err) == SL_OK);
+    CHECK(cs_open(&ref, d1, &o, S, &TL, err, sizeof err) == SL_OK);
     for (int k = 0; k < 2; k++) {
         cs *x = k ? ref : c;
         sl_batch ev;
@@ -766,8 +842,8 @@ static void test_group_sync(void) {
         CHECK(cs_write_events(x, HA, &ev, EV_IDX, EV_NIDX, err, sizeof err) == SL_OK);
         sl_batch_free(&ev);
         sl_batch b;
-        make_rows(ST_CACHE_HOURLY, HA, 3, 1, &b);
-        CHECK(cs_write_rows(x, ST_CACHE_HOURLY, HA, true, &b, err, sizeof err) == SL_OK);
+        make_rows(T_CACHE_HOURLY, HA, 3, 1, &b);
+        CHECK(cs_write_rows(x, T_CACHE_HOURLY, HA, true, &b, err, sizeof err) == SL_OK);
         sl_batch_free(&b);
         CHECK(cs_publish_hour(x, HA, err, sizeof err) == SL_OK);
     }
@@ -803,8 +879,8 @@ static void test_group_sync(void) {
     flist_free(&f);
     /* cs_close flushes what is still queued */
     sl_batch b;
-    make_rows(ST_CACHE_HOURLY, HB, 2, 1, &b);
-    CHECK(cs_write_rows(c, ST_CACHE_HOURLY, HB, true, &b, err, sizeof err) == SL_OK);
+    make_rows(T_CACHE_HOURLY, HB, 2, 1, &b);
+    CHECK(cs_write_rows(c, T_CACHE_HOURLY, HB, true, &b, err, sizeof err) == SL_OK);
     sl_batch_free(&b);
     CHECK(cs_publish_hour(c, HB, err, sizeof err) == SL_OK);
     CHECK(!exists(d, "cache_hourly/date=2024-03-01/hr=06/part-00000.parquet"));
@@ -824,43 +900,43 @@ static void test_errors(void) {
     snprintf(bad, sizeof bad, "%s/sub/cold", file);
     cs *c = NULL;
     err[0] = '\0';
-    CHECK(cs_open(&c, bad, NULL, err, sizeof err) == SL_ERR_IO);
+    CHECK(cs_open(&c, bad, NULL, S, &TL, err, sizeof err) == SL_ERR_IO);
     CHECK(c == NULL);
     CHECK(strstr(err, file) != NULL);
-    CHECK(cs_open(&c, "", NULL, err, sizeof err) == SL_ERR_ARG);
+    CHECK(cs_open(&c, "", NULL, S, &TL, err, sizeof err) == SL_ERR_ARG);
 
     char d[512];
     snprintf(d, sizeof d, "%s/err", g_root);
-    CHECK(cs_open(&c, d, NULL, err, sizeof err) == SL_OK);
+    CHECK(cs_open(&c, d, NULL, S, &TL, err, sizeof err) == SL_OK);
     sl_batch b;
-    make_rows(ST_QUERY_HOURLY, HA, 2, 1, &b);
+    make_rows(T_QUERY_HOURLY, HA, 2, 1, &b);
     /* not an hour start */
-    CHECK(cs_write_rows(c, ST_QUERY_HOURLY, HA + 1, true, &b, err, sizeof err) == SL_ERR_ARG);
+    CHECK(cs_write_rows(c, T_QUERY_HOURLY, HA + 1, true, &b, err, sizeof err) == SL_ERR_ARG);
     CHECK(cs_publish_hour(c, HA + 60000000, err, sizeof err) == SL_ERR_ARG);
     /* rows of another hour */
-    CHECK(cs_write_rows(c, ST_QUERY_HOURLY, HB, true, &b, err, sizeof err) == SL_ERR_ARG);
+    CHECK(cs_write_rows(c, T_QUERY_HOURLY, HB, true, &b, err, sizeof err) == SL_ERR_ARG);
     CHECK(strstr(err, "hour") != NULL);
     /* wrong schema */
-    CHECK(cs_write_rows(c, ST_SPILL_HOURLY, HA, true, &b, err, sizeof err) == SL_ERR_ARG);
+    CHECK(cs_write_rows(c, T_SPILL_HOURLY, HA, true, &b, err, sizeof err) == SL_ERR_ARG);
     CHECK(strstr(err, "spill_hourly") != NULL);
     /* a canonical events batch is required */
     CHECK(cs_write_events(c, HA, &b, EV_IDX, 1, err, sizeof err) == SL_ERR_ARG);
     /* an event with a NULL required column */
     sl_batch ev;
     make_events(HA, EV_N, &ev);
-    set_null(&ev, EV_QUERY_ID, 7);
+    set_null(&ev, (size_t)col("query_id"), 7);
     CHECK(cs_write_events(c, HB, &ev, EV_IDX, 1, err, sizeof err) == SL_ERR_ARG);
     CHECK(strstr(err, "query_id") != NULL);
     /* ... poisons that hour */
     CHECK(cs_publish_hour(c, HB, err, sizeof err) == SL_ERR_ARG);
     sl_batch_free(&ev);
     /* published once */
-    CHECK(cs_write_rows(c, ST_QUERY_HOURLY, HA, true, &b, err, sizeof err) == SL_OK);
+    CHECK(cs_write_rows(c, T_QUERY_HOURLY, HA, true, &b, err, sizeof err) == SL_OK);
     CHECK(cs_publish_hour(c, HA, err, sizeof err) == SL_OK);
     CHECK(cs_publish_hour(c, HA, err, sizeof err) == SL_ERR_ARG);
     CHECK(strstr(err, "already published") != NULL);
     CHECK(strstr(err, "date=2024-03-01/hr=05") != NULL);
-    CHECK(cs_write_rows(c, ST_QUERY_HOURLY, HA, true, &b, err, sizeof err) == SL_ERR_ARG);
+    CHECK(cs_write_rows(c, T_QUERY_HOURLY, HA, true, &b, err, sizeof err) == SL_ERR_ARG);
     /* publishing an hour without rows is fine and writes nothing */
     CHECK(cs_publish_hour(c, HC, err, sizeof err) == SL_OK);
     CHECK(!exists(d, "_manifests/query_hourly/date=2024-03-01/hr=23.manifest"));
@@ -868,28 +944,274 @@ static void test_errors(void) {
     cs_close(c);
     /* a directory that became unwritable: writer errors name the path */
     snprintf(d, sizeof d, "%s/ro", g_root);
-    CHECK(cs_open(&c, d, NULL, err, sizeof err) == SL_OK);
+    CHECK(cs_open(&c, d, NULL, S, &TL, err, sizeof err) == SL_OK);
     char blocker[600];
     snprintf(blocker, sizeof blocker, "%s/query_hourly", d);
     f = fopen(blocker, "w"); /* a file where the table directory must go */
     if (f) fclose(f);
-    make_rows(ST_QUERY_HOURLY, HA, 2, 1, &b);
+    make_rows(T_QUERY_HOURLY, HA, 2, 1, &b);
     err[0] = '\0';
-    CHECK(cs_write_rows(c, ST_QUERY_HOURLY, HA, true, &b, err, sizeof err) == SL_ERR_IO);
+    CHECK(cs_write_rows(c, T_QUERY_HOURLY, HA, true, &b, err, sizeof err) == SL_ERR_IO);
     CHECK(strstr(err, blocker) != NULL);
     sl_batch_free(&b);
     cs_close(c);
 }
 
+/* ------------------------------------------------------------ a second schema */
+
+/* A tiny schema (readings of devices) with an hourly table of its own: the
+ * store derives its files from the definitions, nothing is Redset's. */
+#define TSCOL {.type = SL_I64, .logical = SL_LOG_TIMESTAMP, .unit = SL_UNIT_MICROS, .utc = true}
+static const sc_col tiny_cols[] = {
+    {"device", {.type = SL_BYTES, .logical = SL_LOG_STRING}, SC_REQUIRED, NULL, "the device"},
+    {"seq", {.type = SL_I64}, SC_REQUIRED, NULL, "reading number"},
+    {"ts", TSCOL, SC_REQUIRED, NULL, "when"},
+    {"temp", {.type = SL_F64}, SC_FINITE, NULL, "degrees"},
+};
+static const sc_def tiny_def = {
+    .name = "tiny",
+    .help = "a test schema",
+    .cols = tiny_cols,
+    .ncols = sizeof tiny_cols / sizeof tiny_cols[0],
+    .time = "ts",
+    .order = {NULL, "seq"},
+    .dedupe = {"device", "seq"},
+    .partition = {"device"},
+    .required = {"ts", "device", "seq"},
+};
+static const tb_col tiny_hourly_cols[] = {
+    {"hour", TB_TS, false, true, NULL},
+    {"device", TB_STR, false, true, NULL},
+    {"readings", TB_I64, false, false, NULL},
+    {"temp_max", TB_F64, true, false, NULL},
+};
+static const tb_def tiny_hourly = {"tiny_hourly", TB_HOURLY, tiny_hourly_cols, 4, "readings per device and hour"};
+
+/* n tiny events of hour_us: device d<i%2>, seq 10 + i, ts hour + i minutes,
+ * temp i/4 (NULL when i % 3 == 1); _row = i. */
+static void tiny_events(const sc_schema *ts, int64_t hour_us, size_t n, sl_batch *b) {
+    sl_batch_init(b);
+    CHECK(sc_init_batch(ts, b, err, sizeof err) == SL_OK);
+    CHECK(sl_batch_reserve(b, n, err, sizeof err) == SL_OK);
+    b->nrows = n;
+    for (size_t i = 0; i < n; i++) {
+        set_str(b, 0, i, i % 2 ? "d1" : "d0");
+        ((int64_t *)b->cols[1].data)[i] = 10 + (int64_t)i;
+        ((int64_t *)b->cols[ts->time].data)[i] = hour_us + (int64_t)i * 60000000;
+        if (i % 3 == 1) set_null(b, 3, i);
+        else ((double *)b->cols[3].data)[i] = (double)i / 4;
+        set_str(b, (size_t)ts->source, i, "lab");
+        ((int32_t *)b->cols[ts->input].data)[i] = 2;
+        ((int64_t *)b->cols[ts->row].data)[i] = (int64_t)i;
+        set_null(b, (size_t)ts->error, i);
+        set_null(b, (size_t)ts->extra, i);
+    }
+}
+
+/* tiny_hourly rows of hour_us: (d0, 3, 1.5) and (d1, 7, NULL). */
+static void tiny_rows(int64_t hour_us, sl_batch *b) {
+    sl_batch_init(b);
+    CHECK(tb_init_batch(&tiny_hourly, b, err, sizeof err) == SL_OK);
+    CHECK(sl_batch_reserve(b, 2, err, sizeof err) == SL_OK);
+    b->nrows = 2;
+    for (size_t i = 0; i < 2; i++) {
+        ((int64_t *)b->cols[0].data)[i] = hour_us;
+        set_str(b, 1, i, i ? "d1" : "d0");
+        ((int64_t *)b->cols[2].data)[i] = i ? 7 : 3;
+    }
+    ((double *)b->cols[3].data)[0] = 1.5;
+    set_null(b, 3, 1);
+}
+
+/* The manifest at root/mrel lists root/drel (url prefix + drel) with its size. */
+static void check_one_manifest(const char *root, const char *mrel, const char *drel, const char *prefix) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", root, mrel);
+    char *txt = slurp(path, NULL);
+    CHECK(txt != NULL);
+    if (!txt) return;
+    char url[1024], want[1100];
+    long long len = -1;
+    bool mand = false;
+    CHECK_EQ_I64(scan_manifest(txt, url, sizeof url, &len, &mand), 1);
+    CHECK(mand);
+    snprintf(want, sizeof want, "%s%s", prefix, drel);
+    CHECK_EQ_STR(url, want);
+    snprintf(path, sizeof path, "%s/%s", root, drel);
+    struct stat st;
+    CHECK(stat(path, &st) == 0);
+    CHECK_EQ_I64(len, st.st_size);
+    free(txt);
+}
+
+static void test_tiny_schema(void) {
+    const sc_schema *ts = NULL;
+    tb_def *bad = NULL, *late = NULL, *events = NULL;
+    CHECK(sc_open(&ts, &tiny_def, err, sizeof err) == SL_OK);
+    if (!ts) return;
+    CHECK(en_own_tables(ts, &bad, &late, &events, err, sizeof err) == SL_OK);
+    if (!events) {
+        tb_free(bad);
+        tb_free(late);
+        sc_close(ts);
+        return;
+    }
+    /* the engine's order: the transform's table, bad_rows, late_events, events */
+    const tb_def *tv[] = {&tiny_hourly, bad, late, events};
+    const tb_list tl = {tv, 4};
+    enum { X_HOURLY, X_BAD, X_LATE, X_EVENTS };
+    char d[512];
+    snprintf(d, sizeof d, "%s/tiny", g_root);
+    cs_opts o = cs_opts_default();
+    o.url_prefix = PREFIX;
+    cs *c = NULL;
+    CHECK(cs_open(&c, d, &o, ts, &tl, err, sizeof err) == SL_OK);
+    if (!c) goto done;
+    sl_batch ev, rows, q;
+    tiny_events(ts, HA, 10, &ev);
+    tiny_rows(HA, &rows);
+    const uint32_t idx[] = {9, 0, 4, 1, 7};
+    CHECK(cs_write_events(c, HA, &ev, idx, 3, err, sizeof err) == SL_OK);
+    CHECK(cs_write_events(c, HA, &ev, idx + 3, 2, err, sizeof err) == SL_OK);
+    CHECK(cs_write_events(c, HB, &ev, idx, 1, err, sizeof err) == SL_OK); /* (ts of HA: the window decides) */
+    CHECK(cs_write_rows(c, X_HOURLY, HA, false, &rows, err, sizeof err) == SL_OK); /* provisional: ignored */
+    CHECK(cs_write_rows(c, X_HOURLY, HA, true, &rows, err, sizeof err) == SL_OK);
+    /* quarantine tables are not cold */
+    sl_batch_init(&q);
+    CHECK(tb_init_batch(bad, &q, err, sizeof err) == SL_OK);
+    CHECK(sl_batch_reserve(&q, 1, err, sizeof err) == SL_OK);
+    q.nrows = 1;
+    set_str(&q, 0, 0, "lab");
+    ((int32_t *)q.cols[1].data)[0] = 2;
+    ((int64_t *)q.cols[2].data)[0] = 5;
+    set_str(&q, 3, 0, "missing_device");
+    set_null(&q, 4, 0);
+    set_null(&q, 5, 0);
+    CHECK(cs_write_rows(c, X_BAD, INT64_MIN, true, &q, err, sizeof err) == SL_OK);
+    /* the events table takes events, not rows; an unknown table is an error */
+    CHECK(cs_write_rows(c, X_EVENTS, HA, true, &rows, err, sizeof err) == SL_OK); /* not an hourly table: ignored */
+    CHECK(cs_write_rows(c, 4, HA, true, &rows, err, sizeof err) == SL_ERR_ARG);
+    /* a Redset batch is neither a tiny events batch nor tiny_hourly rows */
+    sl_batch rev, rq;
+    make_events(HA, 3, &rev);
+    make_rows(T_QUERY_HOURLY, HA, 2, 1, &rq);
+    CHECK(cs_write_events(c, HA, &rev, idx + 3, 1, err, sizeof err) == SL_ERR_ARG);
+    CHECK(strstr(err, "device") != NULL);
+    CHECK(cs_write_rows(c, X_HOURLY, HA, true, &rq, err, sizeof err) == SL_ERR_ARG);
+    CHECK(strstr(err, "tiny_hourly") != NULL);
+    sl_batch_free(&rev);
+    sl_batch_free(&rq);
+    /* an event with a NULL required column (device) poisons its hour, naming the column */
+    sl_batch evc;
+    tiny_events(ts, HC, 3, &evc);
+    set_null(&evc, 0, 1);
+    const uint32_t one = 1;
+    CHECK(cs_write_events(c, HC, &evc, &one, 1, err, sizeof err) == SL_ERR_ARG);
+    CHECK(strstr(err, "device") != NULL);
+    CHECK(cs_publish_hour(c, HC, err, sizeof err) == SL_ERR_ARG);
+    sl_batch_free(&evc);
+    /* publish */
+    CHECK(cs_publish_hour(c, HA, err, sizeof err) == SL_OK);
+    CHECK(cs_publish_hour(c, HB, err, sizeof err) == SL_OK);
+    CHECK_EQ_I64(cs_published_count(c), 2);
+    char want_path[1024], got_path[1024];
+    snprintf(want_path, sizeof want_path, "%s/events/date=2024-03-01/hr=05/part-00000.parquet", d);
+    CHECK(cs_events_path(c, HA, got_path, sizeof got_path));
+    CHECK_EQ_STR(got_path, want_path);
+    cs_close(c);
+    c = NULL;
+    {
+        flist got = {0};
+        walk(d, "", &got, NULL);
+        const char *want[] = {"_manifests/events/date=2024-03-01/hr=05.manifest",
+                              "_manifests/events/date=2024-03-01/hr=06.manifest",
+                              "_manifests/tiny_hourly/date=2024-03-01/hr=05.manifest",
+                              "events/date=2024-03-01/hr=05/part-00000.parquet",
+                              "events/date=2024-03-01/hr=06/part-00000.parquet",
+                              "tiny_hourly/date=2024-03-01/hr=05/part-00000.parquet"};
+        CHECK_EQ_I64(got.n, 6);
+        for (size_t i = 0; i < got.n && i < 6; i++) CHECK_EQ_STR(got.v[i], want[i]);
+        flist_free(&got);
+    }
+    CHECK(!exists(d, "bad_rows"));
+    CHECK(!exists(d, "late_events"));
+    CHECK(!exists(d, "query_hourly"));
+    /* the files hold the tiny columns and the values written */
+    const char *enames[SC_MAX_COLS];
+    for (int k = 0; k < (int)ts->nall; k++) enames[k] = sc_col_name(ts, k);
+    CHECK_EQ_STR(enames[4], "source");
+    check_file(d, "events/date=2024-03-01/hr=05/part-00000.parquet", &ev, idx, 5, (size_t)ts->row + 1, enames);
+    check_file(d, "events/date=2024-03-01/hr=06/part-00000.parquet", &ev, idx, 1, (size_t)ts->row + 1, enames);
+    const char *hnames[] = {"hour", "device", "readings", "temp_max"};
+    check_file(d, "tiny_hourly/date=2024-03-01/hr=05/part-00000.parquet", &rows, NULL, 2, 4, hnames);
+    check_one_manifest(d, "_manifests/events/date=2024-03-01/hr=05.manifest",
+                       "events/date=2024-03-01/hr=05/part-00000.parquet", PREFIX);
+    check_one_manifest(d, "_manifests/tiny_hourly/date=2024-03-01/hr=05.manifest",
+                       "tiny_hourly/date=2024-03-01/hr=05/part-00000.parquet", PREFIX);
+    /* republished with events only (another run, group sync): the stale hourly file goes */
+    o.group_sync = true;
+    CHECK(cs_open(&c, d, &o, ts, &tl, err, sizeof err) == SL_OK);
+    if (c) {
+        CHECK(cs_write_events(c, HA, &ev, idx, 2, err, sizeof err) == SL_OK);
+        CHECK(cs_publish_hour(c, HA, err, sizeof err) == SL_OK);
+        CHECK(exists(d, "tiny_hourly/date=2024-03-01/hr=05/part-00000.parquet")); /* until the flush */
+        CHECK(cs_flush(c, err, sizeof err) == SL_OK);
+        CHECK(!exists(d, "tiny_hourly/date=2024-03-01/hr=05/part-00000.parquet"));
+        CHECK(!exists(d, "_manifests/tiny_hourly/date=2024-03-01/hr=05.manifest"));
+        check_file(d, "events/date=2024-03-01/hr=05/part-00000.parquet", &ev, idx, 2, (size_t)ts->row + 1, enames);
+        check_one_manifest(d, "_manifests/events/date=2024-03-01/hr=05.manifest",
+                           "events/date=2024-03-01/hr=05/part-00000.parquet", PREFIX);
+        CHECK(exists(d, "events/date=2024-03-01/hr=06/part-00000.parquet")); /* other hours untouched */
+        cs_close(c);
+    }
+    sl_batch_free(&ev);
+    sl_batch_free(&rows);
+    sl_batch_free(&q);
+done:
+    tb_free(bad);
+    tb_free(late);
+    tb_free(events);
+    sc_close(ts);
+}
+
+/* A store whose tables have no events table writes only hourly files. */
+static void test_no_events_table(void) {
+    const tb_def *tv[] = {&rs_cache_hourly};
+    const tb_list tl = {tv, 1};
+    char d[512];
+    snprintf(d, sizeof d, "%s/noevents", g_root);
+    cs *c = NULL;
+    CHECK(cs_open(&c, d, NULL, S, &tl, err, sizeof err) == SL_OK);
+    if (!c) return;
+    sl_batch ev, b;
+    make_events(HA, EV_N, &ev);
+    CHECK(cs_write_events(c, HA, &ev, EV_IDX, EV_NIDX, err, sizeof err) == SL_ERR_ARG);
+    CHECK(strstr(err, "no events table") != NULL);
+    char p[1024];
+    CHECK(!cs_events_path(c, HA, p, sizeof p));
+    make_rows(T_CACHE_HOURLY, HA, 3, 1, &b); /* a batch of cache_hourly, index 0 of this list */
+    CHECK(cs_write_rows(c, 0, HA, true, &b, err, sizeof err) == SL_OK);
+    CHECK(cs_publish_hour(c, HA, err, sizeof err) == SL_OK);
+    cs_close(c);
+    CHECK(exists(d, "cache_hourly/date=2024-03-01/hr=05/part-00000.parquet"));
+    CHECK(exists(d, "_manifests/cache_hourly/date=2024-03-01/hr=05.manifest"));
+    CHECK(!exists(d, "events"));
+    sl_batch_free(&ev);
+    sl_batch_free(&b);
+}
+
 int main(void) {
     snprintf(g_root, sizeof g_root, "/tmp/sluice_test_cold_XXXXXX");
-    if (!mkdtemp(g_root)) return 2;
+    if (!mkdtemp(g_root) || !tables_open()) return 2;
     RUN(test_layout_and_values);
     RUN(test_deterministic);
     RUN(test_stale_removed);
     RUN(test_unpublished_leaves_nothing);
     RUN(test_group_sync);
     RUN(test_errors);
+    RUN(test_tiny_schema);
+    RUN(test_no_events_table);
     rm_rf(g_root);
+    tables_close();
     return T_DONE();
 }

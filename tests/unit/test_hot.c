@@ -1,7 +1,11 @@
-/* test_hot.c: the SQLite hot store -- schema against tables.h, idempotent
- * upserts and final-row protection, text hours, NULLs, event retention, a
- * concurrent WAL reader, health rows, reopening, errors naming the file, and
- * a small (unasserted) throughput benchmark. */
+/* test_hot.c: the SQLite hot store -- schema against the table definitions
+ * (the Redset metric tables, the engine's bad_rows, late_events and events),
+ * idempotent upserts and final-row protection, text hours, NULLs, event
+ * retention, a concurrent WAL reader, health rows, reopening, the store's
+ * schema (store_meta: a store of another schema is refused; a second tiny
+ * schema exercises the generic path), the sqlite output plugin as the
+ * pipeline's sink, errors naming the file, and a small (unasserted)
+ * throughput benchmark. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -15,13 +19,69 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "replay/event.h"
+#include "engine/engine.h"
+#include "plugins/plugin.h"
+#include "plugins/redset_tables.h"
+#include "schema/redset.h"
 #include "store/hot.h"
-#include "stream/tables.h"
 #include "t.h"
 
 static char tmpdir[64];
 static char err[SL_ERRLEN];
+
+/* The Redset pipeline's tables in the engine's order (en_tables): the
+ * transform's hourly tables, then bad_rows, late_events, events. */
+enum {
+    T_QUERY_HOURLY,
+    T_SPILL_HOURLY,
+    T_CACHE_HOURLY,
+    T_TOP_TABLES_HOURLY,
+    T_COMPILE_JOINS_HOURLY,
+    T_COMPILE_CORR_HOURLY,
+    T_UTILIZATION_HOURLY,
+    T_N_METRIC_TABLES,
+    T_BAD_ROWS = T_N_METRIC_TABLES,
+    T_LATE_EVENTS,
+    T_EVENTS,
+    T_N_TABLES
+};
+static const sc_schema *S; /* Redset */
+static tb_def *g_bad, *g_late, *g_events;
+static const tb_def *g_tv[T_N_TABLES];
+static tb_list TL;
+
+static bool tables_open(void) {
+    if (sc_open(&S, &sc_redset_def, err, sizeof err) != SL_OK ||
+        en_own_tables(S, &g_bad, &g_late, &g_events, err, sizeof err) != SL_OK) {
+        fprintf(stderr, "tables: %s\n", err);
+        return false;
+    }
+    const tb_def *v[T_N_TABLES] = {&rs_query_hourly,         &rs_spill_hourly,        &rs_cache_hourly,
+                                   &rs_top_tables_hourly,    &rs_compile_joins_hourly, &rs_compile_corr_hourly,
+                                   &rs_utilization_hourly,   g_bad,                   g_late,
+                                   g_events};
+    memcpy(g_tv, v, sizeof v);
+    TL = (tb_list){g_tv, T_N_TABLES};
+    return true;
+}
+
+static void tables_close(void) {
+    tb_free(g_bad);
+    tb_free(g_late);
+    tb_free(g_events);
+    sc_close(S);
+}
+
+/* Redset column index by name (a missing one fails the test). */
+static int col(const char *name) {
+    int c = sc_find(S, name);
+    if (c < 0) {
+        fprintf(stderr, "  no column %s\n", name);
+        t_cur_failed = 1;
+        return 0;
+    }
+    return c;
+}
 
 #define H0 INT64_C(1709276400000000) /* 2024-03-01 07:00:00 UTC */
 #define HOUR INT64_C(3600000000)
@@ -118,9 +178,9 @@ static void set_null(sl_batch *b, size_t c, size_t r) {
     memset((char *)b->cols[c].data + r * sl_type_width(b->cols[c].t.type), 0, sl_type_width(b->cols[c].t.type));
 }
 
-static bool table_batch(st_table t, sl_batch *b, size_t n) {
+static bool table_batch(size_t t, sl_batch *b, size_t n) {
     sl_batch_init(b);
-    if (st_init_batch(t, b, err, sizeof err) != SL_OK || sl_batch_reserve(b, n, err, sizeof err) != SL_OK) {
+    if (tb_init_batch(TL.v[t], b, err, sizeof err) != SL_OK || sl_batch_reserve(b, n, err, sizeof err) != SL_OK) {
         fprintf(stderr, "  batch: %s\n", err);
         return false;
     }
@@ -154,42 +214,51 @@ static void fill_query_hourly(sl_batch *b, int64_t h, size_t n, int64_t v) {
 /* n canonical events, arrival t0 + i * step, rows row0.. of input 0 */
 static bool events_batch(sl_batch *b, size_t n, int64_t t0, int64_t step, int64_t row0) {
     sl_batch_init(b);
-    if (ev_init_batch(b, err, sizeof err) != SL_OK || sl_batch_reserve(b, n, err, sizeof err) != SL_OK) return false;
+    if (sc_init_batch(S, b, err, sizeof err) != SL_OK || sl_batch_reserve(b, n, err, sizeof err) != SL_OK) return false;
     b->nrows = n;
+    const int c_inst = col("instance_id"), c_size = col("cluster_size"), c_user = col("user_id"),
+              c_db = col("database_id"), c_qid = col("query_id"), c_compile = col("compile_duration_ms"),
+              c_queue = col("queue_duration_ms"), c_exec = col("execution_duration_ms"),
+              c_fp = col("feature_fingerprint"), c_abort = col("was_aborted"), c_cached = col("was_cached"),
+              c_csq = col("cache_source_query_id"), c_qtype = col("query_type"),
+              c_perm = col("num_permanent_tables_accessed"), c_ext = col("num_external_tables_accessed"),
+              c_sys = col("num_system_tables_accessed"), c_read = col("read_table_ids"),
+              c_write = col("write_table_ids"), c_scanned = col("mbytes_scanned"), c_spilled = col("mbytes_spilled"),
+              c_joins = col("num_joins"), c_scans = col("num_scans"), c_aggs = col("num_aggregations");
     for (size_t r = 0; r < n; r++) {
-        set_i32(b, EV_INSTANCE_ID, r, (int32_t)(r % 50));
-        set_f64(b, EV_CLUSTER_SIZE, r, 4);
-        set_i64(b, EV_USER_ID, r, 7);
-        set_i64(b, EV_DATABASE_ID, r, 3);
-        set_i64(b, EV_QUERY_ID, r, row0 + (int64_t)r);
-        set_i64(b, EV_ARRIVAL_TS, r, t0 + (int64_t)r * step);
-        set_f64(b, EV_COMPILE_MS, r, 12);
-        set_i64(b, EV_QUEUE_MS, r, 0);
-        set_i64(b, EV_EXEC_MS, r, 345);
-        set_str(b, EV_FINGERPRINT, r, "fp-1234567890");
-        set_i32(b, EV_WAS_ABORTED, r, 0);
-        set_i32(b, EV_WAS_CACHED, r, (int32_t)(r & 1));
-        set_f64(b, EV_CACHE_SOURCE_QID, r, 0);
-        set_str(b, EV_QUERY_TYPE, r, QTYPES[r % 4]);
-        set_f64(b, EV_NUM_PERM_TABLES, r, 2);
-        set_f64(b, EV_NUM_EXT_TABLES, r, 0);
-        set_f64(b, EV_NUM_SYS_TABLES, r, 0);
-        set_str(b, EV_READ_TABLE_IDS, r, "101,202");
-        set_str(b, EV_WRITE_TABLE_IDS, r, "");
-        set_f64(b, EV_MBYTES_SCANNED, r, 12.5);
-        set_f64(b, EV_MBYTES_SPILLED, r, 0);
-        set_i64(b, EV_NUM_JOINS, r, 2);
-        set_i64(b, EV_NUM_SCANS, r, 3);
-        set_i64(b, EV_NUM_AGGREGATIONS, r, 1);
-        set_str(b, EV_SOURCE, r, "fleet-a");
-        set_i32(b, EV_INPUT, r, 0);
-        set_i64(b, EV_ROW, r, row0 + (int64_t)r);
+        set_i32(b, c_inst, r, (int32_t)(r % 50));
+        set_f64(b, c_size, r, 4);
+        set_i64(b, c_user, r, 7);
+        set_i64(b, c_db, r, 3);
+        set_i64(b, c_qid, r, row0 + (int64_t)r);
+        set_i64(b, S->time, r, t0 + (int64_t)r * step);
+        set_f64(b, c_compile, r, 12);
+        set_i64(b, c_queue, r, 0);
+        set_i64(b, c_exec, r, 345);
+        set_str(b, c_fp, r, "fp-1234567890");
+        set_i32(b, c_abort, r, 0);
+        set_i32(b, c_cached, r, (int32_t)(r & 1));
+        set_f64(b, c_csq, r, 0);
+        set_str(b, c_qtype, r, QTYPES[r % 4]);
+        set_f64(b, c_perm, r, 2);
+        set_f64(b, c_ext, r, 0);
+        set_f64(b, c_sys, r, 0);
+        set_str(b, c_read, r, "101,202");
+        set_str(b, c_write, r, "");
+        set_f64(b, c_scanned, r, 12.5);
+        set_f64(b, c_spilled, r, 0);
+        set_i64(b, c_joins, r, 2);
+        set_i64(b, c_scans, r, 3);
+        set_i64(b, c_aggs, r, 1);
+        set_str(b, S->source, r, "fleet-a");
+        set_i32(b, S->input, r, 0);
+        set_i64(b, S->row, r, row0 + (int64_t)r);
     }
-    set_null(b, EV_ERROR, 0);
-    set_null(b, EV_EXTRA, 0);
+    set_null(b, S->error, 0);
+    set_null(b, S->extra, 0);
     for (size_t r = 1; r < n; r++) {
-        sl_bit_clear(b->cols[EV_ERROR].valid, r);
-        sl_bit_clear(b->cols[EV_EXTRA].valid, r);
+        sl_bit_clear(b->cols[S->error].valid, r);
+        sl_bit_clear(b->cols[S->extra].valid, r);
     }
     return true;
 }
@@ -197,7 +266,7 @@ static bool events_batch(sl_batch *b, size_t n, int64_t t0, int64_t step, int64_
 static hs *open_hot(const char *name, const hs_opts *o, char *path, size_t pathlen) {
     path_in(path, pathlen, name);
     hs *h = NULL;
-    if (hs_open(&h, path, o, err, sizeof err) != SL_OK) {
+    if (hs_open(&h, path, o, S, &TL, err, sizeof err) != SL_OK) {
         fprintf(stderr, "  hs_open: %s\n", err);
         return NULL;
     }
@@ -207,6 +276,131 @@ static hs *open_hot(const char *name, const hs_opts *o, char *path, size_t pathl
 static bool ok(sl_err e) {
     if (e != SL_OK) fprintf(stderr, "  error: %s\n", err);
     return e == SL_OK;
+}
+
+/* ---- the sqlite output plugin (plugins/out_sqlite.c): the hot store as the
+ * pipeline's sink */
+
+typedef struct outinst {
+    const out_plugin *p;
+    void *opts;
+    void *st;
+    out_desc d;
+} outinst;
+
+/* Open the "sqlite" output on path with option retention_hours = retention. */
+static bool out_open(outinst *x, const char *path, const char *retention) {
+    memset(x, 0, sizeof *x);
+    x->p = reg_output("sqlite");
+    CHECK(x->p != NULL);
+    if (!x->p) return false;
+    x->opts = calloc(1, x->p->opts_size);
+    if (!x->opts) return false;
+    const sl_opt *po = sl_opt_find(x->p->opts, "path"), *ro = sl_opt_find(x->p->opts, "retention_hours");
+    CHECK(po && ro);
+    if (!po || !ro || sl_opt_defaults(x->p->opts, x->opts, err, sizeof err) != SL_OK ||
+        sl_opt_set(po, x->opts, path, err, sizeof err) != SL_OK ||
+        sl_opt_set(ro, x->opts, retention, err, sizeof err) != SL_OK) {
+        fprintf(stderr, "  sqlite options: %s\n", err);
+        free(x->opts);
+        return false;
+    }
+    x->p->describe(x->opts, &x->d);
+    out_env env = {.name = "hot", .schema = S, .tables = &TL, .events_table = T_EVENTS};
+    if (x->p->open(&x->st, x->opts, &env, err, sizeof err) != SL_OK) {
+        fprintf(stderr, "  sqlite open: %s\n", err);
+        free(x->opts);
+        return false;
+    }
+    return true;
+}
+
+static sl_err out_close(outinst *x) {
+    sl_err e = x->p->close(x->st, true, err, sizeof err);
+    free(x->opts);
+    return e;
+}
+
+/* ---- a second, tiny schema: readings of devices */
+
+#define TSCOL {.type = SL_I64, .logical = SL_LOG_TIMESTAMP, .unit = SL_UNIT_MICROS, .utc = true}
+static const sc_col tiny_cols[] = {
+    {"device", {.type = SL_BYTES, .logical = SL_LOG_STRING}, SC_REQUIRED, NULL, "the device"},
+    {"seq", {.type = SL_I64}, SC_REQUIRED, NULL, "reading number"},
+    {"ts", TSCOL, SC_REQUIRED, NULL, "when"},
+    {"temp", {.type = SL_F64}, SC_FINITE, NULL, "degrees"},
+};
+static const sc_def tiny_def = {
+    .name = "tiny",
+    .help = "a test schema",
+    .cols = tiny_cols,
+    .ncols = sizeof tiny_cols / sizeof tiny_cols[0],
+    .time = "ts",
+    .order = {NULL, "seq"},
+    .dedupe = {"device", "seq"},
+    .partition = {"device"},
+    .required = {"ts", "device", "seq"},
+};
+static const tb_col tiny_hourly_cols[] = {
+    {"hour", TB_TS, false, true, NULL},
+    {"device", TB_STR, false, true, NULL},
+    {"readings", TB_I64, false, false, NULL},
+    {"temp_max", TB_F64, true, false, NULL},
+};
+static const tb_def tiny_hourly = {"tiny_hourly", TB_HOURLY, tiny_hourly_cols, 4, "readings per device and hour"};
+
+typedef struct tiny {
+    const sc_schema *s;
+    tb_def *bad, *late, *events;
+    const tb_def *v[4];
+    tb_list l; /* tiny_hourly, bad_rows, late_events, events */
+} tiny;
+
+static bool tiny_open(tiny *t) {
+    memset(t, 0, sizeof *t);
+    if (sc_open(&t->s, &tiny_def, err, sizeof err) != SL_OK ||
+        en_own_tables(t->s, &t->bad, &t->late, &t->events, err, sizeof err) != SL_OK) {
+        fprintf(stderr, "  tiny: %s\n", err);
+        return false;
+    }
+    t->v[0] = &tiny_hourly;
+    t->v[1] = t->bad;
+    t->v[2] = t->late;
+    t->v[3] = t->events;
+    t->l = (tb_list){t->v, 4};
+    return true;
+}
+
+static void tiny_close(tiny *t) {
+    tb_free(t->bad);
+    tb_free(t->late);
+    tb_free(t->events);
+    if (t->s) sc_close(t->s);
+}
+
+/* n tiny events: device d<i%2>, seq seq0 + i, ts t0 + i * step, temp i/2 (NULL for i % 3 == 2) */
+static bool tiny_events(const tiny *t, sl_batch *b, size_t n, int64_t t0, int64_t step, int64_t seq0) {
+    const sc_schema *s = t->s;
+    sl_batch_init(b);
+    if (sc_init_batch(s, b, err, sizeof err) != SL_OK || sl_batch_reserve(b, n, err, sizeof err) != SL_OK) return false;
+    b->nrows = n;
+    for (size_t r = 0; r < n; r++) {
+        set_str(b, 0, r, r % 2 ? "d1" : "d0");
+        set_i64(b, 1, r, seq0 + (int64_t)r);
+        set_i64(b, (size_t)s->time, r, t0 + (int64_t)r * step);
+        set_f64(b, 3, r, (double)r / 2);
+        set_str(b, (size_t)s->source, r, "lab");
+        set_i32(b, (size_t)s->input, r, 1);
+        set_i64(b, (size_t)s->row, r, seq0 + (int64_t)r);
+    }
+    for (size_t r = 2; r < n; r += 3) set_null(b, 3, r);
+    set_null(b, (size_t)s->error, 0);
+    set_null(b, (size_t)s->extra, 0);
+    for (size_t r = 1; r < n; r++) {
+        sl_bit_clear(b->cols[s->error].valid, r);
+        sl_bit_clear(b->cols[s->extra].valid, r);
+    }
+    return true;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -221,14 +415,17 @@ static void test_open_creates_file(void) {
     CHECK_EQ_STR(q_text(db, "PRAGMA journal_mode"), "wal");
     CHECK_EQ_I64(q_int(db, "SELECT version FROM schema_version"), 1);
     CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM schema_version"), 1);
-    /* 7 metric + bad_rows + late_events + events + pipeline_health + schema_version */
-    CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"), 12);
-    for (int t = 0; t < ST_N_TABLES; t++) {
+    /* 7 metric + bad_rows + late_events + events + pipeline_health + schema_version + store_meta */
+    CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"), 13);
+    for (int t = 0; t < T_N_TABLES; t++) {
         char sql[160];
         snprintf(sql, sizeof sql, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = '%s'",
-                 st_table_name((st_table)t));
+                 TL.v[t]->name);
         CHECK_EQ_I64(q_int(db, sql), 1);
     }
+    /* the schema the store holds */
+    CHECK_EQ_STR(q_text(db, "SELECT value FROM store_meta WHERE key = 'schema'"), "redset");
+    CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM store_meta"), 1);
     CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM events"), 0);
     sqlite3_close(db);
     CHECK(ok(hs_close(h, err, sizeof err)));
@@ -251,12 +448,13 @@ static void test_schema_matches_tables(void) {
     CHECK(h != NULL);
     if (!h) return;
     sqlite3 *db = reader(path);
-    for (int t = 0; t < ST_N_TABLES; t++) {
-        const st_col_def *c = st_table_cols((st_table)t);
-        size_t n = st_table_ncols((st_table)t);
-        bool metric = t < ST_N_METRIC_TABLES;
+    for (int t = 0; t < T_EVENTS; t++) { /* the hourly and quarantine tables */
+        const tb_col *c = TL.v[t]->cols;
+        size_t n = TL.v[t]->ncols;
+        bool metric = t < T_N_METRIC_TABLES;
+        CHECK(metric == (TL.v[t]->kind == TB_HOURLY));
         char sql[160];
-        snprintf(sql, sizeof sql, "PRAGMA table_info(\"%s\")", st_table_name((st_table)t));
+        snprintf(sql, sizeof sql, "PRAGMA table_info(\"%s\")", TL.v[t]->name);
         sqlite3_stmt *st;
         CHECK(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK);
         size_t i = 0;
@@ -276,14 +474,14 @@ static void test_schema_matches_tables(void) {
                 CHECK_EQ_I64(notnull, 1);
                 CHECK_EQ_I64(pk, 0);
             } else {
-                fprintf(stderr, "  %s: extra column %s\n", st_table_name((st_table)t), name);
+                fprintf(stderr, "  %s: extra column %s\n", TL.v[t]->name, name);
                 CHECK(0);
             }
             i++;
         }
         sqlite3_finalize(st);
         CHECK_EQ_I64(i, n + metric);
-        CHECK_EQ_I64(keypos, (int)st_table_nkeys((st_table)t));
+        CHECK_EQ_I64(keypos, (int)tb_nkeys(TL.v[t]));
     }
     /* events: 24 Redset columns + source, _input, _row, hour; key (source, _input, _row) */
     sqlite3_stmt *st;
@@ -293,18 +491,19 @@ static void test_schema_matches_tables(void) {
         const char *name = (const char *)sqlite3_column_text(st, 1);
         const char *type = (const char *)sqlite3_column_text(st, 2);
         int pk = sqlite3_column_int(st, 5);
-        if (i <= EV_ROW) {
-            CHECK_EQ_STR(name, ev_col_name(i));
-            CHECK_EQ_STR(type, decl_of(ev_col_type(i)));
+        if (i <= S->row) {
+            CHECK_EQ_STR(name, sc_col_name(S, i));
+            CHECK_EQ_STR(type, decl_of(sc_col_type(S, i)));
         } else {
             CHECK_EQ_STR(name, "hour");
             CHECK_EQ_STR(type, "TEXT");
         }
-        CHECK_EQ_I64(pk, i == EV_SOURCE ? 1 : i == EV_INPUT ? 2 : i == EV_ROW ? 3 : 0);
+        CHECK_EQ_I64(pk, i == S->source ? 1 : i == S->input ? 2 : i == S->row ? 3 : 0);
         i++;
     }
     sqlite3_finalize(st);
-    CHECK_EQ_I64(i, EV_N_REDSET + 4);
+    CHECK_EQ_I64(S->ncols, 24);
+    CHECK_EQ_I64(i, S->ncols + 4);
     CHECK_EQ_STR(q_text(db, "SELECT name FROM pragma_index_info('events_arrival')"), "arrival_timestamp");
     CHECK_EQ_STR(q_text(db, "SELECT group_concat(name || ':' || type || ':' || pk, ',') FROM "
                             "pragma_table_info('pipeline_health')"),
@@ -320,13 +519,13 @@ static void test_upsert_idempotent_and_final(void) {
     if (!h) return;
     sqlite3 *db = reader(path);
     sl_batch b;
-    CHECK(table_batch(ST_QUERY_HOURLY, &b, 8));
+    CHECK(table_batch(T_QUERY_HOURLY, &b, 8));
     fill_query_hourly(&b, H0, 8, 1);
     /* the same provisional rows twice (also twice in one transaction) */
-    CHECK(ok(hs_write_rows(h, ST_QUERY_HOURLY, H0, false, &b, err, sizeof err)));
-    CHECK(ok(hs_write_rows(h, ST_QUERY_HOURLY, H0, false, &b, err, sizeof err)));
+    CHECK(ok(hs_write_rows(h, T_QUERY_HOURLY, H0, false, &b, err, sizeof err)));
+    CHECK(ok(hs_write_rows(h, T_QUERY_HOURLY, H0, false, &b, err, sizeof err)));
     CHECK(ok(hs_commit(h, err, sizeof err)));
-    CHECK(ok(hs_write_rows(h, ST_QUERY_HOURLY, H0, false, &b, err, sizeof err)));
+    CHECK(ok(hs_write_rows(h, T_QUERY_HOURLY, H0, false, &b, err, sizeof err)));
     CHECK(ok(hs_commit(h, err, sizeof err)));
     CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM query_hourly"), 8);
     CHECK_EQ_I64(q_int(db, "SELECT sum(queries) FROM query_hourly"), 8 * 10 + 28);
@@ -337,7 +536,7 @@ static void test_upsert_idempotent_and_final(void) {
 
     /* a later provisional emission replaces the earlier one */
     fill_query_hourly(&b, H0, 8, 2);
-    CHECK(ok(hs_write_rows(h, ST_QUERY_HOURLY, H0, false, &b, err, sizeof err)));
+    CHECK(ok(hs_write_rows(h, T_QUERY_HOURLY, H0, false, &b, err, sizeof err)));
     CHECK(ok(hs_commit(h, err, sizeof err)));
     CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM query_hourly"), 8);
     CHECK_EQ_I64(q_int(db, "SELECT queries FROM query_hourly WHERE instance_id = 1 AND query_type = 'insert'"), 25);
@@ -345,14 +544,14 @@ static void test_upsert_idempotent_and_final(void) {
 
     /* final */
     fill_query_hourly(&b, H0, 8, 3);
-    CHECK(ok(hs_write_rows(h, ST_QUERY_HOURLY, H0, true, &b, err, sizeof err)));
+    CHECK(ok(hs_write_rows(h, T_QUERY_HOURLY, H0, true, &b, err, sizeof err)));
     CHECK(ok(hs_commit(h, err, sizeof err)));
     CHECK_EQ_I64(q_int(db, "SELECT sum(final) FROM query_hourly"), 8);
     CHECK_EQ_I64(q_int(db, "SELECT queries FROM query_hourly WHERE instance_id = 1 AND query_type = 'insert'"), 35);
 
     /* a provisional row never overwrites a final one, in the same transaction or not */
     fill_query_hourly(&b, H0, 8, 4);
-    CHECK(ok(hs_write_rows(h, ST_QUERY_HOURLY, H0, false, &b, err, sizeof err)));
+    CHECK(ok(hs_write_rows(h, T_QUERY_HOURLY, H0, false, &b, err, sizeof err)));
     CHECK(ok(hs_commit(h, err, sizeof err)));
     CHECK_EQ_I64(q_int(db, "SELECT queries FROM query_hourly WHERE instance_id = 1 AND query_type = 'insert'"), 35);
     CHECK_EQ_I64(q_int(db, "SELECT sum(final) FROM query_hourly"), 8);
@@ -360,14 +559,14 @@ static void test_upsert_idempotent_and_final(void) {
 
     /* final over final (a rerun of the same input) is written */
     fill_query_hourly(&b, H0, 8, 5);
-    CHECK(ok(hs_write_rows(h, ST_QUERY_HOURLY, H0, true, &b, err, sizeof err)));
+    CHECK(ok(hs_write_rows(h, T_QUERY_HOURLY, H0, true, &b, err, sizeof err)));
     CHECK(ok(hs_commit(h, err, sizeof err)));
     CHECK_EQ_I64(q_int(db, "SELECT queries FROM query_hourly WHERE instance_id = 1 AND query_type = 'insert'"), 55);
     CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM query_hourly"), 8);
 
     /* quarantine: bad_rows written twice, one copy, last values */
     sl_batch q;
-    CHECK(table_batch(ST_BAD_ROWS, &q, 2));
+    CHECK(table_batch(T_BAD_ROWS, &q, 2));
     for (size_t r = 0; r < 2; r++) {
         set_str(&q, 0, r, "fleet-a");
         set_i32(&q, 1, r, 0);
@@ -377,8 +576,8 @@ static void test_upsert_idempotent_and_final(void) {
         set_str(&q, 5, r, "{\"query_id\":1}");
     }
     set_null(&q, 4, 1);
-    CHECK(ok(hs_write_rows(h, ST_BAD_ROWS, INT64_MIN, true, &q, err, sizeof err)));
-    CHECK(ok(hs_write_rows(h, ST_BAD_ROWS, INT64_MIN, true, &q, err, sizeof err)));
+    CHECK(ok(hs_write_rows(h, T_BAD_ROWS, INT64_MIN, true, &q, err, sizeof err)));
+    CHECK(ok(hs_write_rows(h, T_BAD_ROWS, INT64_MIN, true, &q, err, sizeof err)));
     CHECK(ok(hs_commit(h, err, sizeof err)));
     CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM bad_rows"), 2);
     CHECK_EQ_STR(q_text(db, "SELECT reason || '|' || ifnull(detail, 'NULL') || '|' || raw FROM bad_rows WHERE _row = 41"),
@@ -395,7 +594,7 @@ static void test_hour_and_timestamp_text(void) {
     CHECK(h != NULL);
     if (!h) return;
     sl_batch b;
-    CHECK(table_batch(ST_SPILL_HOURLY, &b, 2));
+    CHECK(table_batch(T_SPILL_HOURLY, &b, 2));
     set_i64(&b, 0, 0, H0);
     set_i64(&b, 0, 1, 0); /* the epoch */
     for (size_t r = 0; r < 2; r++) {
@@ -404,9 +603,9 @@ static void test_hour_and_timestamp_text(void) {
         set_f64(&b, 3, r, 2.5);
         set_i64(&b, 4, r, 9);
     }
-    CHECK(ok(hs_write_rows(h, ST_SPILL_HOURLY, H0, false, &b, err, sizeof err)));
+    CHECK(ok(hs_write_rows(h, T_SPILL_HOURLY, H0, false, &b, err, sizeof err)));
     sl_batch l;
-    CHECK(table_batch(ST_LATE_EVENTS, &l, 1));
+    CHECK(table_batch(T_LATE_EVENTS, &l, 1));
     set_i64(&l, 0, 0, H0);
     set_str(&l, 1, 0, "fleet-b");
     set_i32(&l, 2, 0, 1);
@@ -416,7 +615,7 @@ static void test_hour_and_timestamp_text(void) {
     set_i64(&l, 6, 0, 42);
     set_i64(&l, 7, 0, H0 + 2 * HOUR - 600000000LL); /* 08:50:00 */
     set_str(&l, 8, 0, "{}");
-    CHECK(ok(hs_write_rows(h, ST_LATE_EVENTS, INT64_MIN, true, &l, err, sizeof err)));
+    CHECK(ok(hs_write_rows(h, T_LATE_EVENTS, INT64_MIN, true, &l, err, sizeof err)));
     CHECK(ok(hs_commit(h, err, sizeof err)));
     sqlite3 *db = reader(path);
     CHECK_EQ_STR(q_text(db, "SELECT min(hour) FROM spill_hourly"), "1970-01-01 00:00:00");
@@ -429,7 +628,7 @@ static void test_hour_and_timestamp_text(void) {
                  "2024-03-01 07:00:00|2024-03-01 07:59:07.000123|2024-03-01 08:50:00.000000|null");
     /* a timestamp outside 0000..9999 is an error naming the table and column */
     set_i64(&b, 0, 1, INT64_MAX / 2);
-    CHECK(hs_write_rows(h, ST_SPILL_HOURLY, H0, false, &b, err, sizeof err) == SL_ERR_ARG);
+    CHECK(hs_write_rows(h, T_SPILL_HOURLY, H0, false, &b, err, sizeof err) == SL_ERR_ARG);
     CHECK(strstr(err, "spill_hourly row 1") && strstr(err, "hour"));
     CHECK(ok(hs_commit(h, err, sizeof err)));
     sqlite3_close(db);
@@ -444,16 +643,16 @@ static void test_nulls(void) {
     CHECK(h != NULL);
     if (!h) return;
     sl_batch c;
-    CHECK(table_batch(ST_COMPILE_CORR_HOURLY, &c, 2));
+    CHECK(table_batch(T_COMPILE_CORR_HOURLY, &c, 2));
     set_i64(&c, 0, 0, H0);
     set_i64(&c, 1, 0, 1);
     set_null(&c, 2, 0); /* n < 2: corr undefined */
     set_i64(&c, 0, 1, H0 + HOUR);
     set_i64(&c, 1, 1, 40);
     set_f64(&c, 2, 1, 0.8125);
-    CHECK(ok(hs_write_rows(h, ST_COMPILE_CORR_HOURLY, H0, false, &c, err, sizeof err)));
+    CHECK(ok(hs_write_rows(h, T_COMPILE_CORR_HOURLY, H0, false, &c, err, sizeof err)));
     sl_batch u;
-    CHECK(table_batch(ST_UTILIZATION_HOURLY, &u, 2));
+    CHECK(table_batch(T_UTILIZATION_HOURLY, &u, 2));
     for (size_t r = 0; r < 2; r++) {
         set_i64(&u, 0, r, H0);
         set_str(&u, 1, r, "fleet-a");
@@ -465,7 +664,7 @@ static void test_nulls(void) {
     }
     set_null(&u, 11, 0); /* no fingerprint groups */
     set_i64(&u, 12, 0, 0);
-    CHECK(ok(hs_write_rows(h, ST_UTILIZATION_HOURLY, H0, true, &u, err, sizeof err)));
+    CHECK(ok(hs_write_rows(h, T_UTILIZATION_HOURLY, H0, true, &u, err, sizeof err)));
     CHECK(ok(hs_commit(h, err, sizeof err)));
     sqlite3 *db = reader(path);
     CHECK_EQ_STR(q_text(db, "SELECT typeof(corr) || ',' || n FROM compile_corr_hourly WHERE hour = '2024-03-01 07:00:00'"),
@@ -479,7 +678,7 @@ static void test_nulls(void) {
     CHECK(q_dbl(db, "SELECT slowdown FROM utilization_hourly WHERE instance_id = 1") == 1.75);
     /* a NULL in a NOT NULL column fails the whole call and names table and row */
     set_null(&c, 1, 1);
-    CHECK(hs_write_rows(h, ST_COMPILE_CORR_HOURLY, H0, true, &c, err, sizeof err) == SL_ERR_ARG);
+    CHECK(hs_write_rows(h, T_COMPILE_CORR_HOURLY, H0, true, &c, err, sizeof err) == SL_ERR_ARG);
     CHECK(strstr(err, path) && strstr(err, "compile_corr_hourly row 1") && strstr(err, "NOT NULL"));
     CHECK(ok(hs_commit(h, err, sizeof err)));
     /* row 0 of the failed call was undone with it */
@@ -496,19 +695,19 @@ static void test_failed_call_leaves_transaction(void) {
     CHECK(h != NULL);
     if (!h) return;
     sl_batch b;
-    CHECK(table_batch(ST_QUERY_HOURLY, &b, 4));
+    CHECK(table_batch(T_QUERY_HOURLY, &b, 4));
     fill_query_hourly(&b, H0, 4, 1);
-    CHECK(ok(hs_write_rows(h, ST_QUERY_HOURLY, H0, false, &b, err, sizeof err)));
+    CHECK(ok(hs_write_rows(h, T_QUERY_HOURLY, H0, false, &b, err, sizeof err)));
     sl_batch bad;
-    CHECK(table_batch(ST_QUERY_HOURLY, &bad, 4));
+    CHECK(table_batch(T_QUERY_HOURLY, &bad, 4));
     fill_query_hourly(&bad, H0 + HOUR, 4, 1);
     set_null(&bad, 3, 2); /* query_type is a key: NOT NULL */
-    CHECK(hs_write_rows(h, ST_QUERY_HOURLY, H0 + HOUR, false, &bad, err, sizeof err) == SL_ERR_ARG);
+    CHECK(hs_write_rows(h, T_QUERY_HOURLY, H0 + HOUR, false, &bad, err, sizeof err) == SL_ERR_ARG);
     CHECK(strstr(err, "query_hourly row 2") != NULL);
     /* wrong batch shape */
     sl_batch sp;
-    CHECK(table_batch(ST_SPILL_HOURLY, &sp, 1));
-    CHECK(hs_write_rows(h, ST_QUERY_HOURLY, H0, false, &sp, err, sizeof err) == SL_ERR_ARG);
+    CHECK(table_batch(T_SPILL_HOURLY, &sp, 1));
+    CHECK(hs_write_rows(h, T_QUERY_HOURLY, H0, false, &sp, err, sizeof err) == SL_ERR_ARG);
     CHECK(strstr(err, "query_hourly") && strstr(err, "columns"));
     CHECK(ok(hs_commit(h, err, sizeof err)));
     sqlite3 *db = reader(path);
@@ -558,13 +757,13 @@ static void test_events_and_retention(void) {
     CHECK(ok(hs_commit(h, err, sizeof err)));
     CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM events"), 22); /* newest unchanged: no prune ran */
     uint32_t last = 59;
-    set_i64(&b, EV_ARRIVAL_TS, 59, H0 + 6 * HOUR); /* 13:00 -> keep >= 11:00 */
+    set_i64(&b, S->time, 59, H0 + 6 * HOUR); /* 13:00 -> keep >= 11:00 */
     CHECK(ok(hs_write_events(h, &b, &last, 1, err, sizeof err)));
     CHECK(ok(hs_commit(h, err, sizeof err)));
     CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM events"), 20); /* 11:00 .. 12:48 (19) + 13:00 */
     CHECK_EQ_STR(q_text(db, "SELECT min(arrival_timestamp) FROM events"), "2024-03-01 11:00:00.000000");
     /* a NULL arrival is refused, naming the row */
-    set_null(&b, EV_ARRIVAL_TS, 3);
+    set_null(&b, S->time, 3);
     CHECK(hs_write_events(h, &b, idx + 3, 1, err, sizeof err) == SL_ERR_ARG);
     CHECK(strstr(err, "events row 3") && strstr(err, "arrival_timestamp"));
     /* index out of range */
@@ -577,17 +776,31 @@ static void test_events_and_retention(void) {
     hs *h2 = open_hot("noevents.db", &o, path, sizeof path);
     CHECK(h2 != NULL);
     if (h2) {
-        pr_sink s = hs_sink(h2);
-        CHECK(ok(s.events(s.ctx, H0, &b, idx, 10, err, sizeof err)));
         CHECK(ok(hs_write_events(h2, &b, idx, 10, err, sizeof err)));
         CHECK(ok(hs_close(h2, err, sizeof err)));
         sqlite3 *db2 = reader(path);
         CHECK_EQ_I64(q_int(db2, "SELECT count(*) FROM events"), 0);
         sqlite3_close(db2);
     }
+    /* the same through the sqlite output (retention_hours 0 = keep no events):
+     * it does not ask for events, and events given to it are not written */
+    char p2[256];
+    path_in(p2, sizeof p2, "noevents-out.db");
+    outinst x;
+    if (out_open(&x, p2, "0")) {
+        CHECK((x.d.caps & OUT_EVENTS) == 0);
+        CHECK(ok(x.p->events(x.st, H0, &b, idx, 10, err, sizeof err)));
+        CHECK(ok(x.p->commit(x.st, NULL, NULL, 0, true, err, sizeof err)));
+        CHECK(ok(out_close(&x)));
+        sqlite3 *db2 = reader(p2);
+        CHECK_EQ_I64(q_int(db2, "SELECT count(*) FROM events"), 0);
+        sqlite3_close(db2);
+    } else {
+        CHECK(0);
+    }
     o.retention_hours = 0;
     hs *h3 = NULL;
-    CHECK(hs_open(&h3, path, &o, err, sizeof err) == SL_ERR_ARG && h3 == NULL);
+    CHECK(hs_open(&h3, path, &o, S, &TL, err, sizeof err) == SL_ERR_ARG && h3 == NULL);
     CHECK(strstr(err, "retention_hours") != NULL);
     sqlite3_close(db);
     sl_batch_free(&b);
@@ -599,13 +812,13 @@ static void test_concurrent_reader(void) {
     CHECK(h != NULL);
     if (!h) return;
     sl_batch b;
-    CHECK(table_batch(ST_QUERY_HOURLY, &b, 100));
+    CHECK(table_batch(T_QUERY_HOURLY, &b, 100));
     fill_query_hourly(&b, H0, 100, 1);
-    CHECK(ok(hs_write_rows(h, ST_QUERY_HOURLY, H0, false, &b, err, sizeof err)));
+    CHECK(ok(hs_write_rows(h, T_QUERY_HOURLY, H0, false, &b, err, sizeof err)));
     CHECK(ok(hs_commit(h, err, sizeof err)));
     /* a write transaction is open (uncommitted) while the reader reads */
     fill_query_hourly(&b, H0 + HOUR, 100, 2);
-    CHECK(ok(hs_write_rows(h, ST_QUERY_HOURLY, H0 + HOUR, false, &b, err, sizeof err)));
+    CHECK(ok(hs_write_rows(h, T_QUERY_HOURLY, H0 + HOUR, false, &b, err, sizeof err)));
     sqlite3 *db = reader(path);
     CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM query_hourly"), 100);
     /* the reader holds a read transaction (a snapshot) across the writer's commit */
@@ -625,7 +838,7 @@ static void test_concurrent_reader(void) {
                              &st, NULL) == SQLITE_OK);
     CHECK(sqlite3_step(st) == SQLITE_ROW);
     fill_query_hourly(&b, H0 + 2 * HOUR, 100, 3);
-    CHECK(ok(hs_write_rows(h, ST_QUERY_HOURLY, H0 + 2 * HOUR, false, &b, err, sizeof err)));
+    CHECK(ok(hs_write_rows(h, T_QUERY_HOURLY, H0 + 2 * HOUR, false, &b, err, sizeof err)));
     CHECK(ok(hs_commit(h, err, sizeof err)));
     int rows = 1;
     while (sqlite3_step(st) == SQLITE_ROW) rows++;
@@ -706,14 +919,14 @@ static void test_reopen_keeps_data(void) {
     CHECK(h != NULL);
     if (!h) return;
     sl_batch b;
-    CHECK(table_batch(ST_CACHE_HOURLY, &b, 1));
+    CHECK(table_batch(T_CACHE_HOURLY, &b, 1));
     set_i64(&b, 0, 0, H0);
     set_str(&b, 1, 0, "fleet-a");
     set_i32(&b, 2, 0, 5);
     set_i64(&b, 3, 0, 1);
     set_i64(&b, 4, 0, 4);
     set_f64(&b, 5, 0, 0.25);
-    CHECK(ok(hs_write_rows(h, ST_CACHE_HOURLY, H0, true, &b, err, sizeof err)));
+    CHECK(ok(hs_write_rows(h, T_CACHE_HOURLY, H0, true, &b, err, sizeof err)));
     /* close commits what is pending */
     CHECK(ok(hs_close(h, err, sizeof err)));
     h = open_hot("reopen.db", NULL, path, sizeof path);
@@ -725,9 +938,9 @@ static void test_reopen_keeps_data(void) {
     CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM schema_version"), 1);
     /* the reopened store still protects the final row */
     set_f64(&b, 5, 0, 0.5);
-    CHECK(ok(hs_write_rows(h, ST_CACHE_HOURLY, H0, false, &b, err, sizeof err)));
+    CHECK(ok(hs_write_rows(h, T_CACHE_HOURLY, H0, false, &b, err, sizeof err)));
     set_i64(&b, 0, 0, H0 + HOUR);
-    CHECK(ok(hs_write_rows(h, ST_CACHE_HOURLY, H0 + HOUR, false, &b, err, sizeof err)));
+    CHECK(ok(hs_write_rows(h, T_CACHE_HOURLY, H0 + HOUR, false, &b, err, sizeof err)));
     CHECK(ok(hs_close(h, err, sizeof err)));
     CHECK_EQ_STR(q_text(db, "SELECT group_concat(hit_rate || ':' || final, ',') FROM (SELECT * FROM cache_hourly ORDER "
                             "BY hour)"),
@@ -736,15 +949,21 @@ static void test_reopen_keeps_data(void) {
     sl_batch_free(&b);
 }
 
+/* The pipeline's sink for the hot store is the sqlite output plugin: rows,
+ * events and window_final go to the open transaction; the commit (the
+ * pipeline's timer, about once a second) writes the health series and makes
+ * everything visible at once. */
 static void test_sink_and_window_final(void) {
     char path[256];
-    hs *h = open_hot("sink.db", NULL, path, sizeof path);
-    CHECK(h != NULL);
-    if (!h) return;
-    pr_sink s = hs_sink(h);
-    CHECK(s.ctx == h && s.rows && s.events && s.window_final);
+    path_in(path, sizeof path, "sink.db");
+    outinst x;
+    CHECK(out_open(&x, path, "24"));
+    if (!x.st) return;
+    CHECK(x.p->rows && x.p->events && x.p->window_final && x.p->commit && x.p->close);
+    CHECK_EQ_I64(x.d.caps, OUT_PROVISIONAL | OUT_QUARANTINE | OUT_HEALTH | OUT_EVENTS);
+    CHECK_EQ_I64(x.d.events_retention_us, 24 * HOUR);
     sl_batch b;
-    CHECK(table_batch(ST_TOP_TABLES_HOURLY, &b, 3));
+    CHECK(table_batch(T_TOP_TABLES_HOURLY, &b, 3));
     for (size_t r = 0; r < 3; r++) {
         set_i64(&b, 0, r, H0);
         set_str(&b, 1, r, "fleet-a");
@@ -753,29 +972,177 @@ static void test_sink_and_window_final(void) {
         set_i64(&b, 4, r, 500 + (int64_t)r);
         set_i64(&b, 5, r, 10 - (int64_t)r);
     }
-    CHECK(ok(s.rows(s.ctx, ST_TOP_TABLES_HOURLY, H0, false, &b, err, sizeof err)));
+    CHECK(ok(x.p->rows(x.st, T_TOP_TABLES_HOURLY, H0, false, &b, err, sizeof err)));
     /* provisional rows of another hour stay */
     for (size_t r = 0; r < 3; r++) set_i64(&b, 0, r, H0 + HOUR);
-    CHECK(ok(s.rows(s.ctx, ST_TOP_TABLES_HOURLY, H0 + HOUR, false, &b, err, sizeof err)));
+    CHECK(ok(x.p->rows(x.st, T_TOP_TABLES_HOURLY, H0 + HOUR, false, &b, err, sizeof err)));
     sl_batch ev;
     CHECK(events_batch(&ev, 5, H0, 1000000, 0));
     uint32_t idx[5] = {0, 1, 2, 3, 4};
-    CHECK(ok(s.events(s.ctx, H0, &ev, idx, 5, err, sizeof err)));
+    CHECK(ok(x.p->events(x.st, H0, &ev, idx, 5, err, sizeof err)));
     sqlite3 *db = reader(path);
     CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM top_tables_hourly"), 0); /* not committed yet */
     /* final rows of H0 cover only ranks 1..2; the stale provisional rank 3 row goes */
     for (size_t r = 0; r < 3; r++) set_i64(&b, 0, r, H0);
     b.nrows = 2;
-    CHECK(ok(s.rows(s.ctx, ST_TOP_TABLES_HOURLY, H0, true, &b, err, sizeof err)));
-    CHECK(ok(s.window_final(s.ctx, H0, err, sizeof err))); /* commits */
+    CHECK(ok(x.p->rows(x.st, T_TOP_TABLES_HOURLY, H0, true, &b, err, sizeof err)));
+    CHECK(ok(x.p->window_final(x.st, H0, err, sizeof err)));
+    CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM top_tables_hourly"), 0); /* visible at the next commit */
+    const char *names[] = {"sluice_windows_final_total"};
+    double vals[] = {1};
+    CHECK(ok(x.p->commit(x.st, names, vals, 1, false, err, sizeof err)));
     CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM top_tables_hourly WHERE hour = '2024-03-01 07:00:00'"), 2);
     CHECK_EQ_I64(q_int(db, "SELECT sum(final) FROM top_tables_hourly WHERE hour = '2024-03-01 07:00:00'"), 2);
     CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM top_tables_hourly WHERE hour = '2024-03-01 08:00:00'"), 3);
     CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM events"), 5);
+    CHECK(q_dbl(db, "SELECT value FROM pipeline_health WHERE name = 'sluice_windows_final_total'") == 1);
+    /* quarantine rows through the sink (hour INT64_MIN) */
+    sl_batch q;
+    CHECK(table_batch(T_BAD_ROWS, &q, 1));
+    set_str(&q, 0, 0, "fleet-a");
+    set_i32(&q, 1, 0, 0);
+    set_i64(&q, 2, 0, 9);
+    set_str(&q, 3, 0, "malformed");
+    set_str(&q, 4, 0, "bad json");
+    set_str(&q, 5, 0, "{}");
+    CHECK(ok(x.p->rows(x.st, T_BAD_ROWS, INT64_MIN, true, &q, err, sizeof err)));
+    CHECK(ok(out_close(&x))); /* close commits */
+    CHECK_EQ_STR(q_text(db, "SELECT reason || '|' || _row FROM bad_rows"), "malformed|9");
     sqlite3_close(db);
+    sl_batch_free(&q);
     sl_batch_free(&b);
     sl_batch_free(&ev);
+}
+
+/* The store records its schema (store_meta): a store made for another schema
+ * is refused and left as it was; a store is reopened by its own schema. */
+static void test_other_schema_refused(void) {
+    tiny t;
+    CHECK(tiny_open(&t));
+    if (!t.s) return;
+    char rpath[256], tpath[256];
+    /* a Redset store ... */
+    hs *h = open_hot("schema-redset.db", NULL, rpath, sizeof rpath);
+    CHECK(h != NULL);
+    if (h) CHECK(ok(hs_close(h, err, sizeof err)));
+    /* ... is refused by the tiny schema, naming the file and both schemas */
+    h = NULL;
+    err[0] = 0;
+    CHECK(hs_open(&h, rpath, NULL, t.s, &t.l, err, sizeof err) == SL_ERR_ARG && h == NULL);
+    CHECK(strstr(err, rpath) && strstr(err, "'redset'") && strstr(err, "'tiny'"));
+    fprintf(stderr, "  (message: %s)\n", err);
+    sqlite3 *db = reader(rpath);
+    CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'tiny_hourly'"), 0); /* untouched */
+    CHECK_EQ_STR(q_text(db, "SELECT value FROM store_meta WHERE key = 'schema'"), "redset");
+    sqlite3_close(db);
+    /* ... and accepted by its own */
+    h = open_hot("schema-redset.db", NULL, rpath, sizeof rpath);
+    CHECK(h != NULL);
+    if (h) CHECK(ok(hs_close(h, err, sizeof err)));
+
+    /* a tiny store: its own tables, derived from its definitions */
+    path_in(tpath, sizeof tpath, "schema-tiny.db");
+    hs_opts o = hs_opts_default();
+    o.retention_hours = 1;
+    h = NULL;
+    CHECK(hs_open(&h, tpath, &o, t.s, &t.l, err, sizeof err) == SL_OK && h != NULL);
+    if (!h) {
+        fprintf(stderr, "  %s\n", err);
+        tiny_close(&t);
+        return;
+    }
+    db = reader(tpath);
+    CHECK_EQ_STR(q_text(db, "SELECT value FROM store_meta WHERE key = 'schema'"), "tiny");
+    /* tiny_hourly, bad_rows, late_events, events, pipeline_health, schema_version, store_meta */
+    CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"), 7);
+    CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'query_hourly'"), 0);
+    CHECK_EQ_STR(q_text(db, "SELECT group_concat(name || ':' || type || ':' || \"notnull\" || ':' || pk, ',') FROM "
+                            "pragma_table_info('tiny_hourly')"),
+                 "hour:TEXT:1:1,device:TEXT:1:2,readings:INTEGER:1:0,temp_max:REAL:0:0,final:INTEGER:1:0");
+    CHECK_EQ_STR(q_text(db, "SELECT group_concat(name || ':' || type || ':' || pk, ',') FROM "
+                            "pragma_table_info('events')"),
+                 "device:TEXT:0,seq:INTEGER:0,ts:TEXT:0,temp:REAL:0,source:TEXT:1,_input:INTEGER:2,_row:INTEGER:3,"
+                 "hour:TEXT:0");
+    CHECK_EQ_STR(q_text(db, "SELECT group_concat(name || ':' || type, ',') FROM pragma_table_info('late_events')"),
+                 "hour:TEXT,source:TEXT,_input:INTEGER,_row:INTEGER,ts:TEXT,device:TEXT,seq:INTEGER,watermark:TEXT,"
+                 "raw:TEXT");
+    CHECK_EQ_STR(q_text(db, "SELECT name FROM pragma_index_info('events_time')"), "ts");
+    /* hourly rows: provisional, then final; a provisional row never overwrites a final one */
+    sl_batch r;
+    sl_batch_init(&r);
+    CHECK(tb_init_batch(&tiny_hourly, &r, err, sizeof err) == SL_OK);
+    CHECK(sl_batch_reserve(&r, 2, err, sizeof err) == SL_OK);
+    r.nrows = 2;
+    for (size_t i = 0; i < 2; i++) {
+        set_i64(&r, 0, i, H0);
+        set_str(&r, 1, i, i ? "d1" : "d0");
+        set_i64(&r, 2, i, 10 + (int64_t)i);
+        set_f64(&r, 3, i, 20.5);
+    }
+    set_null(&r, 3, 1);
+    CHECK(ok(hs_write_rows(h, 0, H0, false, &r, err, sizeof err)));
+    set_i64(&r, 2, 0, 30);
+    CHECK(ok(hs_write_rows(h, 0, H0, true, &r, err, sizeof err)));
+    set_i64(&r, 2, 0, 99);
+    CHECK(ok(hs_write_rows(h, 0, H0, false, &r, err, sizeof err)));
+    /* events: 90 readings a minute apart from 07:00 (07:00 .. 08:29); retention 1 h */
+    sl_batch ev;
+    CHECK(tiny_events(&t, &ev, 90, H0, 60000000LL, 0));
+    uint32_t idx[90];
+    for (uint32_t i = 0; i < 90; i++) idx[i] = i;
+    CHECK(ok(hs_write_events(h, &ev, idx, 90, err, sizeof err)));
+    /* the events table takes no rows (only hs_write_events) */
+    CHECK(hs_write_rows(h, 3, H0, false, &r, err, sizeof err) == SL_ERR_ARG);
+    /* a Redset batch is not a tiny events batch */
+    sl_batch rev;
+    CHECK(events_batch(&rev, 2, H0, 1, 0));
+    CHECK(hs_write_events(h, &rev, idx, 2, err, sizeof err) == SL_ERR_ARG);
+    CHECK(strstr(err, "events") && strstr(err, "device"));
+    sl_batch_free(&rev);
+    CHECK(ok(hs_commit(h, err, sizeof err)));
+    CHECK_EQ_STR(q_text(db, "SELECT group_concat(device || ':' || readings || ':' || ifnull(temp_max, 'NULL') || "
+                            "':' || final, ',') FROM (SELECT * FROM tiny_hourly ORDER BY device)"),
+                 "d0:30:20.5:1,d1:11:NULL:1");
+    /* newest 08:29 -> keep ts >= 07:29: readings 29..89 */
+    CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM events"), 61);
+    CHECK_EQ_STR(q_text(db, "SELECT min(ts) FROM events"), "2024-03-01 07:29:00.000000");
+    CHECK_EQ_STR(q_text(db, "SELECT device || ',' || seq || ',' || ts || ',' || ifnull(temp, 'NULL') || ',' || "
+                            "source || ',' || _input || ',' || hour FROM events WHERE _row = 87"),
+                 "d1,87,2024-03-01 08:27:00.000000,43.5,lab,1,2024-03-01 08:00:00");
+    CHECK_EQ_STR(q_text(db, "SELECT typeof(temp) FROM events WHERE _row = 32"), "null");
+    CHECK(ok(hs_window_final(h, H0, err, sizeof err)));
     CHECK(ok(hs_close(h, err, sizeof err)));
+    /* reopened by its own schema: the rows are kept */
+    h = NULL;
+    CHECK(hs_open(&h, tpath, &o, t.s, &t.l, err, sizeof err) == SL_OK && h != NULL);
+    if (h) CHECK(ok(hs_close(h, err, sizeof err)));
+    CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM tiny_hourly"), 2);
+    CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM events"), 61);
+    /* refused by the Redset schema, nothing of Redset's created */
+    h = NULL;
+    CHECK(hs_open(&h, tpath, NULL, S, &TL, err, sizeof err) == SL_ERR_ARG && h == NULL);
+    CHECK(strstr(err, tpath) && strstr(err, "'tiny'") && strstr(err, "'redset'"));
+    CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'query_hourly'"), 0);
+    CHECK_EQ_STR(q_text(db, "SELECT value FROM store_meta WHERE key = 'schema'"), "tiny");
+    sqlite3_close(db);
+
+    /* a store made before store_meta existed holds Redset's tables */
+    sqlite3 *w = NULL;
+    CHECK(sqlite3_open(rpath, &w) == SQLITE_OK);
+    CHECK(sqlite3_exec(w, "DELETE FROM store_meta", NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(w);
+    h = NULL;
+    CHECK(hs_open(&h, rpath, NULL, t.s, &t.l, err, sizeof err) == SL_ERR_ARG && h == NULL);
+    CHECK(strstr(err, rpath) && strstr(err, "'redset'") && strstr(err, "'tiny'"));
+    h = open_hot("schema-redset.db", NULL, rpath, sizeof rpath);
+    CHECK(h != NULL);
+    if (h) CHECK(ok(hs_close(h, err, sizeof err)));
+    db = reader(rpath);
+    CHECK_EQ_STR(q_text(db, "SELECT value FROM store_meta WHERE key = 'schema'"), "redset"); /* recorded now */
+    sqlite3_close(db);
+    sl_batch_free(&r);
+    sl_batch_free(&ev);
+    tiny_close(&t);
 }
 
 static void test_errors_name_the_file(void) {
@@ -783,7 +1150,7 @@ static void test_errors_name_the_file(void) {
     hs *h = NULL;
     /* a directory that does not exist */
     path_in(path, sizeof path, "no/such/dir/hot.db");
-    CHECK(hs_open(&h, path, NULL, err, sizeof err) == SL_ERR_IO && h == NULL);
+    CHECK(hs_open(&h, path, NULL, S, &TL, err, sizeof err) == SL_ERR_IO && h == NULL);
     CHECK(strstr(err, path) && strstr(err, "No such file or directory"));
     fprintf(stderr, "  (message: %s)\n", err);
     /* a parent that is a regular file */
@@ -792,11 +1159,11 @@ static void test_errors_name_the_file(void) {
     CHECK(fp != NULL);
     if (fp) fclose(fp);
     path_in(path, sizeof path, "plainfile/hot.db");
-    CHECK(hs_open(&h, path, NULL, err, sizeof err) != SL_OK && h == NULL);
+    CHECK(hs_open(&h, path, NULL, S, &TL, err, sizeof err) != SL_OK && h == NULL);
     CHECK(strstr(err, path) && strstr(err, "not a directory"));
     fprintf(stderr, "  (message: %s)\n", err);
     /* the path is a directory */
-    CHECK(hs_open(&h, tmpdir, NULL, err, sizeof err) != SL_OK && h == NULL);
+    CHECK(hs_open(&h, tmpdir, NULL, S, &TL, err, sizeof err) != SL_OK && h == NULL);
     CHECK(strstr(err, tmpdir) && strstr(err, "directory"));
     fprintf(stderr, "  (message: %s)\n", err);
     /* not a database */
@@ -807,7 +1174,7 @@ static void test_errors_name_the_file(void) {
         for (int i = 0; i < 512; i++) fputs("not a sqlite file ", fp);
         fclose(fp);
     }
-    CHECK(hs_open(&h, path, NULL, err, sizeof err) == SL_ERR_CORRUPT && h == NULL);
+    CHECK(hs_open(&h, path, NULL, S, &TL, err, sizeof err) == SL_ERR_CORRUPT && h == NULL);
     CHECK(strstr(err, path) != NULL);
     fprintf(stderr, "  (message: %s)\n", err);
     /* a store of another schema version */
@@ -818,7 +1185,7 @@ static void test_errors_name_the_file(void) {
     CHECK(sqlite3_open(path, &db) == SQLITE_OK);
     CHECK(sqlite3_exec(db, "UPDATE schema_version SET version = 99", NULL, NULL, NULL) == SQLITE_OK);
     sqlite3_close(db);
-    CHECK(hs_open(&h, path, NULL, err, sizeof err) == SL_ERR_UNSUPPORTED && h == NULL);
+    CHECK(hs_open(&h, path, NULL, S, &TL, err, sizeof err) == SL_ERR_UNSUPPORTED && h == NULL);
     CHECK(strstr(err, path) && strstr(err, "99"));
     /* a directory that is not writable (root ignores permissions) */
     char ro[128];
@@ -827,13 +1194,13 @@ static void test_errors_name_the_file(void) {
     chmod(ro, 0555);
     snprintf(path, sizeof path, "%s/hot.db", ro);
     if (geteuid() != 0) {
-        CHECK(hs_open(&h, path, NULL, err, sizeof err) == SL_ERR_IO && h == NULL);
+        CHECK(hs_open(&h, path, NULL, S, &TL, err, sizeof err) == SL_ERR_IO && h == NULL);
         CHECK(strstr(err, path) && strstr(err, "not writable"));
         fprintf(stderr, "  (message: %s)\n", err);
     } else {
         fprintf(stderr, "  (running as root: the not-writable directory case is skipped)\n");
     }
-    CHECK(hs_open(&h, "", NULL, err, sizeof err) == SL_ERR_ARG);
+    CHECK(hs_open(&h, "", NULL, S, &TL, err, sizeof err) == SL_ERR_ARG);
     CHECK(hs_close(NULL, err, sizeof err) == SL_OK);
 }
 
@@ -855,13 +1222,13 @@ static void test_bench(void) {
     /* query_hourly: 8000 keys per hour, 10 commits per hour (first inserts, then updates), 3 hours */
     enum { QN = 8000, QCOMMITS = 10, QHOURS = 3 };
     sl_batch b;
-    CHECK(table_batch(ST_QUERY_HOURLY, &b, QN));
+    CHECK(table_batch(T_QUERY_HOURLY, &b, QN));
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (int hr = 0; hr < QHOURS; hr++)
         for (int k = 0; k < QCOMMITS; k++) {
             fill_query_hourly(&b, H0 + hr * HOUR, QN, k + 1);
-            CHECK(ok(hs_write_rows(h, ST_QUERY_HOURLY, H0 + hr * HOUR, k == QCOMMITS - 1, &b, err, sizeof err)));
+            CHECK(ok(hs_write_rows(h, T_QUERY_HOURLY, H0 + hr * HOUR, k == QCOMMITS - 1, &b, err, sizeof err)));
             CHECK(ok(hs_commit(h, err, sizeof err)));
         }
     double qs = secs_since(&t0);
@@ -876,8 +1243,8 @@ static void test_bench(void) {
     double es = 0;
     for (int k = 0; k < ECOMMITS; k++) {
         for (size_t r = 0; r < EN; r++) {
-            set_i64(&ev, EV_ROW, r, (int64_t)k * EN + (int64_t)r);
-            set_i64(&ev, EV_ARRIVAL_TS, r, H0 + ((int64_t)k * EN + (int64_t)r) * 10000);
+            set_i64(&ev, S->row, r, (int64_t)k * EN + (int64_t)r);
+            set_i64(&ev, S->time, r, H0 + ((int64_t)k * EN + (int64_t)r) * 10000);
         }
         clock_gettime(CLOCK_MONOTONIC, &t0);
         CHECK(ok(hs_write_events(h, &ev, idx, EN, err, sizeof err)));
@@ -904,7 +1271,7 @@ static void test_bench(void) {
 
 int main(void) {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/sluice-test-hot-XXXXXX");
-    if (!mkdtemp(tmpdir)) return 2;
+    if (!mkdtemp(tmpdir) || !tables_open()) return 2;
     RUN(test_open_creates_file);
     RUN(test_schema_matches_tables);
     RUN(test_upsert_idempotent_and_final);
@@ -917,9 +1284,11 @@ int main(void) {
     RUN(test_health);
     RUN(test_reopen_keeps_data);
     RUN(test_sink_and_window_final);
+    RUN(test_other_schema_refused);
     RUN(test_errors_name_the_file);
     RUN(test_bench);
     if (getenv("SLUICE_KEEP_HOT")) printf("# stores kept in %s\n", tmpdir);
     else rm_rf(tmpdir);
+    tables_close();
     return T_DONE();
 }

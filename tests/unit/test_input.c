@@ -7,14 +7,31 @@
 
 #include "batch/format.h"
 #include "parquet/writer.h"
+#include "plugins/plugin.h"
 #include "replay/coerce.h"
 #include "replay/csv.h"
-#include "replay/event.h"
 #include "replay/input.h"
+#include "replay/input_plugin.h"
 #include "replay/json.h"
+#include "replay/sortkey.h"
+#include "schema/redset.h"
+#include "schema/schema.h"
 #include "t.h"
 
 /* ---------------------------------------------------------------- helpers */
+
+static const sc_schema *RS; /* the Redset schema (the ported tests read Redset files) */
+
+/* Index of a Redset column by name (the old EV_* constants); a missing one fails loudly. */
+static int col_of(const char *name) {
+    int c = sc_find(RS, name);
+    if (c < 0) {
+        fprintf(stderr, "no column %s in the schema\n", name);
+        abort();
+    }
+    return c;
+}
+#define C(name) col_of(name)
 
 typedef struct memsrc {
     const char *p;
@@ -92,14 +109,14 @@ static const char *cell(const sl_batch *b, size_t row, int col) {
 /* Open an in-memory input and read everything into one batch. */
 static long read_mem(const char *path, const char *text, sl_batch *b, rp_input **inp) {
     char err[SL_ERRLEN];
-    rp_input_opts o = {.path = path, .index = 3};
+    rp_input_opts o = {.path = path, .index = 3, .schema = RS, .candidates = reg_inputs()};
     rp_input *in;
     if (rp_input_open_mem(&in, &o, text, strlen(text), err, sizeof err) != SL_OK) {
         fprintf(stderr, "  open %s: %s\n", path, err);
         return -1;
     }
     sl_batch_init(b);
-    ev_init_batch(b, err, sizeof err);
+    sc_init_batch(RS, b, err, sizeof err);
     long n = rp_input_next(in, b, 100000, err, sizeof err);
     if (n < 0) fprintf(stderr, "  next: %s\n", err);
     if (inp) *inp = in;
@@ -387,58 +404,58 @@ static void test_csv_input(void) {
     CHECK_EQ_I64(n, 5);
     if (n == 5) {
         CHECK_EQ_STR(rp_input_source(in), "t");
-        CHECK(rp_input_format(in) == RP_FMT_CSV);
+        CHECK(rp_input_format(in) == reg_input("csv"));
         CHECK_EQ_I64(rp_input_rows(in), -1);
         /* row 0 */
-        CHECK_EQ_STR(cell(&b, 0, EV_QUERY_TYPE), "\"select\"");
-        CHECK_EQ_STR(cell(&b, 0, EV_ARRIVAL_TS), "\"2024-03-01T05:00:00.123456Z\"");
-        CHECK_EQ_STR(cell(&b, 0, EV_INSTANCE_ID), "7");
-        CHECK_EQ_STR(cell(&b, 0, EV_QUERY_ID), "100");
-        CHECK_EQ_STR(cell(&b, 0, EV_NUM_JOINS), "2");
-        CHECK_EQ_STR(cell(&b, 0, EV_CLUSTER_SIZE), "4.0");
-        CHECK_EQ_STR(cell(&b, 0, EV_READ_TABLE_IDS), "\"1,2\"");
-        CHECK_EQ_STR(cell(&b, 0, EV_USER_ID), "null"); /* missing column */
-        CHECK_EQ_STR(cell(&b, 0, EV_EXTRA), "\"{\\\"extra one\\\":\\\"x\\\"}\"");
-        CHECK_EQ_STR(cell(&b, 0, EV_ERROR), "null");
-        CHECK_EQ_STR(cell(&b, 0, EV_SOURCE), "\"t\"");
-        CHECK_EQ_STR(cell(&b, 0, EV_INPUT), "3");
-        CHECK_EQ_STR(cell(&b, 0, EV_ROW), "0");
+        CHECK_EQ_STR(cell(&b, 0, C("query_type")), "\"select\"");
+        CHECK_EQ_STR(cell(&b, 0, C("arrival_timestamp")), "\"2024-03-01T05:00:00.123456Z\"");
+        CHECK_EQ_STR(cell(&b, 0, C("instance_id")), "7");
+        CHECK_EQ_STR(cell(&b, 0, C("query_id")), "100");
+        CHECK_EQ_STR(cell(&b, 0, C("num_joins")), "2");
+        CHECK_EQ_STR(cell(&b, 0, C("cluster_size")), "4.0");
+        CHECK_EQ_STR(cell(&b, 0, C("read_table_ids")), "\"1,2\"");
+        CHECK_EQ_STR(cell(&b, 0, C("user_id")), "null"); /* missing column */
+        CHECK_EQ_STR(cell(&b, 0, RS->extra), "\"{\\\"extra one\\\":\\\"x\\\"}\"");
+        CHECK_EQ_STR(cell(&b, 0, RS->error), "null");
+        CHECK_EQ_STR(cell(&b, 0, RS->source), "\"t\"");
+        CHECK_EQ_STR(cell(&b, 0, RS->input), "3");
+        CHECK_EQ_STR(cell(&b, 0, RS->row), "0");
         /* row 1: "" string = empty, empty numeric = NULL, flag true */
-        CHECK_EQ_STR(cell(&b, 1, EV_QUERY_TYPE), "\"\"");
-        CHECK_EQ_STR(cell(&b, 1, EV_ARRIVAL_TS), "\"2024-03-01T05:00:01.000000Z\"");
-        CHECK_EQ_STR(cell(&b, 1, EV_WAS_ABORTED), "1");
-        CHECK_EQ_STR(cell(&b, 1, EV_NUM_JOINS), "null");
-        CHECK_EQ_STR(cell(&b, 1, EV_READ_TABLE_IDS), "null");
-        CHECK_EQ_STR(cell(&b, 1, EV_EXTRA), "\"{\\\"extra one\\\":null}\"");
+        CHECK_EQ_STR(cell(&b, 1, C("query_type")), "\"\"");
+        CHECK_EQ_STR(cell(&b, 1, C("arrival_timestamp")), "\"2024-03-01T05:00:01.000000Z\"");
+        CHECK_EQ_STR(cell(&b, 1, C("was_aborted")), "1");
+        CHECK_EQ_STR(cell(&b, 1, C("num_joins")), "null");
+        CHECK_EQ_STR(cell(&b, 1, C("read_table_ids")), "null");
+        CHECK_EQ_STR(cell(&b, 1, RS->extra), "\"{\\\"extra one\\\":null}\"");
         /* row 2: bad integer */
-        CHECK_EQ_STR(cell(&b, 2, EV_NUM_JOINS), "null");
-        CHECK_EQ_STR(cell(&b, 2, EV_ERROR), "\"malformed: line 4: column 'num_joins': 'many' is not an integer\"");
-        CHECK_EQ_STR(cell(&b, 2, EV_CLUSTER_SIZE), "1.5");
-        CHECK_EQ_STR(cell(&b, 2, EV_EXTRA), "\"{\\\"extra one\\\":\\\"q\\\\\\\"q\\\"}\"");
+        CHECK_EQ_STR(cell(&b, 2, C("num_joins")), "null");
+        CHECK_EQ_STR(cell(&b, 2, RS->error), "\"malformed: line 4: column 'num_joins': 'many' is not an integer\"");
+        CHECK_EQ_STR(cell(&b, 2, C("cluster_size")), "1.5");
+        CHECK_EQ_STR(cell(&b, 2, RS->extra), "\"{\\\"extra one\\\":\\\"q\\\\\\\"q\\\"}\"");
         /* row 3: wrong field count */
-        CHECK_EQ_STR(cell(&b, 3, EV_ERROR), "\"malformed: line 5: expected 9 fields, got 2\"");
-        CHECK_EQ_STR(cell(&b, 3, EV_QUERY_TYPE), "null");
-        CHECK_EQ_STR(cell(&b, 3, EV_ARRIVAL_TS), "null");
-        CHECK_EQ_STR(cell(&b, 3, EV_ROW), "3");
+        CHECK_EQ_STR(cell(&b, 3, RS->error), "\"malformed: line 5: expected 9 fields, got 2\"");
+        CHECK_EQ_STR(cell(&b, 3, C("query_type")), "null");
+        CHECK_EQ_STR(cell(&b, 3, C("arrival_timestamp")), "null");
+        CHECK_EQ_STR(cell(&b, 3, RS->row), "3");
         /* row 4 (line 7 after the blank line): two problems */
-        CHECK_EQ_STR(cell(&b, 4, EV_QUERY_TYPE), "\"multi\\nline\"");
-        CHECK_EQ_STR(cell(&b, 4, EV_ERROR),
+        CHECK_EQ_STR(cell(&b, 4, C("query_type")), "\"multi\\nline\"");
+        CHECK_EQ_STR(cell(&b, 4, RS->error),
                      "\"malformed: line 7: column 'instance_id': '3000000000' is out of range for INT32; "
                      "bad_timestamp: line 7: 'yesterday' is not a timestamp\"");
-        CHECK_EQ_STR(cell(&b, 4, EV_READ_TABLE_IDS), "\"\"");
-        CHECK_EQ_STR(cell(&b, 4, EV_WAS_ABORTED), "2");
-        CHECK_EQ_STR(cell(&b, 4, EV_ROW), "4");
+        CHECK_EQ_STR(cell(&b, 4, C("read_table_ids")), "\"\"");
+        CHECK_EQ_STR(cell(&b, 4, C("was_aborted")), "2");
+        CHECK_EQ_STR(cell(&b, 4, RS->row), "4");
         const rp_input_stats *st = rp_input_get_stats(in);
         CHECK_EQ_I64(st->rows, 5);
         CHECK_EQ_I64(st->flagged, 3);
-        CHECK(b.cols[EV_ERROR].null_count == 2);
-        CHECK(b.cols[EV_SOURCE].valid == NULL);
+        CHECK(b.cols[RS->error].null_count == 2);
+        CHECK(b.cols[RS->source].valid == NULL);
         /* seek (text: re-read) */
         char err[SL_ERRLEN];
         CHECK(rp_input_seek(in, 3, err, sizeof err) == SL_OK);
         CHECK_EQ_I64(rp_input_next(in, &b, 10, err, sizeof err), 2);
-        CHECK_EQ_STR(cell(&b, 0, EV_ROW), "3");
-        CHECK_EQ_STR(cell(&b, 1, EV_QUERY_TYPE), "\"multi\\nline\"");
+        CHECK_EQ_STR(cell(&b, 0, RS->row), "3");
+        CHECK_EQ_STR(cell(&b, 1, C("query_type")), "\"multi\\nline\"");
         CHECK_EQ_I64(rp_input_next(in, &b, 10, err, sizeof err), 0);
         /* next_keys from the start */
         CHECK(rp_input_seek(in, 0, err, sizeof err) == SL_OK);
@@ -454,7 +471,7 @@ static void test_csv_input(void) {
 
 static void test_csv_input_errors(void) {
     char err[SL_ERRLEN];
-    rp_input_opts o = {.path = "h.csv"};
+    rp_input_opts o = {.path = "h.csv", .schema = RS, .candidates = reg_inputs()};
     rp_input *in;
     const char *t1 = "instance_id,query_id\n1,2\n";
     CHECK(rp_input_open_mem(&in, &o, t1, strlen(t1), err, sizeof err) == SL_ERR_ARG);
@@ -469,10 +486,10 @@ static void test_csv_input_errors(void) {
     o.path = "noext";
     const char *t2 = "  {\"arrival_timestamp\":\"2024-01-01\"}\n";
     CHECK(rp_input_open_mem(&in, &o, t2, strlen(t2), err, sizeof err) == SL_OK);
-    CHECK(rp_input_format(in) == RP_FMT_JSONL);
+    CHECK(rp_input_format(in) == reg_input("jsonl"));
     rp_input_close(in);
     CHECK(rp_input_open_mem(&in, &o, "arrival_timestamp\n", 18, err, sizeof err) == SL_OK);
-    CHECK(rp_input_format(in) == RP_FMT_CSV);
+    CHECK(rp_input_format(in) == reg_input("csv"));
     rp_input_close(in);
     o.path = "/nonexistent/x.csv";
     CHECK(rp_input_open(&in, &o, err, sizeof err) == SL_ERR_IO);
@@ -497,44 +514,44 @@ static void test_jsonl_input(void) {
     long n = read_mem("dir/x.jsonl", text, &b, &in);
     CHECK_EQ_I64(n, 5);
     if (n == 5) {
-        CHECK_EQ_STR(cell(&b, 0, EV_INSTANCE_ID), "7"); /* first duplicate wins */
-        CHECK_EQ_STR(cell(&b, 0, EV_QUERY_ID), "12");
-        CHECK_EQ_STR(cell(&b, 0, EV_ARRIVAL_TS), "\"2024-03-01T05:00:00.000001Z\"");
-        CHECK_EQ_STR(cell(&b, 0, EV_WAS_CACHED), "1");
-        CHECK_EQ_STR(cell(&b, 0, EV_WAS_ABORTED), "0");
-        CHECK_EQ_STR(cell(&b, 0, EV_CLUSTER_SIZE), "\"NaN\"");
-        CHECK_EQ_STR(cell(&b, 0, EV_MBYTES_SCANNED), "12.0");
-        CHECK_EQ_STR(cell(&b, 0, EV_QUEUE_MS), "3");
-        CHECK_EQ_STR(cell(&b, 0, EV_QUERY_TYPE), "\"s\xc3\xa9lect\"");
-        CHECK_EQ_STR(cell(&b, 0, EV_USER_ID), "null");
-        CHECK_EQ_STR(cell(&b, 0, EV_ERROR), "null");
-        CHECK_EQ_STR(cell(&b, 0, EV_EXTRA),
+        CHECK_EQ_STR(cell(&b, 0, C("instance_id")), "7"); /* first duplicate wins */
+        CHECK_EQ_STR(cell(&b, 0, C("query_id")), "12");
+        CHECK_EQ_STR(cell(&b, 0, C("arrival_timestamp")), "\"2024-03-01T05:00:00.000001Z\"");
+        CHECK_EQ_STR(cell(&b, 0, C("was_cached")), "1");
+        CHECK_EQ_STR(cell(&b, 0, C("was_aborted")), "0");
+        CHECK_EQ_STR(cell(&b, 0, C("cluster_size")), "\"NaN\"");
+        CHECK_EQ_STR(cell(&b, 0, C("mbytes_scanned")), "12.0");
+        CHECK_EQ_STR(cell(&b, 0, C("queue_duration_ms")), "3");
+        CHECK_EQ_STR(cell(&b, 0, C("query_type")), "\"s\xc3\xa9lect\"");
+        CHECK_EQ_STR(cell(&b, 0, C("user_id")), "null");
+        CHECK_EQ_STR(cell(&b, 0, RS->error), "null");
+        CHECK_EQ_STR(cell(&b, 0, RS->extra),
                      "\"{\\\"custom\\\":{\\\"a\\\":[1,2]},\\\"note\\\":\\\"x\\\\\\\"y\\\",\\\"instance_id\\\":99}\"");
-        CHECK_EQ_STR(cell(&b, 0, EV_SOURCE), "\"x\"");
+        CHECK_EQ_STR(cell(&b, 0, RS->source), "\"x\"");
         /* line 4 */
-        CHECK_EQ_STR(cell(&b, 1, EV_ROW), "1");
-        CHECK_EQ_STR(cell(&b, 1, EV_ARRIVAL_TS), "null");
-        CHECK_EQ_STR(cell(&b, 1, EV_READ_TABLE_IDS), "\"156\"");
-        CHECK_EQ_STR(cell(&b, 1, EV_ERROR),
+        CHECK_EQ_STR(cell(&b, 1, RS->row), "1");
+        CHECK_EQ_STR(cell(&b, 1, C("arrival_timestamp")), "null");
+        CHECK_EQ_STR(cell(&b, 1, C("read_table_ids")), "\"156\"");
+        CHECK_EQ_STR(cell(&b, 1, RS->error),
                      "\"malformed: line 4: column 'num_scans': 'x' is not an integer; column 'num_joins': 'true' is not an "
                      "integer; bad_timestamp: line 4: '1709269200' is not a timestamp\"");
-        CHECK_EQ_STR(cell(&b, 1, EV_EXTRA), "null");
+        CHECK_EQ_STR(cell(&b, 1, RS->extra), "null");
         /* line 5: truncated object */
-        CHECK_EQ_STR(cell(&b, 2, EV_ERROR), "\"malformed: line 5: expected a key string at column 52\"");
-        CHECK_EQ_STR(cell(&b, 2, EV_INSTANCE_ID), "null");
+        CHECK_EQ_STR(cell(&b, 2, RS->error), "\"malformed: line 5: expected a key string at column 52\"");
+        CHECK_EQ_STR(cell(&b, 2, C("instance_id")), "null");
         /* line 6: not an object */
-        CHECK_EQ_STR(cell(&b, 3, EV_ERROR), "\"malformed: line 6: not a JSON object at column 1\"");
+        CHECK_EQ_STR(cell(&b, 3, RS->error), "\"malformed: line 6: not a JSON object at column 1\"");
         /* line 7: case-insensitive key, null ts is not an error, array value */
-        CHECK_EQ_STR(cell(&b, 4, EV_QUERY_ID), "5");
-        CHECK_EQ_STR(cell(&b, 4, EV_ARRIVAL_TS), "null");
-        CHECK_EQ_STR(cell(&b, 4, EV_QUERY_TYPE), "null");
-        CHECK_EQ_STR(cell(&b, 4, EV_ERROR), "\"malformed: line 7: column 'query_type': an array is not a string\"");
+        CHECK_EQ_STR(cell(&b, 4, C("query_id")), "5");
+        CHECK_EQ_STR(cell(&b, 4, C("arrival_timestamp")), "null");
+        CHECK_EQ_STR(cell(&b, 4, C("query_type")), "null");
+        CHECK_EQ_STR(cell(&b, 4, RS->error), "\"malformed: line 7: column 'query_type': an array is not a string\"");
         CHECK_EQ_I64(rp_input_get_stats(in)->flagged, 4);
         char err[SL_ERRLEN];
         CHECK(rp_input_seek(in, 4, err, sizeof err) == SL_OK);
         CHECK_EQ_I64(rp_input_next(in, &b, 10, err, sizeof err), 1);
-        CHECK_EQ_STR(cell(&b, 0, EV_ROW), "4");
-        CHECK_EQ_STR(cell(&b, 0, EV_QUERY_ID), "5");
+        CHECK_EQ_STR(cell(&b, 0, RS->row), "4");
+        CHECK_EQ_STR(cell(&b, 0, C("query_id")), "5");
     }
     sl_batch_free(&b);
     rp_input_close(in);
@@ -620,54 +637,54 @@ static void test_parquet_input(void) {
     const size_t N = 250;
     write_pq(path, N);
     char err[SL_ERRLEN];
-    rp_input_opts o = {.path = path, .index = 1};
+    rp_input_opts o = {.path = path, .index = 1, .schema = RS, .candidates = reg_inputs()};
     rp_input *in;
     if (rp_input_open(&in, &o, err, sizeof err) != SL_OK) {
         fprintf(stderr, "  open: %s\n", err);
         t_cur_failed = 1;
         return;
     }
-    CHECK(rp_input_format(in) == RP_FMT_PARQUET);
+    CHECK(rp_input_format(in) == reg_input("parquet"));
     CHECK_EQ_I64(rp_input_rows(in), (int64_t)N);
     CHECK_EQ_STR(rp_input_source(in), "alt");
     sl_batch b;
     sl_batch_init(&b);
-    ev_init_batch(&b, err, sizeof err);
+    sc_init_batch(RS, &b, err, sizeof err);
     long n = rp_input_next(in, &b, 1000, err, sizeof err);
     CHECK_EQ_I64(n, 100); /* a batch never crosses a row group */
     if (n == 100) {
-        CHECK_EQ_STR(cell(&b, 3, EV_INSTANCE_ID), "3");
-        CHECK_EQ_STR(cell(&b, 5, EV_INSTANCE_ID), "null");
-        CHECK_EQ_STR(cell(&b, 5, EV_ERROR), "\"malformed: row 5: column 'instance_id': 5000000000 is out of range for INT32\"");
-        CHECK_EQ_STR(cell(&b, 9, EV_INSTANCE_ID), "null");
-        CHECK_EQ_STR(cell(&b, 9, EV_ERROR), "null");
-        CHECK_EQ_STR(cell(&b, 3, EV_WAS_ABORTED), "1");
-        CHECK_EQ_STR(cell(&b, 3, EV_WAS_CACHED), "1");
-        CHECK_EQ_STR(cell(&b, 4, EV_WAS_CACHED), "0");
-        CHECK_EQ_STR(cell(&b, 2, EV_ARRIVAL_TS), "\"2024-03-01T05:00:02.002000Z\"");
-        CHECK_EQ_STR(cell(&b, 7, EV_ARRIVAL_TS), "null");
-        CHECK_EQ_STR(cell(&b, 2, EV_QUEUE_MS), "3"); /* 2.5 rounds away from zero */
-        CHECK_EQ_STR(cell(&b, 1, EV_QUEUE_MS), "2");
-        CHECK_EQ_STR(cell(&b, 4, EV_COMPILE_MS), "40.0");
-        CHECK_EQ_STR(cell(&b, 4, EV_QUERY_ID), "1004");
-        CHECK_EQ_STR(cell(&b, 4, EV_QUERY_TYPE), "\"insert\"");
-        CHECK_EQ_STR(cell(&b, 8, EV_QUERY_TYPE), "null");
-        CHECK_EQ_STR(cell(&b, 4, EV_USER_ID), "null");
-        CHECK_EQ_STR(cell(&b, 4, EV_FINGERPRINT), "null");
-        CHECK_EQ_STR(cell(&b, 2, EV_EXTRA), "\"{\\\"zone\\\":\\\"eu\\\\\\\"1\\\",\\\"weight\\\":0.5}\"");
-        CHECK_EQ_STR(cell(&b, 3, EV_EXTRA), "\"{\\\"zone\\\":null,\\\"weight\\\":0.75}\"");
-        CHECK_EQ_STR(cell(&b, 4, EV_SOURCE), "\"alt\"");
-        CHECK_EQ_STR(cell(&b, 4, EV_INPUT), "1");
-        CHECK_EQ_STR(cell(&b, 42, EV_ROW), "42");
-        CHECK(b.cols[EV_ERROR].null_count == 99);
+        CHECK_EQ_STR(cell(&b, 3, C("instance_id")), "3");
+        CHECK_EQ_STR(cell(&b, 5, C("instance_id")), "null");
+        CHECK_EQ_STR(cell(&b, 5, RS->error), "\"malformed: row 5: column 'instance_id': 5000000000 is out of range for INT32\"");
+        CHECK_EQ_STR(cell(&b, 9, C("instance_id")), "null");
+        CHECK_EQ_STR(cell(&b, 9, RS->error), "null");
+        CHECK_EQ_STR(cell(&b, 3, C("was_aborted")), "1");
+        CHECK_EQ_STR(cell(&b, 3, C("was_cached")), "1");
+        CHECK_EQ_STR(cell(&b, 4, C("was_cached")), "0");
+        CHECK_EQ_STR(cell(&b, 2, C("arrival_timestamp")), "\"2024-03-01T05:00:02.002000Z\"");
+        CHECK_EQ_STR(cell(&b, 7, C("arrival_timestamp")), "null");
+        CHECK_EQ_STR(cell(&b, 2, C("queue_duration_ms")), "3"); /* 2.5 rounds away from zero */
+        CHECK_EQ_STR(cell(&b, 1, C("queue_duration_ms")), "2");
+        CHECK_EQ_STR(cell(&b, 4, C("compile_duration_ms")), "40.0");
+        CHECK_EQ_STR(cell(&b, 4, C("query_id")), "1004");
+        CHECK_EQ_STR(cell(&b, 4, C("query_type")), "\"insert\"");
+        CHECK_EQ_STR(cell(&b, 8, C("query_type")), "null");
+        CHECK_EQ_STR(cell(&b, 4, C("user_id")), "null");
+        CHECK_EQ_STR(cell(&b, 4, C("feature_fingerprint")), "null");
+        CHECK_EQ_STR(cell(&b, 2, RS->extra), "\"{\\\"zone\\\":\\\"eu\\\\\\\"1\\\",\\\"weight\\\":0.5}\"");
+        CHECK_EQ_STR(cell(&b, 3, RS->extra), "\"{\\\"zone\\\":null,\\\"weight\\\":0.75}\"");
+        CHECK_EQ_STR(cell(&b, 4, RS->source), "\"alt\"");
+        CHECK_EQ_STR(cell(&b, 4, RS->input), "1");
+        CHECK_EQ_STR(cell(&b, 42, RS->row), "42");
+        CHECK(b.cols[RS->error].null_count == 99);
     }
     /* the batch owns its strings: still valid after the next read into another batch */
     sl_batch b2;
     sl_batch_init(&b2);
-    ev_init_batch(&b2, err, sizeof err);
+    sc_init_batch(RS, &b2, err, sizeof err);
     CHECK_EQ_I64(rp_input_next(in, &b2, 1000, err, sizeof err), 100);
-    CHECK_EQ_STR(cell(&b2, 0, EV_ROW), "100");
-    CHECK_EQ_STR(cell(&b, 4, EV_QUERY_TYPE), "\"insert\"");
+    CHECK_EQ_STR(cell(&b2, 0, RS->row), "100");
+    CHECK_EQ_STR(cell(&b, 4, C("query_type")), "\"insert\"");
     CHECK_EQ_I64(rp_input_next(in, &b2, 1000, err, sizeof err), 50);
     CHECK_EQ_I64(rp_input_next(in, &b2, 1000, err, sizeof err), 0);
     CHECK_EQ_I64(rp_input_get_stats(in)->rows, 250);
@@ -676,8 +693,8 @@ static void test_parquet_input(void) {
     CHECK(rp_input_seek(in, 137, err, sizeof err) == SL_OK);
     n = rp_input_next(in, &b, 1000, err, sizeof err);
     CHECK_EQ_I64(n, 63);
-    CHECK_EQ_STR(cell(&b, 0, EV_ROW), "137");
-    CHECK_EQ_STR(cell(&b, 0, EV_QUERY_ID), "1137");
+    CHECK_EQ_STR(cell(&b, 0, RS->row), "137");
+    CHECK_EQ_STR(cell(&b, 0, C("query_id")), "1137");
     CHECK(rp_input_seek(in, 250, err, sizeof err) == SL_OK);
     CHECK_EQ_I64(rp_input_next(in, &b, 1000, err, sizeof err), 0);
     /* keys */
@@ -693,8 +710,8 @@ static void test_parquet_input(void) {
     /* next after keys continues at the current row */
     n = rp_input_next(in, &b, 10, err, sizeof err);
     CHECK_EQ_I64(n, 10);
-    CHECK_EQ_STR(cell(&b, 0, EV_ROW), "200");
-    CHECK_EQ_STR(cell(&b, 0, EV_QUERY_TYPE), "\"copy\"");
+    CHECK_EQ_STR(cell(&b, 0, RS->row), "200");
+    CHECK_EQ_STR(cell(&b, 0, C("query_type")), "\"copy\"");
     rp_input_close(in);
     /* keys from the start with NULLs */
     CHECK(rp_input_open(&in, &o, err, sizeof err) == SL_OK);
@@ -724,16 +741,720 @@ static void test_parquet_refused(void) {
     CHECK(pq_writer_write(w, &b, err, sizeof err) == SL_OK);
     CHECK(pq_writer_close(w, err, sizeof err) == SL_OK);
     sl_batch_free(&b);
-    rp_input_opts io = {.path = path};
+    rp_input_opts io = {.path = path, .schema = RS, .candidates = reg_inputs()};
     rp_input *in;
     CHECK(rp_input_open(&in, &io, err, sizeof err) == SL_ERR_ARG);
     CHECK(strstr(err, "no arrival_timestamp column") != NULL);
     unlink(path);
 }
 
+/* ---------------------------------------------------------------- a generic schema */
+
+/* Product events shaped like Segment messages: a schema defined here, with
+ * camelCase keys mapped to snake_case names, dotted paths into nested
+ * objects, a rest column, hoisted objects and a string order key. */
+#define T_TS {.type = SL_I64, .logical = SL_LOG_TIMESTAMP, .unit = SL_UNIT_MICROS, .utc = true}
+#define T_STR {.type = SL_BYTES, .logical = SL_LOG_STRING}
+#define T_I32 {.type = SL_I32}
+#define T_F64 {.type = SL_F64}
+
+static const sc_col pe_cols[] = {
+    {"event_time", T_TS, SC_REQUIRED, "timestamp", "when it happened"},
+    {"message_id", T_STR, SC_REQUIRED, "messageId", "unique per message"},
+    {"type", T_STR, 0, NULL, "track, page or identify"},
+    {"user_id", T_STR, 0, "userId", "the user"},
+    {"context.page.url", T_STR, 0, NULL, "a dotted name is its own path"},
+    {"screen_width", T_I32, 0, "context.screen.width", "pixels"},
+    {"campaign", T_STR, 0, "context.campaign.name", "utm campaign"},
+    {"rest", T_STR, 0, NULL, "every member no column takes"},
+};
+static const sc_def pe_def = {
+    .name = "pe_test",
+    .help = "product events (test)",
+    .cols = pe_cols,
+    .ncols = sizeof pe_cols / sizeof pe_cols[0],
+    .time = "event_time",
+    .order = {NULL, "message_id"},
+    .dedupe = {"message_id"},
+    .rest = "rest",
+    .hoist = {"properties", "traits"},
+};
+static const sc_schema *PE;
+
+static int pe_col(const char *name) {
+    int c = sc_find(PE, name);
+    if (c < 0) {
+        fprintf(stderr, "no column %s in the test schema\n", name);
+        abort();
+    }
+    return c;
+}
+#define P(name) pe_col(name)
+
+/* The value of a cell as plain text (strings unquoted), "<NULL>" for NULL. */
+static const char *sv(const sl_batch *b, size_t row, int col) {
+    static char out[8][4096];
+    static int k;
+    k = (k + 1) % 8;
+    const sl_col *c = &b->cols[col];
+    if (sl_col_is_null(c, row)) return "<NULL>";
+    if (c->t.type == SL_BYTES) {
+        sl_str s = ((const sl_str *)c->data)[row];
+        snprintf(out[k], sizeof out[k], "%.*s", (int)s.len, s.ptr ? s.ptr : "");
+        return out[k];
+    }
+    sl_buf o;
+    sl_buf_init(&o);
+    sl_fmt_value(&o, c, row, SL_FMT_TEXT);
+    snprintf(out[k], sizeof out[k], "%s", sl_buf_cstr(&o));
+    sl_buf_free(&o);
+    return out[k];
+}
+
+/* Open an in-memory input of schema s (format detected) and read it all into b. */
+static long read_mem_schema(const sc_schema *s, const char *path, const void *data, size_t n, sl_batch *b,
+                            rp_input **inp) {
+    char err[SL_ERRLEN];
+    rp_input_opts o = {.path = path, .schema = s, .candidates = reg_inputs()};
+    rp_input *in;
+    sl_batch_init(b);
+    if (rp_input_open_mem(&in, &o, data, n, err, sizeof err) != SL_OK) {
+        fprintf(stderr, "  open %s: %s\n", path, err);
+        if (inp) *inp = NULL;
+        return -1;
+    }
+    sc_init_batch(s, b, err, sizeof err);
+    long got = rp_input_next(in, b, 100000, err, sizeof err);
+    if (got < 0) fprintf(stderr, "  next: %s\n", err);
+    if (inp) *inp = in;
+    else rp_input_close(in);
+    return got;
+}
+
+static int64_t str_key(const char *s) { return (int64_t)rp_key_hash(s, strlen(s)); }
+
+/* JSON Lines: dotted paths, camelCase paths, the rest object with unmapped
+ * nested members under their parents, hoisted objects, the rest column's own
+ * key, duplicates. */
+static void test_jsonl_paths(void) {
+    const char *text =
+        /* line 1: every kind of member */
+        "{\"type\":\"track\",\"messageId\":\"m1\",\"timestamp\":\"2024-03-01T05:00:00Z\",\"userId\":\"u1\","
+        "\"context\":{\"page\":{\"url\":\"https://x.io/a\",\"title\":\"A\"},\"os\":{\"name\":\"iOS\",\"version\":\"17\"},"
+        "\"screen\":{\"width\":390,\"height\":844}},"
+        "\"properties\":{\"plan\":\"pro\",\"revenue\":9.5,\"items\":[1,2]},\"integrations\":{\"All\":true},"
+        "\"rest\":\"mine\"}\n"
+        /* line 2: every member mapped: no rest object */
+        "{\"messageId\":\"m2\",\"timestamp\":\"2024-03-01T05:00:01Z\",\"type\":\"page\",\"userId\":null,"
+        "\"context\":{\"page\":{\"url\":\"u2\"},\"campaign\":{\"name\":\"spring\"},\"screen\":{\"width\":1024}}}\n"
+        /* line 3: case-insensitive paths; traits hoisted; an interior path that is not an object; null properties */
+        "{\"MESSAGEID\":\"m3\",\"Timestamp\":\"2024-03-01 05:00:03\",\"context\":\"flat\",\"properties\":null,"
+        "\"traits\":{\"email\":\"a@b.c\",\"age\":41}}\n"
+        /* line 4: duplicates: the first wins, a later one stays in the rest under its parents; a
+         * non-object at an interior path inside an object; a hoisted member that is not an object */
+        "{\"messageId\":\"m1\",\"timestamp\":\"2024-03-01T05:00:04Z\",\"context\":{\"page\":{\"url\":\"first\"},\"screen\":7},"
+        "\"context\":{\"page\":{\"url\":\"second\"}},\"properties\":[1]}\n"
+        /* line 5: empty objects leave nothing behind; a number for a string column */
+        "{\"messageId\":5,\"timestamp\":\"2024-03-01T05:00:05Z\",\"context\":{\"page\":{}},\"properties\":{}}\n";
+    sl_batch b;
+    rp_input *in;
+    long n = read_mem_schema(PE, "ev.jsonl", text, strlen(text), &b, &in);
+    CHECK_EQ_I64(n, 5);
+    if (n == 5) {
+        CHECK(rp_input_format(in) == reg_input("jsonl"));
+        CHECK(rp_input_schema(in) == PE);
+        /* line 1 */
+        CHECK_EQ_STR(sv(&b, 0, P("event_time")), "2024-03-01T05:00:00.000000Z");
+        CHECK_EQ_STR(sv(&b, 0, P("message_id")), "m1");
+        CHECK_EQ_STR(sv(&b, 0, P("type")), "track");
+        CHECK_EQ_STR(sv(&b, 0, P("user_id")), "u1");
+        CHECK_EQ_STR(sv(&b, 0, P("context.page.url")), "https://x.io/a");
+        CHECK_EQ_STR(sv(&b, 0, P("screen_width")), "390");
+        CHECK_EQ_STR(sv(&b, 0, P("campaign")), "<NULL>");
+        CHECK_EQ_STR(sv(&b, 0, P("rest")),
+                     "{\"context\":{\"page\":{\"title\":\"A\"},\"os\":{\"name\":\"iOS\",\"version\":\"17\"},"
+                     "\"screen\":{\"height\":844}},\"plan\":\"pro\",\"revenue\":9.5,\"items\":[1,2],"
+                     "\"integrations\":{\"All\":true},\"rest\":\"mine\"}");
+        CHECK_EQ_STR(sv(&b, 0, PE->extra), "<NULL>"); /* the rest column takes them, not _extra */
+        CHECK_EQ_STR(sv(&b, 0, PE->error), "<NULL>");
+        CHECK_EQ_STR(sv(&b, 0, PE->source), "ev");
+        CHECK_EQ_STR(sv(&b, 0, PE->row), "0");
+        /* line 2 */
+        CHECK_EQ_STR(sv(&b, 1, P("message_id")), "m2");
+        CHECK_EQ_STR(sv(&b, 1, P("user_id")), "<NULL>");
+        CHECK_EQ_STR(sv(&b, 1, P("context.page.url")), "u2");
+        CHECK_EQ_STR(sv(&b, 1, P("campaign")), "spring");
+        CHECK_EQ_STR(sv(&b, 1, P("screen_width")), "1024");
+        CHECK_EQ_STR(sv(&b, 1, P("rest")), "<NULL>");
+        CHECK_EQ_STR(sv(&b, 1, PE->error), "<NULL>");
+        /* line 3 */
+        CHECK_EQ_STR(sv(&b, 2, P("message_id")), "m3");
+        CHECK_EQ_STR(sv(&b, 2, P("event_time")), "2024-03-01T05:00:03.000000Z");
+        CHECK_EQ_STR(sv(&b, 2, P("context.page.url")), "<NULL>");
+        CHECK_EQ_STR(sv(&b, 2, P("rest")), "{\"context\":\"flat\",\"email\":\"a@b.c\",\"age\":41}");
+        CHECK_EQ_STR(sv(&b, 2, PE->error), "<NULL>");
+        /* line 4 */
+        CHECK_EQ_STR(sv(&b, 3, P("message_id")), "m1");
+        CHECK_EQ_STR(sv(&b, 3, P("context.page.url")), "first");
+        CHECK_EQ_STR(sv(&b, 3, P("screen_width")), "<NULL>");
+        CHECK_EQ_STR(sv(&b, 3, P("rest")),
+                     "{\"context\":{\"screen\":7},\"context\":{\"page\":{\"url\":\"second\"}},\"properties\":[1]}");
+        CHECK_EQ_STR(sv(&b, 3, PE->error), "<NULL>");
+        /* line 5 */
+        CHECK_EQ_STR(sv(&b, 4, P("message_id")), "5");
+        CHECK_EQ_STR(sv(&b, 4, P("context.page.url")), "<NULL>");
+        CHECK_EQ_STR(sv(&b, 4, P("rest")), "<NULL>");
+        CHECK_EQ_STR(sv(&b, 4, PE->error), "<NULL>");
+        CHECK_EQ_I64(rp_input_get_stats(in)->flagged, 0);
+        /* _extra is never used when the schema has a rest column */
+        CHECK_EQ_I64(b.cols[PE->extra].null_count, 5);
+    }
+    sl_batch_free(&b);
+    rp_input_close(in);
+}
+
+/* A row whose every column is present: the rest object is kept (the
+ * baseline of test_jsonl_paths, where most rows lack some column). */
+static void test_jsonl_rest_all_present(void) {
+    const char *text =
+        "{\"messageId\":\"m1\",\"timestamp\":\"2024-03-01T05:00:00Z\",\"type\":\"track\",\"userId\":\"u\","
+        "\"context\":{\"page\":{\"url\":\"p\"},\"screen\":{\"width\":1},\"campaign\":{\"name\":\"c\"},\"os\":\"x\"},"
+        "\"properties\":{\"plan\":\"pro\"},\"other\":1}\n";
+    sl_batch b;
+    long n = read_mem_schema(PE, "ev.jsonl", text, strlen(text), &b, NULL);
+    CHECK_EQ_I64(n, 1);
+    if (n == 1) {
+        CHECK_EQ_STR(sv(&b, 0, P("rest")), "{\"context\":{\"os\":\"x\"},\"plan\":\"pro\",\"other\":1}");
+        CHECK_EQ_STR(sv(&b, 0, P("campaign")), "c");
+        CHECK_EQ_STR(sv(&b, 0, PE->extra), "<NULL>");
+    }
+    sl_batch_free(&b);
+}
+
+/* Type errors inside nested objects: the value is NULL, _error names the column. */
+static void test_jsonl_nested_errors(void) {
+    const char *text =
+        "{\"messageId\":\"m3\",\"timestamp\":\"2024-03-01T05:00:02Z\",\"context\":{\"screen\":{\"width\":\"wide\"},"
+        "\"page\":{\"url\":{\"href\":\"x\"}},\"campaign\":{\"name\":[\"a\"]}}}\n"
+        "{\"messageId\":\"m4\",\"timestamp\":\"2024-03-01T05:00:02Z\",\"context\":{\"screen\":{\"width\":3000000000}}}\n"
+        "{\"messageId\":\"m5\",\"timestamp\":1709269200,\"context\":{\"screen\":{\"width\":true}}}\n"
+        "{\"messageId\":{\"id\":1},\"timestamp\":\"2024-03-01\",\"context\":{\"screen\":{\"width\":2.0}}}\n";
+    sl_batch b;
+    rp_input *in;
+    long n = read_mem_schema(PE, "ev.jsonl", text, strlen(text), &b, &in);
+    CHECK_EQ_I64(n, 4);
+    if (n == 4) {
+        CHECK_EQ_STR(sv(&b, 0, P("screen_width")), "<NULL>");
+        CHECK_EQ_STR(sv(&b, 0, P("context.page.url")), "<NULL>");
+        CHECK_EQ_STR(sv(&b, 0, P("campaign")), "<NULL>");
+        CHECK_EQ_STR(sv(&b, 0, P("message_id")), "m3");
+        CHECK_EQ_STR(sv(&b, 0, PE->error),
+                     "malformed: line 1: column 'screen_width': 'wide' is not an integer; column 'context.page.url': an "
+                     "object is not a string; column 'campaign': an array is not a string");
+        CHECK_EQ_STR(sv(&b, 1, P("screen_width")), "<NULL>");
+        CHECK_EQ_STR(sv(&b, 1, PE->error),
+                     "malformed: line 2: column 'screen_width': '3000000000' is out of range for INT32");
+        CHECK_EQ_STR(sv(&b, 2, P("screen_width")), "<NULL>");
+        CHECK_EQ_STR(sv(&b, 2, P("event_time")), "<NULL>");
+        CHECK_EQ_STR(sv(&b, 2, PE->error),
+                     "malformed: line 3: column 'screen_width': 'true' is not an integer; bad_timestamp: line 3: "
+                     "'1709269200' is not a timestamp");
+        CHECK_EQ_STR(sv(&b, 3, P("message_id")), "<NULL>");
+        CHECK_EQ_STR(sv(&b, 3, P("screen_width")), "2");
+        CHECK_EQ_STR(sv(&b, 3, PE->error), "malformed: line 4: column 'message_id': an object is not a string");
+        CHECK_EQ_I64(rp_input_get_stats(in)->flagged, 4);
+    }
+    sl_batch_free(&b);
+    rp_input_close(in);
+}
+
+/* A path as deep as allowed (8 members) works; a schema whose paths collide,
+ * nest too deep or are empty is refused when a JSON input opens. */
+static const sc_col deep_cols[] = {
+    {"t", T_TS, SC_REQUIRED, NULL, ""},
+    {"deep", T_STR, 0, "a.b.c.d.e.f.g.h", ""},
+};
+static const sc_col clash1_cols[] = {
+    {"t", T_TS, SC_REQUIRED, NULL, ""},
+    {"a.b", T_STR, 0, NULL, ""},
+    {"x", T_STR, 0, "a.b.c", ""},
+};
+static const sc_col clash2_cols[] = {
+    {"t", T_TS, SC_REQUIRED, NULL, ""},
+    {"x", T_STR, 0, "a.b.c", ""},
+    {"a.b", T_STR, 0, NULL, ""},
+};
+static const sc_col toodeep_cols[] = {
+    {"t", T_TS, SC_REQUIRED, NULL, ""},
+    {"x", T_STR, 0, "a.b.c.d.e.f.g.h.i", ""},
+};
+static const sc_col empty_cols[] = {
+    {"t", T_TS, SC_REQUIRED, NULL, ""},
+    {"x", T_STR, 0, "a..b", ""},
+};
+#define T_DEF(c) {.name = #c, .cols = c, .ncols = sizeof c / sizeof c[0], .time = "t"}
+
+static void test_jsonl_path_limits(void) {
+    static const sc_def deep = T_DEF(deep_cols);
+    char err[SL_ERRLEN];
+    const sc_schema *s;
+    CHECK(sc_open(&s, &deep, err, sizeof err) == SL_OK);
+    const char *text = "{\"t\":\"2024-03-01\",\"a\":{\"b\":{\"c\":{\"d\":{\"e\":{\"f\":{\"g\":{\"h\":\"deep\",\"i\":1}}}}}}}}\n";
+    sl_batch b;
+    long n = read_mem_schema(s, "d.jsonl", text, strlen(text), &b, NULL);
+    CHECK_EQ_I64(n, 1);
+    if (n == 1) {
+        CHECK_EQ_STR(sv(&b, 0, 1), "deep");
+        CHECK_EQ_STR(sv(&b, 0, s->extra), "{\"a\":{\"b\":{\"c\":{\"d\":{\"e\":{\"f\":{\"g\":{\"i\":1}}}}}}}}");
+        CHECK_EQ_STR(sv(&b, 0, s->error), "<NULL>");
+    }
+    sl_batch_free(&b);
+    sc_close(s);
+    static const struct {
+        sc_def def;
+        const char *msg;
+    } bad[] = {
+        {T_DEF(clash1_cols), "schema path 'a.b.c' goes through a column"},
+        {T_DEF(clash2_cols), "schema path 'a.b' is also another column's"},
+        {T_DEF(toodeep_cols), "schema path 'a.b.c.d.e.f.g.h.i' is empty or deeper than 8"},
+        {T_DEF(empty_cols), "schema path 'a..b' is empty or deeper than 8"},
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+        CHECK(sc_open(&s, &bad[k].def, err, sizeof err) == SL_OK);
+        rp_input_opts o = {.path = "x.jsonl", .schema = s, .candidates = reg_inputs()};
+        rp_input *in = NULL;
+        const char *t = "{\"t\":\"2024-03-01\"}\n";
+        CHECK(rp_input_open_mem(&in, &o, t, strlen(t), err, sizeof err) == SL_ERR_ARG);
+        CHECK(in == NULL);
+        if (!strstr(err, bad[k].msg)) {
+            fprintf(stderr, "  %s: got '%s', want '%s'\n", bad[k].def.name, err, bad[k].msg);
+            t_cur_failed = 1;
+        }
+        /* CSV reads by header names: no paths to build, the same schema opens */
+        o.path = "x.csv";
+        const char *c = "t,x\n2024-03-01,1\n";
+        CHECK(rp_input_open_mem(&in, &o, c, strlen(c), err, sizeof err) == SL_OK);
+        rp_input_close(in);
+        sc_close(s);
+    }
+}
+
+/* A column whose path goes into a hoisted object ("properties.revenue" with
+ * "properties" hoisted): the input either reads it into the column (and
+ * lifts the other members) or refuses the schema when it opens; it never
+ * keeps the column silently NULL while its value lands in the rest object. */
+static const sc_col hoistpath_cols[] = {
+    {"t", T_TS, SC_REQUIRED, NULL, ""},
+    {"revenue", T_F64, 0, "properties.revenue", ""},
+    {"rest", T_STR, 0, NULL, ""},
+};
+static void test_jsonl_hoisted_path(void) {
+    static const sc_def def = {.name = "hp",
+                               .cols = hoistpath_cols,
+                               .ncols = 3,
+                               .time = "t",
+                               .rest = "rest",
+                               .hoist = {"properties"}};
+    char err[SL_ERRLEN];
+    const sc_schema *s;
+    if (sc_open(&s, &def, err, sizeof err) != SL_OK) return; /* refused: fine */
+    const char *text = "{\"t\":\"2024-03-01\",\"properties\":{\"revenue\":9.5,\"plan\":\"pro\"}}\n";
+    rp_input_opts o = {.path = "h.jsonl", .schema = s, .candidates = reg_inputs()};
+    rp_input *in;
+    if (rp_input_open_mem(&in, &o, text, strlen(text), err, sizeof err) == SL_OK) {
+        sl_batch b;
+        sl_batch_init(&b);
+        sc_init_batch(s, &b, err, sizeof err);
+        CHECK_EQ_I64(rp_input_next(in, &b, 10, err, sizeof err), 1);
+        if (b.nrows == 1) {
+            CHECK_EQ_STR(sv(&b, 0, 1), "9.5");
+            CHECK_EQ_STR(sv(&b, 0, 2), "{\"plan\":\"pro\"}");
+        }
+        sl_batch_free(&b);
+        rp_input_close(in);
+    }
+    sc_close(s);
+}
+
+/* The rest column named like a hoisted object (the product_events layout:
+ * "properties" is both): the input's "properties" object is lifted, never
+ * read as the column's value; CSV has no objects, so a "properties" header
+ * is an unknown column like any other. */
+static const sc_col props_cols[] = {
+    {"t", T_TS, SC_REQUIRED, NULL, ""},
+    {"event", T_STR, 0, NULL, ""},
+    {"properties", T_STR, 0, NULL, ""},
+};
+static void test_rest_named_like_hoisted(void) {
+    static const sc_def def = {.name = "props",
+                               .cols = props_cols,
+                               .ncols = 3,
+                               .time = "t",
+                               .rest = "properties",
+                               .hoist = {"properties", "traits"}};
+    char err[SL_ERRLEN];
+    const sc_schema *s;
+    CHECK(sc_open(&s, &def, err, sizeof err) == SL_OK);
+    CHECK_EQ_I64(s->rest, 2);
+    const char *text = "{\"t\":\"2024-03-01\",\"event\":\"buy\",\"properties\":{\"sku\":\"a1\",\"qty\":2},\"x\":true}\n"
+                       "{\"t\":\"2024-03-01\",\"properties\":\"not an object\"}\n"
+                       "{\"t\":\"2024-03-01\",\"event\":\"view\",\"properties\":{}}\n";
+    sl_batch b;
+    long n = read_mem_schema(s, "p.jsonl", text, strlen(text), &b, NULL);
+    CHECK_EQ_I64(n, 3);
+    if (n == 3) {
+        CHECK_EQ_STR(sv(&b, 0, 1), "buy");
+        CHECK_EQ_STR(sv(&b, 0, 2), "{\"sku\":\"a1\",\"qty\":2,\"x\":true}");
+        CHECK_EQ_STR(sv(&b, 1, 2), "{\"properties\":\"not an object\"}");
+        CHECK_EQ_STR(sv(&b, 1, 1), "<NULL>");
+        CHECK_EQ_STR(sv(&b, 2, 2), "<NULL>");
+        CHECK_EQ_STR(sv(&b, 2, s->extra), "<NULL>");
+        CHECK_EQ_STR(sv(&b, 0, s->error), "<NULL>");
+    }
+    sl_batch_free(&b);
+    const char *csv = "t,event,properties\n2024-03-01,buy,x\n";
+    n = read_mem_schema(s, "p.csv", csv, strlen(csv), &b, NULL);
+    CHECK_EQ_I64(n, 1);
+    if (n == 1) {
+        CHECK_EQ_STR(sv(&b, 0, 1), "buy");
+        CHECK_EQ_STR(sv(&b, 0, 2), "{\"properties\":\"x\"}");
+    }
+    sl_batch_free(&b);
+    sc_close(s);
+}
+
+/* The string order key: k2 is a hash of the string's bytes, equal strings
+ * give equal keys in every format, NULL gives 0; k1 is 0 without a first
+ * order column. */
+static void test_string_order_key(void) {
+    const char *text =
+        "{\"messageId\":\"m1\",\"timestamp\":\"2024-03-01T05:00:00Z\"}\n"
+        "{\"messageId\":\"m2\",\"timestamp\":\"2024-03-01T05:00:01Z\"}\n"
+        "{\"messageId\":null,\"timestamp\":null}\n"
+        "{\"messageId\":\"m1\",\"timestamp\":\"2024-03-01T05:00:03Z\"}\n"
+        "{\"messageId\":\"\",\"timestamp\":\"2024-03-01T05:00:04Z\"}\n";
+    char err[SL_ERRLEN];
+    rp_input_opts o = {.path = "k.jsonl", .schema = PE, .candidates = reg_inputs()};
+    rp_input *in;
+    CHECK(rp_input_open_mem(&in, &o, text, strlen(text), err, sizeof err) == SL_OK);
+    int64_t ts[8], k2[8];
+    int32_t k1[8];
+    memset(k1, 0x55, sizeof k1);
+    CHECK_EQ_I64(rp_input_next_keys(in, ts, k1, k2, 8, err, sizeof err), 5);
+    CHECK_EQ_I64(ts[0], 1709269200000000LL);
+    CHECK_EQ_I64(ts[2], INT64_MIN);
+    CHECK_EQ_I64(ts[3], 1709269203000000LL);
+    for (int i = 0; i < 5; i++) CHECK_EQ_I64(k1[i], 0);
+    CHECK_EQ_I64(k2[0], str_key("m1"));
+    CHECK_EQ_I64(k2[1], str_key("m2"));
+    CHECK_EQ_I64(k2[3], k2[0]);
+    CHECK(k2[0] != k2[1]);
+    CHECK_EQ_I64(k2[2], 0);
+    CHECK_EQ_I64(k2[4], str_key(""));
+    CHECK_EQ_I64(rp_input_next_keys(in, ts, k1, k2, 8, err, sizeof err), 0);
+    /* the replay's sort key agrees: the same key word for equal strings, NULL first */
+    CHECK(rp_input_seek(in, 0, err, sizeof err) == SL_OK);
+    sl_batch b;
+    sl_batch_init(&b);
+    sc_init_batch(PE, &b, err, sizeof err);
+    CHECK_EQ_I64(rp_input_next(in, &b, 8, err, sizeof err), 5);
+    const char *lab[] = {"k"};
+    rp_srcmap m;
+    CHECK(rp_srcmap_init(&m, PE, lab, 1, err, sizeof err) == SL_OK);
+    rp_key keys[5];
+    rp_keys_extract(&b, &m, 0, 5, keys);
+    CHECK(keys[0].qid == keys[3].qid);
+    CHECK(keys[0].qid != keys[1].qid);
+    CHECK_EQ_I64((int64_t)(keys[0].qid ^ RP_TS_BIAS), str_key("m1"));
+    CHECK_EQ_I64(keys[2].qid, 0);
+    CHECK((keys[2].mid & 1) == 0 && (keys[0].mid & 1) == 1); /* NULL k2 before any value */
+    rp_key a = keys[0], c = keys[3];
+    a.ts = c.ts = 0;
+    CHECK(rp_key_cmp(&a, &c) == 0);
+    rp_srcmap_free(&m);
+    sl_batch_free(&b);
+    rp_input_close(in);
+}
+
+/* CSV with the same schema: headers matched by name or path (case-insensitive
+ * when unique), unknown columns (and the rest column's own name) to the rest
+ * column, never to _extra. */
+static void test_csv_schema(void) {
+    const char *text = "timestamp,MessageId,type,userId,context.page.url,screen_width,plan,rest\n"
+                       "2024-03-01 05:00:00,m1,track,u1,https://x.io/a,390,pro,r1\n"
+                       "2024-03-01 05:00:01,m2,page,,,wide,,\n"
+                       "2024-03-01 05:00:02,m1,track,u3,\"a,b\",1,\"\",x\n";
+    sl_batch b;
+    rp_input *in;
+    long n = read_mem_schema(PE, "ev.csv", text, strlen(text), &b, &in);
+    CHECK_EQ_I64(n, 3);
+    if (n == 3) {
+        CHECK(rp_input_format(in) == reg_input("csv"));
+        CHECK_EQ_STR(sv(&b, 0, P("event_time")), "2024-03-01T05:00:00.000000Z");
+        CHECK_EQ_STR(sv(&b, 0, P("message_id")), "m1");
+        CHECK_EQ_STR(sv(&b, 0, P("type")), "track");
+        CHECK_EQ_STR(sv(&b, 0, P("user_id")), "u1");
+        CHECK_EQ_STR(sv(&b, 0, P("context.page.url")), "https://x.io/a");
+        CHECK_EQ_STR(sv(&b, 0, P("screen_width")), "390");
+        CHECK_EQ_STR(sv(&b, 0, P("campaign")), "<NULL>"); /* not in the header */
+        CHECK_EQ_STR(sv(&b, 0, P("rest")), "{\"plan\":\"pro\",\"rest\":\"r1\"}");
+        CHECK_EQ_STR(sv(&b, 0, PE->extra), "<NULL>");
+        CHECK_EQ_STR(sv(&b, 0, PE->error), "<NULL>");
+        CHECK_EQ_STR(sv(&b, 1, P("user_id")), "<NULL>");
+        CHECK_EQ_STR(sv(&b, 1, P("context.page.url")), "<NULL>");
+        CHECK_EQ_STR(sv(&b, 1, P("screen_width")), "<NULL>");
+        CHECK_EQ_STR(sv(&b, 1, PE->error), "malformed: line 3: column 'screen_width': 'wide' is not an integer");
+        CHECK_EQ_STR(sv(&b, 1, P("rest")), "{\"plan\":null,\"rest\":null}");
+        CHECK_EQ_STR(sv(&b, 2, P("context.page.url")), "a,b");
+        CHECK_EQ_STR(sv(&b, 2, P("rest")), "{\"plan\":\"\",\"rest\":\"x\"}");
+        CHECK_EQ_I64(b.cols[PE->extra].null_count, 3);
+        /* the order key of a CSV input */
+        char err[SL_ERRLEN];
+        CHECK(rp_input_seek(in, 0, err, sizeof err) == SL_OK);
+        int64_t ts[4], k2[4];
+        int32_t k1[4];
+        CHECK_EQ_I64(rp_input_next_keys(in, ts, k1, k2, 4, err, sizeof err), 3);
+        CHECK(k2[0] == str_key("m1") && k2[1] == str_key("m2") && k2[2] == k2[0]);
+        CHECK(ts[1] == 1709269201000000LL && k1[1] == 0);
+    }
+    sl_batch_free(&b);
+    rp_input_close(in);
+    /* a CSV whose every schema column is present keeps its rest object */
+    const char *full = "timestamp,messageId,type,userId,context.page.url,context.screen.width,context.campaign.name,x\n"
+                       "2024-03-01,m,t,u,p,1,c,9\n";
+    long m = read_mem_schema(PE, "full.csv", full, strlen(full), &b, NULL);
+    CHECK_EQ_I64(m, 1);
+    if (m == 1) {
+        CHECK_EQ_STR(sv(&b, 0, P("screen_width")), "1");
+        CHECK_EQ_STR(sv(&b, 0, P("campaign")), "c");
+        CHECK_EQ_STR(sv(&b, 0, P("rest")), "{\"x\":\"9\"}");
+    }
+    sl_batch_free(&b);
+}
+
+/* Parquet with the same schema: columns matched by name or path, unknown
+ * columns (and one named like the rest column) to the rest column. */
+static void test_parquet_schema(void) {
+    char path[128];
+    snprintf(path, sizeof path, "%s/events.parquet", tmpdir);
+    pq_write_col cols[] = {
+        {"timestamp", {.type = SL_I64, .logical = SL_LOG_TIMESTAMP, .unit = SL_UNIT_MILLIS, .utc = true}, false},
+        {"message_id", {.type = SL_BYTES, .logical = SL_LOG_STRING}, true},
+        {"USERID", {.type = SL_BYTES, .logical = SL_LOG_STRING}, false},
+        {"context.page.url", {.type = SL_BYTES, .logical = SL_LOG_STRING}, false},
+        {"screen_width", {.type = SL_I64}, false},
+        {"plan", {.type = SL_BYTES, .logical = SL_LOG_STRING}, false},
+        {"rest", {.type = SL_BYTES, .logical = SL_LOG_STRING}, false},
+        {"n", {.type = SL_F64}, false},
+    };
+    const size_t nc = sizeof cols / sizeof *cols, N = 3;
+    char err[SL_ERRLEN];
+    pq_writer_opts wo = pq_writer_opts_default();
+    pq_writer *w;
+    if (pq_writer_open(&w, path, cols, nc, &wo, err, sizeof err) != SL_OK) {
+        fprintf(stderr, "  writer: %s\n", err);
+        t_cur_failed = 1;
+        return;
+    }
+    sl_batch b;
+    sl_batch_init(&b);
+    for (size_t c = 0; c < nc; c++) sl_batch_add_col(&b, cols[c].name, &cols[c].type, cols[c].nullable, err, sizeof err);
+    sl_batch_reserve(&b, N, err, sizeof err);
+    static const char *mid[] = {"m1", "m2", "m1"}, *uid[] = {"u0", "u1", "u2"}, *url[] = {"p0", "p1", "p2"};
+    for (size_t i = 0; i < N; i++) {
+        ((int64_t *)b.cols[0].data)[i] = 1709269200000LL + (int64_t)i * 1000;
+        ((sl_str *)b.cols[1].data)[i] = (sl_str){mid[i], 2};
+        ((sl_str *)b.cols[2].data)[i] = (sl_str){uid[i], 2};
+        ((sl_str *)b.cols[3].data)[i] = (sl_str){url[i], 2};
+        ((int64_t *)b.cols[4].data)[i] = i == 1 ? 5000000000LL : 390;
+        ((sl_str *)b.cols[5].data)[i] = (sl_str){"pro", 3};
+        ((sl_str *)b.cols[6].data)[i] = (sl_str){"r", 1};
+        ((double *)b.cols[7].data)[i] = 0.25 + (double)i;
+    }
+    b.nrows = N;
+    if (pq_writer_write(w, &b, err, sizeof err) != SL_OK || pq_writer_close(w, err, sizeof err) != SL_OK) {
+        fprintf(stderr, "  writer: %s\n", err);
+        t_cur_failed = 1;
+    }
+    sl_batch_free(&b);
+    rp_input_opts o = {.path = path, .schema = PE, .candidates = reg_inputs()};
+    rp_input *in;
+    if (rp_input_open(&in, &o, err, sizeof err) != SL_OK) {
+        fprintf(stderr, "  open: %s\n", err);
+        t_cur_failed = 1;
+        unlink(path);
+        return;
+    }
+    CHECK(rp_input_format(in) == reg_input("parquet"));
+    sl_batch_init(&b);
+    sc_init_batch(PE, &b, err, sizeof err);
+    long n = rp_input_next(in, &b, 100, err, sizeof err);
+    CHECK_EQ_I64(n, 3);
+    if (n == 3) {
+        CHECK_EQ_STR(sv(&b, 0, P("event_time")), "2024-03-01T05:00:00.000000Z");
+        CHECK_EQ_STR(sv(&b, 2, P("event_time")), "2024-03-01T05:00:02.000000Z");
+        CHECK_EQ_STR(sv(&b, 0, P("message_id")), "m1");
+        CHECK_EQ_STR(sv(&b, 1, P("user_id")), "u1");
+        CHECK_EQ_STR(sv(&b, 2, P("context.page.url")), "p2");
+        CHECK_EQ_STR(sv(&b, 0, P("screen_width")), "390");
+        CHECK_EQ_STR(sv(&b, 1, P("screen_width")), "<NULL>");
+        CHECK_EQ_STR(sv(&b, 1, PE->error), "malformed: row 1: column 'screen_width': 5000000000 is out of range for INT32");
+        CHECK_EQ_STR(sv(&b, 0, PE->error), "<NULL>");
+        CHECK_EQ_STR(sv(&b, 0, P("type")), "<NULL>");
+        CHECK_EQ_STR(sv(&b, 0, P("campaign")), "<NULL>");
+        CHECK_EQ_STR(sv(&b, 0, P("rest")), "{\"plan\":\"pro\",\"rest\":\"r\",\"n\":0.25}");
+        CHECK_EQ_STR(sv(&b, 2, P("rest")), "{\"plan\":\"pro\",\"rest\":\"r\",\"n\":2.25}");
+        CHECK_EQ_I64(b.cols[PE->extra].null_count, 3);
+    }
+    /* keys: Parquet reads the order columns only; the same hash as the text formats */
+    CHECK(rp_input_seek(in, 0, err, sizeof err) == SL_OK);
+    int64_t ts[4], k2[4];
+    int32_t k1[4];
+    CHECK_EQ_I64(rp_input_next_keys(in, ts, k1, k2, 4, err, sizeof err), 3);
+    CHECK(ts[2] == 1709269202000000LL && k1[0] == 0 && k1[2] == 0);
+    CHECK(k2[0] == str_key("m1") && k2[1] == str_key("m2") && k2[2] == k2[0]);
+    sl_batch_free(&b);
+    rp_input_close(in);
+    /* the same bytes from memory, named without an extension: detected by the magic number */
+    FILE *f = fopen(path, "rb");
+    char *data = malloc(1 << 16);
+    size_t len = f ? fread(data, 1, 1 << 16, f) : 0;
+    if (f) fclose(f);
+    o.path = "blob";
+    CHECK(rp_input_open_mem(&in, &o, data, len, err, sizeof err) == SL_OK);
+    if (in) {
+        CHECK(rp_input_format(in) == reg_input("parquet"));
+        CHECK_EQ_I64(rp_input_rows(in), 3);
+        rp_input_close(in);
+    }
+    free(data);
+    unlink(path);
+}
+
+/* Format detection: by extension (case-insensitive, before the content), else
+ * by the first bytes; restricted by the candidates. */
+static void test_detect_format(void) {
+    const in_plugin *pq = reg_input("parquet"), *csv = reg_input("csv"), *jl = reg_input("jsonl");
+    CHECK(pq && csv && jl);
+    CHECK(reg_input("xml") == NULL);
+    const in_plugin *const *all = reg_inputs();
+    size_t nall = 0;
+    while (all[nall]) nall++;
+    CHECK_EQ_I64(nall, 3);
+    static const struct {
+        const char *path, *head;
+        const char *want; /* NULL: none */
+    } tab[] = {
+        {"a.parquet", "", "parquet"},
+        {"dir.x/b.PARQUET", "", "parquet"},
+        {"c.parq", "", "parquet"},
+        {"c.pq", "", "parquet"},
+        {"d.csv", "{\"a\":1}", "csv"}, /* the extension wins over the content */
+        {"D.CSV", "", "csv"},
+        {"e.jsonl", "a,b\n", "jsonl"},
+        {"e.json", "", "jsonl"},
+        {"e.NDJSON", "", "jsonl"},
+        {"noext", "PAR1\x15\x04", "parquet"},
+        {"noext", "  \r\n\t{\"a\":1}", "jsonl"},
+        {"noext", "\xEF\xBB\xBF{\"a\":1}", "jsonl"},
+        {"noext", "a,b\n1,2\n", "csv"},
+        {"noext", "", "csv"},
+        {"x.txt", "{", "jsonl"},
+        {"x.csv.gz", "PAR1", "parquet"},
+    };
+    for (size_t k = 0; k < sizeof tab / sizeof *tab; k++) {
+        const in_plugin *f =
+            rp_detect_format(tab[k].path, (const unsigned char *)tab[k].head, strlen(tab[k].head), all);
+        const char *got = f ? f->name : "(none)";
+        if (strcmp(got, tab[k].want)) {
+            fprintf(stderr, "  detect %s: got %s, want %s\n", tab[k].path, got, tab[k].want);
+            t_cur_failed = 1;
+        }
+    }
+    /* only the candidates count */
+    const in_plugin *only_pq[] = {pq, NULL}, *only_text[] = {csv, jl, NULL};
+    CHECK(rp_detect_format("a.csv", (const unsigned char *)"a,b\n", 4, only_pq) == NULL);
+    CHECK(rp_detect_format("noext", (const unsigned char *)"PAR1", 4, only_text) == csv);
+    CHECK(rp_detect_format("a.parquet", (const unsigned char *)"{", 1, only_text) == jl);
+    CHECK(rp_detect_format("a.csv", (const unsigned char *)"a", 1, NULL) == NULL);
+    /* head NULL: the file's first bytes are read */
+    char p1[160], p2[160];
+    snprintf(p1, sizeof p1, "%s/events", tmpdir);
+    snprintf(p2, sizeof p2, "%s/table", tmpdir);
+    FILE *f = fopen(p1, "w");
+    if (f) {
+        fputs("\n{\"timestamp\":\"2024-03-01\"}\n", f);
+        fclose(f);
+    }
+    f = fopen(p2, "w");
+    if (f) {
+        fputs("timestamp,messageId\n2024-03-01,m\n", f);
+        fclose(f);
+    }
+    CHECK(rp_detect_format(p1, NULL, 0, all) == jl);
+    CHECK(rp_detect_format(p2, NULL, 0, all) == csv);
+    CHECK(rp_detect_format("/nonexistent/file", NULL, 0, all) == NULL);
+    CHECK(rp_detect_format("/nonexistent/file.parquet", NULL, 0, all) == pq);
+    /* opening: detected, named explicitly, or refused */
+    char err[SL_ERRLEN];
+    rp_input *in = NULL;
+    rp_input_opts o = {.path = p1, .schema = PE, .candidates = all};
+    CHECK(rp_input_open(&in, &o, err, sizeof err) == SL_OK);
+    if (in) {
+        CHECK(rp_input_format(in) == jl);
+        rp_input_close(in);
+    }
+    o.path = p2;
+    CHECK(rp_input_open(&in, &o, err, sizeof err) == SL_OK);
+    if (in) {
+        CHECK(rp_input_format(in) == csv);
+        sl_batch b;
+        sl_batch_init(&b);
+        sc_init_batch(PE, &b, err, sizeof err);
+        CHECK_EQ_I64(rp_input_next(in, &b, 10, err, sizeof err), 1);
+        CHECK_EQ_STR(sv(&b, 0, P("message_id")), "m");
+        sl_batch_free(&b);
+        rp_input_close(in);
+    }
+    /* an explicit format is used whatever the name and the candidates */
+    o.path = "looks.jsonl";
+    o.format = csv;
+    o.candidates = NULL;
+    const char *c = "timestamp,messageId\n2024-03-01,m\n";
+    CHECK(rp_input_open_mem(&in, &o, c, strlen(c), err, sizeof err) == SL_OK);
+    if (in) {
+        CHECK(rp_input_format(in) == csv);
+        rp_input_close(in);
+    }
+    /* nothing claims it */
+    o.format = NULL;
+    o.path = "noext";
+    o.candidates = only_pq;
+    in = (rp_input *)1;
+    CHECK(rp_input_open_mem(&in, &o, c, strlen(c), err, sizeof err) == SL_ERR_ARG);
+    CHECK(in == NULL);
+    CHECK(strstr(err, "noext: cannot tell the file's format") != NULL);
+    /* no schema */
+    o.schema = NULL;
+    o.candidates = all;
+    CHECK(rp_input_open_mem(&in, &o, c, strlen(c), err, sizeof err) == SL_ERR_ARG);
+    CHECK(strstr(err, "no schema") != NULL);
+    unlink(p1);
+    unlink(p2);
+}
+
 int main(void) {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/sluice-test-input-XXXXXX");
     if (!mkdtemp(tmpdir)) return 2;
+    char err[SL_ERRLEN];
+    if (sc_open(&RS, &sc_redset_def, err, sizeof err) != SL_OK) {
+        fprintf(stderr, "schema: %s\n", err);
+        return 2;
+    }
+    if (sc_open(&PE, &pe_def, err, sizeof err) != SL_OK) {
+        fprintf(stderr, "test schema: %s\n", err);
+        return 2;
+    }
     RUN(test_csv_basic);
     RUN(test_csv_quotes);
     RUN(test_csv_too_long);
@@ -747,7 +1468,19 @@ int main(void) {
     RUN(test_jsonl_input);
     RUN(test_parquet_input);
     RUN(test_parquet_refused);
+    RUN(test_jsonl_paths);
+    RUN(test_jsonl_rest_all_present);
+    RUN(test_jsonl_nested_errors);
+    RUN(test_jsonl_path_limits);
+    RUN(test_jsonl_hoisted_path);
+    RUN(test_rest_named_like_hoisted);
+    RUN(test_string_order_key);
+    RUN(test_csv_schema);
+    RUN(test_parquet_schema);
+    RUN(test_detect_format);
     rmdir(tmpdir);
+    sc_close(PE);
+    sc_close(RS);
     sl_blob_pool_drain();
     return T_DONE();
 }

@@ -11,16 +11,30 @@
 #include "gen/gen.h"
 #include "gen/rng.h"
 #include "parquet/writer.h"
-#include "replay/event.h"
+#include "plugins/plugin.h"
 #include "replay/input.h"
 #include "replay/merge.h"
 #include "replay/order.h"
 #include "replay/sortkey.h"
 #include "replay/spill.h"
+#include "schema/redset.h"
+#include "schema/schema.h"
 #include "t.h"
 
 static char g_dir[256];
 static char err[SL_ERRLEN];
+static const sc_schema *RS; /* the Redset schema: every batch and input of these tests */
+
+/* Index of a Redset column by name (the old EV_* constants); a missing one fails loudly. */
+static int col_of(const char *name) {
+    int c = sc_find(RS, name);
+    if (c < 0) {
+        fprintf(stderr, "no column %s in the schema\n", name);
+        abort();
+    }
+    return c;
+}
+#define C(name) col_of(name)
 
 static uint64_t rnd_state = 88172645463325252ull;
 static uint64_t rnd(void) {
@@ -78,7 +92,7 @@ static void test_key_semantics(void) {
     /* source ranks by label bytes, equal labels share a rank */
     const char *labels[] = {"serverless", "provisioned", "b", "serverless", "B"};
     rp_srcmap m;
-    CHECK(rp_srcmap_init(&m, labels, 5, err, sizeof err) == SL_OK);
+    CHECK(rp_srcmap_init(&m, RS, labels, 5, err, sizeof err) == SL_OK);
     CHECK(m.rank[4] < m.rank[2]); /* "B" < "b" */
     CHECK(m.rank[2] < m.rank[1]);
     CHECK(m.rank[1] < m.rank[0]);
@@ -129,32 +143,33 @@ static const char *LAB[] = {"alpha", "beta"};
 
 /* Canonical batch of n rows with random keys (some NULL), strings, NULLs. */
 static void synth(sl_batch *b, size_t n, int input, int64_t row0) {
+    const int ts_col = C("arrival_timestamp");
     sl_batch_reset(b);
     sl_batch_reserve(b, n, err, sizeof err);
     for (size_t i = 0; i < n; i++) {
-        for (int c = 0; c < EV_NCOLS; c++) {
+        for (int c = 0; c < (int)RS->nall; c++) {
             sl_col *col = &b->cols[c];
             bool null = col->nullable && rnd() % 13 == 0;
-            if (c == EV_ARRIVAL_TS) null = rnd() % 40 == 0;
+            if (c == ts_col) null = rnd() % 40 == 0;
             switch (col->t.type) {
-            case SL_I32: ((int32_t *)col->data)[i] = c == EV_INPUT ? input : (int32_t)(rnd() % 50) - 10; break;
+            case SL_I32: ((int32_t *)col->data)[i] = c == RS->input ? input : (int32_t)(rnd() % 50) - 10; break;
             case SL_I64:
-                ((int64_t *)col->data)[i] = c == EV_ROW ? row0 + (int64_t)i
-                                            : c == EV_ARRIVAL_TS ? (int64_t)(rnd() % 100000) - 500
+                ((int64_t *)col->data)[i] = c == RS->row ? row0 + (int64_t)i
+                                            : c == ts_col ? (int64_t)(rnd() % 100000) - 500
                                                                  : (int64_t)(rnd() % 1000) - 100;
                 break;
             case SL_F64: ((double *)col->data)[i] = (double)(rnd() % 1000) / 7.0; break;
             case SL_BYTES: {
                 char buf[64];
-                int len = c == EV_SOURCE ? snprintf(buf, sizeof buf, "%s", LAB[input])
+                int len = c == RS->source ? snprintf(buf, sizeof buf, "%s", LAB[input])
                                          : snprintf(buf, sizeof buf, "s%llu", (unsigned long long)(rnd() % 100000));
-                if (c != EV_SOURCE && rnd() % 17 == 0) len = 0;
+                if (c != RS->source && rnd() % 17 == 0) len = 0;
                 ((sl_str *)col->data)[i] = (sl_str){sl_arena_dup(&b->arena, buf, (size_t)len), (uint32_t)len};
                 break;
             }
             default: break;
             }
-            if (null && c != EV_SOURCE && c != EV_INPUT && c != EV_ROW) {
+            if (null && c != RS->source && c != RS->input && c != RS->row) {
                 uint8_t *v = sl_col_valid_alloc(b, (size_t)c);
                 sl_bit_clear(v, i);
                 col->null_count++;
@@ -172,7 +187,7 @@ static void synth(sl_batch *b, size_t n, int input, int64_t row0) {
 }
 
 static bool same_row(const sl_batch *a, size_t i, const sl_batch *b, size_t j) {
-    for (int c = 0; c < EV_NCOLS; c++) {
+    for (int c = 0; c < (int)RS->nall; c++) {
         const sl_col *x = &a->cols[c], *y = &b->cols[c];
         bool nx = sl_col_is_null(x, i), ny = sl_col_is_null(y, j);
         if (nx != ny) return false;
@@ -192,8 +207,8 @@ static void test_spill_roundtrip(void) {
     sl_batch b, r;
     sl_batch_init(&b);
     sl_batch_init(&r);
-    CHECK(ev_init_batch(&b, err, sizeof err) == SL_OK);
-    CHECK(ev_init_batch(&r, err, sizeof err) == SL_OK);
+    CHECK(sc_init_batch(RS, &b, err, sizeof err) == SL_OK);
+    CHECK(sc_init_batch(RS, &r, err, sizeof err) == SL_OK);
     synth(&b, 3000, 1, 0);
     char path[300];
     snprintf(path, sizeof path, "%s/rt.slr", g_dir);
@@ -248,7 +263,7 @@ static void test_spill_roundtrip(void) {
     /* a flipped byte fails the CRC */
     {
         FILE *f = fopen(path, "r+b");
-        fseek(f, 16 + EV_NCOLS + 20 + 5, SEEK_SET);
+        fseek(f, 16 + (int)RS->nall + 20 + 5, SEEK_SET);
         int ch = fgetc(f);
         fseek(f, -1, SEEK_CUR);
         fputc(ch ^ 0x55, f);
@@ -270,15 +285,15 @@ static void test_record_roundtrip(void) {
     sl_batch b, r;
     sl_batch_init(&b);
     sl_batch_init(&r);
-    CHECK(ev_init_batch(&b, err, sizeof err) == SL_OK);
-    CHECK(ev_init_batch(&r, err, sizeof err) == SL_OK);
+    CHECK(sc_init_batch(RS, &b, err, sizeof err) == SL_OK);
+    CHECK(sc_init_batch(RS, &r, err, sizeof err) == SL_OK);
     const size_t N = 2000;
     synth(&b, N, 1, 100);
     /* long strings (longer than a cache line, some much longer) */
     char *big = malloc(70000);
     for (size_t i = 0; i < 70000; i++) big[i] = (char)('a' + i % 26);
     for (size_t i = 0; i < N; i += 37) {
-        sl_col *col = &b.cols[EV_EXTRA];
+        sl_col *col = &b.cols[RS->extra];
         if (sl_col_is_null(col, i)) continue;
         size_t len = i % 3 == 0 ? 65536 + i : 300 + i;
         ((sl_str *)col->data)[i] = (sl_str){sl_arena_dup(&b.arena, big, len), (uint32_t)len};
@@ -286,10 +301,10 @@ static void test_record_roundtrip(void) {
     free(big);
     /* an all-NULL column */
     {
-        uint8_t *v = sl_col_valid_alloc(&b, EV_CLUSTER_SIZE);
+        uint8_t *v = sl_col_valid_alloc(&b, C("cluster_size"));
         memset(v, 0, (N + 7) / 8);
-        memset(b.cols[EV_CLUSTER_SIZE].data, 0, N * sizeof(double));
-        b.cols[EV_CLUSTER_SIZE].null_count = N;
+        memset(b.cols[C("cluster_size")].data, 0, N * sizeof(double));
+        b.cols[C("cluster_size")].null_count = N;
     }
     rp_rec_layout L;
     CHECK(rp_rec_layout_init(&L, &b, err, sizeof err) == SL_OK);
@@ -325,7 +340,7 @@ static void test_record_roundtrip(void) {
     size_t bad = 0;
     for (size_t i = 0; i < N; i++) bad += !same_row(&b, ord[i], &r, i);
     CHECK_EQ_I64(bad, 0);
-    CHECK_EQ_I64(r.cols[EV_CLUSTER_SIZE].null_count, N);
+    CHECK_EQ_I64(r.cols[C("cluster_size")].null_count, N);
     /* records -> raw blocks -> run file -> batches */
     char path[300];
     snprintf(path, sizeof path, "%s/rec.slr", g_dir);
@@ -344,7 +359,7 @@ static void test_record_roundtrip(void) {
     /* a block of records whose user_id is never NULL (flag 0 for that column) */
     size_t nn = 0;
     for (size_t i = 0; i < N; i++)
-        if (!sl_col_is_null(&b.cols[EV_USER_ID], ord[i])) recs[nn++] = buf + offs[ord[i]] - 1000;
+        if (!sl_col_is_null(&b.cols[C("user_id")], ord[i])) recs[nn++] = buf + offs[ord[i]] - 1000;
     {
         size_t raw = rp_rec_raw_size(&L, recs, nn);
         uint8_t *rb = malloc(raw);
@@ -365,9 +380,9 @@ static void test_record_roundtrip(void) {
             /* the user_id block */
             size_t j = 0;
             for (size_t i = 0; i < N; i++)
-                if (!sl_col_is_null(&b.cols[EV_USER_ID], ord[i])) bad += !same_row(&b, ord[i], &r, j++);
+                if (!sl_col_is_null(&b.cols[C("user_id")], ord[i])) bad += !same_row(&b, ord[i], &r, j++);
             CHECK_EQ_I64(j, (size_t)n);
-            CHECK(r.cols[EV_USER_ID].null_count == 0);
+            CHECK(r.cols[C("user_id")].null_count == 0);
         }
         at += (size_t)n;
     }
@@ -411,13 +426,13 @@ static void test_merge_synthetic(void) {
     void *ctx[K];
     rp_srcmap m;
     const char *labels[K] = {"alpha", "beta", "alpha", "beta", "alpha"};
-    rp_srcmap_init(&m, labels, K, err, sizeof err);
+    rp_srcmap_init(&m, RS, labels, K, err, sizeof err);
     rp_key *all = malloc(K * N * sizeof *all);
     for (int i = 0; i < K; i++) {
         sl_batch_init(&b[i]);
-        ev_init_batch(&b[i], err, sizeof err);
+        sc_init_batch(RS, &b[i], err, sizeof err);
         synth(&b[i], N, i % 2, 0);
-        int32_t *inp = b[i].cols[EV_INPUT].data;
+        int32_t *inp = b[i].cols[RS->input].data;
         for (size_t j = 0; j < N; j++) inp[j] = i;
         rp_key *k = malloc(N * sizeof *k);
         rp_keys_extract(&b[i], &m, 0, N, k);
@@ -437,7 +452,7 @@ static void test_merge_synthetic(void) {
     rp_merge_opts mo = {INT64_MIN, INT64_MAX, true, RP_STR_COPY};
     CHECK(rp_merge_open(&mg, K, memcur_next, ctx, &m, &mo, err, sizeof err) == SL_OK);
     sl_batch_init(&out);
-    ev_init_batch(&out, err, sizeof err);
+    sc_init_batch(RS, &out, err, sizeof err);
     uint32_t *ref = malloc(K * N * sizeof *ref);
     rp_sort_keys_ref(all, K * N, ref);
     size_t at = 0, bad = 0;
@@ -520,19 +535,21 @@ static result run_order(const char **paths, size_t n, rp_order_opts oo) {
         rp_input_opts io;
         memset(&io, 0, sizeof io);
         io.path = paths[i];
+        io.schema = RS;
+        io.candidates = reg_inputs();
         io.index = (int32_t)i;
         io.source = i % 2 ? "alpha" : "beta";
         labels[i] = io.source;
         CHECK(rp_input_open(&in[i], &io, err, sizeof err) == SL_OK);
     }
     rp_srcmap m;
-    rp_srcmap_init(&m, labels, n, err, sizeof err);
+    rp_srcmap_init(&m, RS, labels, n, err, sizeof err);
     rp_order *o;
     res.e = rp_order_open(&o, in, n, &oo, err, sizeof err);
     if (res.e == SL_OK) {
         sl_batch b;
         sl_batch_init(&b);
-        ev_init_batch(&b, err, sizeof err);
+        sc_init_batch(RS, &b, err, sizeof err);
         size_t cap = 0;
         long k;
         while ((k = rp_order_next(o, &b, 5000, err, sizeof err)) > 0) {
@@ -543,8 +560,8 @@ static result run_order(const char **paths, size_t n, rp_order_opts oo) {
                 res.row = realloc(res.row, cap * sizeof *res.row);
             }
             rp_keys_extract(&b, &m, 0, (size_t)k, res.keys + res.n);
-            memcpy(res.input + res.n, b.cols[EV_INPUT].data, (size_t)k * 4);
-            memcpy(res.row + res.n, b.cols[EV_ROW].data, (size_t)k * 8);
+            memcpy(res.input + res.n, b.cols[RS->input].data, (size_t)k * 4);
+            memcpy(res.row + res.n, b.cols[RS->row].data, (size_t)k * 8);
             res.n += (size_t)k;
         }
         if (k < 0) {
@@ -716,6 +733,8 @@ static void test_tmp_removed_on_error(void) {
     rp_input_opts io;
     memset(&io, 0, sizeof io);
     io.path = p_shuf;
+    io.schema = RS;
+    io.candidates = reg_inputs();
     CHECK(rp_input_open(&in, &io, err, sizeof err) == SL_OK);
     rp_order_opts oo = rp_order_opts_default();
     oo.memory = 2 << 20;
@@ -744,7 +763,7 @@ static void test_tmp_removed_on_error(void) {
     closedir(d);
     sl_batch b;
     sl_batch_init(&b);
-    ev_init_batch(&b, err, sizeof err);
+    sc_init_batch(RS, &b, err, sizeof err);
     long n;
     while ((n = rp_order_next(o, &b, 4096, err, sizeof err)) > 0) {
     }
@@ -775,6 +794,10 @@ static void test_tmp_removed_on_error(void) {
 int main(void) {
     snprintf(g_dir, sizeof g_dir, "/tmp/sluice-test-order-XXXXXX");
     if (!mkdtemp(g_dir)) return 2;
+    if (sc_open(&RS, &sc_redset_def, err, sizeof err) != SL_OK) {
+        fprintf(stderr, "schema: %s\n", err);
+        return 2;
+    }
     snprintf(p_sorted, sizeof p_sorted, "%s/sorted.parquet", g_dir);
     snprintf(p_runs, sizeof p_runs, "%s/runs.parquet", g_dir);
     snprintf(p_shuf, sizeof p_shuf, "%s/shuffled.parquet", g_dir);
@@ -795,5 +818,6 @@ int main(void) {
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", g_dir);
+    sc_close(RS);
     return T_DONE();
 }

@@ -1,13 +1,18 @@
 /* test_pace: the replay pacer on a fake clock (nothing here really sleeps),
- * plus the replay's option values (cli_replay_opt). */
+ * plus the replay's option values (rp_replay_opts_table through util/opt.h:
+ * sl_opt_set and the command-line parser). */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
-#include "cli/inputs.h"
 #include "replay/pace.h"
 #include "replay/replay.h"
+#include "schema/redset.h"
 #include "t.h"
+#include "util/opt.h"
 #include "util/time.h"
+
+static char err[SL_ERRLEN];
 
 /* Test hooks defined in src/replay/pace.c. */
 extern double (*rp_pace_test_now)(void);
@@ -203,6 +208,15 @@ static void test_real_clock(void) {
     CHECK(p.max_lag_s < 0.5);
 }
 
+/* Set replay option `name` (an entry of rp_replay_opts_table) to v. */
+static sl_err ropt(rp_replay_opts *ro, const char *name, const char *v) {
+    const sl_opt *o = sl_opt_find(rp_replay_opts_table, name);
+    CHECK(o != NULL);
+    if (!o) return SL_ERR_ARG;
+    err[0] = '\0';
+    return sl_opt_set(o, ro, v, err, sizeof err);
+}
+
 static void test_parse_size(void) {
     size_t v = 0;
     CHECK(sl_parse_size("1G", &v) == SL_OK && v == (size_t)1 << 30);
@@ -218,24 +232,24 @@ static void test_parse_size(void) {
     CHECK(sl_parse_size("12X", &v) == SL_ERR_ARG);
     CHECK(sl_parse_size("G", &v) == SL_ERR_ARG);
     CHECK(sl_parse_size("nan", &v) == SL_ERR_ARG);
-    /* --memory: a size of at least 1M */
+    /* memory: a size of at least 1M (a rejected value leaves the field as it was) */
     rp_replay_opts ro = rp_replay_opts_default();
-    const char *tmpdir = NULL;
-    bool handled = false;
-    CHECK(cli_replay_opt("--memory", "16M", &ro, &tmpdir, &handled) == 0 && handled && ro.memory == (size_t)16 << 20);
-    CHECK(cli_replay_opt("--memory", "100K", &ro, &tmpdir, &handled) == 1 && ro.memory == (size_t)16 << 20);
-    CHECK(cli_replay_opt("--memory", "lots", &ro, &tmpdir, &handled) == 1);
+    CHECK(ropt(&ro, "memory", "16M") == SL_OK && ro.memory == (size_t)16 << 20);
+    CHECK(ropt(&ro, "memory", "100K") == SL_ERR_ARG && ro.memory == (size_t)16 << 20);
+    CHECK(strstr(err, "at least 1M") && strstr(err, "'100K'"));
+    CHECK(ropt(&ro, "memory", "1M") == SL_OK && ro.memory == (size_t)1 << 20);
+    CHECK(ropt(&ro, "memory", "lots") == SL_ERR_ARG);
+    CHECK(ro.memory == (size_t)1 << 20);
 }
 
-/* --from / --to: sl_parse_time, UTC only (the messages go to stderr). */
+/* from / to: sl_parse_time, UTC only.  0 = accepted, 1 = rejected (as the
+ * CLI's exit status was). */
 static int from_opt(const char *v, int64_t *us) {
     rp_replay_opts ro = rp_replay_opts_default();
-    const char *tmpdir = NULL;
-    bool handled = false;
-    int rc = cli_replay_opt("--from", v, &ro, &tmpdir, &handled);
-    CHECK(handled);
+    sl_err e = ropt(&ro, "from", v);
+    if (e != SL_OK) CHECK(strstr(err, "UTC time") != NULL);
     *us = ro.from_us;
-    return rc;
+    return e == SL_OK ? 0 : 1;
 }
 
 static void test_parse_time(void) {
@@ -262,6 +276,109 @@ static void test_parse_time(void) {
     CHECK(from_opt("2024-03-01T05:00:00-08", &v) == 1);
     CHECK(from_opt("2024-03-01+0100", &v) == 1);
     CHECK(from_opt("2024-03-01T05:00:00.", &v) == 1);
+    /* to: the same syntax, into to_us */
+    rp_replay_opts ro = rp_replay_opts_default();
+    CHECK(ropt(&ro, "to", "2024-03-01T05") == SL_OK && ro.to_us == T0 + 5 * 3600 * SEC && ro.from_us == INT64_MIN);
+    CHECK(ropt(&ro, "to", "soon") == SL_ERR_ARG && ro.to_us == T0 + 5 * 3600 * SEC);
+    CHECK(ropt(&ro, "to", "2024-03-01T05:00:00+01:00") == SL_ERR_ARG); /* UTC only */
+}
+
+/* speed: a positive finite number of event seconds per wall second, or max (= 0). */
+static void test_parse_speed(void) {
+    rp_replay_opts ro = rp_replay_opts_default();
+    CHECK(ro.speed == 60);
+    CHECK(ropt(&ro, "speed", "max") == SL_OK && ro.speed == 0);
+    CHECK(ropt(&ro, "speed", "3600") == SL_OK && ro.speed == 3600);
+    CHECK(ropt(&ro, "speed", "0.5") == SL_OK && ro.speed == 0.5);
+    const char *bad[] = {"0", "-1", "fast", "", "inf", "nan", "1e400", "60x", "MAX"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        CHECK(ropt(&ro, "speed", bad[i]) == SL_ERR_ARG);
+        CHECK(strstr(err, "a positive number") && strstr(err, "'max'"));
+        CHECK(ro.speed == 0.5);
+    }
+    /* tmpdir: any non-empty text (whether it is a directory is checked by the
+     * commands: src/cli/cmd_replay.c and src/pipeline/config.c) */
+    CHECK(ropt(&ro, "tmpdir", "/no/such/dir") == SL_OK && !strcmp(ro.tmpdir, "/no/such/dir"));
+    CHECK(ropt(&ro, "tmpdir", "") == SL_ERR_ARG);
+}
+
+/* The table's defaults are rp_replay_opts_default's. */
+static void test_opts_defaults(void) {
+    rp_replay_opts a = rp_replay_opts_default(), b;
+    memset(&b, 0x5a, sizeof b);
+    CHECK(sl_opt_defaults(rp_replay_opts_table, &b, err, sizeof err) == SL_OK);
+    CHECK(a.speed == b.speed);
+    CHECK_EQ_I64(b.from_us, INT64_MIN);
+    CHECK_EQ_I64(b.to_us, INT64_MAX);
+    CHECK_EQ_I64(b.memory, a.memory);
+    CHECK_EQ_I64(b.memory, (int64_t)1 << 30);
+    CHECK(b.tmpdir == NULL);
+    CHECK(!b.force_sort);
+    CHECK_EQ_I64(b.batch_rows, a.batch_rows);
+    for (const char *const *n = (const char *const[]){"speed", "from", "to", "memory", "tmpdir", NULL}; *n; n++)
+        CHECK(sl_opt_find(rp_replay_opts_table, *n) != NULL);
+}
+
+/* The options as command-line flags (sluice replay / run): the messages name
+ * the flag, a later flag wins. */
+static int argv_parse(rp_replay_opts *ro, int argc, char **argv) {
+    const sl_opt *const tables[] = {rp_replay_opts_table, NULL};
+    void *const objs[] = {ro};
+    sl_opt_cmd cmd = {.name = "replay", .tables = tables, .objs = objs};
+    err[0] = '\0';
+    return sl_opt_parse_argv(&cmd, argc, argv, err, sizeof err);
+}
+
+static void test_flags(void) {
+    rp_replay_opts ro = rp_replay_opts_default();
+    char *ok[] = {"--speed", "max", "--from=2024-03-01T05:00:00Z", "--to", "2024-03-02", "--memory", "64M",
+                  "--tmpdir", "/var/tmp", "--speed", "120"};
+    CHECK(argv_parse(&ro, 11, ok) == SL_OK);
+    CHECK(ro.speed == 120);
+    CHECK_EQ_I64(ro.from_us, T0 + 5 * 3600 * SEC);
+    CHECK_EQ_I64(ro.to_us, T0 + 86400 * SEC);
+    CHECK_EQ_I64(ro.memory, (int64_t)64 << 20);
+    CHECK(ro.tmpdir && !strcmp(ro.tmpdir, "/var/tmp"));
+    char *b1[] = {"--speed", "fast"};
+    CHECK(argv_parse(&ro, 2, b1) == SL_ERR_ARG);
+    CHECK_EQ_STR(err, "--speed needs a positive number (event seconds per wall second) or 'max', got 'fast'");
+    char *b2[] = {"--from", "yesterday"};
+    CHECK(argv_parse(&ro, 2, b2) == SL_ERR_ARG);
+    CHECK_EQ_STR(err, "--from needs a UTC time like 2024-03-01 or 2024-03-01T05:00:00Z, got 'yesterday'");
+    char *b3[] = {"--memory", "100K"};
+    CHECK(argv_parse(&ro, 2, b3) == SL_ERR_ARG);
+    CHECK(strstr(err, "--memory needs a size") && strstr(err, "at least 1M") && strstr(err, "got '100K'"));
+    char *b4[] = {"--to"};
+    CHECK(argv_parse(&ro, 1, b4) == SL_ERR_ARG);
+    CHECK(strstr(err, "--to needs a value") != NULL);
+    char *b5[] = {"--sped", "max"};
+    CHECK(argv_parse(&ro, 2, b5) == SL_ERR_ARG);
+    CHECK(strstr(err, "unknown option '--sped'") && strstr(err, "--speed"));
+    CHECK(ro.speed == 120); /* the failed flags changed nothing */
+}
+
+/* "--to must be after --from" is a check of the command (src/cli/cmd_replay.c,
+ * src/pipeline/config.c) and of rp_replay_open, before any input is opened. */
+static void test_empty_range(void) {
+    const sc_schema *s = NULL;
+    CHECK(sc_open(&s, &sc_redset_def, err, sizeof err) == SL_OK);
+    if (!s) return;
+    rp_replay_input in = {.path = "/no/such/dir/input.csv"};
+    rp_replay_opts ro = rp_replay_opts_default();
+    ro.schema = s;
+    rp_replay *r = NULL;
+    CHECK(ropt(&ro, "from", "2024-03-01T05") == SL_OK && ropt(&ro, "to", "2024-03-01T05") == SL_OK);
+    CHECK(rp_replay_open(&r, &in, 1, &ro, err, sizeof err) == SL_ERR_ARG && r == NULL);
+    CHECK(strstr(err, "empty") && strstr(err, "from >= to"));
+    CHECK(ropt(&ro, "to", "2024-03-01T04") == SL_OK);
+    CHECK(rp_replay_open(&r, &in, 1, &ro, err, sizeof err) == SL_ERR_ARG && r == NULL);
+    CHECK(strstr(err, "from >= to") != NULL);
+    /* a non-empty range gets as far as the input */
+    CHECK(ropt(&ro, "to", "2024-03-01T06") == SL_OK);
+    CHECK(rp_replay_open(&r, &in, 1, &ro, err, sizeof err) != SL_OK && r == NULL);
+    CHECK(strstr(err, "from >= to") == NULL && strstr(err, "input.csv") != NULL);
+    rp_replay_close(r);
+    sc_close(s);
 }
 
 int main(void) {
@@ -274,5 +391,9 @@ int main(void) {
     RUN(test_real_clock);
     RUN(test_parse_size);
     RUN(test_parse_time);
+    RUN(test_parse_speed);
+    RUN(test_opts_defaults);
+    RUN(test_flags);
+    RUN(test_empty_range);
     return T_DONE();
 }

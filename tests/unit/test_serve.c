@@ -19,6 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/engine.h"
+#include "plugins/redset_tables.h"
+#include "schema/redset.h"
 #include "serve/api.h"
 #include "serve/cache.h"
 #include "serve/json.h"
@@ -725,10 +728,39 @@ static const char *ROWS_SQL =
     "('sluice_replay_position_seconds',NULL,'2024-06-01 00:00:01.000000'),"
     "('sluice_sink_write_seconds_total{store=\"hot\"}',0.5,'2024-06-01 00:00:01.000000');";
 
+/* The Redset pipeline's tables, as the engine lists them: the metric tables,
+ * bad_rows, late_events, events (set up in main). */
+static const sc_schema *g_schema;
+static tb_def *g_bad, *g_late, *g_events;
+static const tb_def *g_tv[10];
+static tb_list g_tables;
+
+static bool tables_open(void) {
+    if (sc_open(&g_schema, &sc_redset_def, err, sizeof err) != SL_OK ||
+        en_own_tables(g_schema, &g_bad, &g_late, &g_events, err, sizeof err) != SL_OK) {
+        fprintf(stderr, "tables: %s\n", err);
+        return false;
+    }
+    const tb_def *v[] = {&rs_query_hourly,        &rs_spill_hourly,         &rs_cache_hourly,
+                         &rs_top_tables_hourly,   &rs_compile_joins_hourly, &rs_compile_corr_hourly,
+                         &rs_utilization_hourly,  g_bad,                    g_late,
+                         g_events};
+    memcpy(g_tv, v, sizeof v);
+    g_tables = (tb_list){g_tv, sizeof v / sizeof v[0]};
+    return true;
+}
+
+static void tables_close(void) {
+    tb_free(g_bad);
+    tb_free(g_late);
+    tb_free(g_events);
+    sc_close(g_schema);
+}
+
 static bool make_store(const char *path, const char *extra_sql) {
     hs *h = NULL;
     hs_opts o = hs_opts_default();
-    if (hs_open(&h, path, &o, err, sizeof err) != SL_OK || hs_close(h, err, sizeof err) != SL_OK) {
+    if (hs_open(&h, path, &o, g_schema, &g_tables, err, sizeof err) != SL_OK || hs_close(h, err, sizeof err) != SL_OK) {
         fprintf(stderr, "  hs_open %s: %s\n", path, err);
         return false;
     }
@@ -1108,7 +1140,7 @@ static void test_http(void) {
 
 int main(void) {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/sluice-test-serve-XXXXXX");
-    if (!mkdtemp(tmpdir)) return 2;
+    if (!mkdtemp(tmpdir) || !tables_open()) return 2;
     RUN(test_json_escape);
     RUN(test_json_numbers);
     RUN(test_json_misuse);
@@ -1122,5 +1154,6 @@ int main(void) {
     RUN(test_api_versions);
     RUN(test_http);
     rm_rf(tmpdir);
+    tables_close();
     return T_DONE();
 }

@@ -3,8 +3,10 @@
 
 #include <errno.h>
 #include <glob.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 static sl_err push(sl_paths *p, const char *path, char *err, size_t errlen) {
@@ -20,8 +22,39 @@ static sl_err push(sl_paths *p, const char *path, char *err, size_t errlen) {
     return SL_OK;
 }
 
+/* glob's error callback: the first directory that could not be read, and why.
+   A directory that does not exist is no match, not an error. */
+static _Thread_local char g_bad_dir[512];
+static _Thread_local int g_bad_errno;
+static int glob_error(const char *path, int eno) {
+    if (eno == ENOENT || eno == ENOTDIR) return 0;
+    if (!g_bad_errno) {
+        snprintf(g_bad_dir, sizeof g_bad_dir, "%s", path);
+        g_bad_errno = eno;
+    }
+    return 1;
+}
+
+/* Length of a URL scheme at the start of arg ("s3" of "s3://b/k"), else 0. */
+static size_t url_scheme(const char *arg) {
+    size_t i = 0;
+    if (!((arg[0] | 32) >= 'a' && (arg[0] | 32) <= 'z')) return 0;
+    while (arg[i] && (((arg[i] | 32) >= 'a' && (arg[i] | 32) <= 'z') || (arg[i] >= '0' && arg[i] <= '9') ||
+                      arg[i] == '+' || arg[i] == '.' || arg[i] == '-'))
+        i++;
+    return strncmp(arg + i, "://", 3) ? 0 : i;
+}
+
 sl_err sl_paths_add(sl_paths *p, const char *arg, char *err, size_t errlen) {
     struct stat st;
+    size_t sch = url_scheme(arg);
+    if (sch == 4 && !strncasecmp(arg, "file", 4)) {
+        arg += 7; /* file:///data/x.parquet is /data/x.parquet */
+    } else if (sch) {
+        return sl_err_set(err, errlen, SL_ERR_UNSUPPORTED,
+                          "%s: no input reads '%.*s://' URLs yet (local files, globs and file:// URLs)", arg, (int)sch,
+                          arg);
+    }
     if (!strpbrk(arg, "*?[")) {
         if (stat(arg, &st) != 0) return sl_err_set(err, errlen, SL_ERR_IO, "%s: %s", arg, strerror(errno));
         if (S_ISDIR(st.st_mode))
@@ -31,14 +64,18 @@ sl_err sl_paths_add(sl_paths *p, const char *arg, char *err, size_t errlen) {
     }
     glob_t g;
     memset(&g, 0, sizeof g);
-    int r = glob(arg, GLOB_ERR, NULL, &g);
+    g_bad_errno = 0;
+    int r = glob(arg, GLOB_ERR, glob_error, &g);
     if (r == GLOB_NOMATCH) {
         globfree(&g);
         return sl_err_set(err, errlen, SL_ERR_IO, "no file matches '%s'", arg);
     }
     if (r != 0) {
         globfree(&g);
-        return sl_err_set(err, errlen, SL_ERR_IO, "cannot expand '%s': %s", arg, r == GLOB_NOSPACE ? "out of memory" : "read error");
+        if (r == GLOB_ABORTED && g_bad_errno)
+            return sl_err_set(err, errlen, SL_ERR_IO, "cannot expand '%s': %s: %s", arg, g_bad_dir, strerror(g_bad_errno));
+        return sl_err_set(err, errlen, SL_ERR_IO, "cannot expand '%s': %s", arg,
+                          r == GLOB_NOSPACE ? "out of memory" : "read error");
     }
     size_t n0 = p->n, added = 0;
     sl_err e = SL_OK;

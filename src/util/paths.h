@@ -1,6 +1,9 @@
 /* paths.h: input arguments -> files: a path must be a readable regular file;
  * a glob ("data/STAR.parquet", STAR being '*') expands to its matching files,
- * sorted, skipping directories, and matching nothing is an error.
+ * sorted, skipping directories, and matching nothing is an error (a directory
+ * of the glob that does not exist matches nothing).  file:///x is the path /x;
+ * other URL schemes (s3://, kafka://) are refused by name until an input
+ * reads them (SL_ERR_UNSUPPORTED).
  *
  *   sl_paths p = {0};
  *   if (sl_paths_add(&p, pattern, err, sizeof err)) fail(err);  // "no file matches 'data/STAR.parquet'"

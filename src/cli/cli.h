@@ -4,8 +4,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "parquet/reader.h"
+#include "util/opt.h"
 
 int cli_inspect(int argc, char **argv);
 int cli_cat(int argc, char **argv);
@@ -16,6 +18,52 @@ int cli_replay(int argc, char **argv);
 int cli_run(int argc, char **argv);
 int cli_serve(int argc, char **argv);
 int cli_config(int argc, char **argv);
+
+/* Each command's option tables and documentation: what its --help prints
+ * and `sluice help --md` (docs/cli.md) writes.  objs, positional, after and
+ * ctx are NULL: a command copies its descriptor and adds them to parse. */
+const sl_opt_cmd *cli_inspect_doc(void);
+const sl_opt_cmd *cli_cat_doc(void);
+const sl_opt_cmd *cli_scan_doc(void);
+const sl_opt_cmd *cli_convert_doc(void);
+const sl_opt_cmd *cli_gen_doc(void);
+const sl_opt_cmd *cli_replay_doc(void);
+const sl_opt_cmd *cli_run_doc(void);
+const sl_opt_cmd *cli_config_doc(void);
+
+/* Print cmd's --help on f; returns 0 (stdout: asked for) or 1 (stderr: a usage error). */
+int cli_usage(const sl_opt_cmd *cmd, FILE *f);
+/* Every table's defaults into its object, then argv (sl_opt_parse_argv).
+ * Returns 0 to go on; CLI_HELP after printing --help on stdout (exit 0); 1
+ * after printing a usage error ("sluice: <message>"; a callback's empty
+ * message: printed already). */
+#define CLI_HELP (-1)
+int cli_parse(const sl_opt_cmd *cmd, int argc, char **argv);
+
+/* FILE arguments of cat, scan, inspect (max 1) and convert (IN OUT): the
+ * positional callback of sl_opt_cmd, ctx a cli_files. */
+typedef struct cli_files {
+    const char *cmd;  /* "cat": messages */
+    int max, n;
+    const char *what; /* max 1: what the argument is, for messages (NULL: "FILE") */
+    const char *v[2];
+} cli_files;
+sl_err cli_files_arg(void *ctx, const char *word, char *err, size_t errlen);
+/* cli_parse for such a command: doc's one table into obj, the FILE
+ * arguments into files; fewer than files->max of them: --help on stderr, 1. */
+int cli_parse_files(const sl_opt_cmd *doc, void *obj, cli_files *files, int argc, char **argv);
+
+/* --codec of the commands that write Parquet (convert, gen): an ENUM over
+ * CLI_CODEC_CHOICES; cli_codec maps its value to the writer's codec. */
+#define CLI_CODEC_CHOICES "zstd|snappy|gzip|brotli|lz4_raw|lz4|none|uncompressed"
+#define CLI_OPT_CODEC(S, f)                                                                                         \
+    {.name = "codec", .type = SL_OPT_T_ENUM, SL_OPT_F_(S, f), .def = "zstd", .choices = CLI_CODEC_CHOICES, .arg = "C", \
+     .expect = "zstd, snappy, gzip, brotli, lz4_raw or none", .help = "Parquet codec: zstd, snappy, gzip, brotli, lz4_raw or none"}
+pq_codec cli_codec(int choice);
+/* --row-group-rows of the same commands (a size_t field). */
+#define CLI_OPT_ROW_GROUP_ROWS(S, f)                                                                              \
+    {.name = "row_group_rows", .type = SL_OPT_T_INT, SL_OPT_F_(S, f), .def = "1048576", .min = 1, .max = 9.2e18, \
+     .expect = "a positive integer", .help = "Parquet rows per row group"}
 
 /* Print "sluice: msg" to stderr; returns 1 (usage) or 2 (runtime) as given. */
 int cli_fail(int code, const char *fmt, ...)

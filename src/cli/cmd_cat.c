@@ -1,5 +1,4 @@
 /* sluice cat FILE [--columns a,b] [--limit N] [--format jsonl|csv] */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,43 +6,44 @@
 #include "batch/format.h"
 #include "cli/cli.h"
 
-static int usage(void) {
-    fputs("usage: sluice cat FILE [--columns a,b] [--limit N] [--format jsonl|csv]\n"
-          "  Print the rows of a Parquet file as JSON Lines (default) or CSV.\n"
-          "  Timestamps are ISO-8601 UTC; NULL is null (JSON) or an empty field (CSV).\n",
-          stderr);
-    return 1;
-}
+typedef struct cat_opts {
+    const char *columns;
+    int64_t limit;
+    int format; /* 0 jsonl, 1 csv, 2 json (= jsonl) */
+} cat_opts;
+
+static const sl_opt k_cat_opts[] = {
+    {.name = "columns", .type = SL_OPT_T_STRING, SL_OPT_F_(cat_opts, columns), .arg = "a,b",
+     .help = "only these columns (comma-separated; default: every supported column)"},
+    {.name = "limit", .type = SL_OPT_T_INT, SL_OPT_F_(cat_opts, limit), .min = 0, .max = 9.2e18,
+     .expect = "a non-negative integer", .help = "at most N rows (default: all)"},
+    {.name = "format", .type = SL_OPT_T_ENUM, SL_OPT_F_(cat_opts, format), .def = "jsonl", .choices = "jsonl|csv|json",
+     .expect = "jsonl or csv", .arg = "F", .help = "jsonl (JSON Lines) or csv (with a header line)"},
+    SL_OPT_END,
+};
+static const sl_opt *const k_cat_tables[] = {k_cat_opts, NULL};
+static const sl_opt_cmd k_cat_cmd = {
+    .name = "cat",
+    .tables = k_cat_tables,
+    .usage = "sluice cat FILE [options]",
+    .about = "Print the rows of the Parquet FILE as JSON Lines (default) or CSV.  Timestamps are ISO-8601 UTC;\n"
+             "NULL is null (JSON) or an empty field (CSV); decimals exact; binary as text with \\xHH escapes\n"
+             "(docs/parquet.md).",
+    .notes = "Exit status: 0 ok, 1 bad option or unknown column, 2 the file cannot be read or is corrupt.",
+};
+const sl_opt_cmd *cli_cat_doc(void) { return &k_cat_cmd; }
 
 int cli_cat(int argc, char **argv) {
-    const char *path = NULL, *cols = NULL, *format = "jsonl";
-    long long limit = -1;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--columns") && i + 1 < argc) cols = argv[++i];
-        else if (!strncmp(a, "--columns=", 10)) cols = a + 10;
-        else if (!strcmp(a, "--format") && i + 1 < argc) format = argv[++i];
-        else if (!strncmp(a, "--format=", 9)) format = a + 9;
-        else if ((!strcmp(a, "--limit") && i + 1 < argc) || !strncmp(a, "--limit=", 8)) {
-            const char *v = a[7] == '=' ? a + 8 : argv[++i];
-            char *end;
-            errno = 0;
-            limit = strtoll(v, &end, 10);
-            if (errno || *end || limit < 0) return cli_fail(1, "--limit needs a non-negative integer, got '%s'", v);
-        } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) return usage();
-        else if (a[0] == '-' && a[1]) return cli_fail(1, "cat: unknown option '%s' (see sluice cat --help)", a);
-        else if (!path) path = a;
-        else return cli_fail(1, "cat: only one FILE is accepted (got '%s' and '%s')", path, a);
-    }
-    if (!path) return usage();
-    sl_fmt_mode mode;
-    if (!strcmp(format, "jsonl") || !strcmp(format, "json")) mode = SL_FMT_JSON;
-    else if (!strcmp(format, "csv")) mode = SL_FMT_CSV;
-    else return cli_fail(1, "--format must be jsonl or csv, got '%s'", format);
+    cat_opts o;
+    cli_files files = {.cmd = "cat", .max = 1};
+    int rc = cli_parse_files(&k_cat_cmd, &o, &files, argc, argv);
+    if (rc) return rc == CLI_HELP ? 0 : rc;
+    const char *path = files.v[0], *cols = o.columns;
+    long long limit = sl_opt_peek(k_cat_tables, argc, argv, "limit") ? (long long)o.limit : -1;
+    sl_fmt_mode mode = o.format == 1 ? SL_FMT_CSV : SL_FMT_JSON;
 
     cli_pq p;
-    int rc = cli_pq_open(&p, path);
-    if (rc) return rc;
+    if ((rc = cli_pq_open(&p, path))) return rc;
     if ((rc = cli_select_columns(&p, cols))) {
         cli_pq_close(&p);
         return rc;

@@ -34,17 +34,15 @@ static const sl_opt k_config_opts[] = {
     SL_OPT_END,
 };
 
-static int usage(FILE *f) {
-    sl_buf b;
-    sl_buf_init(&b);
-    sl_buf_puts(&b, "usage: sluice config --example NAME | --check FILE | --print FILE | --doc | --health-doc\n"
-                    "  Pipeline files (docs/pipeline-file.md): `sluice run --config FILE` runs one.\n");
-    sl_opt_help(k_config_opts, "", &b);
-    sl_buf_puts(&b, "\nExit status: 0 ok, 1 a bad option or pipeline file, 2 an I/O error.\n");
-    fputs(sl_buf_cstr(&b), f);
-    sl_buf_free(&b);
-    return f == stderr ? 1 : 0;
-}
+static const sl_opt *const k_config_tables[] = {k_config_opts, NULL};
+static const sl_opt_cmd k_config_cmd = {
+    .name = "config",
+    .tables = k_config_tables,
+    .usage = "sluice config --example NAME | --check FILE | --print FILE | --doc | --health-doc",
+    .about = "Pipeline files (docs/pipeline-file.md): `sluice run --config FILE` runs one.",
+    .notes = "Exit status: 0 ok, 1 a bad option or pipeline file, 2 an I/O error.",
+};
+const sl_opt_cmd *cli_config_doc(void) { return &k_config_cmd; }
 
 /* Every option of one plugin instance with its value, as YAML lines. */
 static void print_opts(sl_buf *out, const sl_opt *t, const void *obj, const char *indent) {
@@ -102,13 +100,10 @@ static void health_doc(sl_buf *out) {
 int cli_config(int argc, char **argv) {
     config_cli o;
     char err[SL_ERRLEN];
-    if (sl_opt_defaults(k_config_opts, &o, err, sizeof err) != SL_OK) return cli_fail(2, "%s", err);
-    const sl_opt *const tables[] = {k_config_opts, NULL};
-    void *const objs[] = {&o};
-    sl_opt_cmd cmd = {.name = "config", .tables = tables, .objs = objs};
-    int r = sl_opt_parse_argv(&cmd, argc, argv, err, sizeof err);
-    if (r == SL_OPT_HELP) return usage(stdout);
-    if (r != SL_OK) return cli_fail(1, "config: %s", err);
+    sl_opt_cmd cmd = k_config_cmd;
+    cmd.objs = (void *const[]){&o};
+    int r = cli_parse(&cmd, argc, argv);
+    if (r) return r == CLI_HELP ? 0 : r;
     if (o.example) {
         const char *ex = reg_example(o.example);
         if (!ex) {
@@ -132,7 +127,7 @@ int cli_config(int argc, char **argv) {
         return 0;
     }
     const char *file = o.check ? o.check : o.print;
-    if (!file) return usage(stderr);
+    if (!file) return cli_usage(&cmd, stderr);
     cf_doc *d = NULL;
     pl_conf *c = NULL;
     sl_err e = cf_load_file(&d, file, err, sizeof err);

@@ -1,4 +1,4 @@
-/* sluice convert IN.parquet OUT.parquet [--codec zstd|snappy|none] [--row-group-rows N]
+/* sluice convert IN.parquet OUT.parquet [--codec C] [--row-group-rows N]
  *                [--page-version 1|2] [--no-dictionary] [--columns a,b]
  * Read IN with the streaming reader and write OUT with the streaming writer.
  *
@@ -14,7 +14,6 @@
  * Prints one JSON line to stdout:
  *   {"rows":N,"row_groups":N,"bytes":N,"seconds":S,"rows_per_s":R,"peak_rss_bytes":N}
  * Exit codes: 0 ok, 1 usage, 2 runtime error (OUT is never left half-written). */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,16 +21,6 @@
 #include "cli/cli.h"
 #include "parquet/writer.h"
 #include "util/time.h"
-
-static int usage(void) {
-    fputs("usage: sluice convert IN.parquet OUT.parquet [--codec zstd|snappy|none] [--row-group-rows N]\n"
-          "                      [--page-version 1|2] [--no-dictionary] [--columns a,b]\n"
-          "  Rewrite a Parquet file with sluice's writer (default: ZSTD, 1,048,576-row row groups,\n"
-          "  data page v1, dictionary encoding with PLAIN fallback, page CRCs).\n"
-          "  Prints {\"rows\",\"row_groups\",\"bytes\",\"seconds\",\"rows_per_s\",\"peak_rss_bytes\"} as JSON.\n",
-          stderr);
-    return 1;
-}
 
 static const char *logical_name(sl_logical l) {
     switch (l) {
@@ -78,59 +67,53 @@ static sl_coltype map_type(const char *in, const char *name, const sl_coltype *t
     return o;
 }
 
-static int parse_size(const char *opt, const char *v, size_t *out) {
-    char *end;
-    errno = 0;
-    long long x = strtoll(v, &end, 10);
-    if (errno || *end || x <= 0) return cli_fail(1, "%s needs a positive integer, got '%s'", opt, v);
-    *out = (size_t)x;
-    return 0;
-}
+typedef struct convert_opts {
+    int codec;
+    size_t row_group_rows;
+    int page_version;
+    bool no_dictionary;
+    const char *columns;
+} convert_opts;
+
+static const sl_opt k_convert_opts[] = {
+    CLI_OPT_CODEC(convert_opts, codec),
+    CLI_OPT_ROW_GROUP_ROWS(convert_opts, row_group_rows),
+    {.name = "page_version", .type = SL_OPT_T_INT, SL_OPT_F_(convert_opts, page_version), .def = "1", .min = 1, .max = 2,
+     .expect = "1 or 2", .help = "data page version, 1 or 2"},
+    {.name = "no_dictionary", .type = SL_OPT_T_FLAG, SL_OPT_F_(convert_opts, no_dictionary), .def = "false",
+     .help = "PLAIN encoding only (default: dictionary when it pays, PLAIN fallback)"},
+    {.name = "columns", .type = SL_OPT_T_STRING, SL_OPT_F_(convert_opts, columns), .arg = "a,b",
+     .help = "only these columns (comma-separated; default: every supported column)"},
+    SL_OPT_END,
+};
+static const sl_opt *const k_convert_tables[] = {k_convert_opts, NULL};
+static const sl_opt_cmd k_convert_cmd = {
+    .name = "convert",
+    .tables = k_convert_tables,
+    .usage = "sluice convert IN.parquet OUT.parquet [options]",
+    .about = "Rewrite a Parquet file with sluice's writer (dictionary with PLAIN fallback, statistics, page\n"
+             "CRCs).  OUT is written under a temporary name and renamed, so no half file is ever visible.\n"
+             "Prints {\"rows\",\"row_groups\",\"bytes\",\"seconds\",\"rows_per_s\",\"peak_rss_bytes\"} as JSON.",
+    .notes = "Exit status: 0 ok, 1 bad option or unknown column, 2 I/O error or a corrupt IN (OUT is never\n"
+             "left half-written).",
+};
+const sl_opt_cmd *cli_convert_doc(void) { return &k_convert_cmd; }
 
 int cli_convert(int argc, char **argv) {
-    const char *in = NULL, *outp = NULL, *cols = NULL;
+    convert_opts co;
+    cli_files files = {.cmd = "convert", .max = 2};
+    int rc = cli_parse_files(&k_convert_cmd, &co, &files, argc, argv);
+    if (rc) return rc == CLI_HELP ? 0 : rc;
+    const char *in = files.v[0], *outp = files.v[1], *cols = co.columns;
     pq_writer_opts o = pq_writer_opts_default();
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = NULL;
-#define OPT(name)                                                                          \
-    ((!strcmp(a, name) && i + 1 < argc && (v = argv[++i])) ||                              \
-     (!strncmp(a, name "=", sizeof name) && (v = a + sizeof name)))
-        if (OPT("--codec")) {
-            if (!strcmp(v, "zstd")) o.codec = PQ_CODEC_ZSTD;
-            else if (!strcmp(v, "snappy")) o.codec = PQ_CODEC_SNAPPY;
-            else if (!strcmp(v, "none") || !strcmp(v, "uncompressed")) o.codec = PQ_CODEC_UNCOMPRESSED;
-            else return cli_fail(1, "--codec must be zstd, snappy or none, got '%s'", v);
-        } else if (OPT("--row-group-rows")) {
-            int rc = parse_size("--row-group-rows", v, &o.row_group_rows);
-            if (rc) return rc;
-        } else if (OPT("--page-version")) {
-            if (!strcmp(v, "1")) o.page_version = 1;
-            else if (!strcmp(v, "2")) o.page_version = 2;
-            else return cli_fail(1, "--page-version must be 1 or 2, got '%s'", v);
-        } else if (OPT("--columns")) {
-            cols = v;
-        } else if (!strcmp(a, "--no-dictionary")) {
-            o.dictionary = false;
-        } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            return usage();
-        } else if (a[0] == '-' && a[1]) {
-            return cli_fail(1, "convert: unknown option or missing value '%s' (see sluice convert --help)", a);
-        } else if (!in) {
-            in = a;
-        } else if (!outp) {
-            outp = a;
-        } else {
-            return cli_fail(1, "convert: expected IN and OUT, got an extra argument '%s'", a);
-        }
-#undef OPT
-    }
-    if (!in || !outp) return usage();
+    o.codec = cli_codec(co.codec);
+    o.row_group_rows = co.row_group_rows;
+    o.page_version = co.page_version;
+    o.dictionary = !co.no_dictionary;
 
     double t0 = sl_now_mono();
     cli_pq p;
-    int rc = cli_pq_open(&p, in);
-    if (rc) return rc;
+    if ((rc = cli_pq_open(&p, in))) return rc;
     if ((rc = cli_select_columns(&p, cols))) {
         cli_pq_close(&p);
         return rc;

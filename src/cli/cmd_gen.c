@@ -1,7 +1,8 @@
-/* sluice gen: deterministic Redset-shaped event data (see docs/gen.md). */
+/* sluice gen: deterministic Redset-shaped event data (see docs/gen.md).
+ * --kind product-events is the other generator, with its own front
+ * (gen_product_cli); both take gen_cli_table's output options. */
 #include <errno.h>
 #include <inttypes.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,107 +11,57 @@
 #include "batch/format.h"
 #include "cli/cli.h"
 #include "gen/gen.h"
+#include "gen/gen_cli.h"
 #include "gen/gen_product.h"
 #include "parquet/writer.h"
 #include "sink/textout.h"
 #include "util/time.h"
 
-static int usage(FILE *f) {
-    fputs("usage: sluice gen [--rows N | --scale F | --rate R] [--out FILE] [options]\n"
-          "  Generate Redset-shaped query events (the 24 Redset columns with their real\n"
-          "  physical types).  Same seed + same options => byte-identical output.\n"
-          "\n"
-          "size and shape:\n"
-          "  --rows N              exactly N rows before duplicates (default 1000000)\n"
-          "  --scale F             F x the real number of queries of the chosen instances and hours\n"
-          "                        (1.0 = real volume: 8.2M serverless, 433M provisioned for 200 instances)\n"
-          "  --rate R              R events per hour on average, whole fleet (rows = R x hours)\n"
-          "  --seed N              random seed (default 1)\n"
-          "  --kind K              serverless (default; cluster_size NULL) or provisioned\n"
-          "                        (or product-events: Segment-style JSON Lines, own options:\n"
-          "                        sluice gen --kind product-events --help)\n"
-          "  --instances N         number of instances (default 200)\n"
-          "  --start DATE          first hour, UTC (default 2024-03-01); DATE is YYYY-MM-DD[THH[:MM[:SS]]]\n"
-          "  --end DATE            end, exclusive (default 2024-05-31)\n"
-          "  --profile FILE|none   hourly profile Parquet (instance_id, timestamp, query_count); default\n"
-          "                        $SLUICE_SHARED or ../shared /data/redset/hourly_by_instance_KIND.parquet\n"
-          "                        when present, else built-in approximations; 'none' forces built-in\n"
-          "  --order O             sorted (by arrival_timestamp, default), runs (one arrival-ordered run\n"
-          "                        per instance, like full.parquet) or shuffled (like the sample files)\n"
-          "\n"
-          "faults (every one is counted in the summary):\n"
-          "  --late F              fraction of rows emitted out of order (held back)\n"
-          "  --max-displacement D  how far in event time a late row is held back, at most (default 30m;\n"
-          "                        units us, ms, s, m, h, d)\n"
-          "  --duplicates F        fraction of rows emitted a second time later in the same hour\n"
-          "  --bad-rows F          fraction of bad rows, spread evenly over the 17 bad-row kinds\n"
-          "  --repairs F           fraction of rows with a repairable defect (NULL durations, odd\n"
-          "                        flags, mixed-case query_type, odd or invalid table-id tokens, ...)\n"
-          "\n"
-          "output:\n"
-          "  --out FILE            output file (default: stdout, JSON Lines)\n"
-          "  --files K             split into K files FILE-00000.EXT ... (rows spread evenly)\n"
-          "  --format F            parquet, csv or jsonl (default from the extension of --out)\n"
-          "  --codec C             parquet codec: zstd (default), snappy, gzip, brotli, lz4_raw, none\n"
-          "  --row-group-rows N    parquet rows per row group (default 1048576)\n"
-          "  --ts-format T         csv/jsonl timestamps: space ('2024-03-01 05:00:00.000000', default\n"
-          "                        for csv) or iso ('2024-03-01T05:00:00.000000Z', default for jsonl)\n"
-          "  --batch-rows N        rows per generated batch (default 65536)\n"
-          "  --summary FILE        also write the counts as JSON to FILE ('-' = stdout)\n"
-          "  --quiet               no summary line on stderr\n"
-          "\n"
-          "Exit status: 0 ok, 1 bad option, 2 I/O or runtime error.\n",
-          f);
-    return f == stderr ? 1 : 0;
-}
+/* The Redset kinds' own output options. */
+typedef struct gen_out_opts {
+    int format, codec, ts_format; /* ts_format: 0 auto, 1 space, 2 iso */
+    size_t row_group_rows, batch_rows;
+} gen_out_opts;
 
-static int parse_u64(const char *opt, const char *v, uint64_t *out) {
-    char *end;
-    errno = 0;
-    if (!v || !*v || *v == '-') return cli_fail(1, "%s needs a non-negative integer, got '%s'", opt, v ? v : "");
-    unsigned long long x = strtoull(v, &end, 10);
-    if (errno || *end) return cli_fail(1, "%s needs a non-negative integer, got '%s'", opt, v);
-    *out = x;
-    return 0;
-}
+static const sl_opt k_gen_out[] = {
+    GEN_OPT_FORMAT(gen_out_opts, format, "parquet, csv or jsonl (default: from the extension of --out)"),
+    CLI_OPT_CODEC(gen_out_opts, codec),
+    CLI_OPT_ROW_GROUP_ROWS(gen_out_opts, row_group_rows),
+    {.name = "ts_format", .type = SL_OPT_T_ENUM, SL_OPT_F_(gen_out_opts, ts_format), .def = "auto",
+     .choices = "auto|space|iso", .expect = "space or iso", .arg = "T",
+     .help = "csv/jsonl timestamps: space ('2024-03-01 05:00:00.000000', default for\n"
+             "csv) or iso ('2024-03-01T05:00:00.000000Z', default for jsonl)"},
+    GEN_OPT_BATCH_ROWS(gen_out_opts, batch_rows, "65536", "rows per generated batch"),
+    SL_OPT_END,
+};
+static const sl_opt *const k_gen_tables[] = {gen_opts_table, k_gen_out, gen_cli_table, NULL};
+static const char *const k_gen_titles[] = {"size and shape", "output", NULL};
+static const sl_opt_cmd k_gen_cmd = {
+    .name = "gen",
+    .tables = k_gen_tables,
+    .titles = k_gen_titles,
+    .usage = "sluice gen [--rows N | --scale F | --rate R] [--out FILE] [options]",
+    .about = "Generate Redset-shaped query events (the 24 Redset columns with their real physical types):\n"
+             "real per-instance hourly rates, realistic columns, row orders like the real files, injected\n"
+             "faults counted in a summary (docs/gen.md).  Same seed + same options => byte-identical output.",
+    .notes = "Exit status: 0 ok, 1 bad option, 2 I/O or runtime error.",
+};
+const sl_opt_cmd *cli_gen_doc(void) { return &k_gen_cmd; }
 
-static int parse_frac(const char *opt, const char *v, double *out) {
-    char *end;
-    errno = 0;
-    double x = strtod(v, &end);
-    if (errno || end == v || *end || !(x >= 0 && x <= 1)) return cli_fail(1, "%s needs a fraction in [0, 1], got '%s'", opt, v);
-    *out = x;
-    return 0;
-}
-
-static int parse_pos(const char *opt, const char *v, double *out) {
-    char *end;
-    errno = 0;
-    double x = strtod(v, &end);
-    if (errno || end == v || *end || !(x > 0) || !isfinite(x)) return cli_fail(1, "%s needs a positive number, got '%s'", opt, v);
-    *out = x;
-    return 0;
-}
-
-typedef enum { FMT_NONE, FMT_PARQUET, FMT_CSV, FMT_JSONL } out_fmt;
-
-static const char *ext_of(const char *path) {
-    const char *slash = strrchr(path, '/'), *dot = strrchr(path, '.');
-    return dot && (!slash || dot > slash) ? dot : NULL;
-}
-
-static char *part_name(const char *path, int k) {
-    const char *ext = ext_of(path);
-    size_t base = ext ? (size_t)(ext - path) : strlen(path);
-    size_t n = strlen(path) + 16;
-    char *s = malloc(n);
-    if (!s) return NULL;
-    snprintf(s, n, "%.*s-%05d%s", (int)base, path, k, ext ? ext : "");
-    return s;
+/* The after-flag callback: every option but the output names, as
+ * --name value, for the files' key-value metadata (sluice.gen.args). */
+static sl_err record_arg(void *ctx, const sl_opt *o, const char *v, char *err, size_t errlen) {
+    sl_buf *args = ctx;
+    /* not part of what was generated: the same options give byte-identical files under any name */
+    if (!strcmp(o->name, "out") || !strcmp(o->name, "summary")) return SL_OK;
+    sl_buf_puts(args, args->len ? " --" : "--");
+    for (const char *c = o->name; *c; c++) sl_buf_putc(args, *c == '_' ? '-' : *c);
+    if (v) sl_buf_printf(args, o->type == SL_OPT_T_FLAG ? "=%s" : " %s", v);
+    return args->oom ? sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory") : SL_OK;
 }
 
 typedef struct out_ctx {
-    out_fmt fmt;
+    int fmt; /* GEN_FMT_* */
     pq_writer *w;
     pq_writer_opts wo;
     FILE *f;
@@ -124,7 +75,7 @@ typedef struct out_ctx {
 
 static int out_open(out_ctx *o, const char *path, const sl_batch *schema) {
     char err[SL_ERRLEN];
-    if (o->fmt == FMT_PARQUET) {
+    if (o->fmt == GEN_FMT_PARQUET) {
         pq_write_col cols[32];
         for (size_t c = 0; c < schema->ncols && c < 32; c++) {
             cols[c].name = schema->cols[c].name;
@@ -143,7 +94,7 @@ static int out_open(out_ctx *o, const char *path, const sl_batch *schema) {
         o->f = stdout;
         o->own_f = false;
     }
-    if (sl_textout_init(&o->t, o->f, o->fmt == FMT_CSV ? SL_FMT_CSV : SL_FMT_JSON, schema, err, sizeof err) != SL_OK)
+    if (sl_textout_init(&o->t, o->f, o->fmt == GEN_FMT_CSV ? SL_FMT_CSV : SL_FMT_JSON, schema, err, sizeof err) != SL_OK)
         return cli_fail(2, "%s", err);
     o->t.ts_style = o->ts;
     o->t_init = true;
@@ -152,7 +103,7 @@ static int out_open(out_ctx *o, const char *path, const sl_batch *schema) {
 
 static int out_write(out_ctx *o, gen *g, const sl_batch *b, const char *path) {
     char err[SL_ERRLEN];
-    if (o->fmt == FMT_PARQUET) {
+    if (o->fmt == GEN_FMT_PARQUET) {
         if (pq_writer_write(o->w, b, err, sizeof err) != SL_OK) return cli_fail(2, "%s", err);
         return 0;
     }
@@ -180,7 +131,7 @@ static int out_write(out_ctx *o, gen *g, const sl_batch *b, const char *path) {
 static int out_close(out_ctx *o, const char *path) {
     char err[SL_ERRLEN];
     int rc = 0;
-    if (o->fmt == FMT_PARQUET) {
+    if (o->fmt == GEN_FMT_PARQUET) {
         if (o->w && pq_writer_close(o->w, err, sizeof err) != SL_OK) rc = cli_fail(2, "%s", err);
         o->w = NULL;
         return rc;
@@ -204,166 +155,39 @@ static void out_abort(out_ctx *o) {
     o->f = NULL;
 }
 
-int cli_gen(int argc, char **argv) {
-    /* --kind product-events: its own generator and options (src/gen/gen_product.c) */
-    if (gen_product_requested(argc, argv)) return gen_product_cli(argc, argv);
-
-    gen_opts go = gen_opts_default();
-    const char *out = NULL, *format = NULL, *codec = "zstd", *summary = NULL, *tsfmt = NULL;
-    uint64_t files = 1, batch_rows = 65536, rg_rows = 0;
-    bool quiet = false;
+/* What spans options, after parsing; sets o's format and timestamp style.
+ * Returns 0 or 1 (printed). */
+static int check_opts(gen_opts *go, const gen_out_opts *oo, const gen_cli *gc, out_ctx *o, int argc, char **argv) {
     int nsize = 0;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i], *v = NULL;
-        char name[64];
-        const char *eq = strchr(a, '=');
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) return usage(stdout);
-        if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
-            quiet = true;
-            continue;
-        }
-        if (strncmp(a, "--", 2) != 0) return cli_fail(1, "gen: unexpected argument '%s' (see sluice gen --help)", a);
-        if (eq) {
-            snprintf(name, sizeof name, "%.*s", (int)(eq - a), a);
-            v = eq + 1;
-        } else {
-            snprintf(name, sizeof name, "%s", a);
-            if (i + 1 >= argc) return cli_fail(1, "gen: option %s needs a value", a);
-            v = argv[++i];
-        }
-        int rc = 0;
-        if (!strcmp(name, "--rows")) {
-            rc = parse_u64(name, v, &go.rows);
-            if (!rc && go.rows == 0) rc = cli_fail(1, "--rows must be at least 1");
-            nsize++;
-        } else if (!strcmp(name, "--scale")) {
-            rc = parse_pos(name, v, &go.scale);
-            nsize++;
-        } else if (!strcmp(name, "--rate")) {
-            rc = parse_pos(name, v, &go.rate);
-            nsize++;
-        } else if (!strcmp(name, "--seed")) {
-            rc = parse_u64(name, v, &go.seed);
-        } else if (!strcmp(name, "--kind")) {
-            if (!strcmp(v, "serverless")) go.kind = GEN_SERVERLESS;
-            else if (!strcmp(v, "provisioned")) go.kind = GEN_PROVISIONED;
-            else rc = cli_fail(1, "--kind must be serverless, provisioned or product-events, got '%s'", v);
-        } else if (!strcmp(name, "--instances")) {
-            uint64_t n;
-            rc = parse_u64(name, v, &n);
-            if (!rc && (n < 1 || n > 100000)) rc = cli_fail(1, "--instances must be in 1..100000, got '%s'", v);
-            go.instances = (int)n;
-        } else if (!strcmp(name, "--start") || !strcmp(name, "--end")) {
-            int64_t t;
-            if (sl_parse_time(v, strlen(v), &t, NULL) != SL_OK)
-                rc = cli_fail(1, "%s needs a UTC date YYYY-MM-DD[THH[:MM[:SS]]], got '%s'", name, v);
-            else if (name[2] == 's') go.start_us = t;
-            else go.end_us = t;
-        } else if (!strcmp(name, "--profile")) {
-            go.profile = v;
-        } else if (!strcmp(name, "--order")) {
-            if (!strcmp(v, "sorted")) go.order = GEN_ORDER_SORTED;
-            else if (!strcmp(v, "runs")) go.order = GEN_ORDER_RUNS;
-            else if (!strcmp(v, "shuffled")) go.order = GEN_ORDER_SHUFFLED;
-            else rc = cli_fail(1, "--order must be sorted, runs or shuffled, got '%s'", v);
-        } else if (!strcmp(name, "--late")) {
-            rc = parse_frac(name, v, &go.late);
-        } else if (!strcmp(name, "--max-displacement")) {
-            if (sl_parse_duration(v, &go.max_disp_us) != SL_OK || go.max_disp_us <= 0)
-                rc = cli_fail(1, "--max-displacement needs a positive duration like 90s, 10m, 2h, got '%s'", v);
-        } else if (!strcmp(name, "--duplicates")) {
-            rc = parse_frac(name, v, &go.duplicates);
-        } else if (!strcmp(name, "--bad-rows")) {
-            rc = parse_frac(name, v, &go.bad_rows);
-        } else if (!strcmp(name, "--repairs")) {
-            rc = parse_frac(name, v, &go.repairs);
-        } else if (!strcmp(name, "--out") || !strcmp(name, "-o")) {
-            out = v;
-        } else if (!strcmp(name, "--files")) {
-            rc = parse_u64(name, v, &files);
-            if (!rc && (files < 1 || files > 99999)) rc = cli_fail(1, "--files must be in 1..99999, got '%s'", v);
-        } else if (!strcmp(name, "--format")) {
-            format = v;
-        } else if (!strcmp(name, "--codec")) {
-            codec = v;
-        } else if (!strcmp(name, "--row-group-rows")) {
-            rc = parse_u64(name, v, &rg_rows);
-            if (!rc && rg_rows < 1) rc = cli_fail(1, "--row-group-rows must be at least 1");
-        } else if (!strcmp(name, "--ts-format")) {
-            tsfmt = v;
-        } else if (!strcmp(name, "--batch-rows")) {
-            rc = parse_u64(name, v, &batch_rows);
-            if (!rc && (batch_rows < 1 || batch_rows > 16 * 1024 * 1024))
-                rc = cli_fail(1, "--batch-rows must be in 1..16777216, got '%s'", v);
-        } else if (!strcmp(name, "--summary")) {
-            summary = v;
-        } else {
-            return cli_fail(1, "gen: unknown option '%s' (see sluice gen --help)", a);
-        }
-        if (rc) return rc;
-    }
+    for (const char *const *n = (const char *const[]){"rows", "scale", "rate", NULL}; *n; n++)
+        nsize += sl_opt_peek(k_gen_tables, argc, argv, *n) != NULL;
     if (nsize > 1) return cli_fail(1, "gen: give only one of --rows, --scale and --rate");
-    if (go.bad_rows + go.repairs > 1) return cli_fail(1, "--bad-rows + --repairs must be at most 1");
-    if (go.end_us <= go.start_us) return cli_fail(1, "--end must be after --start");
+    if (go->scale > 0 || go->rate > 0) go->rows = 0; /* --rows keeps its default otherwise */
+    if (go->bad_rows + go->repairs > 1) return cli_fail(1, "--bad-rows + --repairs must be at most 1");
+    if (go->end_us <= go->start_us) return cli_fail(1, "--end must be after --start");
+    o->fmt = gen_cli_format(oo->format, gc->out);
+    if (!o->fmt) return cli_fail(1, "gen: cannot tell the format from '%s'; use --format parquet|csv|jsonl", gc->out);
+    if (o->fmt == GEN_FMT_PARQUET && !gc->out) return cli_fail(1, "gen: Parquet output needs --out FILE");
+    if (gc->files > 1 && !gc->out) return cli_fail(1, "gen: --files needs --out FILE");
+    o->ts = oo->ts_format == 1 || (oo->ts_format == 0 && o->fmt == GEN_FMT_CSV) ? SL_TS_SPACE : SL_TS_ISO_Z;
+    return 0;
+}
 
-    out_ctx o;
-    memset(&o, 0, sizeof o);
-    sl_buf_init(&o.line);
-    if (format) {
-        if (!strcmp(format, "parquet")) o.fmt = FMT_PARQUET;
-        else if (!strcmp(format, "csv")) o.fmt = FMT_CSV;
-        else if (!strcmp(format, "jsonl") || !strcmp(format, "json") || !strcmp(format, "ndjson")) o.fmt = FMT_JSONL;
-        else return cli_fail(1, "--format must be parquet, csv or jsonl, got '%s'", format);
-    } else if (!out) {
-        o.fmt = FMT_JSONL;
-    } else {
-        const char *ext = ext_of(out);
-        if (ext && !strcmp(ext, ".parquet")) o.fmt = FMT_PARQUET;
-        else if (ext && !strcmp(ext, ".csv")) o.fmt = FMT_CSV;
-        else if (ext && (!strcmp(ext, ".jsonl") || !strcmp(ext, ".json") || !strcmp(ext, ".ndjson"))) o.fmt = FMT_JSONL;
-        else return cli_fail(1, "gen: cannot tell the format from '%s'; use --format parquet|csv|jsonl", out);
-    }
-    if (o.fmt == FMT_PARQUET && !out) return cli_fail(1, "gen: Parquet output needs --out FILE");
-    if (files > 1 && !out) return cli_fail(1, "gen: --files needs --out FILE");
-    o.ts = o.fmt == FMT_CSV ? SL_TS_SPACE : SL_TS_ISO_Z;
-    if (tsfmt) {
-        if (!strcmp(tsfmt, "space")) o.ts = SL_TS_SPACE;
-        else if (!strcmp(tsfmt, "iso")) o.ts = SL_TS_ISO_Z;
-        else return cli_fail(1, "--ts-format must be space or iso, got '%s'", tsfmt);
-    }
-    o.wo = pq_writer_opts_default();
-    if (rg_rows) o.wo.row_group_rows = rg_rows;
-    if (!strcmp(codec, "zstd")) o.wo.codec = PQ_CODEC_ZSTD;
-    else if (!strcmp(codec, "snappy")) o.wo.codec = PQ_CODEC_SNAPPY;
-    else if (!strcmp(codec, "gzip")) o.wo.codec = PQ_CODEC_GZIP;
-    else if (!strcmp(codec, "brotli")) o.wo.codec = PQ_CODEC_BROTLI;
-    else if (!strcmp(codec, "lz4_raw") || !strcmp(codec, "lz4")) o.wo.codec = PQ_CODEC_LZ4_RAW;
-    else if (!strcmp(codec, "none") || !strcmp(codec, "uncompressed")) o.wo.codec = PQ_CODEC_UNCOMPRESSED;
-    else return cli_fail(1, "--codec must be zstd, snappy, gzip, brotli, lz4_raw or none, got '%s'", codec);
-    go.text_faults = o.fmt != FMT_PARQUET;
+static int generate(gen_opts *go, const gen_out_opts *oo, const gen_cli *gc, out_ctx *o, const char *args) {
+    const char *out = gc->out, *summary = gc->summary;
+    uint64_t files = (uint64_t)gc->files;
+    o->wo = pq_writer_opts_default();
+    o->wo.row_group_rows = oo->row_group_rows;
+    o->wo.codec = cli_codec(oo->codec);
+    go->text_faults = o->fmt != GEN_FMT_PARQUET;
     /* key-value metadata: what made the file (the writer adds its own name) */
-    static char args[1024];
-    size_t al = 0;
-    args[0] = '\0';
-    for (int i = 0; i < argc && al + 2 < sizeof args; i++) {
-        /* the output name is not part of what was generated: leave it out so
-         * the same options give byte-identical files under any name */
-        if (!strcmp(argv[i], "--out") || !strcmp(argv[i], "--summary")) {
-            i++;
-            continue;
-        }
-        if (!strncmp(argv[i], "--out=", 6) || !strncmp(argv[i], "--summary=", 10)) continue;
-        int n = snprintf(args + al, sizeof args - al, "%s%s", al ? " " : "", argv[i]);
-        if (n < 0) break;
-        al += (size_t)n < sizeof args - al ? (size_t)n : sizeof args - al - 1;
-    }
     pq_kv kv[2] = {{"source", "sluice gen"}, {"sluice.gen.args", args}};
-    o.wo.kv = kv;
-    o.wo.n_kv = 2;
+    o->wo.kv = kv;
+    o->wo.n_kv = 2;
 
     char err[SL_ERRLEN];
     gen *g = NULL;
-    sl_err e = gen_open(&g, &go, err, sizeof err);
+    sl_err e = gen_open(&g, go, err, sizeof err);
     if (e) return cli_fail(e == SL_ERR_ARG ? 1 : 2, "gen: %s", err);
     sl_batch b;
     sl_batch_init(&b);
@@ -372,23 +196,23 @@ int cli_gen(int argc, char **argv) {
         rc = cli_fail(2, "%s", err);
         goto done;
     }
-    bool tty = isatty(2) && !quiet;
+    bool tty = isatty(2) && !gc->quiet;
     double t0 = sl_now_mono(), last = t0;
     uint64_t planned = gen_planned_rows(g), per_file = (planned + files - 1) / files;
     for (uint64_t k = 0; k < files && !rc; k++) {
-        free(o.path);
-        o.path = NULL;
+        free(o->path);
+        o->path = NULL;
         if (out) {
-            o.path = files > 1 ? part_name(out, (int)k) : strdup(out);
-            if (!o.path) {
+            o->path = files > 1 ? gen_cli_part_name(out, k) : strdup(out);
+            if (!o->path) {
                 rc = cli_fail(2, "out of memory");
                 break;
             }
         }
-        if ((rc = out_open(&o, o.path, &b))) break;
+        if ((rc = out_open(o, o->path, &b))) break;
         uint64_t in_file = 0;
         for (;;) {
-            size_t want = (size_t)batch_rows;
+            size_t want = oo->batch_rows;
             if (k + 1 < files && per_file - in_file < want) want = (size_t)(per_file - in_file);
             if (want == 0) break;
             long n = gen_next(g, &b, want, err, sizeof err);
@@ -397,7 +221,7 @@ int cli_gen(int argc, char **argv) {
                 break;
             }
             if (n == 0) break;
-            if ((rc = out_write(&o, g, &b, o.path))) break;
+            if ((rc = out_write(o, g, &b, o->path))) break;
             in_file += (uint64_t)n;
             if (tty) {
                 double now = sl_now_mono();
@@ -410,10 +234,10 @@ int cli_gen(int argc, char **argv) {
             }
         }
         if (rc) {
-            out_abort(&o);
+            out_abort(o);
             break;
         }
-        if ((rc = out_close(&o, o.path))) break;
+        if ((rc = out_close(o, o->path))) break;
     }
     if (tty) fputs("\r\033[K", stderr);
     if (!rc) {
@@ -422,17 +246,8 @@ int cli_gen(int argc, char **argv) {
         sl_buf_init(&js);
         gen_counts_json(g, &js);
         sl_buf_putc(&js, '\n');
-        if (summary) {
-            FILE *sf = !strcmp(summary, "-") ? stdout : fopen(summary, "wb");
-            if (!sf) rc = cli_fail(2, "%s: %s", summary, strerror(errno));
-            else {
-                bool ok = fwrite(js.p, 1, js.len, sf) == js.len;
-                if (sf != stdout) ok = fclose(sf) == 0 && ok;
-                else ok = fflush(sf) == 0 && ok;
-                if (!ok) rc = cli_fail(2, "%s: write failed", summary);
-            }
-        }
-        if (!quiet) {
+        if (summary && gen_cli_summary(summary, &js, err, sizeof err) != SL_OK) rc = cli_fail(2, "%s", err);
+        if (!gc->quiet) {
             double dt = sl_now_mono() - t0;
             fprintf(stderr,
                     "sluice gen: %" PRIu64 " rows (%" PRIu64 " base + %" PRIu64 " duplicates) in %.2f s; late %" PRIu64
@@ -447,9 +262,32 @@ int cli_gen(int argc, char **argv) {
         sl_buf_free(&js);
     }
 done:
-    free(o.path);
-    sl_buf_free(&o.line);
     sl_batch_free(&b);
     gen_close(g);
     return rc;
+}
+
+int cli_gen(int argc, char **argv) {
+    /* --kind product-events: its own generator and options (src/gen/gen_product.c) */
+    if (gen_product_requested(argc, argv)) return gen_product_cli(argc, argv);
+
+    gen_opts go = gen_opts_default();
+    gen_out_opts oo;
+    gen_cli gc;
+    sl_buf args; /* sluice.gen.args */
+    sl_buf_init(&args);
+    out_ctx o;
+    memset(&o, 0, sizeof o);
+    sl_buf_init(&o.line);
+    sl_opt_cmd cmd = k_gen_cmd;
+    cmd.objs = (void *const[]){&go, &oo, &gc};
+    cmd.after = record_arg;
+    cmd.ctx = &args;
+    int rc = cli_parse(&cmd, argc, argv);
+    if (!rc) rc = check_opts(&go, &oo, &gc, &o, argc, argv);
+    if (!rc) rc = generate(&go, &oo, &gc, &o, sl_buf_cstr(&args));
+    free(o.path);
+    sl_buf_free(&o.line);
+    sl_buf_free(&args);
+    return rc == CLI_HELP ? 0 : rc;
 }

@@ -218,24 +218,36 @@ static void inspect_text(cli_pq *p, sl_buf *o) {
     }
 }
 
+typedef struct inspect_opts {
+    bool json;
+} inspect_opts;
+
+static const sl_opt k_inspect_opts[] = {
+    {.name = "json", .type = SL_OPT_T_FLAG, SL_OPT_F_(inspect_opts, json), .def = "false",
+     .help = "a machine-readable JSON document instead of the text report"},
+    SL_OPT_END,
+};
+static const sl_opt *const k_inspect_tables[] = {k_inspect_opts, NULL};
+static const sl_opt_cmd k_inspect_cmd = {
+    .name = "inspect",
+    .tables = k_inspect_tables,
+    .usage = "sluice inspect FILE [--json]",
+    .about = "Show the Parquet FILE's schema (physical, logical and converted types, repetition), its row\n"
+             "groups and per column chunk: codec, encodings, value count, compressed and uncompressed size,\n"
+             "statistics (min, max, null count).",
+    .notes = "Exit status: 0 ok, 1 bad option, 2 the file cannot be read or is corrupt.",
+};
+const sl_opt_cmd *cli_inspect_doc(void) { return &k_inspect_cmd; }
+
 int cli_inspect(int argc, char **argv) {
-    const char *path = NULL;
-    bool json = false;
-    for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "--json")) json = true;
-        else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            fputs("usage: sluice inspect FILE [--json]\n"
-                  "  Show a Parquet file's schema, row groups, codecs, encodings, sizes and statistics.\n",
-                  stderr);
-            return 1;
-        } else if (argv[i][0] == '-') return cli_fail(1, "inspect: unknown option '%s'", argv[i]);
-        else if (!path) path = argv[i];
-        else return cli_fail(1, "inspect: only one FILE is accepted");
-    }
-    if (!path) return cli_fail(1, "usage: sluice inspect FILE [--json]");
+    inspect_opts io;
+    cli_files files = {.cmd = "inspect", .max = 1};
+    int rc = cli_parse_files(&k_inspect_cmd, &io, &files, argc, argv);
+    if (rc) return rc == CLI_HELP ? 0 : rc;
+    const char *path = files.v[0];
+    bool json = io.json;
     cli_pq p;
-    int rc = cli_pq_open(&p, path);
-    if (rc) return rc;
+    if ((rc = cli_pq_open(&p, path))) return rc;
     sl_buf o;
     sl_buf_init(&o);
     if (json) inspect_json(&p, &o);

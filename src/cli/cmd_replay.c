@@ -47,25 +47,22 @@ static const sl_opt k_replay_cli[] = {
     SL_OPT_END,
 };
 
-static int usage(FILE *f) {
-    sl_buf b;
-    sl_buf_init(&b);
-    sl_buf_puts(&b, "usage: sluice replay INPUT... [options]\n"
-                    "  Replay the events of INPUT files (Parquet, CSV, JSON Lines; globs allowed) in event-time\n"
-                    "  order (Redset: arrival_timestamp, source, instance_id, query_id), paced on the wall clock, as\n"
-                    "  JSON Lines or CSV of the canonical columns (docs/replay.md).\n"
-                    "  INPUT                 a file or a glob ('data/*.parquet', sorted); a glob matching nothing\n"
-                    "                        is an error\n");
-    sl_opt_help(k_replay_cli, "", &b);
-    sl_buf_puts(&b, "\norder, range and pacing:");
-    sl_opt_help(rp_replay_opts_table, "", &b);
-    sl_buf_puts(&b, "\nCtrl-C / SIGTERM stop cleanly (exit 130 / 143: output flushed, temporary files removed);\n"
-                    "a second Ctrl-C exits at once.  Writing into a closed pipe (| head) ends the replay\n"
-                    "normally.  Exit status: 0 ok, 1 bad option, 2 I/O or runtime error.\n");
-    fputs(sl_buf_cstr(&b), f);
-    sl_buf_free(&b);
-    return f == stderr ? 1 : 0;
-}
+static const sl_opt *const k_replay_tables[] = {k_replay_cli, rp_replay_opts_table, NULL};
+static const char *const k_replay_titles[] = {NULL, "order, range and pacing"};
+static const sl_opt_cmd k_replay_cmd = {
+    .name = "replay",
+    .tables = k_replay_tables,
+    .titles = k_replay_titles,
+    .usage = "sluice replay INPUT... [options]",
+    .about = "Replay the events of INPUT files (Parquet, CSV, JSON Lines) in event-time order (Redset:\n"
+             "arrival_timestamp, source, instance_id, query_id), paced on the wall clock, as JSON Lines or CSV\n"
+             "of the canonical columns (docs/replay.md).  An INPUT is a file or a glob ('data/*.parquet',\n"
+             "sorted); a glob matching nothing is an error.",
+    .notes = "Ctrl-C / SIGTERM stop cleanly (exit 130 / 143: output flushed, temporary files removed);\n"
+             "a second Ctrl-C exits at once.  Writing into a closed pipe (| head) ends the replay\n"
+             "normally.  Exit status: 0 ok, 1 bad option, 2 I/O or runtime error.",
+};
+const sl_opt_cmd *cli_replay_doc(void) { return &k_replay_cmd; }
 
 /* ------------------------------------------------------------------ signals */
 
@@ -256,21 +253,17 @@ int cli_replay(int argc, char **argv) {
     char err[SL_ERRLEN];
     cli_inputs in;
     cli_inputs_init(&in, "replay");
-    if (sl_opt_defaults(rp_replay_opts_table, &ro, err, sizeof err) != SL_OK ||
-        sl_opt_defaults(k_replay_cli, &rc_opts, err, sizeof err) != SL_OK)
-        return cli_fail(2, "%s", err);
     rc_opts.in = &in;
-    const sl_opt *const tables[] = {k_replay_cli, rp_replay_opts_table, NULL};
-    void *const objs[] = {&rc_opts, &ro};
-    sl_opt_cmd cmd = {.name = "replay", .tables = tables, .objs = objs, .positional = on_positional, .after = after_flag,
-                      .ctx = &rc_opts};
-    int rc = 0;
-    int pr = sl_opt_parse_argv(&cmd, argc, argv, err, sizeof err);
-    if (pr == SL_OPT_HELP) {
+    sl_opt_cmd cmd = k_replay_cmd;
+    cmd.objs = (void *const[]){&rc_opts, &ro};
+    cmd.positional = on_positional;
+    cmd.after = after_flag;
+    cmd.ctx = &rc_opts;
+    int rc = cli_parse(&cmd, argc, argv);
+    if (rc == CLI_HELP) {
         cli_inputs_free(&in);
-        return usage(stdout);
+        return 0;
     }
-    if (pr != SL_OK) rc = *err ? cli_fail(1, "%s", err) : 1;
     const bool quiet = rc_opts.quiet, discard = rc_opts.discard;
     const char *out = rc_opts.out, *summary = rc_opts.summary, *format = rc_opts.format == 1 ? "csv" : "jsonl";
     const sc_schema *schema = NULL;

@@ -113,47 +113,45 @@ static const run_flag *find_flag(const char *name, size_t len) {
     return NULL;
 }
 
-static int usage(FILE *f) {
-    sl_buf b;
-    sl_buf_init(&b);
-    sl_buf_puts(&b, "usage: sluice run INPUT... [options]\n"
-                    "       sluice run --config FILE [INPUT...] [options]\n"
-                    "  Run the pipeline: replay the events of INPUT files (Parquet, CSV, JSON Lines; globs allowed)\n"
-                    "  in event-time order, paced on the wall clock; clean them, assign them to UTC hour windows\n"
-                    "  with a watermark, compute the transforms' tables (Redset: docs/metrics.md) and write them\n"
-                    "  into the outputs: the hot store (SQLite, provisional rows refreshed every second, final rows\n"
-                    "  when a window closes) and the cold store (hour-partitioned Parquet, one publish per final\n"
-                    "  hour).  Everything can also be written in a pipeline file (sluice config --example redset).\n"
-                    "  docs/pipeline.md, docs/pipeline-file.md\n"
-                    "\ninputs and replay:\n"
-                    "  INPUT                 a file or a glob ('data/*.parquet')\n");
-    const char *section = "inputs and replay";
-    for (size_t i = 0; i < N_FLAGS; i++) {
-        const run_flag *fl = &k_flags[i];
-        const sl_opt *o = flag_opt(fl);
-        if (o && (o->flags & SL_OPT_HIDDEN)) continue;
-        if (fl->section && strcmp(fl->section, section)) {
-            section = fl->section;
-            sl_buf_printf(&b, "\n%s:\n", section);
+/* The flags as one table, for --help and the reference: each entry is the
+ * option the flag sets (its type, default, help) under the flag's name.
+ * For documentation only: the offsets are those of the options' own
+ * structs (parse_argv sets the flags through the pipeline file). */
+static sl_opt k_run_doc[N_FLAGS + 1];
+static const sl_opt *const k_run_tables[] = {k_run_doc, k_run_opts, NULL};
+static const sl_opt_cmd k_run_cmd = {
+    .name = "run",
+    .tables = k_run_tables,
+    .usage = "sluice run INPUT... [options]\nsluice run --config FILE [INPUT...] [options]",
+    .about = "Run the pipeline: replay the events of INPUT files (Parquet, CSV, JSON Lines; a file or a glob\n"
+             "like 'data/*.parquet') in event-time order, paced on the wall clock; clean them, assign them to\n"
+             "UTC hour windows with a watermark, compute the transforms' tables (Redset: docs/metrics.md) and\n"
+             "write them into the outputs: the hot store (SQLite, provisional rows refreshed every second,\n"
+             "final rows when a window closes) and the cold store (hour-partitioned Parquet, one publish per\n"
+             "final hour).  Everything can also be written in a pipeline file (sluice config --example\n"
+             "redset).  docs/pipeline.md, docs/pipeline-file.md",
+    .notes = "Durations: a number with a unit (us, ms, s, m, h, d), units may be combined (1h30m); a bare\n"
+             "number is seconds.  Ctrl-C / SIGTERM / SIGHUP stop the replay, process what is already on the bus,\n"
+             "commit, and exit 130 / 143 / 129: windows still open stay provisional (final = 0) and are not\n"
+             "published to the cold store.  A second signal exits at once (the hot store keeps its last\n"
+             "commit).  Exit status: 0 ok, 1 bad option or pipeline file, 2 I/O or runtime error.",
+};
+
+const sl_opt_cmd *cli_run_doc(void) {
+    if (!k_run_doc[0].name)
+        for (size_t i = 0; i < N_FLAGS; i++) {
+            const run_flag *fl = &k_flags[i];
+            const sl_opt *o = flag_opt(fl);
+            sl_opt *d = &k_run_doc[i];
+            *d = o ? *o : (sl_opt){.type = SL_OPT_T_STRING};
+            d->name = fl->flag;
+            d->section = fl->section;
+            d->alias = NULL;
+            d->flags &= ~(unsigned)(SL_OPT_FILE_ONLY | SL_OPT_REQUIRED); /* every flag is optional */
+            if (d->type == SL_OPT_T_FLAG) d->def = "false";                /* (serve: enabled by its section) */
+            if (fl->help) d->help = fl->help;
         }
-        /* one entry of a table: the help text of the option the flag sets */
-        sl_opt one[2] = {o ? *o : (sl_opt){.name = fl->flag, .type = SL_OPT_T_STRING, .help = fl->help}, SL_OPT_END};
-        one[0].name = fl->flag;
-        one[0].section = NULL;
-        one[0].alias = NULL;
-        one[0].flags &= ~(unsigned)SL_OPT_FILE_ONLY;
-        if (fl->help) one[0].help = fl->help;
-        sl_opt_help(one, "", &b);
-    }
-    sl_opt_help(k_run_opts, "", &b);
-    sl_buf_puts(&b, "\nDurations: a number with a unit (us, ms, s, m, h, d), units may be combined (1h30m); a bare\n"
-                    "number is seconds.  Ctrl-C / SIGTERM / SIGHUP stop the replay, process what is already on the bus,\n"
-                    "commit, and exit 130 / 143 / 129: windows still open stay provisional (final = 0) and are not\n"
-                    "published to the cold store.  A second signal exits at once (the hot store keeps its last\n"
-                    "commit).  Exit status: 0 ok, 1 bad option or pipeline file, 2 I/O or runtime error.\n");
-    fputs(sl_buf_cstr(&b), f);
-    sl_buf_free(&b);
-    return f == stderr ? 1 : 0;
+    return &k_run_cmd;
 }
 
 /* The flags' document: every flag becomes a key of the pipeline file that
@@ -464,7 +462,7 @@ int cli_run(int argc, char **argv) {
     rc = parse_argv(argc, argv, &st);
     if (rc == -1) {
         cf_free(st.d);
-        return usage(stdout);
+        return cli_usage(cli_run_doc(), stdout);
     }
     if (rc) goto out;
     /* the pipeline file, then the flags over it */

@@ -75,29 +75,41 @@ static void reduce(const sl_col *c, size_t n, acc *a) {
     }
 }
 
+typedef struct scan_opts {
+    const char *columns;
+    size_t batch_rows;
+} scan_opts;
+
+static const sl_opt k_scan_opts[] = {
+    {.name = "columns", .type = SL_OPT_T_STRING, SL_OPT_F_(scan_opts, columns), .arg = "a,b",
+     .help = "only these columns (comma-separated; default: every supported column)"},
+    {.name = "batch_rows", .type = SL_OPT_T_INT, SL_OPT_F_(scan_opts, batch_rows), .def = "65536", .min = 1,
+     .max = 1 << 24, .help = "rows per decoded batch"},
+    SL_OPT_END,
+};
+static const sl_opt *const k_scan_tables[] = {k_scan_opts, NULL};
+static const sl_opt_cmd k_scan_cmd = {
+    .name = "scan",
+    .tables = k_scan_tables,
+    .usage = "sluice scan FILE [options]",
+    .about = "Decode every value of the Parquet FILE into columnar batches and print, as one JSON object, the\n"
+             "rows and per column the non-null count and the sum (integers exact, doubles as a double sum,\n"
+             "strings as total bytes), with timing and peak memory: the read benchmark's workload and a cheap\n"
+             "whole-file check.",
+    .notes = "Exit status: 0 ok, 1 bad option or unknown column, 2 the file cannot be read or is corrupt.",
+};
+const sl_opt_cmd *cli_scan_doc(void) { return &k_scan_cmd; }
+
 int cli_scan(int argc, char **argv) {
-    const char *path = NULL, *cols = NULL;
-    size_t batch_rows = 65536;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--columns") && i + 1 < argc) cols = argv[++i];
-        else if (!strcmp(a, "--batch-rows") && i + 1 < argc) {
-            batch_rows = (size_t)strtoull(argv[++i], NULL, 10);
-            if (batch_rows == 0 || batch_rows > (1u << 24)) return cli_fail(1, "--batch-rows must be in 1..16777216");
-        } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            fputs("usage: sluice scan FILE [--columns a,b] [--batch-rows N]\n"
-                  "  Decode every value and print per-column non-null count and sum as JSON.\n",
-                  stderr);
-            return 1;
-        } else if (a[0] == '-') return cli_fail(1, "scan: unknown option '%s'", a);
-        else if (!path) path = a;
-        else return cli_fail(1, "scan: only one FILE is accepted");
-    }
-    if (!path) return cli_fail(1, "usage: sluice scan FILE [--columns a,b]");
+    scan_opts o;
+    cli_files files = {.cmd = "scan", .max = 1};
+    int rc = cli_parse_files(&k_scan_cmd, &o, &files, argc, argv);
+    if (rc) return rc == CLI_HELP ? 0 : rc;
+    const char *path = files.v[0], *cols = o.columns;
+    size_t batch_rows = o.batch_rows;
     double t0 = sl_now_mono();
     cli_pq p;
-    int rc = cli_pq_open(&p, path);
-    if (rc) return rc;
+    if ((rc = cli_pq_open(&p, path))) return rc;
     if ((rc = cli_select_columns(&p, cols))) {
         cli_pq_close(&p);
         return rc;

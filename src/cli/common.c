@@ -114,3 +114,52 @@ void cli_fmt_time(char *out, size_t n, int64_t us) {
     snprintf(out, n, "%.*s", b.p && !b.oom ? (int)b.len : 0, b.p ? b.p : "");
     sl_buf_free(&b);
 }
+
+int cli_usage(const sl_opt_cmd *cmd, FILE *f) {
+    sl_buf b;
+    sl_buf_init(&b);
+    sl_opt_cmd_help(cmd, &b);
+    fputs(sl_buf_cstr(&b), f);
+    sl_buf_free(&b);
+    return f == stderr ? 1 : 0;
+}
+
+int cli_parse(const sl_opt_cmd *cmd, int argc, char **argv) {
+    char err[SL_ERRLEN];
+    int r = sl_opt_cmd_parse(cmd, argc, argv, err, sizeof err);
+    if (r == SL_OPT_HELP) {
+        cli_usage(cmd, stdout);
+        return CLI_HELP;
+    }
+    if (r != SL_OK) return *err ? cli_fail(1, "%s", err) : 1;
+    return 0;
+}
+
+sl_err cli_files_arg(void *ctx, const char *word, char *err, size_t errlen) {
+    cli_files *f = ctx;
+    if (f->n < f->max) {
+        f->v[f->n++] = word;
+        return SL_OK;
+    }
+    if (f->max == 1)
+        return sl_err_set(err, errlen, SL_ERR_ARG, "%s: only one %s is accepted (got '%s' and '%s')", f->cmd,
+                          f->what ? f->what : "FILE", f->v[0], word);
+    return sl_err_set(err, errlen, SL_ERR_ARG, "%s: expected IN and OUT, got an extra argument '%s'", f->cmd, word);
+}
+
+int cli_parse_files(const sl_opt_cmd *doc, void *obj, cli_files *files, int argc, char **argv) {
+    sl_opt_cmd cmd = *doc;
+    void *const objs[] = {obj};
+    cmd.objs = objs;
+    cmd.positional = cli_files_arg;
+    cmd.ctx = files;
+    int rc = cli_parse(&cmd, argc, argv);
+    if (!rc && files->n < files->max) rc = cli_usage(&cmd, stderr);
+    return rc;
+}
+
+pq_codec cli_codec(int choice) {
+    static const pq_codec codecs[] = {PQ_CODEC_ZSTD,    PQ_CODEC_SNAPPY,  PQ_CODEC_GZIP,         PQ_CODEC_BROTLI,
+                                      PQ_CODEC_LZ4_RAW, PQ_CODEC_LZ4_RAW, PQ_CODEC_UNCOMPRESSED, PQ_CODEC_UNCOMPRESSED};
+    return choice >= 0 && choice < (int)(sizeof codecs / sizeof *codecs) ? codecs[choice] : PQ_CODEC_ZSTD;
+}

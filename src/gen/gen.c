@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gen/gen_cli.h"
 #include "gen/gen_internal.h"
 #include "gen/gen_tables.h"
 #include "util/time.h"
@@ -476,6 +477,44 @@ void gen_make_row(const gen *g, uint32_t inst, uint64_t seq, uint32_t hour, gen_
 }
 
 /* ------------------------------------------------------------------ options */
+
+const sl_opt gen_opts_table[] = {
+    GEN_OPT_ROWS(gen_opts, "exactly N rows before duplicates"),
+    {.name = "scale", .type = SL_OPT_T_DOUBLE, SL_OPT_F_(gen_opts, scale), .min = 0, .max = 1e300, .flags = SL_OPT_MIN_EXCL,
+     .arg = "F", .expect = "a positive number",
+     .help = "F x the real number of queries of the chosen instances and hours\n"
+             "(1.0 = real volume: 8.2M serverless, 433M provisioned for 200 instances)"},
+    {.name = "rate", .type = SL_OPT_T_DOUBLE, SL_OPT_F_(gen_opts, rate), .min = 0, .max = 1e300, .flags = SL_OPT_MIN_EXCL,
+     .arg = "R", .expect = "a positive number", .help = "R events per hour on average, whole fleet (rows = R x hours)"},
+    GEN_OPT_SEED(gen_opts),
+    {.name = "kind", .type = SL_OPT_T_ENUM, SL_OPT_F_(gen_opts, kind), .def = "serverless",
+     .choices = "serverless|provisioned|product-events", .arg = "K",
+     .help = "serverless (cluster_size NULL), provisioned, or product-events (Segment-style\n"
+             "JSON Lines, its own options: sluice gen --kind product-events --help)"},
+    {.name = "instances", .type = SL_OPT_T_INT, SL_OPT_F_(gen_opts, instances), .def = "200", .min = 1, .max = 100000,
+     .help = "number of instances"},
+    GEN_OPT_RANGE(gen_opts),
+    {.name = "profile", .type = SL_OPT_T_STRING, SL_OPT_F_(gen_opts, profile), .arg = "FILE|none",
+     .help = "hourly profile Parquet (instance_id, timestamp, query_count); default\n"
+             "$SLUICE_SHARED or ../shared /data/redset/hourly_by_instance_KIND.parquet when\n"
+             "present, else built-in approximations; 'none' forces built-in"},
+    {.name = "order", .type = SL_OPT_T_ENUM, SL_OPT_F_(gen_opts, order), .def = "sorted", .choices = "sorted|runs|shuffled",
+     .arg = "O",
+     .help = "sorted (by arrival_timestamp), runs (one arrival-ordered run per instance,\n"
+             "like full.parquet) or shuffled (like the sample files)"},
+    GEN_OPT_FRACTION(gen_opts, late, "late", "faults (each counted in the summary)",
+                     "fraction of rows emitted out of order (held back)"),
+    GEN_OPT_DISPLACEMENT(gen_opts, 1, "how far in event time a late row is held back, at most"),
+    GEN_OPT_FRACTION(gen_opts, duplicates, "duplicates", NULL,
+                     "fraction of rows emitted a second time later in the same hour"),
+    GEN_OPT_FRACTION(gen_opts, bad_rows, "bad_rows", NULL,
+                     "fraction of bad rows, spread evenly over the 17 bad-row kinds"),
+    GEN_OPT_FRACTION(gen_opts, repairs, "repairs", NULL,
+                     "fraction of rows with a repairable defect (NULL durations, odd flags,\n"
+                     "mixed-case query_type, odd or invalid table-id tokens, ...);\n"
+                     "--bad-rows + --repairs <= 1"),
+    SL_OPT_END,
+};
 
 gen_opts gen_opts_default(void) {
     gen_opts o;

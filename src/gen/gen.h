@@ -25,6 +25,7 @@
 #include "batch/format.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/opt.h"
 
 typedef enum gen_kind { GEN_SERVERLESS = 0, GEN_PROVISIONED = 1 } gen_kind;
 typedef enum gen_order { GEN_ORDER_SORTED = 0, GEN_ORDER_RUNS, GEN_ORDER_SHUFFLED } gen_order;
@@ -51,6 +52,11 @@ typedef struct gen_opts {
 } gen_opts;
 
 gen_opts gen_opts_default(void);
+/* The options of gen_opts as `sluice gen` takes them (--rows, --kind, ...;
+ * docs/cli.md).  --kind's third choice, product-events (kind 2), is the
+ * other generator (gen_product.h); --rows has its default even where
+ * --scale or --rate replaces it (the command clears it then). */
+extern const sl_opt gen_opts_table[];
 
 /* Kinds of injected faults (names as printed in the summary). */
 enum {

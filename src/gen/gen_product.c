@@ -19,8 +19,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
+#include "gen/gen_cli.h"
 #include "gen/rng.h"
 #include "util/time.h"
 
@@ -1981,178 +1983,118 @@ static int fail(int code, const char *fmt, ...) {
     return code;
 }
 
-static int usage(FILE *f) {
-    fputs("usage: sluice gen --kind product-events [--rows N] [--out FILE.jsonl] [options]\n"
-          "  Synthetic product-analytics events as Segment-style trackers send them: track (80%),\n"
-          "  page (15%) and identify (5%) messages, one JSON object per line, in receivedAt order.\n"
-          "  Same seed + same options => byte-identical output.  See docs/gen.md.\n"
-          "\n"
-          "  --rows N              exactly N messages before duplicates (default 1000000)\n"
-          "  --seed N              random seed (default 1)\n"
-          "  --start DATE          first hour, UTC (default 2024-03-01); DATE is YYYY-MM-DD[THH[:MM[:SS]]]\n"
-          "  --end DATE            end, exclusive (default 2024-05-31)\n"
-          "  --event-types N       distinct track event names, Zipf-skewed (default 300, at most 2000)\n"
-          "  --users N             identified users (default rows / 25)\n"
-          "\n"
-          "faults (exact counts, each in the summary; their fractions add up to at most 1):\n"
-          "  --late F              fraction received late: held back up to --max-displacement\n"
-          "  --max-displacement D  largest hold-back (default 30m; units ms, s, m, h, d)\n"
-          "  --duplicates F        fraction re-sent: the same line again, later in the same hour\n"
-          "  --bad-rows F          fraction made bad, evenly over 9 kinds (invalid JSON, not an\n"
-          "                        object, missing/empty messageId, missing type, missing,\n"
-          "                        unparseable, wrongly typed or out-of-range timestamp)\n"
-          "\n"
-          "output:\n"
-          "  --out FILE            output file (default: stdout)\n"
-          "  --files K             split into K files FILE-00000.jsonl ... (rows spread evenly)\n"
-          "  --format jsonl        the only format of this kind\n"
-          "  --batch-rows N        lines per write (default 4096)\n"
-          "  --summary FILE        also write the counts as JSON to FILE ('-' = stdout)\n"
-          "  --quiet               no summary on stderr\n"
-          "\n"
-          "Exit status: 0 ok, 1 bad option, 2 I/O or runtime error.\n",
-          f);
-    return f == stderr ? 1 : 0;
-}
+/* The front's own options (gen_cli_table has the output options both kinds take). */
+typedef struct product_cli {
+    int kind, format;
+    size_t batch_rows;
+    const char *redset_only; /* an option of the Redset kinds: refused (after_flag) */
+} product_cli;
 
-static bool takes_value(const char *a) {
-    return strncmp(a, "--", 2) == 0 && !strchr(a, '=') && strcmp(a, "--quiet") && strcmp(a, "--help");
-}
+static const sl_opt k_product_opts[] = {
+    GEN_OPT_ROWS(gen_product_opts, "exactly N messages before duplicates"),
+    GEN_OPT_SEED(gen_product_opts),
+    GEN_OPT_RANGE(gen_product_opts),
+    {.name = "event_types", .type = SL_OPT_T_INT, SL_OPT_F_(gen_product_opts, event_types), .def = "300", .min = 1,
+     .max = GEN_PRODUCT_MAX_EVENT_TYPES, .help = "distinct track event names, Zipf-skewed"},
+    {.name = "users", .type = SL_OPT_T_INT, SL_OPT_F_(gen_product_opts, users), .min = 1, .max = 9.2e18,
+     .help = "identified users (default: rows / 25)"},
+    GEN_OPT_FRACTION(gen_product_opts, late, "late",
+                     "faults (exact counts, each in the summary; their fractions add up to at most 1)",
+                     "fraction received late: held back up to --max-displacement"),
+    GEN_OPT_DISPLACEMENT(gen_product_opts, 1000, "largest hold-back"),
+    GEN_OPT_FRACTION(gen_product_opts, duplicates, "duplicates", NULL,
+                     "fraction re-sent: the same line again, later in the same hour"),
+    GEN_OPT_FRACTION(gen_product_opts, bad_rows, "bad_rows", NULL,
+                     "fraction made bad, evenly over 9 kinds (invalid JSON, not an object,\n"
+                     "missing/empty messageId, missing type, missing, unparseable, wrongly typed\n"
+                     "or out-of-range timestamp)"),
+    SL_OPT_END,
+};
+static const sl_opt k_product_out[] = {
+    GEN_OPT_FORMAT(product_cli, format, "jsonl, the only format of this kind (default: jsonl)"),
+    GEN_OPT_BATCH_ROWS(product_cli, batch_rows, "4096", "lines per write"),
+    SL_OPT_END,
+};
+/* --kind (fixed by the usage line) and the options of the Redset kinds, so
+ * that they are named in a message rather than unknown (and sl_opt_peek
+ * knows every flag of sluice gen: gen_product_requested). */
+#define REDSET_ONLY(nm) \
+    {.name = nm, .type = SL_OPT_T_STRING, SL_OPT_F_(product_cli, redset_only), .flags = SL_OPT_HIDDEN | SL_OPT_EMPTY_OK}
+static const sl_opt k_redset_only[] = {
+    {.name = "kind", .type = SL_OPT_T_ENUM, SL_OPT_F_(product_cli, kind), .def = "product-events",
+     .choices = "serverless|provisioned|product-events", .flags = SL_OPT_HIDDEN},
+    REDSET_ONLY("scale"), REDSET_ONLY("rate"), REDSET_ONLY("instances"), REDSET_ONLY("profile"),
+    REDSET_ONLY("order"), REDSET_ONLY("repairs"), REDSET_ONLY("codec"), REDSET_ONLY("row_group_rows"),
+    REDSET_ONLY("ts_format"), SL_OPT_END,
+};
+#undef REDSET_ONLY
+static const sl_opt *const k_product_tables[] = {k_product_opts, k_product_out, gen_cli_table, k_redset_only, NULL};
+static const char *const k_product_titles[] = {"size and shape", "output", NULL, NULL};
+static const sl_opt_cmd k_product_cmd = {
+    .name = "gen",
+    .tables = k_product_tables,
+    .titles = k_product_titles,
+    .usage = "sluice gen --kind product-events [--rows N] [--out FILE.jsonl] [options]",
+    .about = "Synthetic product-analytics events as Segment-style trackers send them: track (80%), page (15%)\n"
+             "and identify (5%) messages, one JSON object per line, in receivedAt order.  Same seed + same\n"
+             "options => byte-identical output.  See docs/gen.md.",
+    .notes = "Exit status: 0 ok, 1 bad option, 2 I/O or runtime error.",
+};
+const sl_opt_cmd *gen_product_doc(void) { return &k_product_cmd; }
 
 bool gen_product_requested(int argc, char **argv) {
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--kind=product-events")) return true;
-        if (!strcmp(a, "--kind") && i + 1 < argc && !strcmp(argv[i + 1], "product-events")) return true;
-        if (takes_value(a) || !strcmp(a, "-o")) i++;
-    }
-    return false;
+    const char *kind = sl_opt_peek(k_product_tables, argc, argv, "kind");
+    return kind && !strcasecmp(kind, "product-events");
 }
 
-static int p_u64(const char *opt, const char *v, uint64_t *out) {
-    char *end;
-    errno = 0;
-    if (!*v || *v == '-' || *v == '+') return fail(1, "%s needs a non-negative integer, got '%s'", opt, v);
-    unsigned long long x = strtoull(v, &end, 10);
-    if (errno || *end) return fail(1, "%s needs a non-negative integer, got '%s'", opt, v);
-    *out = x;
+static sl_err after_flag(void *ctx, const sl_opt *o, const char *v, char *err, size_t errlen) {
+    if (o->offset != offsetof(product_cli, redset_only) || sl_opt_find(k_redset_only, o->name) != o) return SL_OK;
+    char flag[64];
+    snprintf(flag, sizeof flag, "%s", o->name);
+    for (char *c = flag; *c; c++)
+        if (*c == '_') *c = '-';
+    return sl_err_set(err, errlen, SL_ERR_ARG,
+                      "gen: --%s applies to the Redset kinds (serverless, provisioned), not to --kind product-events", flag);
+}
+
+/* Options that span each other; 0 or 1 (printed). */
+static int check_opts(const gen_product_opts *go, const product_cli *pc, const gen_cli *gc, int argc, char **argv) {
+    const char *nested = "nested JSON does not fit CSV or Parquet here";
+    if (pc->format != GEN_FMT_AUTO && gen_cli_format(pc->format, NULL) != GEN_FMT_JSONL)
+        return fail(1, "gen: --kind product-events writes JSON Lines only (--format jsonl), not '%s': %s",
+                    sl_opt_peek(k_product_tables, argc, argv, "format"), nested);
+    int by_ext = pc->format == GEN_FMT_AUTO && gc->out ? gen_cli_format(GEN_FMT_AUTO, gc->out) : GEN_FMT_JSONL;
+    if (by_ext == GEN_FMT_PARQUET || by_ext == GEN_FMT_CSV)
+        return fail(1, "gen: --kind product-events writes JSON Lines only, not %s: %s (use FILE.jsonl)",
+                    gen_cli_ext(gc->out) + 1, nested);
+    if (gc->files > 1 && !gc->out) return fail(1, "gen: --files needs --out FILE");
+    if (go->end_us <= go->start_us) return fail(1, "--end must be after --start");
     return 0;
-}
-static int p_frac(const char *opt, const char *v, double *out) {
-    char *end;
-    errno = 0;
-    double x = strtod(v, &end);
-    if (errno || end == v || *end || !(x >= 0 && x <= 1)) return fail(1, "%s needs a fraction in [0, 1], got '%s'", opt, v);
-    *out = x;
-    return 0;
-}
-
-static const char *ext_of(const char *path) {
-    const char *slash = strrchr(path, '/'), *dot = strrchr(path, '.');
-    return dot && (!slash || dot > slash) ? dot : NULL;
-}
-
-static char *part_name(const char *path, uint64_t k) {
-    const char *ext = ext_of(path);
-    size_t base = ext ? (size_t)(ext - path) : strlen(path);
-    size_t n = strlen(path) + 24;
-    char *s = malloc(n);
-    if (s) snprintf(s, n, "%.*s-%05" PRIu64 "%s", (int)base, path, k, ext ? ext : "");
-    return s;
 }
 
 int gen_product_cli(int argc, char **argv) {
     gen_product_opts go = gen_product_opts_default();
-    const char *out = NULL, *format = NULL, *summary = NULL;
-    uint64_t files = 1, batch_rows = 4096;
-    bool quiet = false;
-    static const char *const REDSET_ONLY[] = {"--profile", "--instances", "--order", "--repairs", "--scale", "--rate",
-                                              "--codec", "--row-group-rows", "--ts-format"};
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i], *v = NULL;
-        char name[64];
-        const char *eq = strchr(a, '=');
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) return usage(stdout);
-        if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
-            quiet = true;
-            continue;
-        }
-        if (strncmp(a, "--", 2) != 0 && strcmp(a, "-o") != 0)
-            return fail(1, "gen: unexpected argument '%s' (see sluice gen --kind product-events --help)", a);
-        if (eq) {
-            snprintf(name, sizeof name, "%.*s", (int)(eq - a), a);
-            v = eq + 1;
-        } else {
-            snprintf(name, sizeof name, "%s", a);
-            if (i + 1 >= argc) return fail(1, "gen: option %s needs a value", a);
-            v = argv[++i];
-        }
-        for (size_t k = 0; k < NELEM(REDSET_ONLY); k++)
-            if (!strcmp(name, REDSET_ONLY[k]))
-                return fail(1, "gen: %s applies to the Redset kinds (serverless, provisioned), not to --kind product-events",
-                            name);
-        int rc = 0;
-        if (!strcmp(name, "--kind")) {
-            if (strcmp(v, "product-events")) rc = fail(1, "gen: --kind given twice ('%s' and product-events)", v);
-        } else if (!strcmp(name, "--rows")) {
-            rc = p_u64(name, v, &go.rows);
-            if (!rc && go.rows == 0) rc = fail(1, "--rows must be at least 1");
-        } else if (!strcmp(name, "--seed")) {
-            rc = p_u64(name, v, &go.seed);
-        } else if (!strcmp(name, "--start") || !strcmp(name, "--end")) {
-            int64_t t;
-            if (sl_parse_time(v, strlen(v), &t, NULL) != SL_OK)
-                rc = fail(1, "%s needs a UTC date YYYY-MM-DD[THH[:MM[:SS]]], got '%s'", name, v);
-            else if (name[2] == 's') go.start_us = t;
-            else go.end_us = t;
-        } else if (!strcmp(name, "--event-types")) {
-            uint64_t n;
-            rc = p_u64(name, v, &n);
-            if (!rc && (n < 1 || n > GEN_PRODUCT_MAX_EVENT_TYPES))
-                rc = fail(1, "--event-types must be in 1..%d, got '%s'", GEN_PRODUCT_MAX_EVENT_TYPES, v);
-            go.event_types = (uint32_t)n;
-        } else if (!strcmp(name, "--users")) {
-            rc = p_u64(name, v, &go.users);
-            if (!rc && go.users == 0) rc = fail(1, "--users must be at least 1");
-        } else if (!strcmp(name, "--late")) {
-            rc = p_frac(name, v, &go.late);
-        } else if (!strcmp(name, "--max-displacement")) {
-            if (sl_parse_duration(v, &go.max_disp_us) != SL_OK || go.max_disp_us < 1000)
-                rc = fail(1, "--max-displacement needs a duration of at least 1ms like 90s, 10m, 2h, got '%s'", v);
-        } else if (!strcmp(name, "--duplicates")) {
-            rc = p_frac(name, v, &go.duplicates);
-        } else if (!strcmp(name, "--bad-rows")) {
-            rc = p_frac(name, v, &go.bad_rows);
-        } else if (!strcmp(name, "--out") || !strcmp(name, "-o")) {
-            out = v;
-        } else if (!strcmp(name, "--files")) {
-            rc = p_u64(name, v, &files);
-            if (!rc && (files < 1 || files > 99999)) rc = fail(1, "--files must be in 1..99999, got '%s'", v);
-        } else if (!strcmp(name, "--format")) {
-            format = v;
-        } else if (!strcmp(name, "--batch-rows")) {
-            rc = p_u64(name, v, &batch_rows);
-            if (!rc && (batch_rows < 1 || batch_rows > 16 * 1024 * 1024))
-                rc = fail(1, "--batch-rows must be in 1..16777216, got '%s'", v);
-        } else if (!strcmp(name, "--summary")) {
-            summary = v;
-        } else {
-            return fail(1, "gen: unknown option '%s' (see sluice gen --kind product-events --help)", a);
-        }
-        if (rc) return rc;
+    product_cli pc;
+    gen_cli gc;
+    char err[SL_ERRLEN] = "";
+    sl_opt_cmd cmd = k_product_cmd;
+    cmd.objs = (void *const[]){&go, &pc, &gc, &pc};
+    cmd.after = after_flag;
+    int r = sl_opt_cmd_parse(&cmd, argc, argv, err, sizeof err);
+    if (r == SL_OPT_HELP) {
+        sl_buf b;
+        sl_buf_init(&b);
+        sl_opt_cmd_help(&cmd, &b);
+        fputs(sl_buf_cstr(&b), stdout);
+        sl_buf_free(&b);
+        return 0;
     }
-    const char *nested = "nested JSON does not fit CSV or Parquet here";
-    if (format && strcmp(format, "jsonl") && strcmp(format, "json") && strcmp(format, "ndjson"))
-        return fail(1, "gen: --kind product-events writes JSON Lines only (--format jsonl), not '%s': %s", format, nested);
-    if (!format && out) {
-        const char *ext = ext_of(out);
-        if (ext && (!strcmp(ext, ".parquet") || !strcmp(ext, ".csv")))
-            return fail(1, "gen: --kind product-events writes JSON Lines only, not %s: %s (use FILE.jsonl)", ext + 1, nested);
-    }
-    if (files > 1 && !out) return fail(1, "gen: --files needs --out FILE");
-    if (go.end_us <= go.start_us) return fail(1, "--end must be after --start");
+    if (r != SL_OK) return fail(1, "%s", err);
+    if (check_opts(&go, &pc, &gc, argc, argv)) return 1;
+    const char *out = gc.out, *summary = gc.summary;
+    uint64_t files = (uint64_t)gc.files, batch_rows = pc.batch_rows;
+    bool quiet = gc.quiet;
 
-    char err[SL_ERRLEN];
     gen_product *g = NULL;
     sl_err e = gen_product_open(&g, &go, err, sizeof err);
     if (e) return fail(e == SL_ERR_ARG ? 1 : 2, "gen: %s", err);
@@ -2168,7 +2110,7 @@ int gen_product_cli(int argc, char **argv) {
         path = NULL;
         FILE *f = stdout;
         if (out) {
-            path = files > 1 ? part_name(out, k) : strdup(out);
+            path = files > 1 ? gen_cli_part_name(out, k) : strdup(out);
             if (!path) {
                 rc = fail(2, "out of memory");
                 break;
@@ -2221,15 +2163,7 @@ int gen_product_cli(int argc, char **argv) {
         sl_buf_init(&js);
         gen_product_counts_json(g, &js);
         sl_buf_putc(&js, '\n');
-        if (summary) {
-            FILE *sf = !strcmp(summary, "-") ? stdout : fopen(summary, "wb");
-            if (!sf) rc = fail(2, "%s: %s", summary, strerror(errno));
-            else {
-                bool ok = fwrite(js.p, 1, js.len, sf) == js.len;
-                ok = (sf != stdout ? fclose(sf) == 0 : fflush(sf) == 0) && ok;
-                if (!ok) rc = fail(2, "%s: write failed", summary);
-            }
-        }
+        if (summary && gen_cli_summary(summary, &js, err, sizeof err) != SL_OK) rc = fail(2, "%s", err);
         if (!quiet) {
             double dt = sl_now_mono() - t0;
             fprintf(stderr,

@@ -28,8 +28,9 @@
  * independent.
  *
  * gen_product_cli is the command-line front (`sluice gen --kind
- * product-events ...`); it parses its own options so that src/cli/cmd_gen.c
- * only dispatches to it (gen_product_requested).
+ * product-events ...`); it parses its own option table (with the output
+ * options both kinds share, gen_cli.h) so that src/cli/cmd_gen.c only
+ * dispatches to it (gen_product_requested).
  */
 #ifndef SL_GEN_PRODUCT_H
 #define SL_GEN_PRODUCT_H
@@ -40,6 +41,7 @@
 
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/opt.h"
 
 #define GEN_PRODUCT_MAX_EVENT_TYPES 2000
 
@@ -127,5 +129,7 @@ void gen_product_counts_json(const gen_product *g, sl_buf *out);
  * the exit status (0 ok, 1 bad option, 2 I/O or runtime error). */
 bool gen_product_requested(int argc, char **argv);
 int gen_product_cli(int argc, char **argv);
+/* Its options and --help text (for `sluice help --md`). */
+const sl_opt_cmd *gen_product_doc(void);
 
 #endif

@@ -60,6 +60,11 @@ const sl_opt *sl_opt_suggest(const sl_opt *t, const char *name) {
 
 static bool has_range(const sl_opt *o) { return !(o->min == 0 && o->max == 0); }
 
+/* A TIME's "min" / "max" is an open end of a range, not a value. */
+static bool open_time(const sl_opt *o) {
+    return o->type == SL_OPT_T_TIME && o->def && (!strcmp(o->def, "min") || !strcmp(o->def, "max"));
+}
+
 static void fmt_num(sl_buf *out, double v) {
     if (v == floor(v) && fabs(v) < 1e15) sl_buf_printf(out, "%.0f", v);
     else sl_buf_printf(out, "%g", v);
@@ -223,6 +228,16 @@ static bool parse_i64(const char *v, int64_t *out) {
     return true;
 }
 
+static bool parse_u64(const char *v, uint64_t *out) {
+    if (!*v || strchr(v, '-')) return false; /* strtoull would wrap "-1" */
+    char *end;
+    errno = 0;
+    unsigned long long x = strtoull(v, &end, 10);
+    if (errno || *end || end == v) return false;
+    *out = x;
+    return true;
+}
+
 static bool parse_dbl(const char *v, double *out) {
     if (!*v) return false;
     char *end;
@@ -266,6 +281,12 @@ sl_err sl_opt_set(const sl_opt *o, void *obj, const char *v, char *err, size_t e
         return SL_OK;
     }
     case SL_OPT_T_INT: {
+        if (o->flags & SL_OPT_UNSIGNED) {
+            uint64_t u;
+            if (o->size != sizeof u || !parse_u64(v, &u) || !in_range(o, (double)u)) return bad_value(o, v, err, errlen);
+            memcpy(f, &u, sizeof u);
+            return SL_OK;
+        }
         int64_t x;
         double lo = o->size == 4 ? -2147483648.0 : -9.3e18, hi = o->size == 4 ? 2147483647.0 : 9.3e18;
         if (!parse_i64(v, &x) || !in_range(o, (double)x) || (double)x < lo || (double)x > hi)
@@ -377,8 +398,8 @@ sl_err sl_opt_defaults(const sl_opt *t, void *obj, char *err, size_t errlen) {
             memset((char *)obj + o->offset, 0, o->size);
             continue;
         }
-        if (o->type == SL_OPT_T_TIME && (!strcmp(o->def, "min") || !strcmp(o->def, "max"))) {
-            int64_t v = o->def[1] == 'i' ? INT64_MIN : INT64_MAX; /* an open end of a range */
+        if (open_time(o)) {
+            int64_t v = o->def[1] == 'i' ? INT64_MIN : INT64_MAX;
             memcpy((char *)obj + o->offset, &v, sizeof v);
             continue;
         }
@@ -409,7 +430,8 @@ void sl_opt_format(const sl_opt *o, const void *obj, sl_buf *out) {
         } else if (o->size == 8) {
             memcpy(&v, f, 8);
         }
-        sl_buf_printf(out, "%" PRId64, v);
+        if (o->flags & SL_OPT_UNSIGNED) sl_buf_printf(out, "%" PRIu64, (uint64_t)v);
+        else sl_buf_printf(out, "%" PRId64, v);
         break;
     }
     case SL_OPT_T_DOUBLE: {
@@ -503,8 +525,25 @@ static const char *type_name(const sl_opt *o) {
 }
 
 static bool show_default(const sl_opt *o) {
-    return o->def && *o->def && o->type != SL_OPT_T_FLAG && o->type != SL_OPT_T_TIME &&
-           !strstr(o->help ? o->help : "", "(default");
+    return o->def && *o->def && o->type != SL_OPT_T_FLAG && !open_time(o) && !strstr(o->help ? o->help : "", "(default");
+}
+
+/* "--hot-name" (underscores as dashes) */
+static void flag_name(const sl_opt *o, const char *prefix, sl_buf *out) {
+    sl_buf_printf(out, "--%s", prefix ? prefix : "");
+    for (const char *c = o->name; *c; c++) sl_buf_putc(out, *c == '_' ? '-' : *c);
+}
+
+/* The help text names every choice ("a|b|c"): no list after it. */
+static bool names_choices(const char *help, const char *choices) {
+    for (const char *p = choices; *p;) {
+        size_t l = strcspn(p, "|");
+        char c[64];
+        snprintf(c, sizeof c, "%.*s", (int)(l < 63 ? l : 63), p);
+        if (!help || !strstr(help, c)) return false;
+        p += l + (p[l] == '|');
+    }
+    return true;
 }
 
 void sl_opt_help(const sl_opt *t, const char *prefix, sl_buf *out) {
@@ -517,8 +556,8 @@ void sl_opt_help(const sl_opt *t, const char *prefix, sl_buf *out) {
         }
         if (o->flags & (SL_OPT_FILE_ONLY | SL_OPT_HIDDEN)) continue;
         size_t start = out->len;
-        sl_buf_printf(out, "  --%s", prefix ? prefix : "");
-        for (const char *c = o->name; *c; c++) sl_buf_putc(out, *c == '_' ? '-' : *c);
+        sl_buf_puts(out, "  ");
+        flag_name(o, prefix, out);
         if (o->alias) sl_buf_printf(out, ", %s", o->alias);
         const char *a = arg_of(o);
         if (a) sl_buf_printf(out, " %s", a);
@@ -538,7 +577,7 @@ void sl_opt_help(const sl_opt *t, const char *prefix, sl_buf *out) {
             }
         }
         if (show_default(o)) sl_buf_printf(out, " (default %s)", o->def);
-        if (o->type == SL_OPT_T_ENUM && o->choices && !strstr(o->help ? o->help : "", o->choices)) {
+        if (o->type == SL_OPT_T_ENUM && o->choices && !o->expect && !names_choices(o->help, o->choices)) {
             sl_buf_puts(out, ": ");
             choices_text(out, o->choices);
         }
@@ -554,38 +593,61 @@ static void md_cell(sl_buf *out, const char *s) {
     }
 }
 
+/* The columns after the first of a docs row: "type | default | meaning |\n". */
+static void doc_row(const sl_opt *o, sl_buf *out) {
+    sl_buf_printf(out, " | %s | ", type_name(o));
+    if (open_time(o)) {
+        sl_buf_puts(out, "open");
+    } else if (o->def && *o->def) {
+        sl_buf_putc(out, '`');
+        md_cell(out, o->def);
+        sl_buf_putc(out, '`');
+    } else {
+        sl_buf_puts(out, (o->flags & SL_OPT_REQUIRED) ? "required" : "-");
+    }
+    sl_buf_puts(out, " | ");
+    md_cell(out, o->help);
+    if (o->type != SL_OPT_T_FLAG && o->type != SL_OPT_T_STRING && o->type != SL_OPT_T_TIME) {
+        sl_buf tmp;
+        sl_buf_init(&tmp);
+        sl_opt_expect(o, &tmp);
+        if (o->type == SL_OPT_T_SIZE && has_range(o) && o->min > 1) {
+            sl_buf_puts(&tmp, ", at least ");
+            fmt_size(&tmp, o->min);
+        }
+        if (!strstr(o->help ? o->help : "", sl_buf_cstr(&tmp))) { /* not said already ("1 or 2") */
+            sl_buf_puts(out, " (");
+            md_cell(out, sl_buf_cstr(&tmp));
+            sl_buf_putc(out, ')');
+        }
+        sl_buf_free(&tmp);
+    }
+    sl_buf_puts(out, " |\n");
+}
+
 void sl_opt_doc_md(const sl_opt *t, sl_buf *out) {
     sl_buf_puts(out, "| key | type | default | meaning |\n|---|---|---|---|\n");
     for (size_t i = 0; t && t[i].name; i++) {
-        const sl_opt *o = &t[i];
-        if (o->flags & (SL_OPT_CLI_ONLY | SL_OPT_HIDDEN)) continue;
-        sl_buf_printf(out, "| `%s` | %s | ", o->name, type_name(o));
-        if (o->type == SL_OPT_T_TIME && o->def && (!strcmp(o->def, "min") || !strcmp(o->def, "max"))) {
-            sl_buf_puts(out, "open");
-        } else if (o->def && *o->def) {
-            sl_buf_putc(out, '`');
-            md_cell(out, o->def);
-            sl_buf_putc(out, '`');
-        } else {
-            sl_buf_puts(out, (o->flags & SL_OPT_REQUIRED) ? "required" : "-");
-        }
-        sl_buf_puts(out, " | ");
-        md_cell(out, o->help);
-        if (o->type != SL_OPT_T_FLAG && o->type != SL_OPT_T_STRING && o->type != SL_OPT_T_TIME) {
-            sl_buf_puts(out, " (");
-            sl_buf tmp;
-            sl_buf_init(&tmp);
-            sl_opt_expect(o, &tmp);
-            if (o->type == SL_OPT_T_SIZE && has_range(o) && o->min > 1) {
-                sl_buf_puts(&tmp, ", at least ");
-                fmt_size(&tmp, o->min);
-            }
-            md_cell(out, sl_buf_cstr(&tmp));
-            sl_buf_free(&tmp);
-            sl_buf_putc(out, ')');
-        }
-        sl_buf_puts(out, " |\n");
+        if (t[i].flags & (SL_OPT_CLI_ONLY | SL_OPT_HIDDEN)) continue;
+        sl_buf_printf(out, "| `%s`", t[i].name);
+        doc_row(&t[i], out);
     }
+}
+
+static const char k_flags_head[] = "| flag | type | default | meaning |\n|---|---|---|---|\n";
+
+/* "| `--out FILE` (`-o`)" and the rest of the row */
+static void flag_row(const sl_opt *o, sl_buf *out) {
+    sl_buf f;
+    sl_buf_init(&f);
+    flag_name(o, "", &f);
+    if (arg_of(o)) sl_buf_printf(&f, " %s", arg_of(o));
+    sl_buf_puts(out, "| `");
+    md_cell(out, sl_buf_cstr(&f));
+    sl_buf_putc(out, '`');
+    if (o->alias) sl_buf_printf(out, " (`%s`)", o->alias);
+    sl_buf_free(&f);
+    doc_row(o, out);
 }
 
 /* ------------------------------------------------------------------ argv */
@@ -598,9 +660,9 @@ static bool flag_is(const char *name, const char *w, size_t n) {
     return true;
 }
 
-static const sl_opt *find_flag(const sl_opt_cmd *cmd, const char *word, size_t len, size_t *table) {
-    for (size_t k = 0; cmd->tables && cmd->tables[k]; k++) {
-        const sl_opt *t = cmd->tables[k];
+static const sl_opt *find_flag(const sl_opt *const *tables, const char *word, size_t len, size_t *table) {
+    for (size_t k = 0; tables && tables[k]; k++) {
+        const sl_opt *t = tables[k];
         for (size_t i = 0; t[i].name; i++) {
             if (t[i].flags & SL_OPT_FILE_ONLY) continue;
             bool hit = (len >= 2 && word[0] == '-' && word[1] == '-' && flag_is(t[i].name, word + 2, len - 2)) ||
@@ -633,7 +695,7 @@ int sl_opt_parse_argv(const sl_opt_cmd *cmd, int argc, char **argv, char *err, s
         const char *eq = strchr(a, '=');
         size_t len = eq && a[1] == '-' ? (size_t)(eq - a) : strlen(a);
         size_t tk = 0;
-        const sl_opt *o = find_flag(cmd, a, len, &tk);
+        const sl_opt *o = find_flag(cmd->tables, a, len, &tk);
         if (!o) {
             const sl_opt *near = NULL;
             if (a[1] == '-')
@@ -678,4 +740,95 @@ int sl_opt_parse_argv(const sl_opt_cmd *cmd, int argc, char **argv, char *err, s
         if (cmd->after && (e = cmd->after(cmd->ctx, o, v, err, errlen)) != SL_OK) return e;
     }
     return SL_OK;
+}
+
+int sl_opt_cmd_parse(const sl_opt_cmd *cmd, int argc, char **argv, char *err, size_t errlen) {
+    for (size_t k = 0; cmd->tables && cmd->tables[k]; k++) {
+        sl_err e = sl_opt_defaults(cmd->tables[k], cmd->objs[k], err, errlen);
+        if (e != SL_OK) return e;
+    }
+    if (err && errlen) err[0] = '\0';
+    return sl_opt_parse_argv(cmd, argc, argv, err, errlen);
+}
+
+const char *sl_opt_peek(const sl_opt *const *tables, int argc, char **argv, const char *name) {
+    const char *found = NULL;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--")) break;
+        if (a[0] != '-' || a[1] == '\0') continue;
+        const char *eq = a[1] == '-' ? strchr(a, '=') : NULL;
+        size_t len = eq ? (size_t)(eq - a) : strlen(a), tk;
+        const sl_opt *o = find_flag(tables, a, len, &tk);
+        if (!o) continue;
+        const char *v = eq ? eq + 1 : o->type == SL_OPT_T_FLAG ? "true" : i + 1 < argc ? argv[++i] : NULL;
+        if (v && !strcmp(o->name, name)) found = v;
+    }
+    return found;
+}
+
+/* ------------------------------------------------------------------ a command's help and reference */
+
+/* The heading of table k's entries before their first section: the
+ * command's title for it, else "options" for the first table, else none. */
+static const char *table_title(const sl_opt_cmd *cmd, size_t k) {
+    if (cmd->titles && cmd->titles[k]) return cmd->titles[k];
+    return k == 0 ? "options" : NULL;
+}
+
+/* Lines of text, each after indent. */
+static void indent_lines(sl_buf *out, const char *text, const char *indent, const char *first_indent) {
+    for (const char *p = text; p && *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t l = nl ? (size_t)(nl - p) : strlen(p);
+        sl_buf_puts(out, p == text ? first_indent : indent);
+        sl_buf_put(out, p, l);
+        sl_buf_putc(out, '\n');
+        p += l + (nl != NULL);
+    }
+}
+
+void sl_opt_cmd_help(const sl_opt_cmd *cmd, sl_buf *out) {
+    indent_lines(out, cmd->usage, "       ", "usage: ");
+    indent_lines(out, cmd->about, "  ", "  ");
+    for (size_t k = 0; cmd->tables && cmd->tables[k]; k++) {
+        const sl_opt *t = cmd->tables[k];
+        const char *title = table_title(cmd, k);
+        if (title && t->name && !t->section) sl_buf_printf(out, "\n%s:\n", title);
+        sl_opt_help(t, "", out);
+    }
+    if (cmd->notes) {
+        sl_buf_putc(out, '\n');
+        indent_lines(out, cmd->notes, "", "");
+    }
+}
+
+void sl_opt_cmd_doc_md(const sl_opt_cmd *cmd, sl_buf *out) {
+    sl_buf_puts(out, "```\n");
+    indent_lines(out, cmd->usage, "", "");
+    sl_buf_puts(out, "```\n");
+    if (cmd->about) {
+        sl_buf_putc(out, '\n');
+        indent_lines(out, cmd->about, "", "");
+    }
+    /* a table per section, headed by the section in bold */
+    const char *cur = NULL, *printed = NULL;
+    for (size_t k = 0; cmd->tables && cmd->tables[k]; k++) {
+        const sl_opt *t = cmd->tables[k];
+        for (size_t i = 0; t[i].name; i++) {
+            if (t[i].section) cur = t[i].section;
+            else if (i == 0 && table_title(cmd, k)) cur = table_title(cmd, k);
+            if (t[i].flags & (SL_OPT_FILE_ONLY | SL_OPT_HIDDEN)) continue;
+            if (!cur) cur = "options";
+            if (!printed || strcmp(cur, printed)) {
+                sl_buf_printf(out, "\n**%s**\n\n%s", cur, k_flags_head);
+                printed = cur;
+            }
+            flag_row(&t[i], out);
+        }
+    }
+    if (cmd->notes) {
+        sl_buf_putc(out, '\n');
+        indent_lines(out, cmd->notes, "", "");
+    }
 }

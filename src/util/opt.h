@@ -54,6 +54,7 @@ typedef enum sl_opt_type {
 #define SL_OPT_HIDDEN 0x10u    /* left out of --help and the docs (tests, benchmarks) */
 #define SL_OPT_REQUIRED 0x20u  /* must be given (no default) */
 #define SL_OPT_SUM_POS 0x40u   /* DOUBLES: the values must have a positive sum */
+#define SL_OPT_UNSIGNED 0x100u /* INT on a uint64_t: 0..UINT64_MAX ('-' refused) */
 
 typedef struct sl_opt sl_opt;
 struct sl_opt {
@@ -140,6 +141,12 @@ typedef struct sl_opt_cmd {
     /* Called after each flag is set (may be NULL): ordering rules (--source). */
     sl_err (*after)(void *ctx, const sl_opt *o, const char *value, char *err, size_t errlen);
     void *ctx;
+    /* Documentation, for sl_opt_cmd_help and sl_opt_cmd_doc_md (no effect on parsing). */
+    const char *usage;         /* "sluice cat FILE [options]"; another form on a line after '\n' */
+    const char *about;         /* what the command does and its arguments: lines of text */
+    const char *const *titles; /* per table (may be NULL): heading of its entries before their
+                                  first section (default "options") */
+    const char *notes;         /* after the options (exit status, signals), or NULL */
 } sl_opt_cmd;
 
 #define SL_OPT_HELP 1 /* sl_opt_parse_argv: -h or --help was given */
@@ -149,5 +156,25 @@ typedef struct sl_opt_cmd {
  * "option --source needs a value", "--k needs an integer in 1..1000000,
  * got '0'", or the callback's message. */
 int sl_opt_parse_argv(const sl_opt_cmd *cmd, int argc, char **argv, char *err, size_t errlen);
+
+/* sl_opt_defaults of every table into its object, then sl_opt_parse_argv:
+ * SL_OK, SL_OPT_HELP or SL_ERR_ARG with err (a callback's empty message: it
+ * printed its own). */
+int sl_opt_cmd_parse(const sl_opt_cmd *cmd, int argc, char **argv, char *err, size_t errlen);
+
+/* The value of the last --name (or its alias) in argv, or NULL: for a
+ * choice made before the real parse (gen --kind picks the option table).
+ * The flags of tables (NULL-terminated) are known, so a flag's value is
+ * never taken for a flag; nothing is validated; unknown words are skipped;
+ * a bare FLAG gives "true". */
+const char *sl_opt_peek(const sl_opt *const *tables, int argc, char **argv, const char *name);
+
+/* A command's --help: "usage: " and its usage lines, the about text
+ * indented, every table's flags under their sections (sl_opt_help), the notes. */
+void sl_opt_cmd_help(const sl_opt_cmd *cmd, sl_buf *out);
+/* Its reference in Markdown: the usage lines as a code block, the about
+ * text, a table per section of the flags as typed ("`--out FILE` (`-o`)";
+ * then type, default and meaning as sl_opt_doc_md), the notes. */
+void sl_opt_cmd_doc_md(const sl_opt_cmd *cmd, sl_buf *out);
 
 #endif

@@ -225,7 +225,7 @@ test('product-events: Redset-only options and non-JSON formats are refused', { s
     [['--format', 'parquet', '--out', path.join(DIR, 'x.parquet')], /JSON Lines only/],
     [['--out', path.join(DIR, 'x.csv')], /JSON Lines only/],
     [['--bad-rows', '0.7', '--duplicates', '0.7'], /at most 1/],
-    [['--event-types', '0'], /--event-types must be in 1\.\.2000/],
+    [['--event-types', '0'], /--event-types needs an integer in 1\.\.2000, got '0'/],
   ]) {
     const r = runSluice([...BASE, '--rows', '10', ...args]);
     assert.equal(r.status, 1, `${args.join(' ')}: ${r.stderr}`);

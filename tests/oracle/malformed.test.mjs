@@ -168,7 +168,7 @@ test('malformed input', async (t) => {
 
   await t.test('bad arguments', () => {
     assertCleanError(runSluice(['cat', GOOD, '--columns', 'nosuch']), 'no column', { code: 1, re: /no column named 'nosuch'/ });
-    assertCleanError(runSluice(['cat', GOOD, '--format', 'xml']), 'format', { code: 1, re: /--format must be jsonl or csv/ });
+    assertCleanError(runSluice(['cat', GOOD, '--format', 'xml']), 'format', { code: 1, re: /--format needs jsonl or csv, got 'xml'/ });
     assertCleanError(runSluice(['cat', GOOD, '--limit', '-3']), 'limit', { code: 1, re: /--limit needs a non-negative integer/ });
     assertCleanError(runSluice(['frobnicate']), 'cmd', { code: 1, re: /unknown command 'frobnicate'/ });
   });

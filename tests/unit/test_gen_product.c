@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli/cli.h"
 #include "gen/gen_product.h"
 #include "t.h"
 #include "util/time.h"
@@ -904,6 +905,36 @@ static void test_cli(void) {
     rmdir(dir);
 }
 
+/* Every flag of the Redset kinds is known to the product-events table (its
+ * own, or one it refuses by name), so gen_product_requested never takes a
+ * flag's value for --kind and no Redset flag is an unknown option here. */
+static bool in_tables(const sl_opt *const *t, const char *name, const sl_opt **found) {
+    for (; *t; t++)
+        if ((*found = sl_opt_find(*t, name))) return true;
+    return false;
+}
+
+static void test_cli_tables(void) {
+    const sl_opt_cmd *redset = cli_gen_doc(), *product = gen_product_doc();
+    const sl_opt *o;
+    size_t n = 0;
+    for (const sl_opt *const *t = redset->tables; *t; t++)
+        for (const sl_opt *e = *t; e->name; e++, n++) {
+            if (!in_tables(product->tables, e->name, &o)) fprintf(stderr, "  --%s unknown to product-events\n", e->name);
+            CHECK(in_tables(product->tables, e->name, &o));
+        }
+    CHECK(n >= 24);
+    /* refused ones are hidden: the product --help lists only its own */
+    CHECK(in_tables(product->tables, "order", &o) && (o->flags & SL_OPT_HIDDEN));
+    CHECK(in_tables(product->tables, "event_types", &o) && !(o->flags & SL_OPT_HIDDEN));
+    CHECK(!in_tables(redset->tables, "event_types", &o));
+    fprintf(stderr, "  (two usage errors expected below)\n");
+    char *bad1[] = {"--kind", "product-events", "--row-group-rows=5"};
+    char *bad2[] = {"--ts-format", "iso", "--kind", "product-events"};
+    CHECK_EQ_I64(gen_product_cli(3, bad1), 1);
+    CHECK_EQ_I64(gen_product_cli(4, bad2), 1);
+}
+
 int main(void) {
     RUN(test_determinism);
     RUN(test_exact_counts);
@@ -913,5 +944,6 @@ int main(void) {
     RUN(test_bad_kinds);
     RUN(test_options);
     RUN(test_cli);
+    RUN(test_cli_tables);
     return T_DONE();
 }

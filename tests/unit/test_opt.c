@@ -726,6 +726,170 @@ static void test_doc_md(void) {
     sl_buf_free(&b);
 }
 
+/* ---------------------------------------------------------------- unsigned, peek, a command's help and reference */
+
+typedef struct uopts {
+    uint64_t seed;
+    uint64_t rows;
+    int64_t start_us;
+    int kind;
+    bool quiet;
+    const char *out;
+    int hidden;
+} uopts;
+
+static const sl_opt U[] = {
+    {.name = "seed", .type = SL_OPT_T_INT, SL_OPT_F_(uopts, seed), .def = "1", .min = 0, .max = 18446744073709551615.0,
+     .flags = SL_OPT_UNSIGNED, .help = "random seed"},
+    {.name = "rows", .type = SL_OPT_T_INT, SL_OPT_F_(uopts, rows), .def = "10", .min = 1, .max = 100,
+     .flags = SL_OPT_UNSIGNED, .help = "rows"},
+    {.name = "start", .type = SL_OPT_T_TIME, SL_OPT_F_(uopts, start_us), .def = "2024-03-01", .arg = "DATE",
+     .help = "first hour"},
+    {.name = "kind", .type = SL_OPT_T_ENUM, SL_OPT_F_(uopts, kind), .def = "small", .choices = "small|large",
+     .help = "small or large", .section = "shape"},
+    SL_OPT_END,
+};
+static const sl_opt U2[] = {
+    {.name = "out", .type = SL_OPT_T_STRING, SL_OPT_F_(uopts, out), .alias = "-o", .arg = "FILE", .help = "output | file"},
+    {.name = "quiet", .type = SL_OPT_T_FLAG, SL_OPT_F_(uopts, quiet), .def = "false", .alias = "-q", .help = "silent"},
+    {.name = "hidden", .type = SL_OPT_T_INT, SL_OPT_F_(uopts, hidden), .def = "0", .flags = SL_OPT_HIDDEN,
+     .help = "not shown"},
+    SL_OPT_END,
+};
+
+static void test_unsigned(void) {
+    uopts o;
+    char err[SL_ERRLEN];
+    CHECK_EQ_I64(sl_opt_defaults(U, &o, err, sizeof err), SL_OK);
+    CHECK(o.seed == 1);
+    CHECK_EQ_I64(sl_opt_set(&U[0], &o, "18446744073709551615", err, sizeof err), SL_OK);
+    CHECK(o.seed == UINT64_MAX);
+    sl_buf b;
+    sl_buf_init(&b);
+    sl_opt_format(&U[0], &o, &b);
+    CHECK_EQ_STR(sl_buf_cstr(&b), "18446744073709551615");
+    sl_buf_free(&b);
+    CHECK_EQ_I64(sl_opt_set(&U[0], &o, "18446744073709551616", err, sizeof err), SL_ERR_ARG);
+    CHECK_EQ_STR(err, "needs an integer >= 0, got '18446744073709551616'");
+    CHECK_EQ_I64(sl_opt_set(&U[0], &o, "-1", err, sizeof err), SL_ERR_ARG); /* strtoull would wrap it */
+    CHECK_EQ_I64(sl_opt_set(&U[0], &o, " -1", err, sizeof err), SL_ERR_ARG);
+    CHECK_EQ_I64(sl_opt_set(&U[0], &o, "", err, sizeof err), SL_ERR_ARG);
+    CHECK_EQ_I64(sl_opt_set(&U[0], &o, "12x", err, sizeof err), SL_ERR_ARG);
+    CHECK(o.seed == UINT64_MAX);
+    /* the range still applies */
+    CHECK_EQ_I64(sl_opt_set(&U[1], &o, "0", err, sizeof err), SL_ERR_ARG);
+    CHECK_EQ_STR(err, "needs an integer in 1..100, got '0'");
+    CHECK_EQ_I64(sl_opt_set(&U[1], &o, "100", err, sizeof err), SL_OK);
+    CHECK(o.rows == 100);
+    /* a TIME with a date as its default: parsed, and shown in --help */
+    CHECK_EQ_I64(o.start_us, sl_days_from_civil(2024, 3, 1) * SL_US_PER_DAY);
+}
+
+static void test_peek(void) {
+    static const sl_opt *const tables[] = {U, U2, NULL};
+    char *a1[] = {"--out", "--kind", "--kind=large", "x", "-q", "--kind", "small", "--", "--kind", "large"};
+    CHECK_EQ_STR(sl_opt_peek(tables, 10, a1, "kind"), "small"); /* the last one before "--"; --out's value is no flag */
+    CHECK_EQ_STR(sl_opt_peek(tables, 10, a1, "out"), "--kind");
+    CHECK_EQ_STR(sl_opt_peek(tables, 10, a1, "quiet"), "true");
+    CHECK(sl_opt_peek(tables, 10, a1, "seed") == NULL);
+    char *a2[] = {"--bogus", "--kind", "--seed"}; /* unknown words are skipped; a value is the next word, as parsed */
+    CHECK_EQ_STR(sl_opt_peek(tables, 3, a2, "kind"), "--seed");
+    CHECK(sl_opt_peek(tables, 3, a2, "seed") == NULL);
+    CHECK(sl_opt_peek(tables, 1, a2 + 1, "kind") == NULL); /* no value at the end: none */
+    char *a3[] = {"-o", "f.txt", "--kind=LARGE"};
+    CHECK_EQ_STR(sl_opt_peek(tables, 3, a3, "out"), "f.txt");
+    CHECK_EQ_STR(sl_opt_peek(tables, 3, a3, "kind"), "LARGE"); /* not validated */
+}
+
+static void test_cmd_parse(void) {
+    static const sl_opt *const tables[] = {U, U2, NULL};
+    uopts o;
+    memset(&o, 0xA5, sizeof o);
+    char err[SL_ERRLEN];
+    sl_opt_cmd cmd = {.name = "demo", .tables = tables, .objs = (void *const[]){&o, &o}};
+    char *a1[] = {"--rows=5", "-o", "x"};
+    CHECK_EQ_I64(sl_opt_cmd_parse(&cmd, 3, a1, err, sizeof err), SL_OK); /* every default first, then argv */
+    CHECK(o.seed == 1 && o.rows == 5 && !o.quiet && o.kind == 0 && !strcmp(o.out, "x"));
+    char *a2[] = {"--rows", "5", "-h"};
+    CHECK_EQ_I64(sl_opt_cmd_parse(&cmd, 3, a2, err, sizeof err), SL_OPT_HELP);
+    char *a3[] = {"--seed", "x"};
+    CHECK_EQ_I64(sl_opt_cmd_parse(&cmd, 2, a3, err, sizeof err), SL_ERR_ARG);
+    CHECK_EQ_STR(err, "--seed needs an integer >= 0, got 'x'");
+}
+
+static void test_cmd_help_doc(void) {
+    static const sl_opt *const tables[] = {U, U2, NULL};
+    static const char *const titles[] = {"numbers", "output"};
+    sl_opt_cmd cmd = {.name = "demo", .tables = tables, .titles = titles, .usage = "demo FILE [options]\ndemo --list",
+                      .about = "Does a demo.\nSecond line.", .notes = "Exit status: 0 ok."};
+    sl_buf b;
+    sl_buf_init(&b);
+    sl_opt_cmd_help(&cmd, &b);
+    CHECK_EQ_STR(sl_buf_cstr(&b), "usage: demo FILE [options]\n"
+                                  "       demo --list\n"
+                                  "  Does a demo.\n"
+                                  "  Second line.\n"
+                                  "\n"
+                                  "numbers:\n"
+                                  "  --seed N              random seed (default 1)\n"
+                                  "  --rows N              rows (default 10)\n"
+                                  "  --start DATE          first hour (default 2024-03-01)\n"
+                                  "\n"
+                                  "shape:\n"
+                                  "  --kind VALUE          small or large (default small)\n"
+                                  "\n"
+                                  "output:\n"
+                                  "  --out, -o FILE        output | file\n"
+                                  "  --quiet, -q           silent\n"
+                                  "\n"
+                                  "Exit status: 0 ok.\n");
+    b.len = 0;
+    sl_opt_cmd_doc_md(&cmd, &b);
+    CHECK_EQ_STR(sl_buf_cstr(&b), "```\n"
+                                  "demo FILE [options]\n"
+                                  "demo --list\n"
+                                  "```\n"
+                                  "\n"
+                                  "Does a demo.\n"
+                                  "Second line.\n"
+                                  "\n"
+                                  "**numbers**\n"
+                                  "\n"
+                                  "| flag | type | default | meaning |\n"
+                                  "|---|---|---|---|\n"
+                                  "| `--seed N` | integer | `1` | random seed (an integer >= 0) |\n"
+                                  "| `--rows N` | integer | `10` | rows (an integer in 1..100) |\n"
+                                  "| `--start DATE` | time | `2024-03-01` | first hour |\n"
+                                  "\n"
+                                  "**shape**\n"
+                                  "\n"
+                                  "| flag | type | default | meaning |\n"
+                                  "|---|---|---|---|\n"
+                                  "| `--kind VALUE` | enum | `small` | small or large |\n"
+                                  "\n"
+                                  "**output**\n"
+                                  "\n"
+                                  "| flag | type | default | meaning |\n"
+                                  "|---|---|---|---|\n"
+                                  "| `--out FILE` (`-o`) | string | - | output \\| file |\n"
+                                  "| `--quiet` (`-q`) | bool | `false` | silent |\n"
+                                  "\n"
+                                  "Exit status: 0 ok.\n");
+    /* without titles the first table is under "options", the next ones continue the last section */
+    static const sl_opt *const one[] = {U2, NULL};
+    sl_opt_cmd plain = {.tables = one, .usage = "plain"};
+    b.len = 0;
+    sl_opt_cmd_help(&plain, &b);
+    CHECK_EQ_STR(sl_buf_cstr(&b), "usage: plain\n\noptions:\n  --out, -o FILE        output | file\n"
+                                  "  --quiet, -q           silent\n");
+    b.len = 0;
+    sl_opt_cmd_doc_md(&plain, &b);
+    CHECK_EQ_STR(sl_buf_cstr(&b), "```\nplain\n```\n\n**options**\n\n| flag | type | default | meaning |\n|---|---|---|---|\n"
+                                  "| `--out FILE` (`-o`) | string | - | output \\| file |\n"
+                                  "| `--quiet` (`-q`) | bool | `false` | silent |\n");
+    sl_buf_free(&b);
+}
+
 /* ---------------------------------------------------------------- argv */
 
 typedef struct second {
@@ -960,5 +1124,9 @@ int main(void) {
     RUN(test_argv_values);
     RUN(test_argv_help);
     RUN(test_argv_errors);
+    RUN(test_unsigned);
+    RUN(test_peek);
+    RUN(test_cmd_parse);
+    RUN(test_cmd_help_doc);
     return T_DONE();
 }

@@ -1,0 +1,119 @@
+// The command reference and the option tables behind it: docs/cli.md carries
+// exactly what `sluice help --md` prints; every command's --help exits 0 and
+// lists each of its options; and what changed when cat, scan, inspect,
+// convert and gen moved to option tables (src/util/opt.h) behaves as
+// documented.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { REPO, ensureDataDir, requireSluice, runSluice, sluiceOk } from './lib.mjs';
+
+const DIR = ensureDataDir('cli_help');
+const BEGIN = '<!-- BEGIN sluice help --md -->\n';
+const END = '<!-- END sluice help --md -->';
+
+function reference() {
+  const r = runSluice(['help', '--md']);
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout;
+}
+
+// The reference's pages: [{ words: ['gen', '--kind', 'product-events'], body, flags: ['--out', '-o', ...] }]
+function pages(md) {
+  const parts = md.split(/^## `sluice (.+)`$/m);
+  const out = [];
+  for (let i = 1; i < parts.length; i += 2) {
+    const flags = [];
+    for (const m of parts[i + 1].matchAll(/^\| `(--[a-z0-9-]+)[^`]*`(?: \(`(-[a-z])`\))? \|/gm)) {
+      flags.push(m[1]);
+      if (m[2]) flags.push(m[2]);
+    }
+    out.push({ words: parts[i].split(' '), body: parts[i + 1], flags });
+  }
+  return out;
+}
+
+test('docs/cli.md is what `sluice help --md` prints', (t) => {
+  requireSluice(t);
+  const md = fs.readFileSync(path.join(REPO, 'docs', 'cli.md'), 'utf8');
+  const b = md.indexOf(BEGIN), e = md.indexOf(END);
+  assert.ok(b >= 0 && e > b, 'docs/cli.md has the generated section');
+  assert.equal(md.slice(b + BEGIN.length, e), reference(),
+    'docs/cli.md is out of date: regenerate it with scripts/gen-docs.sh (sluice help --md)');
+});
+
+test('every command has a page, and its --help exits 0 and lists each of its options', (t) => {
+  requireSluice(t);
+  const all = pages(reference());
+  const listed = [...runSluice(['help']).stdout.matchAll(/^ {2}([a-z]+) /gm)].map((m) => m[1]);
+  assert.ok(listed.length >= 11, `sluice help lists the commands: ${listed}`);
+  for (const name of listed) assert.ok(all.some((p) => p.words.join(' ') === name), `no page for ${name}`);
+  const options = all.reduce((n, p) => n + p.flags.length, 0);
+  assert.ok(options > 100, `the reference lists the options (${options})`);
+  for (const p of all) {
+    const r = runSluice([...p.words, '--help']);
+    const what = `sluice ${p.words.join(' ')} --help`;
+    assert.equal(r.status, 0, `${what}: exit ${r.status}: ${r.stderr}`);
+    assert.equal(r.stderr, '', `${what} writes to stdout`);
+    if (p.words[0] === 'version') continue;
+    const usage = p.body.match(/```\n(.*)\n/)[1];
+    assert.ok(r.stdout.includes(usage), `${what} shows the usage line '${usage}'`);
+    for (const f of p.flags) {
+      assert.match(r.stdout, new RegExp(`(^|[ ,])${f.replace(/[-]/g, '\\-')}([ ,\\n]|$)`, 'm'), `${what} lists ${f}`);
+    }
+    if (p.words.length === 1) assert.equal(runSluice(['help', p.words[0]]).stdout, r.stdout, `sluice help ${p.words[0]}`);
+  }
+  assert.equal(runSluice(['help', 'frobnicate']).status, 1);
+  assert.equal(runSluice(['--help']).status, 0);
+});
+
+test('option tables: spellings, values and messages of cat, scan, inspect, convert and gen', (t) => {
+  requireSluice(t);
+  const pq = path.join(DIR, 'g.parquet'), jl = path.join(DIR, 'g.jsonl');
+  // -o and -q are accepted by gen (before: only by --kind product-events); --name=value everywhere
+  sluiceOk(['gen', '--rows=200', '--seed', '18446744073709551615', '--start', '2024-03-01', '--end=2024-03-02', '-q', '-o', pq]);
+  const meta = JSON.parse(sluiceOk(['inspect', pq, '--json']));
+  assert.equal(meta.num_rows, 200);
+  assert.equal(meta.key_value['sluice.gen.args'], '--rows 200 --seed 18446744073709551615 --start 2024-03-01 --end 2024-03-02 --quiet');
+  // a later flag overrides an earlier one (before: two --rows were "give only one of --rows, --scale and --rate")
+  sluiceOk(['gen', '--rows', '5', '--rows', '7', '--quiet', '--out', jl, '--start', '2024-03-01', '--end', '2024-03-02']);
+  assert.equal(fs.readFileSync(jl, 'utf8').trim().split('\n').length, 7);
+  // cat: --limit=N, --format=csv; scan --batch-rows=N
+  assert.equal(sluiceOk(['cat', pq, '--limit=3', '--format=csv', '--columns', 'query_id']).trim().split('\n').length, 4);
+  assert.equal(JSON.parse(sluiceOk(['scan', pq, '--batch-rows=7', '--columns=query_id'])).rows, 200);
+  // convert writes every codec gen writes
+  const gz = path.join(DIR, 'gz.parquet');
+  sluiceOk(['convert', pq, gz, '--codec', 'gzip', '--page-version=2', '--no-dictionary']);
+  assert.equal(JSON.parse(sluiceOk(['inspect', gz, '--json'])).row_groups[0].columns[0].codec, 'GZIP');
+  for (const [args, re] of [
+    [['scan', pq, '--batch-rows', '12abc'], /^sluice: --batch-rows needs an integer in 1\.\.16777216, got '12abc'$/m],
+    [['scan', pq, '--batch-rows', '0'], /--batch-rows needs an integer in 1\.\.16777216, got '0'/],
+    [['cat', pq, '--limit', '1.5'], /--limit needs a non-negative integer, got '1\.5'/],
+    [['cat', pq, pq], /cat: only one FILE is accepted/],
+    [['inspect', pq, '--jsn'], /unknown option '--jsn' \(did you mean --json\?\)/],
+    [['convert', pq, gz, '--page-version', '3'], /--page-version needs 1 or 2, got '3'/],
+    [['convert', pq, gz, '--row-group-rows', '0'], /--row-group-rows needs a positive integer, got '0'/],
+    [['convert', pq, gz, 'extra'], /convert: expected IN and OUT, got an extra argument 'extra'/],
+    [['gen', '--seed', '-1'], /--seed needs an integer >= 0, got '-1'/],
+    [['gen', '--rows', '0'], /--rows needs an integer >= 1, got '0'/],
+    [['gen', '--start', '2024-03-01T00:00:00+02:00'], /--start needs a UTC time/],
+    [['gen', '--rows', '5', '--rate', '9'], /gen: give only one of --rows, --scale and --rate/],
+    [['gen', '--bad-rows', '0.6', '--repairs', '0.6'], /--bad-rows \+ --repairs must be at most 1/],
+    [['gen', '--ts-format', 'x'], /--ts-format needs space or iso, got 'x'/],
+    [['gen', '--event-types', '5'], /unknown option '--event-types'/],
+    [['gen', '--kind', 'product-events', '--ts-format=iso'], /gen: --ts-format applies to the Redset kinds/],
+    [['gen', '--kind', 'product-events', '--users', '0'], /--users needs an integer >= 1, got '0'/],
+  ]) {
+    const r = runSluice(args);
+    assert.equal(r.status, 1, `${args.join(' ')}: exit ${r.status}: ${r.stderr}`);
+    assert.match(r.stderr, re, args.join(' '));
+    assert.equal(r.stdout, '', `${args.join(' ')}: nothing on stdout`);
+  }
+  // a missing FILE prints the command's help on stderr, exit 1
+  for (const args of [['cat'], ['scan'], ['inspect'], ['convert', pq]]) {
+    const r = runSluice(args);
+    assert.equal(r.status, 1, args.join(' '));
+    assert.match(r.stderr, new RegExp(`^usage: sluice ${args[0]} `), args.join(' '));
+  }
+});

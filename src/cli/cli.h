@@ -29,6 +29,7 @@ const sl_opt_cmd *cli_convert_doc(void);
 const sl_opt_cmd *cli_gen_doc(void);
 const sl_opt_cmd *cli_replay_doc(void);
 const sl_opt_cmd *cli_run_doc(void);
+const sl_opt_cmd *cli_serve_doc(void);
 const sl_opt_cmd *cli_config_doc(void);
 
 /* Print cmd's --help on f; returns 0 (stdout: asked for) or 1 (stderr: a usage error). */

@@ -80,10 +80,10 @@ static int print_config(const pl_conf *c) {
         sl_buf_printf(&b, "  - type: %s\n    name: %s\n", cfg->outputs[i].p->name, cfg->outputs[i].name);
         print_opts(&b, cfg->outputs[i].p->opts, cfg->outputs[i].opts, "    ");
     }
-    const pl_serve_opts *so = pl_conf_serve(c);
+    const sv_opts *so = pl_conf_serve(c);
     if (so->enabled) {
         sl_buf_puts(&b, "serve:\n");
-        print_opts(&b, pl_serve_opts_table, so, "  ");
+        print_opts(&b, sv_opts_table, so, "  ");
     }
     fputs(sl_buf_cstr(&b), stdout);
     sl_buf_free(&b);

@@ -93,7 +93,7 @@ static const sl_opt *flag_opt(const run_flag *f) {
     switch (f->w) {
     case W_REPLAY: return sl_opt_find(rp_replay_opts_table, f->key);
     case W_ENGINE: return sl_opt_find(en_opts_table, f->key);
-    case W_SERVE: return sl_opt_find(pl_serve_opts_table, f->key);
+    case W_SERVE: return sl_opt_find(sv_opts_table, f->key);
     case W_TRANSFORM: {
         const tr_plugin *p = reg_transform(f->type);
         return p ? sl_opt_find(p->opts, f->key) : NULL;
@@ -478,7 +478,7 @@ int cli_run(int argc, char **argv) {
         goto out;
     }
     const pl_config *cfg = pl_conf_get(conf);
-    const pl_serve_opts *so = pl_conf_serve(conf);
+    const sv_opts *so = pl_conf_serve(conf);
     pl_config c = *cfg;
     c.replay.formats = reg_inputs();
     bool tty = isatty(2) && !st.cli.quiet;
@@ -490,7 +490,7 @@ int cli_run(int argc, char **argv) {
         goto out;
     }
     if (so->enabled) {
-        sv_opts vo = sv_opts_default();
+        sv_opts vo = *so;
         const char *hot = NULL, *cold = NULL;
         for (size_t i = 0; i < c.noutputs; i++) {
             out_desc d;
@@ -505,8 +505,6 @@ int cli_run(int argc, char **argv) {
         }
         vo.hot_path = hot;
         vo.cold_dir = cold;
-        vo.listen = so->listen;
-        vo.allow_any = so->listen_any;
         vo.quiet = true; /* no request log: it would tear the progress line */
         if ((e = sv_start(&srv, &vo, err, sizeof err)) != SL_OK) {
             rc = cli_fail(exit_code(e), "run: --serve: %s", err);

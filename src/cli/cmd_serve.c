@@ -1,6 +1,7 @@
-/* sluice serve --hot FILE [--cold DIR] [--listen ADDR:PORT] [--listen-any] [--threads N] [--quiet]
+/* sluice serve --hot FILE [--cold DIR] [--listen ADDR:PORT] [--listen-any] [--threads N] [--cache-mb N] [--quiet]
  * The dashboard, the JSON API (docs/api.md) and /metrics over a hot store,
- * until SIGINT or SIGTERM. */
+ * until SIGINT or SIGTERM.  The flags are the server's option table
+ * (serve.h: sv_opts_table). */
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -9,60 +10,29 @@
 
 #include "cli/cli.h"
 #include "serve/serve.h"
+#include "util/opt.h"
 
-static int usage(FILE *f) {
-    fputs("usage: sluice serve --hot FILE [options]\n"
-          "  Serve the dashboard, the JSON API (docs/api.md) and Prometheus /metrics over the hot\n"
-          "  store FILE (read-only; the pipeline may be writing it, or may not have created it yet:\n"
-          "  the API answers 503 until it exists).  Prints the URL, runs until SIGINT / SIGTERM.\n"
-          "\n"
-          "  --hot FILE            hot store (SQLite) written by sluice run --hot FILE (required)\n"
-          "  --cold DIR            cold store directory (checked; reserved: history is read from the\n"
-          "                        hot store only for now)\n"
-          "  --listen ADDR:PORT    address (default 127.0.0.1:8080; port 0 = any free port;\n"
-          "                        [::1]:PORT for IPv6)\n"
-          "  --listen-any          allow a non-loopback address (the API has no authentication)\n"
-          "  --threads N           store connections, i.e. answers computed at once (1..64, default 4);\n"
-          "                        each HTTP connection has its own thread, cached answers need none\n"
-          "  --cache-mb N          response cache budget in MiB (1..4096, default 64)\n"
-          "  --quiet               no log lines on stderr\n"
-          "\n"
-          "Exit status: 0 after SIGINT / SIGTERM, 1 bad option or address, 2 cannot listen.\n",
-          f);
-    return f == stderr ? 1 : 0;
-}
-
-static long parse_int(const char *s, long lo, long hi) {
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (!*s || *end || v < lo || v > hi) return lo - 1;
-    return v;
-}
+static const sl_opt *const k_serve_tables[] = {sv_opts_table, NULL};
+static const sl_opt_cmd k_serve_cmd = {
+    .name = "serve",
+    .tables = k_serve_tables,
+    .usage = "sluice serve --hot FILE [options]",
+    .about = "Serve the dashboard, the JSON API (docs/api.md) and Prometheus /metrics over the hot store FILE\n"
+             "(read-only; the pipeline may be writing it, or may not have created it yet: the API answers 503\n"
+             "until it exists).  Prints the URL, runs until SIGINT / SIGTERM.",
+    .notes = "Exit status: 0 after SIGINT / SIGTERM, 1 bad option or address, 2 cannot listen.",
+};
+/* serve's options and text (--help; the command reference). */
+const sl_opt_cmd *cli_serve_doc(void) { return &k_serve_cmd; }
 
 int cli_serve(int argc, char **argv) {
-    sv_opts o = sv_opts_default();
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        bool has = i + 1 < argc;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) return usage(stdout);
-        else if (!strcmp(a, "--listen-any")) o.allow_any = true;
-        else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) o.quiet = true;
-        else if (!strcmp(a, "--hot") && has) o.hot_path = argv[++i];
-        else if (!strcmp(a, "--cold") && has) o.cold_dir = argv[++i];
-        else if (!strcmp(a, "--listen") && has) o.listen = argv[++i];
-        else if (!strcmp(a, "--threads") && has) {
-            long v = parse_int(argv[++i], 1, 64);
-            if (v < 1) return cli_fail(1, "serve: --threads must be an integer 1..64, got '%s'", argv[i]);
-            o.threads = (int)v;
-        } else if (!strcmp(a, "--cache-mb") && has) {
-            long v = parse_int(argv[++i], 1, 4096);
-            if (v < 1) return cli_fail(1, "serve: --cache-mb must be an integer 1..4096, got '%s'", argv[i]);
-            o.cache_mb = (size_t)v;
-        } else if (!strcmp(a, "--hot") || !strcmp(a, "--cold") || !strcmp(a, "--listen") || !strcmp(a, "--threads") ||
-                   !strcmp(a, "--cache-mb"))
-            return cli_fail(1, "serve: %s needs a value", a);
-        else return cli_fail(1, "serve: unknown argument '%s' (see sluice serve --help)", a);
-    }
+    sv_opts o;
+    char err[SL_ERRLEN];
+    sl_opt_cmd cmd = k_serve_cmd;
+    cmd.objs = (void *const[]){&o};
+    int r = sl_opt_cmd_parse(&cmd, argc, argv, err, sizeof err); /* the table's defaults, then argv */
+    if (r == SL_OPT_HELP) return cli_usage(&cmd, stdout);
+    if (r != SL_OK) return cli_fail(1, "serve: %s (see sluice serve --help)", err);
     if (!o.hot_path) return cli_fail(1, "serve: --hot FILE is required (see sluice serve --help)");
 
     /* Block the signals before the server's threads start (they inherit the
@@ -72,7 +42,6 @@ int cli_serve(int argc, char **argv) {
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, &old);
-    char err[SL_ERRLEN];
     sv_server *s;
     sl_err e = sv_start(&s, &o, err, sizeof err);
     if (e != SL_OK) {

@@ -33,9 +33,7 @@ static const command k_commands[] = {
     {"gen --kind product-events", NULL, gen_product_doc, NULL, NULL, NULL},
     {"replay", cli_replay, cli_replay_doc, "replay events in event-time order, paced (jsonl, csv)", NULL, NULL},
     {"run", cli_run, cli_run_doc, "the pipeline: replay, clean, hour windows, metrics -> hot/cold stores", NULL, NULL},
-    {"serve", cli_serve, NULL, "dashboard, JSON API and /metrics over the hot store", "sluice serve --hot FILE [options]",
-     "The dashboard, the JSON API and Prometheus /metrics over a hot store, read-only (docs/api.md).\n"
-     "Its flags are not in an option table yet: `sluice serve --help` lists them."},
+    {"serve", cli_serve, cli_serve_doc, "dashboard, JSON API and /metrics over the hot store", NULL, NULL},
     {"config", cli_config, cli_config_doc, "pipeline files: examples, validation, options reference", NULL, NULL},
     {"help", cli_help, cli_help_doc, "this list; a command's options; the command reference (--md)", NULL, NULL},
     {"version", cli_version, NULL, "print the version", "sluice version", "Print the version."},

@@ -9,8 +9,9 @@
 
 #define C HL_COUNTER
 #define G HL_GAUGE
+#define H HL_HISTOGRAM
 
-const hl_def hl_defs[HL_N] = {
+const hl_def hl_defs[HL_NALL] = {
     [HL_EVENTS_READ] = {HL_EVENTS_READ, "sluice_events_read_total", "Rows or messages read from the inputs.", C, NULL},
     [HL_EVENTS_ACCEPTED] = {HL_EVENTS_ACCEPTED, "sluice_events_accepted_total", "Events applied to a window.", C, NULL},
     [HL_EVENTS_REPAIRED] = {HL_EVENTS_REPAIRED, "sluice_events_repaired_total",
@@ -66,10 +67,38 @@ const hl_def hl_defs[HL_N] = {
                               "Throughput since the previous health update.", G, NULL},
     [HL_UPTIME] = {HL_UPTIME, "sluice_uptime_seconds", "Seconds since the pipeline started.", G, NULL},
     [HL_RUNNING] = {HL_RUNNING, "sluice_running", "1 while the pipeline runs, 0 after it ended.", G, NULL},
+    /* sluice serve */
+    [HL_HTTP_REQUESTS] = {HL_HTTP_REQUESTS, "sluice_http_requests_total",
+                          "HTTP requests answered by sluice serve, by status code.", C, "code"},
+    [HL_HTTP_REQUEST_SECONDS] = {HL_HTTP_REQUEST_SECONDS, "sluice_http_request_seconds_total",
+                                 "Time spent answering HTTP requests.", C, NULL},
+    [HL_HTTP_REQUEST_DURATION] = {HL_HTTP_REQUEST_DURATION, "sluice_http_request_duration_seconds",
+                                  "HTTP request handling time.", H, NULL},
+    [HL_HTTP_CACHE_REQUESTS] = {HL_HTTP_CACHE_REQUESTS, "sluice_http_cache_requests_total",
+                                "API answers by response cache outcome: hit (current store version), miss (computed for "
+                                "this request), stale (a previous version's answer, recomputed in the background), wait "
+                                "(waited for a computation in progress).",
+                                C, "outcome"},
+    [HL_HTTP_CACHE_REFRESHES] = {HL_HTTP_CACHE_REFRESHES, "sluice_http_cache_refreshes_total",
+                                 "Answers recomputed in the background after the store changed (stale-while-revalidate).",
+                                 C, NULL},
+    [HL_HTTP_CACHE_ENTRIES] = {HL_HTTP_CACHE_ENTRIES, "sluice_http_cache_entries", "Responses held in the response cache.",
+                               G, NULL},
+    [HL_HTTP_CACHE_BYTES] = {HL_HTTP_CACHE_BYTES, "sluice_http_cache_bytes",
+                             "Bytes of the responses held in the response cache.", G, NULL},
+    [HL_HTTP_STORE_CHANGES] = {HL_HTTP_STORE_CHANGES, "sluice_http_store_changes_total",
+                               "Hot store versions seen by the server (commits by the pipeline, the file replaced).", C,
+                               NULL},
+    [HL_HTTP_STORE_UP] = {HL_HTTP_STORE_UP, "sluice_http_store_up",
+                          "1 when the hot store could be read for this scrape, else 0.", G, NULL},
+    [HL_HEALTH_UPDATED] = {HL_HEALTH_UPDATED, "sluice_health_updated_timestamp_seconds",
+                           "When pipeline_health was last written (max updated_at), epoch seconds.", G, NULL},
 };
 
+const char *hl_type_name(hl_type t) { return t == HL_COUNTER ? "counter" : t == HL_HISTOGRAM ? "histogram" : "gauge"; }
+
 const hl_def *hl_find(const char *family, size_t len) {
-    for (int i = 0; i < HL_N; i++)
+    for (int i = 0; i < HL_NALL; i++)
         if (strlen(hl_defs[i].name) == len && !memcmp(hl_defs[i].name, family, len)) return &hl_defs[i];
     return NULL;
 }
@@ -108,23 +137,26 @@ void hl_put(hl_snap *s, hl_id id, const char *label, double value) {
     v->label[l] = 0;
 }
 
-const char *hl_series_name(hl_snap *s, size_t i) {
-    const hl_value *v = &s->v[i];
-    const hl_def *d = &hl_defs[v->id];
-    s->name.len = 0;
-    sl_buf_puts(&s->name, d->name);
-    if (d->label) {
-        sl_buf_printf(&s->name, "{%s=\"", d->label);
-        for (const char *p = v->label; *p; p++) {
-            if (*p == '\\' || *p == '"') sl_buf_putc(&s->name, '\\');
-            if (*p == '\n') {
-                sl_buf_puts(&s->name, "\\n");
-                continue;
-            }
-            sl_buf_putc(&s->name, *p);
+void hl_name(sl_buf *out, hl_id id, const char *label) {
+    const hl_def *d = &hl_defs[id];
+    sl_buf_puts(out, d->name);
+    if (!d->label) return;
+    if (!label) label = "";
+    sl_buf_printf(out, "{%s=\"", d->label);
+    for (const char *p = label; *p; p++) {
+        if (*p == '\\' || *p == '"') sl_buf_putc(out, '\\');
+        if (*p == '\n') {
+            sl_buf_puts(out, "\\n");
+            continue;
         }
-        sl_buf_puts(&s->name, "\"}");
+        sl_buf_putc(out, *p);
     }
+    sl_buf_puts(out, "\"}");
+}
+
+const char *hl_series_name(hl_snap *s, size_t i) {
+    s->name.len = 0;
+    hl_name(&s->name, s->v[i].id, s->v[i].label);
     return sl_buf_cstr(&s->name);
 }
 

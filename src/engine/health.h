@@ -3,8 +3,10 @@
  * text, type and label.  The pipeline fills a snapshot by id once a second;
  * the hot store keeps the snapshot as `pipeline_health` rows (name with
  * labels, value); `sluice serve` renders /metrics with the HELP and TYPE of
- * this table and reads the API's numbers by id.  No metric name is written
- * anywhere else (docs/pipeline.md lists them from this table).
+ * this table and reads the API's numbers by id.  The server's own families
+ * (sluice_http_*, ids from HL_N on) are in the same table.  No metric name
+ * is written anywhere else (docs/pipeline.md lists the pipeline's from this
+ * table).
  *
  *   hl_snap s; hl_snap_init(&s);
  *   hl_put(&s, HL_EVENTS_READ, NULL, 1234);
@@ -57,10 +59,22 @@ typedef enum hl_id {
     HL_EVENTS_PER_SECOND,
     HL_UPTIME,
     HL_RUNNING,
-    HL_N
+    HL_N, /* the pipeline's families (pipeline_health rows) end here */
+    /* sluice serve's own families (/metrics); never in a snapshot */
+    HL_HTTP_REQUESTS = HL_N,  /* {code} */
+    HL_HTTP_REQUEST_SECONDS,
+    HL_HTTP_REQUEST_DURATION, /* histogram: _bucket{le}, _sum, _count */
+    HL_HTTP_CACHE_REQUESTS,   /* {outcome} */
+    HL_HTTP_CACHE_REFRESHES,
+    HL_HTTP_CACHE_ENTRIES,
+    HL_HTTP_CACHE_BYTES,
+    HL_HTTP_STORE_CHANGES,
+    HL_HTTP_STORE_UP,
+    HL_HEALTH_UPDATED,        /* max updated_at of pipeline_health */
+    HL_NALL
 } hl_id;
 
-typedef enum hl_type { HL_COUNTER = 1, HL_GAUGE } hl_type;
+typedef enum hl_type { HL_COUNTER = 1, HL_GAUGE, HL_HISTOGRAM } hl_type;
 
 typedef struct hl_def {
     hl_id id;
@@ -71,9 +85,15 @@ typedef struct hl_def {
 } hl_def;
 
 /* hl_defs[id] for every id. */
-extern const hl_def hl_defs[HL_N];
+extern const hl_def hl_defs[HL_NALL];
 /* The definition of a family name (exact, length len), or NULL. */
 const hl_def *hl_find(const char *family, size_t len);
+/* "counter", "gauge", "histogram" (Prometheus TYPE). */
+const char *hl_type_name(hl_type t);
+/* Append the series name of family id with label value `label` (NULL: "";
+ * ignored for a family without a label): "family" or
+ * "family{label=\"value\"}" with the value escaped. */
+void hl_name(sl_buf *out, hl_id id, const char *label);
 
 /* One value of a snapshot. */
 typedef struct hl_value {
@@ -92,7 +112,8 @@ typedef struct hl_snap {
 void hl_snap_init(hl_snap *s);
 void hl_snap_free(hl_snap *s);
 void hl_snap_clear(hl_snap *s);
-/* Append a value (label: the label's value, NULL for a family without one). */
+/* Append a value (label: the label's value, NULL for a family without one);
+ * a pipeline family only (id < HL_N). */
 void hl_put(hl_snap *s, hl_id id, const char *label, double value);
 /* "family" or "family{label=\"value\"}" (escaped) of value i; valid until the next call. */
 const char *hl_series_name(hl_snap *s, size_t i);

@@ -10,16 +10,6 @@
 #include "plugins/plugin.h"
 #include "util/paths.h"
 
-const sl_opt pl_serve_opts_table[] = {
-    {.name = "enabled", .type = SL_OPT_T_FLAG, SL_OPT_F_(pl_serve_opts, enabled), .def = "true",
-     .help = "serve the dashboard and the JSON API (docs/api.md) while the pipeline runs, and after it until Ctrl-C"},
-    {.name = "listen", .type = SL_OPT_T_STRING, SL_OPT_F_(pl_serve_opts, listen), .def = "127.0.0.1:8080",
-     .arg = "ADDR:PORT", .help = "the address to serve on (port 0 = any free port)"},
-    {.name = "listen_any", .type = SL_OPT_T_FLAG, SL_OPT_F_(pl_serve_opts, listen_any), .def = "false",
-     .help = "allow a non-loopback listen address"},
-    SL_OPT_END,
-};
-
 /* An input entry. */
 typedef struct in_opts {
     const char *path;
@@ -47,7 +37,7 @@ struct pl_conf {
     void **opts;             /* option structs of transforms and outputs (owned) */
     size_t nopts;
     pl_config cfg;
-    pl_serve_opts serve;
+    sv_opts serve;
 };
 
 #define NOMEM() sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory")
@@ -300,11 +290,11 @@ sl_err pl_conf_load(pl_conf **out, const cf_doc *cd, char *err, size_t errlen) {
     if (e == SL_OK) e = load_outputs(c, d, root, err, errlen);
     if (e == SL_OK) {
         cf_node *sec = cf_get(root, "serve");
-        e = sl_opt_defaults(pl_serve_opts_table, &c->serve, err, errlen);
+        c->serve = sv_opts_default();
         c->serve.enabled = sec != NULL;
-        if (e == SL_OK && sec && sec->kind == CF_MAP) e = cf_bind(d, sec, pl_serve_opts_table, &c->serve, NULL, err, errlen);
-        else if (e == SL_OK && sec && !(sec->kind == CF_SCALAR && sec->null))
-            e = cf_fail(d, sec, err, errlen, SL_ERR_ARG, "needs a map (listen, listen_any)");
+        if (sec && sec->kind == CF_MAP) e = cf_bind(d, sec, sv_opts_table, &c->serve, NULL, err, errlen);
+        else if (sec && !(sec->kind == CF_SCALAR && sec->null))
+            e = cf_fail(d, sec, err, errlen, SL_ERR_ARG, "needs a map (enabled, listen, listen_any, threads, cache_mb)");
     }
     if (e != SL_OK) {
         pl_conf_free(c);
@@ -315,7 +305,7 @@ sl_err pl_conf_load(pl_conf **out, const cf_doc *cd, char *err, size_t errlen) {
 }
 
 const pl_config *pl_conf_get(const pl_conf *c) { return &c->cfg; }
-const pl_serve_opts *pl_conf_serve(const pl_conf *c) { return &c->serve; }
+const sv_opts *pl_conf_serve(const pl_conf *c) { return &c->serve; }
 
 void pl_conf_free(pl_conf *c) {
     if (!c) return;
@@ -399,7 +389,7 @@ void pl_conf_doc_md(sl_buf *out) {
             sl_opt_doc_md((*o)->opts, out);
         }
     sl_buf_puts(out, "\n### serve\n\n");
-    sl_opt_doc_md(pl_serve_opts_table, out);
+    sl_opt_doc_md(sv_opts_table, out);
     sl_buf_puts(out, "\n### schemas\n\n| name | what |\n|---|---|\n");
     for (const pl_module *const *m = reg_modules(); *m; m++)
         for (const sc_def *const *s = (*m)->schemas; s && *s; s++) sl_buf_printf(out, "| `%s` | %s |\n", (*s)->name, (*s)->help);

@@ -20,7 +20,7 @@
  *   engine: {lateness, duration_cap}
  *   transforms: [{type, <its options>}] (default: the schema's own transforms)
  *   outputs: [{type, name, <its options>}] (default: one sqlite output)
- *   serve: {listen, listen_any, enabled}
+ *   serve: {enabled, listen, listen_any, threads, cache_mb} (serve.h)
  * Unknown keys are errors that name the known ones.  Ownership: the
  * configuration points into the document (strings): keep it alive until
  * pl_conf_free.
@@ -31,23 +31,20 @@
 #include <stdbool.h>
 
 #include "pipeline/pipeline.h"
+#include "serve/serve.h"
 #include "util/conf.h"
 #include "util/err.h"
 
 typedef struct pl_conf pl_conf;
 
-typedef struct pl_serve_opts {
-    bool enabled;        /* the section is present (and not enabled: false), or --serve / --listen */
-    const char *listen;  /* ADDR:PORT (default 127.0.0.1:8080) */
-    bool listen_any;
-} pl_serve_opts;
-
-/* The serve section's table (listen, listen_any, enabled). */
-extern const sl_opt pl_serve_opts_table[];
 
 sl_err pl_conf_load(pl_conf **out, const cf_doc *d, char *err, size_t errlen);
 const pl_config *pl_conf_get(const pl_conf *c);
-const pl_serve_opts *pl_conf_serve(const pl_conf *c);
+/* The serve section, bound to the server's own table (serve.h:
+ * sv_opts_table): enabled when the section is present and not `enabled:
+ * false` (or --serve / --listen); hot_path and cold_dir are the caller's to
+ * fill from the outputs. */
+const sv_opts *pl_conf_serve(const pl_conf *c);
 void pl_conf_free(pl_conf *c);
 
 /* Merge the flags' document into the file's: scalar sections key by key;

@@ -3,12 +3,14 @@
 #include "serve/api.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "plugins/redset_tables.h"
 #include "serve/api_int.h"
 #include "serve/db.h"
 
@@ -22,30 +24,55 @@ struct sv_api {
 /* routes                                                                   */
 
 #define FILTERS_HOURLY (SV_P_RANGE | SV_PB(SV_P_SOURCE) | SV_PB(SV_P_INSTANCE) | SV_PB(SV_P_FINAL))
+#define READS_HEALTH 1u     /* pipeline_health */
+#define READS_QUARANTINE 2u /* bad_rows, late_events */
 
 typedef struct route {
     const char *path; /* after /api/v1/ */
     sv_ep_fn fn;
-    sv_pspec spec;
+    unsigned allowed; /* SV_PB bits */
+    int64_t limit_def, limit_max;
+    unsigned reads;       /* READS_* */
+    const tb_def *t[2];   /* the metric tables it reads (named in messages) */
 } route;
 
 static const route k_routes[] = {
-    {"status", sv_ep_status, {"/api/v1/status", "pipeline_health", 0, 0, 0}},
-    {"live", sv_ep_live, {"/api/v1/live", "query_hourly", SV_PB(SV_P_SOURCE), 0, 0}},
-    {"health", sv_ep_health, {"/api/v1/health", "pipeline_health, bad_rows, late_events", SV_PB(SV_P_LIMIT), 20, 200}},
-    {"spill",
-     sv_ep_spill,
-     {"/api/v1/spill", "query_hourly", FILTERS_HOURLY | SV_PB(SV_P_QUERY_TYPE), 0, 0}},
-    {"cache", sv_ep_cache, {"/api/v1/cache", "cache_hourly", FILTERS_HOURLY | SV_PB(SV_P_LIMIT), 50, 1000}},
-    {"top_tables", sv_ep_top_tables, {"/api/v1/top_tables", "top_tables_hourly", FILTERS_HOURLY | SV_PB(SV_P_K), 0, 0}},
-    {"compile",
-     sv_ep_compile,
-     {"/api/v1/compile", "compile_joins_hourly, compile_corr_hourly", SV_P_RANGE | SV_PB(SV_P_FINAL), 0, 0}},
-    {"utilization",
-     sv_ep_utilization,
-     {"/api/v1/utilization", "utilization_hourly", FILTERS_HOURLY | SV_PB(SV_P_LIMIT), 50, 1000}},
+    {"status", sv_ep_status, 0, 0, 0, READS_HEALTH, {NULL, NULL}},
+    {"live", sv_ep_live, SV_PB(SV_P_SOURCE), 0, 0, 0, {&rs_query_hourly, NULL}},
+    {"health", sv_ep_health, SV_PB(SV_P_LIMIT), 20, 200, READS_HEALTH | READS_QUARANTINE, {NULL, NULL}},
+    {"spill", sv_ep_spill, FILTERS_HOURLY | SV_PB(SV_P_QUERY_TYPE), 0, 0, 0, {&rs_query_hourly, NULL}},
+    {"cache", sv_ep_cache, FILTERS_HOURLY | SV_PB(SV_P_LIMIT), 50, 1000, 0, {&rs_cache_hourly, NULL}},
+    {"top_tables", sv_ep_top_tables, FILTERS_HOURLY | SV_PB(SV_P_K), 0, 0, 0, {&rs_top_tables_hourly, NULL}},
+    {"compile", sv_ep_compile, SV_P_RANGE | SV_PB(SV_P_FINAL), 0, 0, 0, {&rs_compile_joins_hourly, &rs_compile_corr_hourly}},
+    {"utilization", sv_ep_utilization, FILTERS_HOURLY | SV_PB(SV_P_LIMIT), 50, 1000, 0, {&rs_utilization_hourly, NULL}},
 };
 #define NROUTES (sizeof k_routes / sizeof *k_routes)
+
+/* The parameter specs of the routes, with the names of their tables. */
+static struct {
+    sv_pspec spec[NROUTES];
+    char endpoint[NROUTES][32];
+    char tables[NROUTES][128];
+} g_routes;
+static pthread_once_t g_routes_once = PTHREAD_ONCE_INIT;
+
+static void init_routes(void) {
+    for (size_t i = 0; i < NROUTES; i++) {
+        const route *r = &k_routes[i];
+        const char *names[5];
+        size_t n = 0;
+        if (r->reads & READS_HEALTH) names[n++] = HR_HEALTH_TABLE;
+        if ((r->reads & READS_QUARANTINE) && sv_bad_rows()) names[n++] = sv_bad_rows()->name;
+        if ((r->reads & READS_QUARANTINE) && sv_late_events()) names[n++] = sv_late_events()->name;
+        for (size_t k = 0; k < 2 && r->t[k]; k++) names[n++] = r->t[k]->name;
+        size_t at = 0;
+        for (size_t k = 0; k < n && at < sizeof g_routes.tables[i]; k++)
+            at += (size_t)snprintf(g_routes.tables[i] + at, sizeof g_routes.tables[i] - at, "%s%s", k ? ", " : "",
+                                   names[k]);
+        snprintf(g_routes.endpoint[i], sizeof g_routes.endpoint[i], "/api/v1/%s", r->path);
+        g_routes.spec[i] = (sv_pspec){g_routes.endpoint[i], g_routes.tables[i], r->allowed, r->limit_def, r->limit_max};
+    }
+}
 
 /* ------------------------------------------------------------------------ */
 /* life cycle                                                               */
@@ -108,38 +135,54 @@ sl_err sv_q_fail(sv_q *q, int status, const char *fmt, ...) {
     return status == 400 || status == 404 ? SL_ERR_ARG : SL_ERR_IO;
 }
 
-sl_err sv_q_dberr(sv_q *q, int rc, const char *what) {
-    int prim = rc & 0xff;
-    bool unavailable = prim == SQLITE_BUSY || prim == SQLITE_LOCKED || prim == SQLITE_IOERR ||
-                       prim == SQLITE_CORRUPT || prim == SQLITE_NOTADB || prim == SQLITE_CANTOPEN ||
-                       prim == SQLITE_PROTOCOL;
-    return sv_q_fail(q, unavailable ? 503 : 500, "hot store %s: %s: %s", q->path, what,
-                     q->db ? sqlite3_errmsg(q->db) : sqlite3_errstr(rc));
+sl_err sv_q_readerr(sv_q *q, sl_err e, const char *msg) {
+    return sv_q_fail(q, e == SL_ERR_IO || e == SL_ERR_CORRUPT ? 503 : 500, "hot store %s: %s", q->path, msg);
 }
 
-int sv_q_step(sv_q *q, sqlite3_stmt *st, const char *what) {
-    int rc = sqlite3_step(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) sv_q_dberr(q, rc, what);
-    return rc;
+sl_err sv_q_open(sv_q *q, const hr_query *hq, hr_cursor *cur) {
+    char msg[SL_ERRLEN];
+    sl_err e = hr_open(q->rd, hq, cur, msg, sizeof msg);
+    return e == SL_OK ? SL_OK : sv_q_readerr(q, e, msg);
 }
 
-const char *sv_col_text(sqlite3_stmt *st, int i, size_t *n) {
-    const char *s = (const char *)sqlite3_column_text(st, i);
-    *n = s ? (size_t)sqlite3_column_bytes(st, i) : 0;
-    return s ? s : "";
+int sv_q_next(sv_q *q, hr_cursor *cur) {
+    char msg[SL_ERRLEN];
+    int r = hr_next(cur, msg, sizeof msg);
+    return r >= 0 ? r : sv_q_readerr(q, (sl_err)r, msg);
 }
 
-void sv_q_col(sv_q *q, sqlite3_stmt *st, int i) {
-    switch (sqlite3_column_type(st, i)) {
-    case SQLITE_INTEGER: sv_json_i64(&q->j, sqlite3_column_int64(st, i)); break;
-    case SQLITE_FLOAT: sv_json_f64(&q->j, sqlite3_column_double(st, i)); break;
-    case SQLITE_NULL: sv_json_null(&q->j); break;
+void sv_q_val(sv_q *q, const hr_cursor *cur, int i) {
+    switch (hr_type_of(cur, i)) {
+    case HR_INT: sv_json_i64(&q->j, hr_i64(cur, i)); break;
+    case HR_REAL: sv_json_f64(&q->j, hr_f64(cur, i)); break;
+    case HR_NULL: sv_json_null(&q->j); break;
     default: {
         size_t n;
-        const char *s = sv_col_text(st, i, &n);
+        const char *s = hr_text(cur, i, &n);
         sv_json_strn(&q->j, s, n);
     }
     }
+}
+
+sl_err sv_q_newest(sv_q *q, bool *have, int64_t *hour) {
+    /* an index seek: a lone max of the key's first column */
+    static const hr_agg newest_hour[] = {{HR_MAX, RS_QH_HOUR, NULL, 0}};
+    const hr_query hq = {.table = &rs_query_hourly, .aggs = newest_hour, .naggs = 1};
+    hr_cursor cur;
+    *have = false;
+    sl_err e = sv_q_open(q, &hq, &cur);
+    int r = e == SL_OK ? sv_q_next(q, &cur) : e;
+    if (r == HR_ROW && !hr_null(&cur, 0)) {
+        if (!hr_hour(&cur, 0, hour)) {
+            size_t n;
+            const char *s = hr_text(&cur, 0, &n);
+            r = sv_q_fail(q, 500, "hot store %s: %s: hour '%.40s' is not 'YYYY-MM-DD HH:00:00'", q->path,
+                          rs_query_hourly.name, s);
+        }
+        *have = true;
+    }
+    hr_close(&cur);
+    return r < 0 ? (sl_err)r : SL_OK;
 }
 
 sl_err sv_q_range(sv_q *q) {
@@ -147,22 +190,8 @@ sl_err sv_q_range(sv_q *q) {
     bool have = false;
     int64_t newest = 0;
     if ((p->given & SV_P_RANGE) != SV_P_RANGE) {
-        sqlite3_stmt *st = NULL;
-        int rc = sqlite3_prepare_v2(q->db, "SELECT max(hour) FROM query_hourly", -1, &st, NULL);
-        if (rc != SQLITE_OK) return sv_q_dberr(q, rc, "query_hourly");
-        rc = sv_q_step(q, st, "query_hourly");
-        if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
-            size_t n;
-            const char *s = sv_col_text(st, 0, &n);
-            if (!sv_parse_store_time(s, n, &newest)) {
-                sqlite3_finalize(st);
-                return sv_q_fail(q, 500, "hot store %s: query_hourly: hour '%.40s' is not 'YYYY-MM-DD HH:00:00'",
-                                 q->path, s);
-            }
-            have = true;
-        }
-        sqlite3_finalize(st);
-        if (rc != SQLITE_ROW) return SL_ERR_IO;
+        sl_err e = sv_q_newest(q, &have, &newest);
+        if (e != SL_OK) return e;
     }
     sl_err e = sv_range_resolve(p, have, newest, &q->from, &q->to, &q->empty, q->err, sizeof q->err);
     if (e != SL_OK) {
@@ -181,49 +210,24 @@ sl_err sv_q_range(sv_q *q) {
     return SL_OK;
 }
 
-sl_err sv_q_prepare(sv_q *q, sqlite3_stmt **st, const char *cols, const char *table, unsigned use, const char *tail) {
+void sv_q_where(const sv_q *q, unsigned use, hr_where *w) {
     const sv_params *p = q->p;
-    sl_buf sql;
-    sl_buf_init(&sql);
-    sl_buf_printf(&sql, "SELECT %s FROM \"%s\" WHERE 1", cols, table);
-    bool range = (use & SV_P_RANGE) && !q->empty;
-    if ((use & SV_P_RANGE) && q->empty) sl_buf_puts(&sql, " AND 0"); /* no data, no explicit range */
-    if (range) sl_buf_puts(&sql, " AND hour >= ? AND hour < ?");
-    if ((use & SV_PB(SV_P_SOURCE)) && (p->given & SV_PB(SV_P_SOURCE))) sl_buf_puts(&sql, " AND source = ?");
-    if ((use & SV_PB(SV_P_INSTANCE)) && (p->given & SV_PB(SV_P_INSTANCE))) {
-        sl_buf_puts(&sql, " AND instance_id IN (");
-        for (size_t i = 0; i < p->ninstances; i++) sl_buf_puts(&sql, i ? ", ?" : "?");
-        sl_buf_putc(&sql, ')');
+    memset(w, 0, sizeof *w);
+    if ((use & SV_P_RANGE) && q->empty) w->none = true; /* no data, no explicit range */
+    else if (use & SV_P_RANGE) {
+        w->range = true;
+        w->from = q->from;
+        w->to = q->to;
     }
-    if ((use & SV_PB(SV_P_QUERY_TYPE)) && (p->given & SV_PB(SV_P_QUERY_TYPE))) sl_buf_puts(&sql, " AND query_type = ?");
-    if ((use & SV_PB(SV_P_FINAL)) && p->final >= 0) sl_buf_puts(&sql, " AND final = ?");
-    if ((use & SV_PB(SV_P_REASON)) && (p->given & SV_PB(SV_P_REASON))) sl_buf_puts(&sql, " AND reason = ?");
-    if (tail) {
-        sl_buf_putc(&sql, ' ');
-        sl_buf_puts(&sql, tail);
+    unsigned given = p->given & use;
+    if (given & SV_PB(SV_P_SOURCE)) w->source = p->source;
+    if (given & SV_PB(SV_P_INSTANCE)) {
+        w->instances = p->instances;
+        w->ninstances = p->ninstances;
     }
-    if (sql.oom) {
-        sl_buf_free(&sql);
-        return sv_q_fail(q, 500, "out of memory");
-    }
-    int rc = sqlite3_prepare_v2(q->db, sl_buf_cstr(&sql), (int)sql.len, st, NULL);
-    sl_buf_free(&sql);
-    if (rc != SQLITE_OK) return sv_q_dberr(q, rc, table);
-    int k = 1;
-    if (range) {
-        sqlite3_bind_text(*st, k++, q->from_s, -1, SQLITE_STATIC);
-        sqlite3_bind_text(*st, k++, q->to_s, -1, SQLITE_STATIC);
-    }
-    if ((use & SV_PB(SV_P_SOURCE)) && (p->given & SV_PB(SV_P_SOURCE)))
-        sqlite3_bind_text(*st, k++, p->source, -1, SQLITE_STATIC);
-    if ((use & SV_PB(SV_P_INSTANCE)) && (p->given & SV_PB(SV_P_INSTANCE)))
-        for (size_t i = 0; i < p->ninstances; i++) sqlite3_bind_int64(*st, k++, p->instances[i]);
-    if ((use & SV_PB(SV_P_QUERY_TYPE)) && (p->given & SV_PB(SV_P_QUERY_TYPE)))
-        sqlite3_bind_text(*st, k++, p->query_type, -1, SQLITE_STATIC);
-    if ((use & SV_PB(SV_P_FINAL)) && p->final >= 0) sqlite3_bind_int(*st, k++, p->final);
-    if ((use & SV_PB(SV_P_REASON)) && (p->given & SV_PB(SV_P_REASON)))
-        sqlite3_bind_text(*st, k++, p->reason, -1, SQLITE_STATIC);
-    return SL_OK;
+    if (given & SV_PB(SV_P_QUERY_TYPE)) w->query_type = p->query_type;
+    if ((use & SV_PB(SV_P_FINAL)) && p->final >= 0) w->final = p->final ? HR_FINAL_ONLY : HR_PROVISIONAL;
+    if (given & SV_PB(SV_P_REASON)) w->reason = p->reason;
 }
 
 /* string table */
@@ -343,10 +347,15 @@ static sv_body *compute(void *ctx) {
     if (e != SL_OK) {
         q.status = e == SL_ERR_NOMEM ? 500 : 503;
     } else {
-        q.db = c.db;
-        int rc = sqlite3_exec(c.db, "BEGIN", NULL, NULL, NULL); /* one snapshot for all statements */
-        e = rc == SQLITE_OK ? jb->fn(&q) : sv_q_dberr(&q, rc, "BEGIN");
-        if (rc == SQLITE_OK) sqlite3_exec(c.db, "COMMIT", NULL, NULL, NULL);
+        char msg[SL_ERRLEN];
+        q.rd = c.rd;
+        e = hr_begin(c.rd, msg, sizeof msg); /* one snapshot for all reads */
+        if (e == SL_OK) {
+            e = jb->fn(&q);
+            hr_end(c.rd);
+        } else {
+            e = sv_q_readerr(&q, e, msg);
+        }
         sv_db_release(jb->a->db, &c, e != SL_OK && q.status == 503);
     }
     if (e == SL_OK && !jb->prom && (e = sv_json_finish(&q.j, q.err, sizeof q.err)) != SL_OK) q.status = 500;
@@ -450,9 +459,10 @@ void sv_api_handle(sv_api *a, const char *path, const sv_kv *kv, size_t n, bool 
         answer(a, r, "table", sv_ep_table, &p, name, false, fresh);
         return;
     }
+    pthread_once(&g_routes_once, init_routes);
     for (size_t i = 0; i < NROUTES; i++) {
         if (strcmp(rest, k_routes[i].path) != 0) continue;
-        if (sv_params_parse(&p, &k_routes[i].spec, kv, n, err, sizeof err) != SL_OK) {
+        if (sv_params_parse(&p, &g_routes.spec[i], kv, n, err, sizeof err) != SL_OK) {
             reply_error(r, 400, err);
             return;
         }

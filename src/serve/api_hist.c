@@ -10,11 +10,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "plugins/redset_tables.h"
 #include "serve/api_int.h"
 
 #define HOURLY_FILTERS (SV_P_RANGE | SV_PB(SV_P_SOURCE) | SV_PB(SV_P_INSTANCE) | SV_PB(SV_P_FINAL))
 
 static sl_err oom(sv_q *q) { return sv_q_fail(q, 500, "out of memory"); }
+
+/* Open the rows of columns cols[0..ncols) of table t in hour order, with
+ * the request's filters limited to `use`. */
+static sl_err open_hours(sv_q *q, hr_cursor *cur, const tb_def *t, const int *cols, size_t ncols, unsigned use) {
+    const hr_order by_hour[] = {{hr_filter_col(t, HR_F_HOUR), false}};
+    hr_query hq = {.table = t, .cols = cols, .ncols = ncols, .order = by_hour, .norder = 1};
+    sv_q_where(q, use, &hq.where);
+    return sv_q_open(q, &hq, cur);
+}
+#define NCOLS(a) (sizeof a / sizeof *a)
 
 /* Grow *p (n used, *cap allocated, element size sz) to hold one more. */
 static bool grow(void **p, size_t n, size_t *cap, size_t sz) {
@@ -49,10 +60,11 @@ sl_err sv_ep_spill(sv_q *q) {
     sv_json_obj(&q->j);
     sl_err e = sv_q_range(q);
     if (e != SL_OK) return e;
-    sqlite3_stmt *st = NULL;
-    e = sv_q_prepare(q, &st, "hour, query_type, spilled, mbytes_spilled_sum, queries",
-                     per_instance ? "query_hourly" : "spill_hourly", HOURLY_FILTERS | SV_PB(SV_P_QUERY_TYPE),
-                     "ORDER BY hour");
+    static const int qh[] = {RS_QH_HOUR, RS_QH_QUERY_TYPE, RS_QH_SPILLED, RS_QH_MBYTES_SPILLED_SUM, RS_QH_QUERIES};
+    static const int sp[] = {RS_SP_HOUR, RS_SP_QUERY_TYPE, RS_SP_SPILLED, RS_SP_MBYTES_SPILLED_SUM, RS_SP_QUERIES};
+    hr_cursor st;
+    e = open_hours(q, &st, per_instance ? &rs_query_hourly : &rs_spill_hourly, per_instance ? qh : sp, NCOLS(qh),
+                   HOURLY_FILTERS | SV_PB(SV_P_QUERY_TYPE));
     if (e != SL_OK) return e;
     sv_hours hs = {0};
     sv_strtab types;
@@ -60,9 +72,9 @@ sl_err sv_ep_spill(sv_q *q) {
     spill_cell *cells = NULL;
     size_t nc = 0, cap = 0, hour_start = 0;
     int rc;
-    while ((rc = sv_q_step(q, st, "query_hourly")) == SQLITE_ROW) {
+    while ((rc = sv_q_next(q, &st)) == HR_ROW) {
         size_t n, tn;
-        const char *h = sv_col_text(st, 0, &n), *t = sv_col_text(st, 1, &tn);
+        const char *h = hr_text(&st, 0, &n), *t = hr_text(&st, 1, &tn);
         size_t before = hs.n;
         int64_t hi = sv_hours_add(&hs, h, n), ti = sv_strtab_intern(&types, t, tn);
         if (hi < 0 || ti < 0) {
@@ -86,12 +98,12 @@ sl_err sv_ep_spill(sv_q *q) {
             c->h = (uint32_t)hi;
             c->t = (uint32_t)ti;
         }
-        c->spilled += sqlite3_column_int64(st, 2);
-        c->mbytes += sqlite3_column_double(st, 3);
-        c->queries += sqlite3_column_int64(st, 4);
+        c->spilled += hr_i64(&st, 2);
+        c->mbytes += hr_f64(&st, 3);
+        c->queries += hr_i64(&st, 4);
     }
-    sqlite3_finalize(st);
-    if (e == SL_OK && rc != SQLITE_DONE) e = SL_ERR_IO;
+    hr_close(&st);
+    if (e == SL_OK && rc < 0) e = (sl_err)rc;
     if (e == SL_OK) {
         /* series in query_type order, each with one value per hour */
         uint32_t *order = malloc((types.n ? types.n : 1) * sizeof *order);
@@ -192,9 +204,9 @@ sl_err sv_ep_cache(sv_q *q) {
     sv_json_obj(&q->j);
     sl_err e = sv_q_range(q);
     if (e != SL_OK) return e;
-    sqlite3_stmt *st = NULL;
-    e = sv_q_prepare(q, &st, "hour, source, instance_id, cached, queries", "cache_hourly", HOURLY_FILTERS,
-                     "ORDER BY hour");
+    static const int cols[] = {RS_CA_HOUR, RS_CA_SOURCE, RS_CA_INSTANCE, RS_CA_CACHED, RS_CA_QUERIES};
+    hr_cursor st;
+    e = open_hours(q, &st, &rs_cache_hourly, cols, NCOLS(cols), HOURLY_FILTERS);
     if (e != SL_OK) return e;
     sv_hours hs = {0};
     sv_strtab srcs;
@@ -204,9 +216,9 @@ sl_err sv_ep_cache(sv_q *q) {
     int64_t *hq = NULL, *hc = NULL; /* per hour: queries, cached */
     size_t hcap = 0, hcap2 = 0;
     int rc;
-    while ((rc = sv_q_step(q, st, "cache_hourly")) == SQLITE_ROW) {
+    while ((rc = sv_q_next(q, &st)) == HR_ROW) {
         size_t n, sn;
-        const char *h = sv_col_text(st, 0, &n), *s = sv_col_text(st, 1, &sn);
+        const char *h = hr_text(&st, 0, &n), *s = hr_text(&st, 1, &sn);
         size_t before = hs.n;
         int64_t hi = sv_hours_add(&hs, h, n), si = sv_strtab_intern(&srcs, s, sn);
         if (hi < 0 || si < 0) {
@@ -220,12 +232,12 @@ sl_err sv_ep_cache(sv_q *q) {
             }
             hq[hi] = hc[hi] = 0;
         }
-        int64_t cached = sqlite3_column_int64(st, 3), queries = sqlite3_column_int64(st, 4);
+        int64_t cached = hr_i64(&st, 3), queries = hr_i64(&st, 4);
         hq[hi] += queries;
         hc[hi] += cached;
         inst_key k;
         memset(&k, 0, sizeof k);
-        k.instance_id = sqlite3_column_int64(st, 2);
+        k.instance_id = hr_i64(&st, 2);
         k.source = (uint64_t)si;
         bool added;
         inst_acc *a = hm_upsert(&insts, hm_hash2((uint64_t)k.instance_id, k.source), &k, NULL, &added);
@@ -237,8 +249,8 @@ sl_err sv_ep_cache(sv_q *q) {
         a->queries += queries;
         a->cached += cached;
     }
-    sqlite3_finalize(st);
-    if (e == SL_OK && rc != SQLITE_DONE) e = SL_ERR_IO;
+    hr_close(&st);
+    if (e == SL_OK && rc < 0) e = (sl_err)rc;
     inst_acc **v = NULL;
     if (e == SL_OK && !(v = (inst_acc **)sorted_entries(&insts, cmp_inst))) e = oom(q);
     if (e == SL_OK) {
@@ -293,18 +305,19 @@ sl_err sv_ep_top_tables(sv_q *q) {
     sv_json_obj(&q->j);
     sl_err e = sv_q_range(q);
     if (e != SL_OK) return e;
-    sqlite3_stmt *st = NULL;
-    e = sv_q_prepare(q, &st, "hour, table_id, reads", "top_tables_hourly", HOURLY_FILTERS, "ORDER BY hour");
+    static const int cols[] = {RS_TT_HOUR, RS_TT_TABLE_ID, RS_TT_READS};
+    hr_cursor st;
+    e = open_hours(q, &st, &rs_top_tables_hourly, cols, NCOLS(cols), HOURLY_FILTERS);
     if (e != SL_OK) return e;
     hm tabs;
     hm_init(&tabs, sizeof(tbl_acc), sizeof(int64_t));
     sv_hours hs = {0};
     int rc;
-    while ((rc = sv_q_step(q, st, "top_tables_hourly")) == SQLITE_ROW) {
+    while ((rc = sv_q_next(q, &st)) == HR_ROW) {
         size_t n;
-        const char *h = sv_col_text(st, 0, &n);
+        const char *h = hr_text(&st, 0, &n);
         int64_t hi = sv_hours_add(&hs, h, n);
-        int64_t id = sqlite3_column_int64(st, 1);
+        int64_t id = hr_i64(&st, 1);
         bool added;
         tbl_acc *a = hi < 0 ? NULL : hm_upsert(&tabs, hm_mix((uint64_t)id), &id, NULL, &added);
         if (!a) {
@@ -312,14 +325,14 @@ sl_err sv_ep_top_tables(sv_q *q) {
             break;
         }
         if (added) a->last_hour = -1;
-        a->reads += sqlite3_column_int64(st, 2);
+        a->reads += hr_i64(&st, 2);
         if (a->last_hour != hi) {
             a->hours++;
             a->last_hour = hi;
         }
     }
-    sqlite3_finalize(st);
-    if (e == SL_OK && rc != SQLITE_DONE) e = SL_ERR_IO;
+    hr_close(&st);
+    if (e == SL_OK && rc < 0) e = (sl_err)rc;
     tbl_acc **v = NULL;
     if (e == SL_OK && !(v = (tbl_acc **)sorted_entries(&tabs, cmp_tbl))) e = oom(q);
     if (e == SL_OK) {
@@ -345,16 +358,14 @@ sl_err sv_ep_top_tables(sv_q *q) {
 /* ------------------------------------------------------------------------ */
 /* compile                                                                  */
 
-static const char *const k_buckets[] = {"0", "1", "2", "3", "4-5", "6-9", "10+"};
-#define NBUCKETS (sizeof k_buckets / sizeof *k_buckets)
-
 sl_err sv_ep_compile(sv_q *q) {
     sv_json_obj(&q->j);
     sl_err e = sv_q_range(q);
     if (e != SL_OK) return e;
-    sqlite3_stmt *st = NULL;
-    e = sv_q_prepare(q, &st, "joins_bucket, queries, compile_ms_sum, compile_ms_max", "compile_joins_hourly",
-                     SV_P_RANGE | SV_PB(SV_P_FINAL), "ORDER BY hour");
+    static const int joins[] = {RS_CJ_BUCKET, RS_CJ_QUERIES, RS_CJ_COMPILE_MS_SUM, RS_CJ_COMPILE_MS_MAX};
+    static const int corr[] = {RS_CC_HOUR, RS_CC_N, RS_CC_CORR};
+    hr_cursor st;
+    e = open_hours(q, &st, &rs_compile_joins_hourly, joins, NCOLS(joins), SV_P_RANGE | SV_PB(SV_P_FINAL));
     if (e != SL_OK) return e;
     /* the seven buckets of docs/metrics.md, then any other in order of appearance */
     sv_strtab bk;
@@ -362,8 +373,8 @@ sl_err sv_ep_compile(sv_q *q) {
     int64_t *nq = NULL;
     double *sum = NULL, *mx = NULL;
     size_t cap = 0, cap2 = 0, cap3 = 0;
-    for (size_t i = 0; i < NBUCKETS && e == SL_OK; i++)
-        if (sv_strtab_intern(&bk, k_buckets[i], strlen(k_buckets[i])) < 0) e = oom(q);
+    for (size_t i = 0; i < RS_N_JOIN_BUCKETS && e == SL_OK; i++)
+        if (sv_strtab_intern(&bk, rs_join_bucket_names[i], strlen(rs_join_bucket_names[i])) < 0) e = oom(q);
     for (size_t i = 0; i < bk.n && e == SL_OK; i++) {
         if (!grow((void **)&nq, i, &cap, sizeof *nq) || !grow((void **)&sum, i, &cap2, sizeof *sum) ||
             !grow((void **)&mx, i, &cap3, sizeof *mx))
@@ -374,10 +385,10 @@ sl_err sv_ep_compile(sv_q *q) {
             mx[i] = NAN;
         }
     }
-    int rc = SQLITE_DONE;
-    while (e == SL_OK && (rc = sv_q_step(q, st, "compile_joins_hourly")) == SQLITE_ROW) {
+    int rc = 0;
+    while (e == SL_OK && (rc = sv_q_next(q, &st)) == HR_ROW) {
         size_t n;
-        const char *b = sv_col_text(st, 0, &n);
+        const char *b = hr_text(&st, 0, &n);
         size_t before = bk.n;
         int64_t bi = sv_strtab_intern(&bk, b, n);
         if (bi < 0) {
@@ -394,14 +405,13 @@ sl_err sv_ep_compile(sv_q *q) {
             sum[bi] = 0;
             mx[bi] = NAN;
         }
-        nq[bi] += sqlite3_column_int64(st, 1);
-        sum[bi] += sqlite3_column_double(st, 2);
-        double m = sqlite3_column_double(st, 3);
+        nq[bi] += hr_i64(&st, 1);
+        sum[bi] += hr_f64(&st, 2);
+        double m = hr_f64(&st, 3);
         if (isnan(mx[bi]) || m > mx[bi]) mx[bi] = m;
     }
-    sqlite3_finalize(st);
-    st = NULL;
-    if (e == SL_OK && rc != SQLITE_DONE) e = SL_ERR_IO;
+    hr_close(&st);
+    if (e == SL_OK && rc < 0) e = (sl_err)rc;
     if (e == SL_OK) {
         sv_json_key(&q->j, "buckets");
         sv_json_arr(&q->j);
@@ -417,26 +427,23 @@ sl_err sv_ep_compile(sv_q *q) {
             sv_json_obj_end(&q->j);
         }
         sv_json_arr_end(&q->j);
-        e = sv_q_prepare(q, &st, "hour, n, corr", "compile_corr_hourly", SV_P_RANGE | SV_PB(SV_P_FINAL),
-                         "ORDER BY hour");
+        e = open_hours(q, &st, &rs_compile_corr_hourly, corr, NCOLS(corr), SV_P_RANGE | SV_PB(SV_P_FINAL));
     }
     if (e == SL_OK) {
-        sv_json_key(&q->j, "hours");
-        sv_json_arr(&q->j);
-        while ((rc = sv_q_step(q, st, "compile_corr_hourly")) == SQLITE_ROW) sv_q_col(q, st, 0);
-        sv_json_arr_end(&q->j);
-        if (rc != SQLITE_DONE) e = SL_ERR_IO;
-        for (int f = 1; f <= 2 && e == SL_OK; f++) {
-            sqlite3_reset(st);
-            sv_json_key(&q->j, f == 1 ? "corr" : "n");
+        /* the rows three times: hours, corr, n */
+        static const char *const keys[] = {"hours", "corr", "n"};
+        static const int col[] = {0, 2, 1};
+        for (int f = 0; f < 3 && e == SL_OK; f++) {
+            hr_rewind(&st);
+            sv_json_key(&q->j, keys[f]);
             sv_json_arr(&q->j);
-            while ((rc = sv_q_step(q, st, "compile_corr_hourly")) == SQLITE_ROW) sv_q_col(q, st, f == 1 ? 2 : 1);
+            while ((rc = sv_q_next(q, &st)) == HR_ROW) sv_q_val(q, &st, col[f]);
             sv_json_arr_end(&q->j);
-            if (rc != SQLITE_DONE) e = SL_ERR_IO;
+            if (rc < 0) e = (sl_err)rc;
         }
         sv_json_obj_end(&q->j);
+        hr_close(&st);
     }
-    sqlite3_finalize(st);
     free(nq);
     free(sum);
     free(mx);
@@ -505,10 +512,10 @@ sl_err sv_ep_utilization(sv_q *q) {
     sv_json_obj(&q->j);
     sl_err e = sv_q_range(q);
     if (e != SL_OK) return e;
-    sqlite3_stmt *st = NULL;
-    e = sv_q_prepare(q, &st,
-                     "hour, source, instance_id, composite, q_score, c_score, s_score, p_score, oversubscribed, slowdown",
-                     "utilization_hourly", HOURLY_FILTERS, "ORDER BY hour");
+    static const int cols[] = {RS_UT_HOUR,    RS_UT_SOURCE,  RS_UT_INSTANCE, RS_UT_COMPOSITE,      RS_UT_Q_SCORE,
+                               RS_UT_C_SCORE, RS_UT_S_SCORE, RS_UT_P_SCORE,  RS_UT_OVERSUBSCRIBED, RS_UT_SLOWDOWN};
+    hr_cursor st;
+    e = open_hours(q, &st, &rs_utilization_hourly, cols, NCOLS(cols), HOURLY_FILTERS);
     if (e != SL_OK) return e;
     sv_hours hs = {0};
     sv_strtab srcs;
@@ -516,11 +523,11 @@ sl_err sv_ep_utilization(sv_q *q) {
     hour_util *hu = NULL;
     size_t hcap = 0, lim = (size_t)q->p->limit, nheap = 0;
     util_row *heap = malloc(lim * sizeof *heap);
-    int rc = SQLITE_DONE;
+    int rc = 0;
     if (!heap) e = oom(q);
-    while (e == SL_OK && (rc = sv_q_step(q, st, "utilization_hourly")) == SQLITE_ROW) {
+    while (e == SL_OK && (rc = sv_q_next(q, &st)) == HR_ROW) {
         size_t n, sn;
-        const char *h = sv_col_text(st, 0, &n), *s = sv_col_text(st, 1, &sn);
+        const char *h = hr_text(&st, 0, &n), *s = hr_text(&st, 1, &sn);
         size_t before = hs.n;
         int64_t hi = sv_hours_add(&hs, h, n), si = sv_strtab_intern(&srcs, s, sn);
         if (hi < 0 || si < 0) {
@@ -538,15 +545,15 @@ sl_err sv_ep_utilization(sv_q *q) {
         util_row r;
         r.hour = hi;
         r.src = srcs.s[si];
-        r.instance_id = sqlite3_column_int64(st, 2);
-        r.composite = sqlite3_column_type(st, 3) == SQLITE_NULL ? -INFINITY : sqlite3_column_double(st, 3);
-        r.q = sqlite3_column_double(st, 4);
-        r.c = sqlite3_column_double(st, 5);
-        r.s = sqlite3_column_double(st, 6);
-        r.p = sqlite3_column_double(st, 7);
-        r.oversubscribed = sqlite3_column_int(st, 8) != 0;
-        r.slowdown_null = sqlite3_column_type(st, 9) == SQLITE_NULL;
-        r.slowdown = sqlite3_column_double(st, 9);
+        r.instance_id = hr_i64(&st, 2);
+        r.composite = hr_null(&st, 3) ? -INFINITY : hr_f64(&st, 3);
+        r.q = hr_f64(&st, 4);
+        r.c = hr_f64(&st, 5);
+        r.s = hr_f64(&st, 6);
+        r.p = hr_f64(&st, 7);
+        r.oversubscribed = hr_i64(&st, 8) != 0;
+        r.slowdown_null = hr_null(&st, 9);
+        r.slowdown = hr_f64(&st, 9);
         hour_util *u = &hu[hi];
         u->n++;
         u->csum += r.composite;
@@ -564,8 +571,8 @@ sl_err sv_ep_utilization(sv_q *q) {
             heap_down(heap, nheap, 0);
         }
     }
-    sqlite3_finalize(st);
-    if (e == SL_OK && rc != SQLITE_DONE) e = SL_ERR_IO;
+    hr_close(&st);
+    if (e == SL_OK && rc < 0) e = (sl_err)rc;
     if (e == SL_OK) {
         sv_hours_json(q, &hs);
         static const char *const keys[] = {"composite_max", "composite_avg", "oversubscribed", "slowdown_avg",

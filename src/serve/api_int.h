@@ -3,22 +3,18 @@
 #ifndef SV_API_INT_H
 #define SV_API_INT_H
 
-#include <sqlite3.h>
-
 #include "serve/api.h"
 #include "serve/json.h"
 #include "serve/params.h"
+#include "store/hot_read.h"
 #include "util/hashmap.h"
 #include "util/buf.h"
-
-/* Columns a table has, for filters (SV_PB bits of the filter parameters). */
-#define SV_COLS_METRIC_FULL (SV_P_RANGE | SV_PB(SV_P_SOURCE) | SV_PB(SV_P_INSTANCE) | SV_PB(SV_P_FINAL))
 
 /* One request being computed. */
 typedef struct sv_q {
     sv_api *api;
     const char *path;          /* hot store file, for messages */
-    sqlite3 *db;
+    hr_conn *rd;               /* the store (hot_read.h), inside one read transaction */
     const sv_params *p;
     const char *table;         /* /table/<name> */
     /* resolved range (sv_q_range) */
@@ -39,22 +35,24 @@ sl_err sv_q_fail(sv_q *q, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
-/* A SQLite error while doing `what` (500, or 503 when the store is busy,
- * unreadable or not a database). */
-sl_err sv_q_dberr(sv_q *q, int rc, const char *what);
+/* A hot_read.h error e with its message msg: 503 when the store is busy,
+ * unreadable or not a database, else 500; "hot store PATH: msg". */
+sl_err sv_q_readerr(sv_q *q, sl_err e, const char *msg);
 
+/* The newest hour of query_hourly (epoch seconds); *have false when empty. */
+sl_err sv_q_newest(sv_q *q, bool *have, int64_t *hour);
 /* Resolve the hour range of the request (newest hour of query_hourly for the
  * defaults) and write "from"/"to" into the open JSON object. */
 sl_err sv_q_range(sv_q *q);
-/* Prepare "SELECT cols FROM table" + the WHERE clause of the request's
- * filters limited to `use` (SV_PB bits; range only when not empty) + tail. */
-sl_err sv_q_prepare(sv_q *q, sqlite3_stmt **st, const char *cols, const char *table, unsigned use, const char *tail);
-/* Step: SQLITE_ROW / SQLITE_DONE, anything else recorded as an error (returns it). */
-int sv_q_step(sv_q *q, sqlite3_stmt *st, const char *what);
-/* A column as JSON (integer, real, text, null; a blob as text). */
-void sv_q_col(sv_q *q, sqlite3_stmt *st, int i);
-/* Text of column i ("" for NULL) and its length. */
-const char *sv_col_text(sqlite3_stmt *st, int i, size_t *n);
+/* The request's filters limited to `use` (SV_PB bits; the range as
+ * resolved by sv_q_range: nothing matches when the store is empty). */
+void sv_q_where(const sv_q *q, unsigned use, hr_where *w);
+/* hr_open / hr_next with the errors recorded in q (sv_q_readerr); sv_q_next
+ * returns HR_ROW, 0 at the end, or the error. */
+sl_err sv_q_open(sv_q *q, const hr_query *hq, hr_cursor *cur);
+int sv_q_next(sv_q *q, hr_cursor *cur);
+/* Column i of the current row as a JSON value (integer, real, text, null). */
+void sv_q_val(sv_q *q, const hr_cursor *cur, int i);
 
 /* A table of distinct strings -> dense indexes. */
 typedef struct sv_strtab {
@@ -92,6 +90,9 @@ sl_err sv_ep_table(sv_q *q);
 const sv_pspec *sv_table_spec(const char *name);
 /* "query_hourly, spill_hourly, ...": the tables /table/<name> serves. */
 const char *sv_table_names(void);
+/* The engine's quarantine tables of the Redset schema (en_own_tables). */
+const tb_def *sv_bad_rows(void);
+const tb_def *sv_late_events(void);
 /* pipeline_health as Prometheus text into q->out (not JSON). */
 sl_err sv_ep_metrics(sv_q *q);
 

@@ -1,118 +1,65 @@
 /* api_live.c: the live view and health endpoints (status, live, health) and
- * the store part of /metrics. */
+ * the store part of /metrics.  Health values are looked up by their id in
+ * the registry (engine/health.h), tables and columns by their definitions. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/health.h"
+#include "plugins/redset_tables.h"
 #include "serve/api_int.h"
 #include "serve/prom.h"
+#include "util/time.h"
 
 /* ------------------------------------------------------------------------ */
 /* pipeline_health                                                          */
 
-typedef struct health {
-    sv_health_row *rows;
-    size_t n;
-    char updated[32]; /* max(updated_at), "" when no rows */
-    char **names;     /* owned copies */
-} health;
-
-static void health_free(health *h) {
-    for (size_t i = 0; i < h->n; i++) free(h->names[i]);
-    free(h->names);
-    free(h->rows);
-    memset(h, 0, sizeof *h);
+static sl_err health_load(sv_q *q, hr_health *h) {
+    char msg[SL_ERRLEN];
+    sl_err e = hr_health_read(q->rd, h, msg, sizeof msg);
+    return e == SL_OK ? SL_OK : sv_q_readerr(q, e, msg);
 }
 
-static sl_err health_load(sv_q *q, health *h) {
-    memset(h, 0, sizeof *h);
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(q->db, "SELECT name, value, updated_at FROM pipeline_health ORDER BY name", -1, &st,
-                                NULL);
-    if (rc != SQLITE_OK) return sv_q_dberr(q, rc, "pipeline_health");
-    size_t cap = 0;
-    sl_err e = SL_OK;
-    while ((rc = sv_q_step(q, st, "pipeline_health")) == SQLITE_ROW) {
-        if (h->n == cap) {
-            size_t nc = cap ? cap * 2 : 64;
-            sv_health_row *nr = realloc(h->rows, nc * sizeof *nr);
-            if (nr) h->rows = nr;
-            char **nn = nr ? realloc(h->names, nc * sizeof *nn) : NULL;
-            if (nn) h->names = nn;
-            if (!nr || !nn) {
-                e = sv_q_fail(q, 500, "out of memory");
-                break;
-            }
-            cap = nc;
-        }
-        size_t n;
-        const char *nm = sv_col_text(st, 0, &n);
-        char *c = malloc(n + 1);
-        if (!c) {
-            e = sv_q_fail(q, 500, "out of memory");
-            break;
-        }
-        memcpy(c, nm, n);
-        c[n] = '\0';
-        h->names[h->n] = c;
-        h->rows[h->n].name = c;
-        h->rows[h->n].null = sqlite3_column_type(st, 1) == SQLITE_NULL;
-        h->rows[h->n].value = sqlite3_column_double(st, 1);
-        const char *u = sv_col_text(st, 2, &n);
-        if (n < sizeof h->updated && strncmp(u, h->updated, sizeof h->updated) > 0) {
-            memcpy(h->updated, u, n);
-            h->updated[n] = '\0';
-        }
-        h->n++;
-    }
-    sqlite3_finalize(st);
-    if (e == SL_OK && rc != SQLITE_DONE) e = SL_ERR_IO;
-    if (e != SL_OK) health_free(h);
-    return e;
+/* The row of series (id, label value), or NULL. */
+static const hr_health_row *hget(const hr_health *h, hl_id id, const char *label) {
+    sl_buf name;
+    sl_buf_init(&name);
+    hl_name(&name, id, label);
+    const hr_health_row *r = NULL;
+    for (size_t i = 0; i < h->n && !r && !name.oom; i++)
+        if (!strcmp(h->rows[i].name, sl_buf_cstr(&name))) r = &h->rows[i];
+    sl_buf_free(&name);
+    return r;
 }
 
-static const sv_health_row *hget(const health *h, const char *name) {
-    for (size_t i = 0; i < h->n; i++)
-        if (!strcmp(h->rows[i].name, name)) return &h->rows[i];
-    return NULL;
-}
-
-/* "key": value of a health row, null when absent or NULL. */
-static void knum(sv_q *q, const health *h, const char *key, const char *name) {
-    const sv_health_row *r = hget(h, name);
+/* "key": a value, null when absent or NULL. */
+static void knum_row(sv_q *q, const char *key, const hr_health_row *r) {
     sv_json_key(&q->j, key);
     if (!r || r->null) sv_json_null(&q->j);
     else sv_json_f64(&q->j, r->value);
 }
 
-/* "key": 'YYYY-MM-DD HH:MM:SS.ffffff' of epoch seconds in a health row. */
-static void ktime(sv_q *q, const health *h, const char *key, const char *name) {
-    const sv_health_row *r = hget(h, name);
-    char t[20];
+static void knum(sv_q *q, const hr_health *h, const char *key, hl_id id) { knum_row(q, key, hget(h, id, NULL)); }
+
+/* "key": 'YYYY-MM-DD HH:MM:SS.ffffff' of epoch microseconds, null outside
+ * the years 0000..9999. */
+static void kus(sv_q *q, const char *key, int64_t us) {
+    char t[SL_TIME_BUF];
     sv_json_key(&q->j, key);
-    if (!r || r->null || !isfinite(r->value) || fabs(r->value) > 1e12) {
-        sv_json_null(&q->j);
-        return;
-    }
-    int64_t us = llround(r->value * 1e6);
-    int64_t s = us / 1000000 - (us % 1000000 < 0), frac = us - s * 1000000;
-    if (!sv_fmt_time(t, s)) {
-        sv_json_null(&q->j);
-        return;
-    }
-    char full[32];
-    memcpy(full, t, 19);
-    full[19] = '.';
-    for (int i = 25; i >= 20; i--) {
-        full[i] = (char)('0' + frac % 10);
-        frac /= 10;
-    }
-    full[26] = '\0';
-    sv_json_str(&q->j, full);
+    if (us != INT64_MIN && sl_fmt_time(t, sizeof t, us, SL_TIME_SQL_US)) sv_json_str(&q->j, t);
+    else sv_json_null(&q->j);
 }
 
-/* Sum of a labelled family, e.g. sluice_events_bad_total{...}; null if none. */
-static void ksum_family(sv_q *q, const health *h, const char *key, const char *family) {
+/* "key": the timestamp text of a health value in epoch seconds. */
+static void ktime(sv_q *q, const hr_health *h, const char *key, hl_id id) {
+    const hr_health_row *r = hget(h, id, NULL);
+    bool ok = r && !r->null && isfinite(r->value) && fabs(r->value) <= 1e12;
+    kus(q, key, ok ? llround(r->value * 1e6) : INT64_MIN);
+}
+
+/* "key": the sum of a labelled family's rows; null if none. */
+static void ksum_family(sv_q *q, const hr_health *h, const char *key, hl_id id) {
+    const char *family = hl_defs[id].name;
     size_t fl = strlen(family);
     double sum = 0;
     bool any = false;
@@ -127,311 +74,257 @@ static void ksum_family(sv_q *q, const health *h, const char *key, const char *f
     else sv_json_null(&q->j);
 }
 
-/* The first column of a one-row query as JSON (null when no row). */
-static sl_err kscalar(sv_q *q, const char *key, const char *sql) {
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(q->db, sql, -1, &st, NULL);
-    if (rc != SQLITE_OK) return sv_q_dberr(q, rc, "query_hourly");
-    rc = sv_q_step(q, st, "query_hourly");
+/* "key": the first column of the first row of hq, null without a row. */
+static sl_err kscalar(sv_q *q, const char *key, const hr_query *hq) {
+    hr_cursor cur;
+    sl_err e = sv_q_open(q, hq, &cur);
+    if (e != SL_OK) return e;
+    int r = sv_q_next(q, &cur);
     sv_json_key(&q->j, key);
-    if (rc == SQLITE_ROW) sv_q_col(q, st, 0);
+    if (r == HR_ROW) sv_q_val(q, &cur, 0);
     else sv_json_null(&q->j);
-    sqlite3_finalize(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? SL_OK : SL_ERR_IO;
+    hr_close(&cur);
+    return r < 0 ? (sl_err)r : SL_OK;
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+/* "key": one aggregate of table t over every row. */
+static sl_err kagg(sv_q *q, const char *key, const tb_def *t, hr_fn fn, int col) {
+    const hr_agg agg = {fn, col, NULL, 0};
+    const hr_query hq = {.table = t, .aggs = &agg, .naggs = 1};
+    return kscalar(q, key, &hq);
+}
 
-/* Distinct sources of query_hourly without reading every row: a skip scan
- * over the primary key (hour, source, ...), two index seeks per distinct
- * (hour, source): the next source within the hour, else the first row of
- * the next hour.  (A row-value seek (hour, source) > (?, ?) is not enough:
- * SQLite steps through the rows of the same (hour, source).) */
 static sl_err sources(sv_q *q) {
-    sqlite3_stmt *st[3] = {NULL, NULL, NULL};
-    static const char *const sql[3] = {
-        "SELECT hour, source FROM query_hourly ORDER BY hour, source LIMIT 1",
-        "SELECT ?1, source FROM query_hourly WHERE hour = ?1 AND source > ?2 ORDER BY source LIMIT 1",
-        "SELECT hour, source FROM query_hourly WHERE hour > ?1 ORDER BY hour, source LIMIT 1",
-    };
-    sv_strtab t;
-    sv_strtab_init(&t);
-    sl_err e = SL_OK;
-    for (int i = 0; i < 3; i++) {
-        int rc = sqlite3_prepare_v2(q->db, sql[i], -1, &st[i], NULL);
-        if (rc != SQLITE_OK) {
-            e = sv_q_dberr(q, rc, "query_hourly");
-            goto out;
-        }
-    }
-    char hour[64], src[SV_SOURCE_MAX * 4 + 1];
-    int rc = sv_q_step(q, st[0], "query_hourly");
-    sqlite3_stmt *at = st[0]; /* the statement whose row is current */
-    for (;;) {
-        if (rc == SQLITE_DONE) break;
-        if (rc != SQLITE_ROW) {
-            e = SL_ERR_IO;
-            goto out;
-        }
-        size_t hn, sn;
-        const char *h = sv_col_text(at, 0, &hn), *s = sv_col_text(at, 1, &sn);
-        if (hn >= sizeof hour || sn >= sizeof src) break; /* cannot seek past it exactly: stop listing */
-        memmove(hour, h, hn);
-        hour[hn] = '\0';
-        memmove(src, s, sn);
-        src[sn] = '\0';
-        if (sv_strtab_intern(&t, src, sn) < 0) {
-            e = sv_q_fail(q, 500, "out of memory");
-            goto out;
-        }
-        sqlite3_reset(st[1]);
-        sqlite3_bind_text(st[1], 1, hour, (int)hn, SQLITE_STATIC);
-        sqlite3_bind_text(st[1], 2, src, (int)sn, SQLITE_STATIC);
-        at = st[1];
-        rc = sv_q_step(q, at, "query_hourly");
-        if (rc == SQLITE_DONE) { /* no other source in this hour: the next hour */
-            sqlite3_reset(st[2]);
-            sqlite3_bind_text(st[2], 1, hour, (int)hn, SQLITE_STATIC);
-            at = st[2];
-            rc = sv_q_step(q, at, "query_hourly");
-        }
-    }
-    if (t.n) qsort(t.s, t.n, sizeof *t.s, cmp_str);
+    hr_strings s;
+    char msg[SL_ERRLEN];
+    sl_err e = hr_distinct(q->rd, &rs_query_hourly, RS_QH_SOURCE, &s, msg, sizeof msg);
+    if (e != SL_OK) return sv_q_readerr(q, e, msg);
     sv_json_key(&q->j, "sources");
     sv_json_arr(&q->j);
-    for (size_t i = 0; i < t.n; i++) sv_json_str(&q->j, t.s[i]);
+    for (size_t i = 0; i < s.n; i++) sv_json_str(&q->j, s.v[i]);
     sv_json_arr_end(&q->j);
-out:
-    for (int i = 0; i < 3; i++) sqlite3_finalize(st[i]);
-    sv_strtab_free(&t);
-    return e;
+    hr_strings_free(&s);
+    return SL_OK;
 }
 
 sl_err sv_ep_status(sv_q *q) {
-    health h;
+    hr_health h;
     sl_err e = health_load(q, &h);
     if (e != SL_OK) return e;
     sv_json_obj(&q->j);
-    const sv_health_row *run = hget(&h, "sluice_running");
+    const hr_health_row *run = hget(&h, HL_RUNNING, NULL);
     sv_json_key(&q->j, "running");
     if (!run || run->null) sv_json_null(&q->j);
     else sv_json_bool(&q->j, run->value == 1);
-    knum(q, &h, "uptime_s", "sluice_uptime_seconds");
-    ktime(q, &h, "event_time", "sluice_replay_position_seconds");
-    ktime(q, &h, "watermark", "sluice_watermark_seconds");
-    knum(q, &h, "events_per_second", "sluice_events_per_second");
-    knum(q, &h, "replay_lag_s", "sluice_replay_lag_seconds");
-    knum(q, &h, "open_windows", "sluice_open_windows");
-    knum(q, &h, "events_read", "sluice_events_read_total");
-    knum(q, &h, "events_accepted", "sluice_events_accepted_total");
-    ksum_family(q, &h, "bad", "sluice_events_bad_total");
-    knum(q, &h, "late", "sluice_events_late_total");
-    knum(q, &h, "duplicates", "sluice_events_duplicate_total");
-    if (e == SL_OK) e = kscalar(q, "first_hour", "SELECT min(hour) FROM query_hourly");
-    if (e == SL_OK) e = kscalar(q, "last_hour", "SELECT max(hour) FROM query_hourly");
-    if (e == SL_OK)
-        e = kscalar(q, "last_final_hour", "SELECT hour FROM query_hourly WHERE final = 1 ORDER BY hour DESC LIMIT 1");
+    knum(q, &h, "uptime_s", HL_UPTIME);
+    ktime(q, &h, "event_time", HL_REPLAY_POSITION);
+    ktime(q, &h, "watermark", HL_WATERMARK);
+    knum(q, &h, "events_per_second", HL_EVENTS_PER_SECOND);
+    knum(q, &h, "replay_lag_s", HL_REPLAY_LAG);
+    knum(q, &h, "open_windows", HL_OPEN_WINDOWS);
+    knum(q, &h, "events_read", HL_EVENTS_READ);
+    knum(q, &h, "events_accepted", HL_EVENTS_ACCEPTED);
+    ksum_family(q, &h, "bad", HL_EVENTS_BAD);
+    knum(q, &h, "late", HL_EVENTS_LATE);
+    knum(q, &h, "duplicates", HL_EVENTS_DUPLICATE);
+    /* min and max apart: each alone is an index seek */
+    if (e == SL_OK) e = kagg(q, "first_hour", &rs_query_hourly, HR_MIN, RS_QH_HOUR);
+    if (e == SL_OK) e = kagg(q, "last_hour", &rs_query_hourly, HR_MAX, RS_QH_HOUR);
+    if (e == SL_OK) { /* the newest final hour: backwards from the newest row */
+        static const int hour[] = {RS_QH_HOUR};
+        static const hr_order newest_first[] = {{RS_QH_HOUR, true}};
+        const hr_query hq = {.table = &rs_query_hourly, .cols = hour, .ncols = 1, .where = {.final = HR_FINAL_ONLY},
+                             .order = newest_first, .norder = 1, .limit = 1};
+        e = kscalar(q, "last_final_hour", &hq);
+    }
     if (e == SL_OK) e = sources(q);
-    sv_json_key(&q->j, "health_updated_at");
-    if (h.updated[0]) sv_json_str(&q->j, h.updated);
-    else sv_json_null(&q->j);
+    kus(q, "health_updated_at", h.updated_us);
     sv_json_obj_end(&q->j);
-    health_free(&h);
+    hr_health_free(&h);
     return e;
 }
 
 /* ------------------------------------------------------------------------ */
 /* live                                                                     */
 
-static const char *const k_live_fields[] = {"queries",      "aborted",        "cached",
-                                            "spilled",      "exec_ms_sum",    "queue_ms_sum",
-                                            "compile_ms_sum", "mbytes_scanned_sum", "mbytes_spilled_sum"};
-#define NLIVE (sizeof k_live_fields / sizeof *k_live_fields)
-/* integer sums first, then real sums */
-#define NLIVE_INT 6
+/* The sums of query_hourly per query type, in this order (integer columns
+ * summed exactly, real ones as doubles); the JSON keys are their names. */
+static const int k_live_cols[] = {RS_QH_QUERIES,      RS_QH_ABORTED,        RS_QH_CACHED,
+                                  RS_QH_SPILLED,      RS_QH_EXEC_MS_SUM,    RS_QH_QUEUE_MS_SUM,
+                                  RS_QH_COMPILE_MS_SUM, RS_QH_MBYTES_SCANNED_SUM, RS_QH_MBYTES_SPILLED_SUM};
+#define NLIVE (sizeof k_live_cols / sizeof *k_live_cols)
+
+static bool live_real(size_t f) { return rs_query_hourly.cols[k_live_cols[f]].type.type == SL_F64; }
 
 sl_err sv_ep_live(sv_q *q) {
-    sqlite3_stmt *st = NULL;
-    sl_err e = SL_OK;
-    char hour[20] = "";
-    int rc = sqlite3_prepare_v2(q->db, "SELECT max(hour) FROM query_hourly", -1, &st, NULL);
-    if (rc != SQLITE_OK) return sv_q_dberr(q, rc, "query_hourly");
-    rc = sv_q_step(q, st, "query_hourly");
-    if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_TEXT) {
-        size_t n;
-        const char *s = sv_col_text(st, 0, &n);
-        if (n < sizeof hour) memcpy(hour, s, n + 1);
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_ROW) return SL_ERR_IO;
-    bool src = q->p->given & SV_PB(SV_P_SOURCE);
+    bool have;
+    int64_t newest;
+    sl_err e = sv_q_newest(q, &have, &newest);
+    if (e != SL_OK) return e;
+    char hour[20];
+    have = have && sv_fmt_time(hour, newest);
+    /* the rows of the newest hour (nothing without one), of the source if given */
+    hr_where w = {.none = !have, .range = have, .from = newest, .to = newest + SV_HOUR_S};
     sv_json_obj(&q->j);
     sv_json_key(&q->j, "hour");
-    if (hour[0]) sv_json_str(&q->j, hour);
+    if (have) sv_json_str(&q->j, hour);
     else sv_json_null(&q->j);
     /* final: every row of the hour is final (a window becomes final at once) */
     sv_json_key(&q->j, "final");
-    if (!hour[0]) sv_json_null(&q->j);
-    else {
-        rc = sqlite3_prepare_v2(q->db, "SELECT min(final) FROM query_hourly WHERE hour = ?1", -1, &st, NULL);
-        if (rc != SQLITE_OK) return sv_q_dberr(q, rc, "query_hourly");
-        sqlite3_bind_text(st, 1, hour, -1, SQLITE_STATIC);
-        rc = sv_q_step(q, st, "query_hourly");
-        sv_json_bool(&q->j, rc == SQLITE_ROW && sqlite3_column_int(st, 0) == 1);
-        sqlite3_finalize(st);
-        if (rc != SQLITE_ROW) return SL_ERR_IO;
+    hr_cursor cur;
+    int r = 0;
+    if (!have) {
+        sv_json_null(&q->j);
+    } else {
+        static const hr_agg min_final[] = {{HR_MIN, HR_FINAL, NULL, 0}};
+        const hr_query hq = {.table = &rs_query_hourly, .aggs = min_final, .naggs = 1, .where = w};
+        if ((e = sv_q_open(q, &hq, &cur)) != SL_OK) return e;
+        r = sv_q_next(q, &cur);
+        sv_json_bool(&q->j, r == HR_ROW && hr_i64(&cur, 0) == 1);
+        hr_close(&cur);
+        if (r < 0) return (sl_err)r;
     }
-    rc = sqlite3_prepare_v2(q->db,
-                            src ? "SELECT query_type, sum(queries), sum(aborted), sum(cached), sum(spilled), "
-                                  "sum(exec_ms_sum), sum(queue_ms_sum), total(compile_ms_sum), "
-                                  "total(mbytes_scanned_sum), total(mbytes_spilled_sum), count(*) FROM query_hourly "
-                                  "WHERE hour = ?1 AND source = ?2 GROUP BY query_type ORDER BY query_type"
-                                : "SELECT query_type, sum(queries), sum(aborted), sum(cached), sum(spilled), "
-                                  "sum(exec_ms_sum), sum(queue_ms_sum), total(compile_ms_sum), "
-                                  "total(mbytes_scanned_sum), total(mbytes_spilled_sum), count(*) FROM query_hourly "
-                                  "WHERE hour = ?1 GROUP BY query_type ORDER BY query_type",
-                            -1, &st, NULL);
-    if (rc != SQLITE_OK) return sv_q_dberr(q, rc, "query_hourly");
-    sqlite3_bind_text(st, 1, hour, -1, SQLITE_STATIC);
-    if (src) sqlite3_bind_text(st, 2, q->p->source, -1, SQLITE_STATIC);
-    int64_t ti[NLIVE_INT] = {0};
-    double tr[NLIVE - NLIVE_INT] = {0};
+    if (q->p->given & SV_PB(SV_P_SOURCE)) w.source = q->p->source;
+    hr_agg sums[NLIVE];
+    for (size_t f = 0; f < NLIVE; f++) sums[f] = (hr_agg){live_real(f) ? HR_TOTAL : HR_SUM, k_live_cols[f], NULL, 0};
+    static const int by_type[] = {RS_QH_QUERY_TYPE};
+    static const hr_order type_order[] = {{RS_QH_QUERY_TYPE, false}};
+    const hr_query hq = {.table = &rs_query_hourly, .aggs = sums, .naggs = NLIVE, .group = by_type, .ngroup = 1,
+                         .where = w, .order = type_order, .norder = 1};
+    if ((e = sv_q_open(q, &hq, &cur)) != SL_OK) return e;
+    int64_t ti[NLIVE] = {0};
+    double tr[NLIVE] = {0};
     sv_json_key(&q->j, "by_query_type");
     sv_json_arr(&q->j);
-    while ((rc = sv_q_step(q, st, "query_hourly")) == SQLITE_ROW) {
+    while ((r = sv_q_next(q, &cur)) == HR_ROW) {
         sv_json_obj(&q->j);
-        sv_json_key(&q->j, "query_type");
-        sv_q_col(q, st, 0);
+        sv_json_key(&q->j, rs_query_hourly.cols[RS_QH_QUERY_TYPE].name);
+        sv_q_val(q, &cur, 0);
         for (size_t f = 0; f < NLIVE; f++) {
-            sv_json_key(&q->j, k_live_fields[f]);
-            if (f < NLIVE_INT) {
-                int64_t v = sqlite3_column_int64(st, (int)f + 1);
+            sv_json_key(&q->j, rs_query_hourly.cols[k_live_cols[f]].name);
+            if (live_real(f)) {
+                double v = hr_f64(&cur, (int)f + 1);
+                tr[f] += v;
+                sv_json_f64(&q->j, v);
+            } else {
+                int64_t v = hr_i64(&cur, (int)f + 1);
                 ti[f] += v;
                 sv_json_i64(&q->j, v);
-            } else {
-                double v = sqlite3_column_double(st, (int)f + 1);
-                tr[f - NLIVE_INT] += v;
-                sv_json_f64(&q->j, v);
             }
         }
         sv_json_obj_end(&q->j);
     }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) return SL_ERR_IO;
+    hr_close(&cur);
+    if (r < 0) return (sl_err)r;
     sv_json_arr_end(&q->j);
     sv_json_key(&q->j, "totals");
     sv_json_obj(&q->j);
     for (size_t f = 0; f < NLIVE; f++) {
-        sv_json_key(&q->j, k_live_fields[f]);
-        if (f < NLIVE_INT) sv_json_i64(&q->j, ti[f]);
-        else sv_json_f64(&q->j, tr[f - NLIVE_INT]);
+        sv_json_key(&q->j, rs_query_hourly.cols[k_live_cols[f]].name);
+        if (live_real(f)) sv_json_f64(&q->j, tr[f]);
+        else sv_json_i64(&q->j, ti[f]);
     }
     sv_json_obj_end(&q->j);
-    rc = sqlite3_prepare_v2(q->db,
-                            src ? "SELECT count(*) FROM (SELECT DISTINCT source, instance_id FROM query_hourly "
-                                  "WHERE hour = ?1 AND source = ?2)"
-                                : "SELECT count(*) FROM (SELECT DISTINCT source, instance_id FROM query_hourly "
-                                  "WHERE hour = ?1)",
-                            -1, &st, NULL);
-    if (rc != SQLITE_OK) return sv_q_dberr(q, rc, "query_hourly");
-    sqlite3_bind_text(st, 1, hour, -1, SQLITE_STATIC);
-    if (src) sqlite3_bind_text(st, 2, q->p->source, -1, SQLITE_STATIC);
-    rc = sv_q_step(q, st, "query_hourly");
-    sv_json_ki64(&q->j, "instances", rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_ROW) return SL_ERR_IO;
+    /* distinct (source, instance_id) */
+    static const int inst[] = {RS_QH_SOURCE, RS_QH_INSTANCE};
+    static const hr_agg distinct[] = {{HR_COUNT_DISTINCT, 0, inst, 2}};
+    const hr_query hi = {.table = &rs_query_hourly, .aggs = distinct, .naggs = 1, .where = w};
+    if ((e = sv_q_open(q, &hi, &cur)) != SL_OK) return e;
+    r = sv_q_next(q, &cur);
+    sv_json_ki64(&q->j, "instances", r == HR_ROW ? hr_i64(&cur, 0) : 0);
+    hr_close(&cur);
+    if (r < 0) return (sl_err)r;
     sv_json_obj_end(&q->j);
-    return e;
+    return SL_OK;
 }
 
 /* ------------------------------------------------------------------------ */
 /* health                                                                   */
 
-/* Rows of a query as objects (column names as keys). */
-static sl_err rows_as_objects(sv_q *q, const char *sql, int64_t limit, const char *what) {
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(q->db, sql, -1, &st, NULL);
-    if (rc != SQLITE_OK) return sv_q_dberr(q, rc, what);
-    sqlite3_bind_int64(st, 1, limit);
-    int nc = sqlite3_column_count(st);
+/* The rows of hq as objects: keys[i], or the column's name when keys is
+ * NULL. */
+static sl_err rows_as_objects(sv_q *q, const hr_query *hq, const char *const *keys) {
+    hr_cursor cur;
+    sl_err e = sv_q_open(q, hq, &cur);
+    if (e != SL_OK) return e;
+    int nc = hr_ncols(&cur), r;
     sv_json_arr(&q->j);
-    while ((rc = sv_q_step(q, st, what)) == SQLITE_ROW) {
+    while ((r = sv_q_next(q, &cur)) == HR_ROW) {
         sv_json_obj(&q->j);
         for (int i = 0; i < nc; i++) {
-            sv_json_key(&q->j, sqlite3_column_name(st, i));
-            sv_q_col(q, st, i);
+            sv_json_key(&q->j, keys ? keys[i] : hr_col_name(&cur, i));
+            sv_q_val(q, &cur, i);
         }
         sv_json_obj_end(&q->j);
     }
     sv_json_arr_end(&q->j);
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? SL_OK : SL_ERR_IO;
+    hr_close(&cur);
+    return r < 0 ? (sl_err)r : SL_OK;
 }
 
-static void sink_obj(sv_q *q, const health *h, const char *store) {
-    char a[96], b[96], c[96];
-    snprintf(a, sizeof a, "sluice_sink_write_seconds_total{store=\"%s\"}", store);
-    snprintf(b, sizeof b, "sluice_sink_write_max_seconds{store=\"%s\"}", store);
-    snprintf(c, sizeof c, "sluice_sink_errors_total{store=\"%s\"}", store);
+/* The newest rows of a quarantine table, every column. */
+static sl_err newest_rows(sv_q *q, const tb_def *t) {
+    static const hr_order newest_first[] = {{HR_ROWID, true}};
+    const hr_query hq = {.table = t, .order = newest_first, .norder = 1, .limit = q->p->limit};
+    return rows_as_objects(q, &hq, NULL);
+}
+
+static void sink_obj(sv_q *q, const hr_health *h, const char *store) {
+    const hr_health_row *a = hget(h, HL_SINK_WRITE_SECONDS, store), *b = hget(h, HL_SINK_WRITE_MAX_SECONDS, store),
+                        *c = hget(h, HL_SINK_ERRORS, store);
     sv_json_key(&q->j, store);
-    if (!hget(h, a) && !hget(h, b) && !hget(h, c)) {
+    if (!a && !b && !c) {
         sv_json_null(&q->j);
         return;
     }
     sv_json_obj(&q->j);
-    knum(q, h, "seconds_total", a);
-    knum(q, h, "max_seconds", b);
-    knum(q, h, "errors", c);
+    knum_row(q, "seconds_total", a);
+    knum_row(q, "max_seconds", b);
+    knum_row(q, "errors", c);
     sv_json_obj_end(&q->j);
 }
 
 sl_err sv_ep_health(sv_q *q) {
-    health h;
+    const tb_def *bad = sv_bad_rows(), *late = sv_late_events();
+    if (!bad || !late) return sv_q_fail(q, 500, "the quarantine tables' definitions are unavailable");
+    hr_health h;
     sl_err e = health_load(q, &h);
     if (e != SL_OK) return e;
     sv_json_obj(&q->j);
     sv_json_key(&q->j, "counters");
     sv_json_obj(&q->j);
-    for (size_t i = 0; i < h.n; i++) {
-        sv_json_key(&q->j, h.rows[i].name);
-        if (h.rows[i].null) sv_json_null(&q->j);
-        else sv_json_f64(&q->j, h.rows[i].value);
-    }
+    for (size_t i = 0; i < h.n; i++) knum_row(q, h.rows[i].name, &h.rows[i]);
     sv_json_obj_end(&q->j);
-    sv_json_key(&q->j, "updated_at");
-    if (h.updated[0]) sv_json_str(&q->j, h.updated);
-    else sv_json_null(&q->j);
-    if (e == SL_OK) e = kscalar(q, "bad_total", "SELECT count(*) FROM bad_rows");
+    kus(q, "updated_at", h.updated_us);
+    if (e == SL_OK) e = kagg(q, "bad_total", bad, HR_COUNT, 0);
     sv_json_key(&q->j, "bad_by_reason");
-    if (e == SL_OK)
-        e = rows_as_objects(q,
-                            "SELECT reason, count(*) AS count FROM bad_rows GROUP BY reason "
-                            "ORDER BY count(*) DESC, reason LIMIT ?1",
-                            1000, "bad_rows");
+    if (e == SL_OK) { /* count desc, then reason */
+        int reason = hr_filter_col(bad, HR_F_REASON);
+        const int group[] = {reason};
+        static const hr_agg count[] = {{HR_COUNT, 0, NULL, 0}};
+        const hr_order order[] = {{HR_AGG(0), true}, {reason, false}};
+        const char *keys[] = {reason >= 0 ? bad->cols[reason].name : "", "count"};
+        const hr_query hq = {.table = bad, .aggs = count, .naggs = 1, .group = group, .ngroup = 1,
+                             .order = order, .norder = 2, .limit = 1000};
+        e = rows_as_objects(q, &hq, keys);
+    }
     sv_json_key(&q->j, "bad_sample");
-    if (e == SL_OK)
-        e = rows_as_objects(q,
-                            "SELECT source, _input, _row, reason, detail, raw FROM bad_rows ORDER BY rowid DESC LIMIT ?1",
-                            q->p->limit, "bad_rows");
+    if (e == SL_OK) e = newest_rows(q, bad);
     sv_json_key(&q->j, "late");
     sv_json_obj(&q->j);
-    if (e == SL_OK) e = kscalar(q, "count", "SELECT count(*) FROM late_events");
+    if (e == SL_OK) e = kagg(q, "count", late, HR_COUNT, 0);
     sv_json_key(&q->j, "sample");
-    if (e == SL_OK)
-        e = rows_as_objects(q,
-                            "SELECT hour, source, _input, _row, arrival_timestamp, instance_id, query_id, watermark, raw "
-                            "FROM late_events ORDER BY rowid DESC LIMIT ?1",
-                            q->p->limit, "late_events");
+    if (e == SL_OK) e = newest_rows(q, late);
     sv_json_obj_end(&q->j);
-    knum(q, &h, "duplicates", "sluice_events_duplicate_total");
-    knum(q, &h, "replay_lag_s", "sluice_replay_lag_seconds");
+    knum(q, &h, "duplicates", HL_EVENTS_DUPLICATE);
+    knum(q, &h, "replay_lag_s", HL_REPLAY_LAG);
     sv_json_key(&q->j, "sink");
     sv_json_obj(&q->j);
     sink_obj(q, &h, "hot");
     sink_obj(q, &h, "cold");
     sv_json_obj_end(&q->j);
     sv_json_obj_end(&q->j);
-    health_free(&h);
+    hr_health_free(&h);
     return e;
 }
 
@@ -439,18 +332,16 @@ sl_err sv_ep_health(sv_q *q) {
 /* /metrics (store part)                                                    */
 
 sl_err sv_ep_metrics(sv_q *q) {
-    health h;
+    hr_health h;
     sl_err e = health_load(q, &h);
     if (e != SL_OK) return e;
     sv_prom_health(&q->out, h.rows, h.n);
     double upd = NAN;
-    int64_t s;
-    if (strlen(h.updated) >= 19 && sv_parse_store_time(h.updated, 19, &s)) {
-        upd = (double)s;
-        if (h.updated[19] == '.') upd += strtod(h.updated + 19, NULL);
+    if (h.updated_us != INT64_MIN) { /* whole seconds + the fraction, as the text reads */
+        int64_t s = sl_floor_div(h.updated_us, SL_US_PER_SEC);
+        upd = (double)s + (double)(h.updated_us - s * SL_US_PER_SEC) / 1e6;
     }
-    sv_prom_gauge(&q->out, "sluice_health_updated_timestamp_seconds",
-                  "When pipeline_health was last written (max updated_at), epoch seconds.", upd);
-    health_free(&h);
+    sv_prom_gauge(&q->out, HL_HEALTH_UPDATED, upd);
+    hr_health_free(&h);
     return SL_OK;
 }

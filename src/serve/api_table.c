@@ -20,6 +20,7 @@ static struct {
     char endpoint[MAX_TABLES][64];
     size_t n;
     char names[512];
+    const tb_def *bad, *late;
 } g_tables;
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 
@@ -34,8 +35,8 @@ static void init_tables(void) {
     tb_def *bad = NULL, *late = NULL, *ev = NULL;
     if (sc_open(&s, &sc_redset_def, err, sizeof err) == SL_OK &&
         en_own_tables(s, &bad, &late, &ev, err, sizeof err) == SL_OK) {
-        g_tables.def[n++] = bad; /* kept for the life of the process */
-        g_tables.def[n++] = late;
+        g_tables.def[n++] = g_tables.bad = bad; /* kept for the life of the process */
+        g_tables.def[n++] = g_tables.late = late;
         bad = late = NULL;
     }
     tb_free(bad);
@@ -45,13 +46,18 @@ static void init_tables(void) {
     size_t at = 0;
     for (size_t t = 0; t < n; t++) {
         const tb_def *d = g_tables.def[t];
-        unsigned allowed = LIM;
-        if (d->kind == TB_HOURLY) allowed |= SV_P_RANGE | SV_PB(SV_P_FINAL);
-        else if (tb_find(d, "hour") >= 0) allowed |= SV_P_RANGE; /* late_events: an explicit range only */
-        if (tb_find(d, "source") >= 0) allowed |= SV_PB(SV_P_SOURCE);
-        if (tb_find(d, "instance_id") >= 0) allowed |= SV_PB(SV_P_INSTANCE);
-        if (tb_find(d, "query_type") >= 0) allowed |= SV_PB(SV_P_QUERY_TYPE);
-        if (tb_find(d, "reason") >= 0) allowed |= SV_PB(SV_P_REASON);
+        static const struct {
+            hr_filter f;
+            unsigned params;
+        } filters[] = {{HR_F_HOUR, SV_P_RANGE},
+                       {HR_F_FINAL, SV_PB(SV_P_FINAL)},
+                       {HR_F_SOURCE, SV_PB(SV_P_SOURCE)},
+                       {HR_F_INSTANCE, SV_PB(SV_P_INSTANCE)},
+                       {HR_F_QUERY_TYPE, SV_PB(SV_P_QUERY_TYPE)},
+                       {HR_F_REASON, SV_PB(SV_P_REASON)}};
+        unsigned allowed = LIM; /* late_events: a range, but only an explicit one (sv_ep_table) */
+        for (size_t f = 0; f < sizeof filters / sizeof *filters; f++)
+            if (hr_filter_col(d, filters[f].f) != HR_NOCOL) allowed |= filters[f].params;
         snprintf(g_tables.endpoint[t], sizeof g_tables.endpoint[t], "/api/v1/table/%s", d->name);
         g_tables.spec[t] = (sv_pspec){g_tables.endpoint[t], d->name, allowed, 1000, 50000};
         at += (size_t)snprintf(g_tables.names + at, sizeof g_tables.names - at, "%s%s", t ? ", " : "", d->name);
@@ -77,68 +83,65 @@ const char *sv_table_names(void) {
     return g_tables.names;
 }
 
+const tb_def *sv_bad_rows(void) {
+    pthread_once(&g_once, init_tables);
+    return g_tables.bad;
+}
+
+const tb_def *sv_late_events(void) {
+    pthread_once(&g_once, init_tables);
+    return g_tables.late;
+}
+
 sl_err sv_ep_table(sv_q *q) {
     int t = table_of(q->table);
     if (t < 0) return sv_q_fail(q, 404, "unknown table '%.64s'", q->table);
     const tb_def *d = g_tables.def[t];
     bool metric = d->kind == TB_HOURLY;
-    const tb_col *c = d->cols;
-    size_t nc = d->ncols;
-    sl_buf cols, order;
-    sl_buf_init(&cols);
-    sl_buf_init(&order);
-    for (size_t i = 0; i < nc; i++) sl_buf_printf(&cols, "%s\"%s\"", i ? ", " : "", c[i].name);
-    if (metric) sl_buf_puts(&cols, ", \"final\"");
-    sl_buf_puts(&order, "ORDER BY ");
-    for (size_t i = 0, k = 0; i < nc; i++)
-        if (c[i].key) sl_buf_printf(&order, "%s\"%s\"", k++ ? ", " : "", c[i].name);
-    sl_buf_puts(&order, " LIMIT ? OFFSET ?");
-    sl_err e = cols.oom || order.oom ? sv_q_fail(q, 500, "out of memory") : SL_OK;
-
     sv_json_obj(&q->j);
     sv_json_kstr(&q->j, "table", q->table);
     /* metric tables: a range always (the default one when not given);
      * late_events: only an explicit range; bad_rows has no hour. */
     unsigned use = g_tables.spec[t].allowed;
-    if (!metric) use &= ~SV_P_RANGE;
-    if (!metric && tb_find(d, "hour") >= 0 && (q->p->given & SV_P_RANGE)) use |= SV_P_RANGE;
-    if (e == SL_OK && (use & SV_P_RANGE)) e = sv_q_range(q);
-    else if (e == SL_OK) {
+    if (!metric && !(q->p->given & SV_P_RANGE)) use &= ~SV_P_RANGE;
+    sl_err e = SL_OK;
+    if (use & SV_P_RANGE) {
+        e = sv_q_range(q);
+    } else {
         sv_json_knull(&q->j, "from");
         sv_json_knull(&q->j, "to");
     }
-    sqlite3_stmt *st = NULL;
-    if (e == SL_OK) e = sv_q_prepare(q, &st, sl_buf_cstr(&cols), q->table, use, sl_buf_cstr(&order));
-    sl_buf_free(&cols);
-    sl_buf_free(&order);
+    /* every column (metric tables: then final), in key order; one row more
+     * than the limit: is there more? */
+    hr_query hq = {.table = d, .order_key = true, .limit = q->p->limit + 1, .offset = q->p->offset};
+    sv_q_where(q, use, &hq.where);
+    hr_cursor cur;
+    if (e == SL_OK) e = sv_q_open(q, &hq, &cur);
     if (e != SL_OK) return e;
-    int np = sqlite3_bind_parameter_count(st);
-    sqlite3_bind_int64(st, np - 1, q->p->limit + 1); /* one more: is there more? */
-    sqlite3_bind_int64(st, np, q->p->offset);
     sv_json_ki64(&q->j, "limit", q->p->limit);
     sv_json_ki64(&q->j, "offset", q->p->offset);
-    int n = sqlite3_column_count(st);
+    int n = hr_ncols(&cur);
     sv_json_key(&q->j, "columns");
     sv_json_arr(&q->j);
-    for (int i = 0; i < n; i++) sv_json_str(&q->j, sqlite3_column_name(st, i));
+    for (int i = 0; i < n; i++) sv_json_str(&q->j, hr_col_name(&cur, i));
     sv_json_arr_end(&q->j);
     sv_json_key(&q->j, "rows");
     sv_json_arr(&q->j);
     int64_t rows = 0;
     bool truncated = false;
-    int rc;
-    while ((rc = sv_q_step(q, st, q->table)) == SQLITE_ROW) {
+    int r;
+    while ((r = sv_q_next(q, &cur)) == HR_ROW) {
         if (rows == q->p->limit || q->out.len > SV_TABLE_BODY_LIMIT) {
             truncated = true;
             break;
         }
         sv_json_arr(&q->j);
-        for (int i = 0; i < n; i++) sv_q_col(q, st, i);
+        for (int i = 0; i < n; i++) sv_q_val(q, &cur, i);
         sv_json_arr_end(&q->j);
         rows++;
     }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return SL_ERR_IO;
+    hr_close(&cur);
+    if (r < 0) return (sl_err)r;
     sv_json_arr_end(&q->j);
     sv_json_kbool(&q->j, "truncated", truncated);
     sv_json_obj_end(&q->j);

@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "schema/redset.h"
+
 #define MAX_CONNS 64
 /* A published version older than this is not trusted (the poller may be
  * stuck waiting on a lock): the request checks itself. */
@@ -67,6 +69,13 @@ static void close_watch(sv_db *d) {
     d->watch = NULL;
 }
 
+static void close_conn(sv_conn *c) {
+    hr_conn_free(c->rd);
+    sqlite3_close(c->db);
+    c->rd = NULL;
+    c->db = NULL;
+}
+
 void sv_db_free(sv_db *d) {
     if (!d) return;
     if (d->polling) {
@@ -74,7 +83,7 @@ void sv_db_free(sv_db *d) {
         pthread_join(d->poller, NULL);
     }
     close_watch(d);
-    for (int i = 0; i < d->nidle; i++) sqlite3_close(d->idle[i].db);
+    for (int i = 0; i < d->nidle; i++) close_conn(&d->idle[i]);
     pthread_mutex_destroy(&d->wmu);
     pthread_mutex_destroy(&d->mu);
     pthread_cond_destroy(&d->cv);
@@ -108,30 +117,39 @@ static sl_err open_conn(const sv_db *d, sqlite3 **out, char *err, size_t errlen)
     return SL_OK;
 }
 
-/* Open the watcher and check that the file is a hot store of version 1. */
+/* Is the watcher's file a hot store this server reads (layout version,
+ * Redset's tables)? */
+static sl_err check_store(sv_db *d, char *err, size_t errlen) {
+    hr_conn *rd = NULL;
+    char why[SL_ERRLEN], schema[64];
+    int64_t v = 0;
+    sl_err e = hr_conn_new(&rd, d->watch, err, errlen);
+    if (e != SL_OK) return e;
+    sl_err r = hr_schema_version(rd, &v, why, sizeof why);
+    if (r == SL_ERR_NOTFOUND)
+        e = sl_err_set(err, errlen, SL_ERR_CORRUPT, "%s is not a sluice hot store (no schema_version table)", d->path);
+    else if (r != SL_OK)
+        e = sl_err_set(err, errlen, r == SL_ERR_CORRUPT ? SL_ERR_CORRUPT : SL_ERR_IO, "hot store %s: %s", d->path, why);
+    else if (v != HR_SCHEMA_VERSION)
+        e = sl_err_set(err, errlen, SL_ERR_CORRUPT, "hot store %s: schema version %lld, this server reads version %d",
+                       d->path, (long long)v, HR_SCHEMA_VERSION);
+    else if ((r = hr_store_schema(rd, schema, sizeof schema, why, sizeof why)) != SL_OK)
+        e = sl_err_set(err, errlen, SL_ERR_IO, "hot store %s: %s", d->path, why);
+    else if (schema[0] && strcmp(schema, sc_redset_def.name) != 0)
+        e = sl_err_set(err, errlen, SL_ERR_CORRUPT, "hot store %s holds the tables of schema '%s'; this server reads '%s'",
+                       d->path, schema, sc_redset_def.name);
+    hr_conn_free(rd);
+    return e;
+}
+
+/* Open the watcher and check the file. */
 static sl_err open_watch(sv_db *d, char *err, size_t errlen) {
     struct stat st;
     if (stat(d->path, &st) != 0) return missing(d, errno, err, errlen);
     if (S_ISDIR(st.st_mode)) return sl_err_set(err, errlen, SL_ERR_IO, "hot store %s: is a directory", d->path);
     sl_err e = open_conn(d, &d->watch, err, errlen);
     if (e != SL_OK) return e;
-    sqlite3_stmt *st_v = NULL;
-    int rc = sqlite3_prepare_v2(d->watch, "SELECT version FROM schema_version", -1, &st_v, NULL);
-    if (rc == SQLITE_OK) rc = sqlite3_step(st_v);
-    if (rc != SQLITE_ROW) {
-        const char *msg = sqlite3_errmsg(d->watch);
-        if (strstr(msg, "no such table"))
-            e = sl_err_set(err, errlen, SL_ERR_CORRUPT, "%s is not a sluice hot store (no schema_version table)",
-                           d->path);
-        else if (rc == SQLITE_DONE)
-            e = sl_err_set(err, errlen, SL_ERR_CORRUPT, "hot store %s: schema_version is empty", d->path);
-        else
-            e = sl_err_set(err, errlen, SL_ERR_IO, "hot store %s: %s", d->path, msg);
-    } else if (sqlite3_column_int64(st_v, 0) != 1) {
-        e = sl_err_set(err, errlen, SL_ERR_CORRUPT, "hot store %s: schema version %lld, this server reads version 1",
-                       d->path, (long long)sqlite3_column_int64(st_v, 0));
-    }
-    sqlite3_finalize(st_v);
+    e = check_store(d, err, errlen);
     if (e == SL_OK && sqlite3_prepare_v3(d->watch, "PRAGMA data_version", -1, SQLITE_PREPARE_PERSISTENT, &d->dv, NULL) !=
                           SQLITE_OK)
         e = sl_err_set(err, errlen, SL_ERR_IO, "hot store %s: %s", d->path, sqlite3_errmsg(d->watch));
@@ -233,6 +251,7 @@ uint64_t sv_db_changes(sv_db *d) { return __atomic_load_n(&d->pub_version, __ATO
 
 sl_err sv_db_acquire(sv_db *d, sv_conn *out, char *err, size_t errlen) {
     out->db = NULL;
+    out->rd = NULL;
     pthread_mutex_lock(&d->mu);
     for (;;) {
         while (d->nidle > 0) {
@@ -242,7 +261,7 @@ sl_err sv_db_acquire(sv_db *d, sv_conn *out, char *err, size_t errlen) {
                 *out = p;
                 return SL_OK;
             }
-            sqlite3_close(p.db); /* opened for a file that was replaced since */
+            close_conn(&p); /* opened for a file that was replaced since */
             d->open--;
         }
         if (d->open < d->max) break;
@@ -252,8 +271,10 @@ sl_err sv_db_acquire(sv_db *d, sv_conn *out, char *err, size_t errlen) {
     uint64_t epoch = __atomic_load_n(&d->epoch, __ATOMIC_RELAXED);
     pthread_mutex_unlock(&d->mu);
     sqlite3 *db = NULL;
+    hr_conn *rd = NULL;
     struct stat st;
     sl_err e = stat(d->path, &st) != 0 ? missing(d, errno, err, errlen) : open_conn(d, &db, err, errlen);
+    if (e == SL_OK && (e = hr_conn_new(&rd, db, err, errlen)) != SL_OK) sqlite3_close(db);
     if (e != SL_OK) {
         pthread_mutex_lock(&d->mu);
         d->open--;
@@ -262,6 +283,7 @@ sl_err sv_db_acquire(sv_db *d, sv_conn *out, char *err, size_t errlen) {
         return e;
     }
     out->db = db;
+    out->rd = rd;
     out->epoch = epoch;
     return SL_OK;
 }
@@ -271,12 +293,13 @@ void sv_db_release(sv_db *d, sv_conn *c, bool broken) {
     if (!sqlite3_get_autocommit(c->db)) sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
     pthread_mutex_lock(&d->mu);
     if (broken || c->epoch != __atomic_load_n(&d->epoch, __ATOMIC_RELAXED) || d->nidle >= MAX_CONNS) {
-        sqlite3_close(c->db);
+        close_conn(c);
         d->open--;
     } else {
         d->idle[d->nidle++] = *c;
     }
     c->db = NULL;
+    c->rd = NULL;
     pthread_cond_signal(&d->cv);
     pthread_mutex_unlock(&d->mu);
 }

@@ -22,6 +22,7 @@
 
 #include <sqlite3.h>
 
+#include "store/hot_read.h"
 #include "util/err.h"
 
 typedef struct sv_db sv_db;
@@ -34,7 +35,8 @@ const char *sv_db_path(const sv_db *d);
  * by the poller thread (sv_db_start_poller: at most poll_ms old) -- no SQLite
  * call on the request's path; fresh: check now.  Errors: SL_ERR_NOTFOUND (no
  * file), SL_ERR_IO (cannot open or read it), SL_ERR_CORRUPT (not a sluice hot
- * store / another schema version). */
+ * store, another layout version, or the tables of another schema than
+ * Redset's). */
 sl_err sv_db_version(sv_db *d, bool fresh, uint64_t *version, char *err, size_t errlen);
 /* Check the store every poll_ms in a thread (stopped by sv_db_free). */
 sl_err sv_db_start_poller(sv_db *d, int poll_ms, char *err, size_t errlen);
@@ -44,6 +46,7 @@ uint64_t sv_db_changes(sv_db *d);
 /* A borrowed connection. */
 typedef struct sv_conn {
     sqlite3 *db;
+    hr_conn *rd;    /* the typed reads over db (statements kept per connection) */
     uint64_t epoch; /* the file identity it was opened for */
 } sv_conn;
 

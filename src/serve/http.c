@@ -46,12 +46,31 @@ struct sv_server {
     uint64_t nanos;
 };
 
+const sl_opt sv_opts_table[] = {
+    {.name = "enabled", .type = SL_OPT_T_FLAG, SL_OPT_F_(sv_opts, enabled), .def = "true", .flags = SL_OPT_FILE_ONLY,
+     .help = "serve the dashboard and the JSON API (docs/api.md) while the pipeline runs, and after it until Ctrl-C"},
+    {.name = "hot", .type = SL_OPT_T_STRING, SL_OPT_F_(sv_opts, hot_path), .flags = SL_OPT_REQUIRED | SL_OPT_CLI_ONLY, .arg = "FILE",
+     .help = "hot store (SQLite) written by sluice run --hot FILE (required)"},
+    {.name = "cold", .type = SL_OPT_T_STRING, SL_OPT_F_(sv_opts, cold_dir), .flags = SL_OPT_CLI_ONLY, .arg = "DIR",
+     .help = "cold store directory (checked; reserved: history is read from the\nhot store only for now)"},
+    {.name = "listen", .type = SL_OPT_T_STRING, SL_OPT_F_(sv_opts, listen), .def = "127.0.0.1:8080",
+     .arg = "ADDR:PORT", .help = "address to listen on; port 0 = any free port, [::1]:PORT for IPv6"},
+    {.name = "listen_any", .type = SL_OPT_T_FLAG, SL_OPT_F_(sv_opts, allow_any), .def = "false",
+     .help = "allow a non-loopback address (the API has no authentication)"},
+    {.name = "threads", .type = SL_OPT_T_INT, SL_OPT_F_(sv_opts, threads), .def = "4", .min = 1, .max = 64, .arg = "N",
+     .help = "store connections (1..64), i.e. answers computed at once; each HTTP\nconnection has its own thread, "
+             "cached answers need none"},
+    {.name = "cache_mb", .type = SL_OPT_T_INT, SL_OPT_F_(sv_opts, cache_mb), .def = "64", .min = 1, .max = 4096,
+     .arg = "N", .help = "response cache budget in MiB (1..4096)"},
+    {.name = "quiet", .type = SL_OPT_T_FLAG, SL_OPT_F_(sv_opts, quiet), .def = "false", .alias = "-q", .flags = SL_OPT_CLI_ONLY,
+     .help = "no log lines on stderr"},
+    SL_OPT_END,
+};
+
 sv_opts sv_opts_default(void) {
     sv_opts o;
     memset(&o, 0, sizeof o);
-    o.listen = "127.0.0.1:8080";
-    o.threads = 4;
-    o.cache_mb = 64;
+    sl_opt_defaults(sv_opts_table, &o, NULL, 0); /* constant defaults: cannot fail */
     return o;
 }
 
@@ -190,7 +209,7 @@ static enum MHD_Result collect(void *cls, enum MHD_ValueKind kind, const char *k
 }
 
 /* /metrics answers 200 even when the store cannot be read (the server's own
- * metrics, sluice_http_store_up 0 and the reason in a comment), so a scraper
+ * metrics, the store-up gauge (HL_HTTP_STORE_UP) 0 and the reason in a comment), so a scraper
  * sees the server up and the store down. */
 static enum MHD_Result metrics(sv_server *s, struct MHD_Connection *c, bool fresh, int *code) {
     sv_reply r;
@@ -207,8 +226,7 @@ static enum MHD_Result metrics(sv_server *s, struct MHD_Connection *c, bool fres
         sl_buf_putc(&b, '\n');
     }
     sv_body_unref(r.body);
-    sv_prom_gauge(&b, "sluice_http_store_up", "1 when the hot store could be read for this scrape, else 0.",
-                  up ? 1 : 0);
+    sv_prom_gauge(&b, HL_HTTP_STORE_UP, up ? 1 : 0);
     sv_prom_server_stats ps;
     server_stats(s, &ps);
     sv_prom_server(&b, &ps);
@@ -303,13 +321,15 @@ sl_err sv_start(sv_server **out, const sv_opts *o, char *err, size_t errlen) {
     if (!o->hot_path || !*o->hot_path) return sl_err_set(err, errlen, SL_ERR_ARG, "no hot store file given");
     if (o->threads < 1 || o->threads > 64)
         return sl_err_set(err, errlen, SL_ERR_ARG, "threads must be 1..64, got %d", o->threads);
+    if (o->cache_mb < 0 || o->cache_mb > 4096)
+        return sl_err_set(err, errlen, SL_ERR_ARG, "cache_mb must be 1..4096, got %lld", (long long)o->cache_mb);
     if (o->cold_dir) {
         struct stat st;
         if (stat(o->cold_dir, &st) != 0 || !S_ISDIR(st.st_mode))
             return sl_err_set(err, errlen, SL_ERR_ARG, "cold store %s is not a directory", o->cold_dir);
     }
     sv_listen l;
-    sl_err e = sv_listen_parse(o->listen ? o->listen : "127.0.0.1:8080", &l, err, errlen);
+    sl_err e = sv_listen_parse(o->listen ? o->listen : sv_opts_default().listen, &l, err, errlen);
     if (e != SL_OK) return e;
     if (!l.loopback && !o->allow_any)
         return sl_err_set(err, errlen, SL_ERR_ARG,
@@ -319,7 +339,8 @@ sl_err sv_start(sv_server **out, const sv_opts *o, char *err, size_t errlen) {
     sv_server *s = calloc(1, sizeof *s);
     if (!s) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
     s->quiet = o->quiet;
-    sv_api_opts ao = {o->hot_path, o->threads, (o->cache_mb ? o->cache_mb : 64) << 20, STALE_MAX_S, POLL_MS};
+    sv_api_opts ao = {o->hot_path, o->threads, (size_t)(o->cache_mb ? o->cache_mb : sv_opts_default().cache_mb) << 20,
+                      STALE_MAX_S, POLL_MS};
     e = sv_api_new(&s->api, &ao, err, errlen);
     if (e != SL_OK) {
         free(s);

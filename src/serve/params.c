@@ -4,13 +4,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/hot_read.h"
 #include "util/time.h"
 
 static const char *const k_names[SV_P_N] = {"from",  "to",    "source", "instance", "query_type",
                                             "final", "limit", "offset", "k",        "reason"};
-/* The column a filter needs, for "the table has no X" messages (NULL: not a filter). */
-static const char *const k_columns[SV_P_N] = {"hour", "hour", "source", "instance_id", "query_type",
-                                              "final", NULL,  NULL,     NULL,          "reason"};
+/* The store filter (hot_read.h) of a parameter, for "the table has no X
+ * column" messages; -1: not a filter. */
+static const int k_filter[SV_P_N] = {HR_F_HOUR,  HR_F_HOUR, HR_F_SOURCE, HR_F_INSTANCE, HR_F_QUERY_TYPE,
+                                     HR_F_FINAL, -1,        -1,          -1,            HR_F_REASON};
 
 const char *sv_param_name(int p) { return p >= 0 && p < SV_P_N ? k_names[p] : "?"; }
 
@@ -20,17 +22,6 @@ const char *sv_param_name(int p) { return p >= 0 && p < SV_P_N ? k_names[p] : "?
 bool sv_fmt_time(char out[20], int64_t s) {
     if (s < MIN_EPOCH || s > MAX_EPOCH) return false; /* out untouched */
     return sl_fmt_time(out, 20, s * SL_US_PER_SEC, SL_TIME_SQL) != 0;
-}
-
-bool sv_parse_store_time(const char *s, size_t n, int64_t *out) {
-    static const char shape[] = "dddd-dd-dd dd:dd:dd";
-    if (n != 19) return false;
-    for (size_t i = 0; i < 19; i++)
-        if (shape[i] == 'd' ? s[i] < '0' || s[i] > '9' : s[i] != shape[i]) return false;
-    int64_t us;
-    if (sl_parse_time(s, n, &us, NULL) != SL_OK) return false;
-    *out = us / SL_US_PER_SEC; /* whole seconds: exact */
-    return true;
 }
 
 static bool digits(const char *s, size_t n, int64_t *v) {
@@ -231,9 +222,9 @@ sl_err sv_params_parse(sv_params *p, const sv_pspec *spec, const sv_kv *kv, size
         if (!(spec->allowed & SV_PB(which))) {
             if (which == SV_P_FROM || which == SV_P_TO)
                 return sl_err_set(err, errlen, SL_ERR_ARG, "%s: %s takes no time range", name, spec->endpoint);
-            if (k_columns[which])
+            if (k_filter[which] >= 0)
                 return sl_err_set(err, errlen, SL_ERR_ARG, "%s: %s cannot filter by %s (%s: no %s column)", name,
-                                  spec->endpoint, name, spec->tables, k_columns[which]);
+                                  spec->endpoint, name, spec->tables, hr_filter_name((hr_filter)k_filter[which]));
             return sl_err_set(err, errlen, SL_ERR_ARG, "%s: not a parameter of %s", name, spec->endpoint);
         }
         if (p->given & SV_PB(which)) return sl_err_set(err, errlen, SL_ERR_ARG, "%s: given more than once", name);

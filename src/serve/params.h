@@ -93,9 +93,6 @@ sl_err sv_range_resolve(const sv_params *p, bool have_newest, int64_t newest, in
 /* 'YYYY-MM-DD HH:00:00'-style text of epoch seconds: out gets
  * 'YYYY-MM-DD HH:MM:SS' (20 bytes with the NUL); false outside years 0..9999. */
 bool sv_fmt_time(char out[20], int64_t s);
-/* Parse 'YYYY-MM-DD HH:MM:SS' (exactly; what the hot store holds) into epoch
- * seconds. */
-bool sv_parse_store_time(const char *s, size_t n, int64_t *out);
 
 /* Parameter name by index ("from", ...). */
 const char *sv_param_name(int p);

@@ -1,15 +1,16 @@
 /* prom.h: the /metrics page, Prometheus text exposition format 0.0.4.
  *
- * sv_prom_health turns pipeline_health rows (name = metric name with
- * optional labels, exactly as stored, e.g.
- * `sluice_events_bad_total{reason="malformed"}`) into families: rows are
- * grouped by metric name, each family gets one `# HELP` (a description for
- * the names docs/pipeline.md lists, a generic one otherwise) and one
- * `# TYPE` (counter for names ending in `_total`, gauge otherwise), samples
- * sorted by labels.  A NULL value prints as NaN.  A row whose name is not a
- * valid metric name with well-formed labels, or that would clash with the
- * server's own sluice_http_* families, is left out and listed in a comment.
- * sv_prom_server appends the server's own metrics.
+ * Every family's `# HELP` and `# TYPE` come from the health registry
+ * (engine/health.h: hl_defs).  sv_prom_health turns pipeline_health rows
+ * (store/hot_read.h; name = series name with optional labels, exactly as
+ * stored) into families: rows are grouped by family name, each family gets
+ * the HELP and TYPE of its registry entry (a family the registry does not
+ * know: a generic HELP naming docs/pipeline.md, counter when the name ends in
+ * `_total`, gauge otherwise), samples sorted by labels.  A NULL value prints
+ * as NaN.  A row whose name is not a valid metric name with well-formed
+ * labels, or whose family is one of the server's own (ids from HL_N on), is
+ * left out and listed in a comment.  sv_prom_server appends the server's own
+ * families.
  */
 #ifndef SV_PROM_H
 #define SV_PROM_H
@@ -18,13 +19,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/health.h"
+#include "store/hot_read.h"
 #include "util/buf.h"
-
-typedef struct sv_health_row {
-    const char *name;
-    double value;
-    bool null;
-} sv_health_row;
 
 /* Request latency histogram buckets (seconds, upper bounds; +Inf implied). */
 #define SV_PROM_NBUCKETS 12
@@ -46,10 +43,10 @@ typedef struct sv_prom_server_stats {
 
 /* Append the families of rows[0..n) to out.  Returns the number of rows left
  * out (invalid names). */
-size_t sv_prom_health(sl_buf *out, const sv_health_row *rows, size_t n);
+size_t sv_prom_health(sl_buf *out, const hr_health_row *rows, size_t n);
 void sv_prom_server(sl_buf *out, const sv_prom_server_stats *s);
-/* One gauge family with one unlabelled sample. */
-void sv_prom_gauge(sl_buf *out, const char *name, const char *help, double v);
+/* One family with one unlabelled sample (a gauge of the registry). */
+void sv_prom_gauge(sl_buf *out, hl_id id, double v);
 /* A sample value as Prometheus text: shortest round-trip decimal, NaN, +Inf, -Inf. */
 void sv_prom_value(sl_buf *out, double v);
 /* Split "family{labels}" and check it: family matches [a-zA-Z_:][a-zA-Z0-9_:]*,

@@ -23,8 +23,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "util/err.h"
+#include "util/opt.h"
 
 typedef struct sv_server sv_server;
 
@@ -36,9 +38,17 @@ typedef struct sv_opts {
     int threads;           /* store connections = requests computing at once (1..64, default 4);
                               connections are served by one thread each, at most 512 at once */
     bool quiet;            /* no log lines on stderr */
-    size_t cache_mb;       /* response cache budget in MiB (default 64; 0 = default) */
+    int64_t cache_mb;      /* response cache budget in MiB (1..4096, default 64; 0 = default) */
+    bool enabled;          /* a pipeline file's `serve:` section: serve while the pipeline runs
+                              (sluice run; ignored by sv_start) */
 } sv_opts;
 
+/* The options as flags of `sluice serve` (hot, cold, listen, listen_any,
+ * threads, cache_mb, quiet) and as the keys of a pipeline file's `serve:`
+ * section (enabled, listen, listen_any, threads, cache_mb: the hot store is
+ * the pipeline's sqlite output): names, defaults, ranges and help in one
+ * place (util/opt.h).  sv_opts_default() is this table's defaults. */
+extern const sl_opt sv_opts_table[];
 sv_opts sv_opts_default(void);
 
 /* Validate the options, bind the address and start serving; returns once

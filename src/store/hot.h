@@ -10,8 +10,10 @@
  * `pipeline_health` (name, value, updated_at); `store_meta` (the schema the
  * store holds).  Writes are idempotent upserts by key, grouped into one
  * transaction per hs_commit (the pipeline commits about once a second).
- * A final row is never overwritten by a provisional one.  The typed reads
- * are in hot_read.h.
+ * A final row is never overwritten by a provisional one.  The reader's half
+ * of this contract is hot_read.h: typed reads that build their SQL from the
+ * same table definitions, with typed reads of pipeline_health, schema_version
+ * (HR_SCHEMA_VERSION is the layout written here) and store_meta.
  */
 #ifndef ST_HOT_H
 #define ST_HOT_H

@@ -346,7 +346,7 @@ static sl_err yaml_fail(loader *L, const yaml_parser_t *p) {
         line = p->problem_mark.line;
         col = p->problem_mark.column;
     }
-    return sl_err_set(L->err, L->errlen, SL_ERR_CORRUPT, "%s:%d:%d: %s%s%s%s", name, mark_int(line), mark_int(col),
+    return sl_err_set(L->err, L->errlen, SL_ERR_ARG, "%s:%d:%d: %s%s%s%s", name, mark_int(line), mark_int(col),
                       p->problem ? p->problem : "syntax error", val, p->context ? " " : "",
                       p->context ? p->context : "");
 }
@@ -594,24 +594,6 @@ static bool in_skip(const char *const *skip, const char *key) {
     return false;
 }
 
-static int edit_distance(const char *a, const char *b) {
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 63 || lb > 63) return 99;
-    int prev[64], cur[64];
-    for (size_t j = 0; j <= lb; j++) prev[j] = (int)j;
-    for (size_t i = 1; i <= la; i++) {
-        cur[0] = (int)i;
-        for (size_t j = 1; j <= lb; j++) {
-            int c = prev[j - 1] + (a[i - 1] != b[j - 1]);
-            if (prev[j] + 1 < c) c = prev[j] + 1;
-            if (cur[j - 1] + 1 < c) c = cur[j - 1] + 1;
-            cur[j] = c;
-        }
-        memcpy(prev, cur, (lb + 1) * sizeof *prev);
-    }
-    return prev[lb];
-}
-
 static bool listed(const sl_opt *o) { return !(o->flags & (SL_OPT_CLI_ONLY | SL_OPT_HIDDEN)); }
 
 static sl_err unknown_key(const cf_doc *d, const cf_node *m, const sl_opt *t, const char *const *skip,
@@ -619,11 +601,11 @@ static sl_err unknown_key(const cf_doc *d, const cf_node *m, const sl_opt *t, co
     const char *best = NULL;
     int bd = 3;
     for (size_t i = 0; t && t[i].name; i++) {
-        int dist = listed(&t[i]) ? edit_distance(m->key, t[i].name) : 99;
+        int dist = listed(&t[i]) ? sl_opt_distance(m->key, t[i].name) : 99;
         if (dist < bd) bd = dist, best = t[i].name;
     }
     for (size_t i = 0; skip && skip[i]; i++) {
-        int dist = edit_distance(m->key, skip[i]);
+        int dist = sl_opt_distance(m->key, skip[i]);
         if (dist < bd) bd = dist, best = skip[i];
     }
     sl_buf b;

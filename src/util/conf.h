@@ -52,7 +52,8 @@ typedef struct cf_doc cf_doc;
  * line and column.  An empty file is an empty map.  Not read: anchors and
  * aliases, more than one document, nesting deeper than 64, more than 16 MiB
  * (errors).  Tags are ignored, except that a tagged plain scalar is never a
- * null unless the tag is !!null. */
+ * null unless the tag is !!null.  A file that is not valid YAML is SL_ERR_ARG
+ * (a bad pipeline file, like a bad key); one that cannot be read SL_ERR_IO. */
 sl_err cf_load_file(cf_doc **out, const char *path, char *err, size_t errlen);
 sl_err cf_load_mem(cf_doc **out, const char *name, const char *text, size_t len, char *err, size_t errlen);
 /* An empty document (root: an empty map) for building from flags; name NULL:

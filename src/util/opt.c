@@ -24,7 +24,7 @@ const sl_opt *sl_opt_find(const sl_opt *t, const char *name) {
 }
 
 /* Levenshtein distance, capped (names are short). */
-static int edit_distance(const char *a, const char *b) {
+int sl_opt_distance(const char *a, const char *b) {
     size_t la = strlen(a), lb = strlen(b);
     if (la > 63 || lb > 63) return 99;
     int prev[64], cur[64];
@@ -47,7 +47,7 @@ const sl_opt *sl_opt_suggest(const sl_opt *t, const char *name) {
     int bd = 3;
     for (size_t i = 0; t && t[i].name; i++) {
         if (t[i].flags & SL_OPT_HIDDEN) continue;
-        int d = edit_distance(name, t[i].name);
+        int d = sl_opt_distance(name, t[i].name);
         if (d < bd) {
             bd = d;
             best = &t[i];

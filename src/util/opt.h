@@ -101,6 +101,8 @@ size_t sl_opt_count(const sl_opt *t);
 const sl_opt *sl_opt_find(const sl_opt *t, const char *name);
 /* The entry nearest to name (edit distance <= 2), for "did you mean". */
 const sl_opt *sl_opt_suggest(const sl_opt *t, const char *name);
+/* Levenshtein distance of two names (99 when either is longer than 63). */
+int sl_opt_distance(const char *a, const char *b);
 
 /* Write every default into obj (fields without a default are zeroed, the
  * rest of obj is untouched).  A default that does not parse is a bug:

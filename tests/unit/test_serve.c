@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "engine/engine.h"
+#include "engine/health.h"
 #include "plugins/redset_tables.h"
 #include "schema/redset.h"
 #include "serve/api.h"
@@ -247,9 +248,6 @@ static void test_params_time(void) {
     CHECK(sv_fmt_time(t, INT64_C(-62167219200)));
     CHECK_EQ_STR(t, "0000-01-01 00:00:00");
     CHECK(!sv_fmt_time(t, INT64_C(253402300800)));
-    CHECK(sv_parse_store_time("2024-03-01 05:00:00", 19, &v) && v == T2024_03_01 + 5 * 3600);
-    CHECK(!sv_parse_store_time("2024-03-01T05:00:00", 19, &v));
-    CHECK(!sv_parse_store_time("2024-03-01 05:00", 16, &v));
     CHECK_EQ_I64(sl_days_from_civil(1970, 1, 1), 0);
     CHECK_EQ_I64(sl_days_from_civil(2000, 3, 1), 11017);
     for (int64_t d = -800000; d < 3000000; d += 997) { /* round trip over 8000 years */
@@ -408,20 +406,22 @@ static void test_prom(void) {
     CHECK_EQ_STR(sl_buf_cstr(&b), "NaN +Inf -Inf 1e-07 20191");
     b.len = 0;
 
-    sv_health_row rows[] = {
-        {"sluice_running", 1, false},
-        {"sluice_events_bad_total{reason=\"malformed\"}", 9, false},
-        {"sluice_watermark_seconds", 0, true},
-        {"sluice_events_bad_total{reason=\"bad_timestamp\"}", 7, false},
-        {"bad name", 1, false},
-        {"sluice_http_requests_total{code=\"200\"}", 5, false},
-        {"custom_total", 2.5, false},
+    hr_health_row rows[] = {
+        {"sluice_running", 1, false, 0},
+        {"sluice_events_bad_total{reason=\"malformed\"}", 9, false, 0},
+        {"sluice_watermark_seconds", NAN, true, 0},
+        {"sluice_events_bad_total{reason=\"bad_timestamp\"}", 7, false, 0},
+        {"bad name", 1, false, 0},
+        {"sluice_http_requests_total{code=\"200\"}", 5, false, 0},
+        {"sluice_health_updated_timestamp_seconds", 5, false, 0},
+        {"custom_total", 2.5, false, 0},
     };
     size_t skipped = sv_prom_health(&b, rows, sizeof rows / sizeof *rows);
-    CHECK_EQ_I64(skipped, 2);
+    CHECK_EQ_I64(skipped, 3);
     CHECK_EQ_STR(sl_buf_cstr(&b),
                  "# skipped pipeline_health row, not a valid metric name: bad name\n"
                  "# skipped pipeline_health row, not a valid metric name: sluice_http_requests_total{code=\"200\"}\n"
+                 "# skipped pipeline_health row, not a valid metric name: sluice_health_updated_timestamp_seconds\n"
                  "# HELP custom_total pipeline_health value custom_total (docs/pipeline.md).\n"
                  "# TYPE custom_total counter\n"
                  "custom_total 2.5\n"
@@ -437,7 +437,7 @@ static void test_prom(void) {
                  "sluice_watermark_seconds NaN\n");
     b.len = 0;
     /* families whose names share a prefix stay apart and sorted */
-    sv_health_row pre[] = {{"a_total", 1, false}, {"a", 2, false}, {"a_total{x=\"1\"}", 3, false}};
+    hr_health_row pre[] = {{"a_total", 1, false, 0}, {"a", 2, false, 0}, {"a_total{x=\"1\"}", 3, false, 0}};
     sv_prom_health(&b, pre, 3);
     const char *s = sl_buf_cstr(&b);
     CHECK(strstr(s, "# TYPE a gauge\na 2\n# HELP a_total") != NULL);
@@ -469,6 +469,20 @@ static void test_prom(void) {
                     "sluice_http_request_duration_seconds_count 12\n") != NULL);
     CHECK(strstr(s, "sluice_http_cache_requests_total{outcome=\"hit\"} 7\n") != NULL);
     CHECK(strstr(s, "sluice_http_store_changes_total 3\n") != NULL);
+    /* every family's HELP and TYPE are its registry entry's */
+    size_t nfam = 0;
+    for (const char *l = s; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+        char name[96];
+        if (sscanf(l, "# HELP %95s", name) != 1) continue;
+        const hl_def *d = hl_find(name, strlen(name));
+        CHECK(d != NULL && d->id >= HL_N);
+        if (!d) continue;
+        char want[512];
+        snprintf(want, sizeof want, "# HELP %s %s\n# TYPE %s %s\n", d->name, d->help, d->name, hl_type_name(d->type));
+        CHECK(!strncmp(l, want, strlen(want)));
+        nfam++;
+    }
+    CHECK_EQ_I64(nfam, HL_HTTP_STORE_CHANGES - HL_HTTP_REQUESTS + 1);
     /* every line is a comment or "name[{labels}] value" */
     char *copy = strdup(s), *save = NULL;
     for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -480,6 +494,78 @@ static void test_prom(void) {
         CHECK(sv_prom_split(line, &fl));
     }
     free(copy);
+    b.len = 0;
+    sv_prom_gauge(&b, HL_HTTP_STORE_UP, 1);
+    CHECK_EQ_STR(sl_buf_cstr(&b), "# HELP sluice_http_store_up 1 when the hot store could be read for this scrape, else 0.\n"
+                                  "# TYPE sluice_http_store_up gauge\nsluice_http_store_up 1\n");
+    /* a pipeline family takes the registry's HELP and TYPE (not a guess from the name) */
+    b.len = 0;
+    hr_health_row sink[] = {{"sluice_sink_errors_total{store=\"hot\"}", 0, false, 0}};
+    sv_prom_health(&b, sink, 1);
+    CHECK_EQ_STR(sl_buf_cstr(&b), "# HELP sluice_sink_errors_total Output write errors.\n"
+                                  "# TYPE sluice_sink_errors_total counter\n"
+                                  "sluice_sink_errors_total{store=\"hot\"} 0\n");
+    sl_buf_free(&b);
+}
+
+/* The registry: one entry per id, found by name; a counter's name ends in
+ * _total and only a counter's does (what the _total rule of /metrics assumes
+ * for families the registry does not know); the series names. */
+static void test_registry(void) {
+    for (int i = 0; i < HL_NALL; i++) {
+        const hl_def *d = &hl_defs[i];
+        size_t n = d->name ? strlen(d->name) : 0;
+        CHECK(d->id == (hl_id)i && n > 0 && d->help && *d->help);
+        CHECK(hl_find(d->name, n) == d);
+        bool total = n > 6 && !strcmp(d->name + n - 6, "_total");
+        if (total != (d->type == HL_COUNTER)) fprintf(stderr, "  %s: type %s\n", d->name, hl_type_name(d->type));
+        CHECK(total == (d->type == HL_COUNTER));
+    }
+    CHECK(hl_find("sluice_nope", 11) == NULL);
+    sl_buf b;
+    sl_buf_init(&b);
+    hl_name(&b, HL_EVENTS_BAD, "a\"b");
+    CHECK_EQ_STR(sl_buf_cstr(&b), "sluice_events_bad_total{reason=\"a\\\"b\"}");
+    b.len = 0;
+    hl_name(&b, HL_RUNNING, "ignored");
+    CHECK_EQ_STR(sl_buf_cstr(&b), "sluice_running");
+    sl_buf_free(&b);
+    /* the pipeline cannot put the server's families */
+    hl_snap sn;
+    hl_snap_init(&sn);
+    hl_put(&sn, HL_HTTP_REQUESTS, "200", 1);
+    hl_put(&sn, HL_EVENTS_READ, NULL, 2);
+    CHECK(sn.n == 1 && hl_get(&sn, HL_EVENTS_READ, NULL) == 2);
+    hl_snap_free(&sn);
+}
+
+/* sluice serve's flags: the option table (defaults = sv_opts_default). */
+static void test_opts(void) {
+    sv_opts d = sv_opts_default();
+    CHECK(d.listen && !strcmp(d.listen, "127.0.0.1:8080") && d.threads == 4 && d.cache_mb == 64 && !d.allow_any &&
+          !d.quiet && !d.hot_path && !d.cold_dir);
+    sv_opts o = sv_opts_default();
+    const sl_opt *const tables[] = {sv_opts_table, NULL};
+    void *const objs[] = {&o};
+    sl_opt_cmd cmd = {.name = "serve", .tables = tables, .objs = objs};
+    char *argv[] = {"--hot", "h.db", "--cold=c", "--listen", "[::1]:0", "--listen-any", "--threads", "9",
+                    "--cache-mb", "128", "-q"};
+    CHECK(sl_opt_parse_argv(&cmd, 11, argv, err, sizeof err) == SL_OK);
+    CHECK(!strcmp(o.hot_path, "h.db") && !strcmp(o.cold_dir, "c") && !strcmp(o.listen, "[::1]:0") && o.allow_any &&
+          o.threads == 9 && o.cache_mb == 128 && o.quiet);
+    char *bad[] = {"--threads", "0"};
+    CHECK(sl_opt_parse_argv(&cmd, 2, bad, err, sizeof err) == SL_ERR_ARG);
+    CHECK_EQ_STR(err, "--threads needs an integer in 1..64, got '0'");
+    char *bad2[] = {"--cache-mb", "4097"};
+    CHECK(sl_opt_parse_argv(&cmd, 2, bad2, err, sizeof err) == SL_ERR_ARG);
+    char *help[] = {"--help"};
+    CHECK(sl_opt_parse_argv(&cmd, 1, help, err, sizeof err) == SL_OPT_HELP);
+    sl_buf b;
+    sl_buf_init(&b);
+    sl_opt_help(sv_opts_table, "", &b);
+    const char *h = sl_buf_cstr(&b);
+    CHECK(strstr(h, "  --hot FILE ") && strstr(h, "  --listen-any ") && strstr(h, "(default 127.0.0.1:8080)") &&
+          strstr(h, "  --cache-mb N ") && strstr(h, "  --quiet, -q "));
     sl_buf_free(&b);
 }
 
@@ -950,6 +1036,12 @@ static void test_api_versions(void) {
     CHECK(exec_sql(path, "CREATE TABLE x (a)"));
     EXPECT("/api/v1/status", "", 503, "is not a sluice hot store (no schema_version table)");
     unlink(path);
+    /* the tables of another schema (store_meta) */
+    CHECK(make_store(other, "UPDATE store_meta SET value = 'other' WHERE key = 'schema'"));
+    CHECK(rename(other, path) == 0);
+    sleep_ms(50);
+    EXPECT("/api/v1/live", "", 503, "holds the tables of schema 'other'; this server reads 'redset'");
+    unlink(path);
     /* it appears */
     CHECK(make_store(path, NULL));
     sleep_ms(50); /* the poller sees it */
@@ -1148,6 +1240,8 @@ int main(void) {
     RUN(test_params_parse);
     RUN(test_params_range);
     RUN(test_prom);
+    RUN(test_registry);
+    RUN(test_opts);
     RUN(test_listen);
     RUN(test_cache);
     RUN(test_api_endpoints);

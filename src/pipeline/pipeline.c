@@ -678,6 +678,9 @@ drained:
         result = e;
         p->failed = true;
     }
+    /* an output that failed after the engine finalized the windows (its
+     * thread reports late) did not take them: the run did not finish */
+    if (p->failed) p->finished = false;
     return result;
 }
 

@@ -110,7 +110,7 @@ typedef struct pl_summary {
     rp_strategy strategy;
     bool stopped;           /* pl_stop was called */
     bool failed;
-    bool finished;          /* every window final */
+    bool finished;          /* every window final and taken by every output (false after a failure) */
     double seconds;
     uint64_t cold_hours_published; /* hours an OUT_HISTORY output published */
     size_t noutputs;

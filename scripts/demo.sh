@@ -56,13 +56,30 @@ if command -v sqlite3 >/dev/null 2>&1; then
     sqlite3 -readonly -box "$HOT" "SELECT name, value FROM pipeline_health
         WHERE (name LIKE 'sluice_events_%' OR name LIKE 'sluice_windows%') AND value > 0 ORDER BY name;"
 fi
+
+# The second pipeline, from its pipeline file: product analytics events.
+PE=$OUT/product_events.jsonl
+PE_ROWS=${DEMO_PRODUCT_ROWS:-300000}
+rm -rf "$OUT/product_events.db" "$OUT/product_events.db-wal" "$OUT/product_events.db-shm" "$OUT/product_events_cold"
+echo
+echo "== sluice gen --kind product-events --rows $PE_ROWS --seed 1 --out $PE"
+$BIN gen --kind product-events --rows "$PE_ROWS" --seed 1 --out "$PE"
+echo
+echo "== sluice run --config examples/product_events.yaml   (sluice config --example product_events)"
+$BIN run --config examples/product_events.yaml
+if command -v sqlite3 >/dev/null 2>&1; then
+    echo "== sqlite3 $OUT/product_events.db: the busiest event names"
+    sqlite3 -readonly -box "$OUT/product_events.db" "SELECT event, sum(events) AS events, max(users) AS max_users_in_an_hour
+        FROM event_hourly WHERE final = 1 GROUP BY event ORDER BY events DESC LIMIT 5;"
+fi
 echo
 echo "demo: done. Files are in $OUT/:"
 printf '  %-34s %s\n' "$SAMPLE" "the generated events" \
     "$HOT" "hot store (SQLite): metric tables (final = 1 once an hour closes), bad_rows," \
     "" "late_events, recent events, pipeline_health" \
     "$COLD/<table>/date=*/hr=*/" "cold store: hour-partitioned Parquet (also events/, _manifests/)" \
-    "$OUT/run_summary.json" "the run's summary (counts, strategy, throughput)"
+    "$OUT/run_summary.json" "the run's summary (counts, strategy, throughput)" \
+    "$OUT/product_events.db" "the product-events pipeline's hot store (events, event_hourly)"
 echo "Try: sqlite3 -readonly -box $HOT 'SELECT * FROM cache_hourly WHERE final = 1 LIMIT 10'"
 echo " or: $BIN cat \$(ls $COLD/query_hourly/*/*/part-00000.parquet | head -n 1) --limit 5"
 echo "Dashboard: $BIN serve --hot $HOT    (then open http://127.0.0.1:8080/; Ctrl-C to stop)"

@@ -8,8 +8,9 @@
 
 #include "batch/format.h"
 #include "replay/csv.h"
-#include "replay/event.h"
+#include "plugins/plugin.h"
 #include "replay/input.h"
+#include "schema/schema.h"
 
 typedef struct msrc {
     const uint8_t *p;
@@ -52,14 +53,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         rp_csv_free(&c);
         rp_tstream_free(&s);
     }
-    rp_input_opts o = {.path = "fuzz.csv", .format = RP_FMT_CSV};
+    /* the schema: Redset, or product events when the first byte is odd
+     * (dotted paths, hoisted objects, the rest column) */
+    static const sc_schema *schemas[2];
+    if (!schemas[0] && (sc_open(&schemas[0], reg_schema("redset"), err, sizeof err) != SL_OK ||
+                        sc_open(&schemas[1], reg_schema("product_events"), err, sizeof err) != SL_OK))
+        __builtin_trap();
+    const sc_schema *sch = schemas[size && (data[0] & 1)];
+    rp_input_opts o = {.path = "fuzz.csv", .format = reg_input("csv"), .schema = sch};
     rp_input *in;
     if (rp_input_open_mem(&in, &o, data, size, err, sizeof err) == SL_OK) {
         sl_batch b;
         sl_batch_init(&b);
         sl_buf out;
         sl_buf_init(&out);
-        if (ev_init_batch(&b, err, sizeof err) == SL_OK) {
+        if (sc_init_batch(sch, &b, err, sizeof err) == SL_OK) {
             read_all(in, &b, &out);
             if (rp_input_seek(in, 2, err, sizeof err) == SL_OK) read_all(in, &b, &out);
         }

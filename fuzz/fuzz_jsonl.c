@@ -6,8 +6,9 @@
 #include <string.h>
 
 #include "batch/format.h"
-#include "replay/event.h"
+#include "plugins/plugin.h"
 #include "replay/input.h"
+#include "schema/schema.h"
 #include "replay/json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -21,14 +22,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             if (j.kv[k].klen) (void)(volatile char)j.kv[k].key[j.kv[k].klen - 1];
         }
     rp_json_free(&j);
-    rp_input_opts o = {.path = "fuzz.jsonl", .format = RP_FMT_JSONL};
+    /* the schema: Redset, or product events when the first byte is odd
+     * (dotted paths, hoisted objects, the rest column) */
+    static const sc_schema *schemas[2];
+    if (!schemas[0] && (sc_open(&schemas[0], reg_schema("redset"), err, sizeof err) != SL_OK ||
+                        sc_open(&schemas[1], reg_schema("product_events"), err, sizeof err) != SL_OK))
+        __builtin_trap();
+    const sc_schema *sch = schemas[size && (data[0] & 1)];
+    rp_input_opts o = {.path = "fuzz.jsonl", .format = reg_input("jsonl"), .schema = sch};
     rp_input *in;
     if (rp_input_open_mem(&in, &o, data, size, err, sizeof err) == SL_OK) {
         sl_batch b;
         sl_batch_init(&b);
         sl_buf out;
         sl_buf_init(&out);
-        if (ev_init_batch(&b, err, sizeof err) == SL_OK) {
+        if (sc_init_batch(sch, &b, err, sizeof err) == SL_OK) {
             long n;
             while ((n = rp_input_next(in, &b, 5, err, sizeof err)) > 0) {
                 for (size_t c = 0; c < b.ncols; c++)

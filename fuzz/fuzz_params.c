@@ -1,8 +1,8 @@
 /* libFuzzer target for the HTTP API's query parameters (src/serve/params.c):
  * the input is a query string, split on '&' and '=' like the server's
  * decoded arguments, parsed against a spec that allows every parameter (and
- * one that allows none), then the time parser on the whole input and the
- * range resolution.  Any bytes must give values or a clean error message:
+ * one that allows none), then the time parsers (the API's, the hot store's)
+ * on the whole input and the range resolution.  Any bytes must give values or a clean error message:
  * no crash, leak or out-of-range read. */
 #include <stddef.h>
 #include <stdint.h>
@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "serve/params.h"
+#include "store/hot_read.h"
 
 #define MAX_KV 64
 
@@ -50,6 +51,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         char out[20];
         (void)sv_fmt_time(out, t);
     }
-    (void)sv_parse_store_time(s, size, &t);
+    (void)hr_parse_ts(s, size, &t); /* the hot store's timestamp text */
     return 0;
 }

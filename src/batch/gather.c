@@ -24,10 +24,21 @@ sl_err sl_batch_append_rows(sl_batch *dst, const sl_batch *src, size_t ncols, co
             return sl_err_set(err, errlen, SL_ERR_ARG, "gather: row %u of a batch of %zu rows", idx[i], src->nrows);
     size_t base = dst->nrows, need = base + n;
     if (need > dst->cap) {
-        size_t cap = dst->cap ? dst->cap : 1024;
+        /* a first copy is sized exactly (queues hold many small copies);
+         * appends after it grow geometrically */
+        size_t cap = dst->cap ? dst->cap : need;
         while (cap < need) cap *= 2;
         sl_err e = sl_batch_reserve(dst, cap, err, errlen);
         if (e != SL_OK) return e;
+    }
+    if (base == 0) { /* the string bytes of a first copy, in one block of their size */
+        size_t bytes = 0;
+        for (size_t j = 0; j < ncols; j++) {
+            const sl_col *sc = &src->cols[j];
+            if (sc->t.type != SL_BYTES) continue;
+            for (size_t i = 0; i < n; i++) bytes += (((const sl_str *)sc->data)[idx[i]].len + 7) & ~(size_t)7;
+        }
+        if (!sl_arena_reserve(&dst->arena, bytes)) return sl_err_set(err, errlen, SL_ERR_NOMEM, "gather: out of memory");
     }
     for (size_t j = 0; j < ncols; j++) {
         const sl_col *sc = &src->cols[j];

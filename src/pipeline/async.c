@@ -51,10 +51,14 @@ static double now_s(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* What a queued copy holds in memory: its columns' capacity, validity
+ * bitmaps and string blocks (not just the bytes in use), so the queue's
+ * budget bounds the real memory however small the copies are. */
 static size_t batch_bytes(const sl_batch *b) {
-    size_t w = 0;
-    for (size_t j = 0; j < b->ncols; j++) w += sl_type_width(b->cols[j].t.type);
-    return b->nrows * w + b->arena.used + 256;
+    size_t n = b->arena.reserved + b->ncols * sizeof(sl_col) + 256;
+    for (size_t j = 0; j < b->ncols; j++)
+        n += b->cap * sl_type_width(b->cols[j].t.type) + (b->cols[j].valid ? (b->cap + 7) / 8 : 0);
+    return n;
 }
 
 static void op_free(op *o) {

@@ -34,6 +34,20 @@ void *sl_arena_alloc(sl_arena *a, size_t n) {
     return p;
 }
 
+bool sl_arena_reserve(sl_arena *a, size_t n) {
+    n = (n + 7) & ~(size_t)7;
+    sl_arena_block *b = a->head;
+    if (n == 0 || (b && b->cap - b->off >= n)) return true;
+    sl_arena_block *nb = malloc(sizeof *nb + n);
+    if (!nb) return false;
+    nb->cap = n;
+    nb->off = 0;
+    nb->next = b;
+    a->head = nb;
+    a->reserved += n;
+    return true;
+}
+
 void *sl_arena_dup(sl_arena *a, const void *p, size_t n) {
     void *d = sl_arena_alloc(a, n ? n : 1);
     if (d && n) memcpy(d, p, n);

@@ -193,6 +193,27 @@ static long refill(rp_replay *r, char *err, size_t errlen) {
     return n;
 }
 
+/* First index in ts[lo, hi) (nondecreasing) with ts >= v, else hi. */
+static size_t lower_bound(const int64_t *ts, size_t lo, size_t hi, int64_t v) {
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (ts[mid] < v) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+/* Rows of ts[pos, pos + k) to release so that a batch spans less than
+ * RP_BATCH_SPAN_US of event time (at least one row).  Untimed rows
+ * (INT64_MIN, sorted first) go with the timed ones after them. */
+static size_t cap_span(const int64_t *ts, size_t pos, size_t k) {
+    if (k < 2 || ts[pos + k - 1] == INT64_MIN) return k;
+    size_t first = lower_bound(ts, pos, pos + k, INT64_MIN + 1); /* the always-due rows go with the next ones */
+    if (ts[pos + k - 1] - ts[first] < RP_BATCH_SPAN_US) return k;
+    size_t cut = lower_bound(ts, first, pos + k, ts[first] + RP_BATCH_SPAN_US);
+    return cut > pos ? cut - pos : 1;
+}
+
 static void swap_batches(sl_batch *a, sl_batch *b) {
     sl_batch t = *a;
     *a = *b;
@@ -268,6 +289,10 @@ long rp_replay_next(rp_replay *r, sl_batch *b, double max_wait_s, char *err, siz
             if (rem < 0) rem = 0;
             if (rem < slice) slice = rem;
         }
+        /* a batch spans less than a day of event time: a sparse stream's
+         * consumer then finalizes windows as it goes instead of holding
+         * months of them open at once (dense data is not cut: 64Ki rows) */
+        left = cap_span(r->ts, r->pos, left);
         size_t k = rp_pacer_release(&r->pacer, r->ts + r->pos, left, slice);
         if (k == 0) {
             if (max_wait_s >= 0 && rp_now() >= deadline) return RP_REPLAY_AGAIN;

@@ -38,6 +38,8 @@
 /* rp_replay_next: nothing became due within max_wait_s (not an error; call
  * again).  Distinct from every sl_err code. */
 #define RP_REPLAY_AGAIN (-100)
+/* A batch of rp_replay_next spans less than this much event time. */
+#define RP_BATCH_SPAN_US ((int64_t)86400 * 1000000)
 
 typedef struct rp_replay rp_replay;
 

@@ -4,9 +4,11 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "replay/pace.h"
 #include "replay/replay.h"
+#include "plugins/plugin.h"
 #include "schema/redset.h"
 #include "t.h"
 #include "util/opt.h"
@@ -381,6 +383,67 @@ static void test_empty_range(void) {
     sc_close(s);
 }
 
+/* A batch spans less than a day of event time: a sparse input (an event
+ * every 5 hours for 20 days, two untimed rows first) comes in many batches,
+ * each within RP_BATCH_SPAN_US, every row exactly once, in order. */
+static void test_batch_span(void) {
+    rp_pace_test_now = NULL;
+    rp_pace_test_sleep = NULL;
+    const sc_schema *s = NULL;
+    CHECK(sc_open(&s, &sc_redset_def, err, sizeof err) == SL_OK);
+    if (!s) return;
+    char dir[] = "/tmp/sluice-test-pace-XXXXXX", path[64];
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof path, "%s/sparse.csv", dir);
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    if (!f) return;
+    fputs("instance_id,query_id,arrival_timestamp,query_type\n1,100,,select\n1,101,,select\n", f);
+    int nrows = 2;
+    for (int h = 0; h < 20 * 24; h += 5, nrows++) {
+        char ts[40];
+        sl_fmt_time(ts, sizeof ts, T0 + (int64_t)h * 3600 * SEC, SL_TIME_ISO);
+        fprintf(f, "1,%d,%s,select\n", nrows, ts);
+    }
+    fclose(f);
+    rp_replay_input in = {.path = path};
+    rp_replay_opts ro = rp_replay_opts_default();
+    ro.schema = s;
+    ro.formats = reg_inputs();
+    ro.speed = 0; /* max */
+    rp_replay *r = NULL;
+    CHECK(rp_replay_open(&r, &in, 1, &ro, err, sizeof err) == SL_OK);
+    sl_batch b;
+    sl_batch_init(&b);
+    CHECK(sc_init_batch(s, &b, err, sizeof err) == SL_OK);
+    int batches = 0, rows = 0, over = 0;
+    int64_t prev = INT64_MIN;
+    long n;
+    while (r && (n = rp_replay_next(r, &b, -1, err, sizeof err)) > 0) {
+        const sl_col *c = &b.cols[s->time];
+        int64_t lo = INT64_MAX, hi = INT64_MIN;
+        for (long i = 0; i < n; i++) {
+            if (sl_col_is_null(c, (size_t)i)) continue;
+            int64_t t = ((const int64_t *)c->data)[i];
+            if (t < prev) over++; /* out of order */
+            prev = t;
+            if (t < lo) lo = t;
+            if (t > hi) hi = t;
+        }
+        if (hi != INT64_MIN && hi - lo >= RP_BATCH_SPAN_US) over++;
+        batches++;
+        rows += (int)n;
+    }
+    CHECK(rows == nrows);
+    CHECK(over == 0);
+    CHECK(batches >= 20); /* 20 days: at least one batch a day */
+    rp_replay_close(r);
+    sl_batch_free(&b);
+    sc_close(s);
+    remove(path);
+    rmdir(dir);
+}
+
 int main(void) {
     RUN(test_releases_on_schedule);
     RUN(test_origin);
@@ -395,5 +458,6 @@ int main(void) {
     RUN(test_opts_defaults);
     RUN(test_flags);
     RUN(test_empty_range);
+    RUN(test_batch_span);
     return T_DONE();
 }

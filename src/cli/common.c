@@ -11,11 +11,9 @@
 int cli_fail(int code, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    fputs("sluice: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    int r = sl_err_vreport(code, fmt, ap);
     va_end(ap);
-    return code;
+    return r;
 }
 
 int cli_pq_open(cli_pq *p, const char *path) {

@@ -1968,21 +1968,6 @@ void gen_product_counts_json(const gen_product *g, sl_buf *o) {
 
 /* ------------------------------------------------------------------ the CLI */
 
-static int fail(int code, const char *fmt, ...)
-#if defined(__GNUC__) || defined(__clang__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-static int fail(int code, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("sluice: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    return code;
-}
-
 /* The front's own options (gen_cli_table has the output options both kinds take). */
 typedef struct product_cli {
     int kind, format;
@@ -2061,14 +2046,14 @@ static sl_err after_flag(void *ctx, const sl_opt *o, const char *v, char *err, s
 static int check_opts(const gen_product_opts *go, const product_cli *pc, const gen_cli *gc, int argc, char **argv) {
     const char *nested = "nested JSON does not fit CSV or Parquet here";
     if (pc->format != GEN_FMT_AUTO && gen_cli_format(pc->format, NULL) != GEN_FMT_JSONL)
-        return fail(1, "gen: --kind product-events writes JSON Lines only (--format jsonl), not '%s': %s",
+        return sl_err_report(1, "gen: --kind product-events writes JSON Lines only (--format jsonl), not '%s': %s",
                     sl_opt_peek(k_product_tables, argc, argv, "format"), nested);
     int by_ext = pc->format == GEN_FMT_AUTO && gc->out ? gen_cli_format(GEN_FMT_AUTO, gc->out) : GEN_FMT_JSONL;
     if (by_ext == GEN_FMT_PARQUET || by_ext == GEN_FMT_CSV)
-        return fail(1, "gen: --kind product-events writes JSON Lines only, not %s: %s (use FILE.jsonl)",
+        return sl_err_report(1, "gen: --kind product-events writes JSON Lines only, not %s: %s (use FILE.jsonl)",
                     gen_cli_ext(gc->out) + 1, nested);
-    if (gc->files > 1 && !gc->out) return fail(1, "gen: --files needs --out FILE");
-    if (go->end_us <= go->start_us) return fail(1, "--end must be after --start");
+    if (gc->files > 1 && !gc->out) return sl_err_report(1, "gen: --files needs --out FILE");
+    if (go->end_us <= go->start_us) return sl_err_report(1, "--end must be after --start");
     return 0;
 }
 
@@ -2089,7 +2074,7 @@ int gen_product_cli(int argc, char **argv) {
         sl_buf_free(&b);
         return 0;
     }
-    if (r != SL_OK) return fail(1, "%s", err);
+    if (r != SL_OK) return sl_err_report(1, "%s", err);
     if (check_opts(&go, &pc, &gc, argc, argv)) return 1;
     const char *out = gc.out, *summary = gc.summary;
     uint64_t files = (uint64_t)gc.files, batch_rows = pc.batch_rows;
@@ -2097,7 +2082,7 @@ int gen_product_cli(int argc, char **argv) {
 
     gen_product *g = NULL;
     sl_err e = gen_product_open(&g, &go, err, sizeof err);
-    if (e) return fail(e == SL_ERR_ARG ? 1 : 2, "gen: %s", err);
+    if (e) return sl_err_report(e == SL_ERR_ARG ? 1 : 2, "gen: %s", err);
     sl_buf buf;
     sl_buf_init(&buf);
     int rc = 0;
@@ -2112,12 +2097,12 @@ int gen_product_cli(int argc, char **argv) {
         if (out) {
             path = files > 1 ? gen_cli_part_name(out, k) : strdup(out);
             if (!path) {
-                rc = fail(2, "out of memory");
+                rc = sl_err_report(2, "out of memory");
                 break;
             }
             f = fopen(path, "wb");
             if (!f) {
-                rc = fail(2, "%s: %s", path, strerror(errno));
+                rc = sl_err_report(2, "%s: %s", path, strerror(errno));
                 break;
             }
         }
@@ -2129,12 +2114,12 @@ int gen_product_cli(int argc, char **argv) {
             if (want == 0) break;
             long n = gen_product_next(g, &buf, want, err, sizeof err);
             if (n < 0) {
-                rc = fail(2, "gen: %s", err);
+                rc = sl_err_report(2, "gen: %s", err);
                 break;
             }
             if (n == 0) break;
             if (fwrite(buf.p, 1, buf.len, f) != buf.len) {
-                rc = fail(2, "%s: %s", what, strerror(errno));
+                rc = sl_err_report(2, "%s: %s", what, strerror(errno));
                 break;
             }
             buf.len = 0;
@@ -2150,9 +2135,9 @@ int gen_product_cli(int argc, char **argv) {
             }
         }
         if (f != stdout) {
-            if (fclose(f) != 0 && !rc) rc = fail(2, "%s: %s", what, strerror(errno));
+            if (fclose(f) != 0 && !rc) rc = sl_err_report(2, "%s: %s", what, strerror(errno));
         } else if (fflush(f) != 0 && !rc) {
-            rc = fail(2, "stdout: %s", strerror(errno));
+            rc = sl_err_report(2, "stdout: %s", strerror(errno));
         }
     }
     free(path);
@@ -2163,7 +2148,7 @@ int gen_product_cli(int argc, char **argv) {
         sl_buf_init(&js);
         gen_product_counts_json(g, &js);
         sl_buf_putc(&js, '\n');
-        if (summary && gen_cli_summary(summary, &js, err, sizeof err) != SL_OK) rc = fail(2, "%s", err);
+        if (summary && gen_cli_summary(summary, &js, err, sizeof err) != SL_OK) rc = sl_err_report(2, "%s", err);
         if (!quiet) {
             double dt = sl_now_mono() - t0;
             fprintf(stderr,

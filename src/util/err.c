@@ -46,3 +46,18 @@ void sl_err_prefix(char *err, size_t errlen, const char *fmt, ...) {
     err[pl + 1] = ' ';
     err[pl + 2 + keep] = '\0';
 }
+
+int sl_err_vreport(int exit_code, const char *fmt, va_list ap) {
+    fputs("sluice: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    return exit_code;
+}
+
+int sl_err_report(int exit_code, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int r = sl_err_vreport(exit_code, fmt, ap);
+    va_end(ap);
+    return r;
+}

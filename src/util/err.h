@@ -8,6 +8,7 @@
 #ifndef SL_ERR_H
 #define SL_ERR_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 typedef enum sl_err {
@@ -38,6 +39,15 @@ void sl_err_prefix(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
+
+/* A command's error line: "sluice: <message>" on stderr; returns exit_code
+ * (for `return sl_err_report(1, "...")` in a command's front). */
+int sl_err_report(int exit_code, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+int sl_err_vreport(int exit_code, const char *fmt, va_list ap);
 
 #define SL_ERRLEN 512
 

@@ -47,7 +47,11 @@ int sl_err_report(int exit_code, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
-int sl_err_vreport(int exit_code, const char *fmt, va_list ap);
+int sl_err_vreport(int exit_code, const char *fmt, va_list ap)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 2, 0)))
+#endif
+    ;
 
 #define SL_ERRLEN 512
 

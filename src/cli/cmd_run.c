@@ -384,6 +384,9 @@ static void summary_json(sl_buf *js, const pl_summary *s, const sc_schema *sch, 
     else if (sig == SIGTERM) sl_buf_puts(js, "\"SIGTERM\"");
     else if (sig == SIGHUP) sl_buf_puts(js, "\"SIGHUP\"");
     else sl_buf_puts(js, "null");
+    sl_buf_printf(js,
+                  ",\"leftovers_removed\":{\"files\":%" PRIu64 ",\"spill_dirs\":%" PRIu64 ",\"bytes\":%" PRIu64 "}",
+                  s->leftovers.files, s->leftovers.dirs, s->leftovers.bytes);
     sl_buf_printf(js, ",\"failed\":%s}\n", s->failed ? "true" : "false");
 }
 
@@ -488,6 +491,15 @@ int cli_run(int argc, char **argv) {
     if ((e = pl_open(&p, &c, err, sizeof err)) != SL_OK) {
         rc = cli_fail(exit_code(e), "run: %s", err);
         goto out;
+    }
+    if (!st.cli.quiet) {
+        pl_summary sm0;
+        pl_get_summary(p, &sm0);
+        if (sm0.leftovers.files || sm0.leftovers.dirs)
+            fprintf(stderr,
+                    "run: removed what dead runs left: %" PRIu64 " temporary files, %" PRIu64
+                    " spill directories (%.1f MB)\n",
+                    sm0.leftovers.files, sm0.leftovers.dirs, (double)sm0.leftovers.bytes / 1e6);
     }
     if (so->enabled) {
         sv_opts vo = *so;

@@ -62,6 +62,7 @@ typedef struct snap {
 
 struct pl {
     pl_config c;
+    sl_leftovers leftovers; /* removed at open: what dead runs left */
     const sc_schema *s;
     en *eng;
     sl_bus *bus;
@@ -494,6 +495,11 @@ sl_err pl_open(pl **out, const pl_config *c, char *err, size_t errlen) {
     p->backfill = c->replay.speed <= 0;
 
     en_sink sink = {.ctx = p, .rows = fan_rows, .events = fan_events, .window_final = fan_final};
+    /* Spill directories of dead runs (their PID is gone: util/leftover.h); an
+     * unreadable temporary directory is the replay's error, if it spills. */
+    const char *tmpbase = c->replay.tmpdir && *c->replay.tmpdir ? c->replay.tmpdir : getenv("TMPDIR");
+    char ignore[64];
+    (void)sl_sweep_spill_dirs(tmpbase && *tmpbase ? tmpbase : "/tmp", &p->leftovers, ignore, sizeof ignore);
     sl_err e = en_open(&p->eng, p->s, &c->engine, c->transforms, c->ntransforms, &sink, err, errlen);
     const tb_list *tables = e == SL_OK ? en_tables(p->eng) : NULL;
     /* Outputs first: a bad path fails before any planning work. */
@@ -506,7 +512,11 @@ sl_err pl_open(pl **out, const pl_config *c, char *err, size_t errlen) {
         snprintf(o->label, sizeof o->label, "%s store", o->name);
         o->plug->describe(o->opts, &o->d);
         p->nout = i + 1;
-        o->env = (out_env){.name = o->name, .schema = p->s, .tables = tables, .events_table = en_table_events(p->eng)};
+        o->env = (out_env){.name = o->name,
+                           .schema = p->s,
+                           .tables = tables,
+                           .events_table = en_table_events(p->eng),
+                           .leftovers = &p->leftovers};
         if (o->plug->check && (e = o->plug->check(o->opts, err, errlen)) != SL_OK) break;
         if ((e = o->plug->open(&o->st, o->opts, &o->env, err, errlen)) != SL_OK) {
             o->st = NULL;
@@ -701,6 +711,7 @@ void pl_get_summary(pl *p, pl_summary *s) {
     s->seconds = sl_now_mono() - p->t0;
     double hp = hl_get(&p->health, HL_COLD_HOURS_PUBLISHED, NULL);
     s->cold_hours_published = isnan(hp) ? 0 : (uint64_t)hp;
+    s->leftovers = p->leftovers;
     s->noutputs = p->nout;
     for (size_t i = 0; i < p->nout; i++) {
         pout *o = &p->out[i];

@@ -43,6 +43,7 @@
 #include "replay/replay.h"
 #include "schema/schema.h"
 #include "util/err.h"
+#include "util/leftover.h"
 
 typedef struct pl_output {
     const out_plugin *p;
@@ -113,6 +114,7 @@ typedef struct pl_summary {
     bool finished;          /* every window final and taken by every output (false after a failure) */
     double seconds;
     uint64_t cold_hours_published; /* hours an OUT_HISTORY output published */
+    sl_leftovers leftovers;        /* temporary files and spill directories of dead runs removed at open */
     size_t noutputs;
     pl_output_summary outputs[16];
 } pl_summary;

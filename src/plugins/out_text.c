@@ -82,6 +82,13 @@ static sl_err to_open(void **state, const void *opts, const out_env *env, char *
     struct stat st;
     if (stat(o->dir, &st) != 0 || !S_ISDIR(st.st_mode))
         return sl_err_set(err, errlen, SL_ERR_IO, "text output %s: not a directory", o->dir);
+    sl_leftovers lo = {0};
+    sl_err se = sl_sweep_tmp_files(o->dir, 0, &lo, err, errlen);
+    if (se != SL_OK) return se;
+    if (env->leftovers) {
+        env->leftovers->files += lo.files;
+        env->leftovers->bytes += lo.bytes;
+    }
     text_out *x = calloc(1, sizeof *x);
     if (!x) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
     x->o = *o;

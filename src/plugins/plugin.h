@@ -30,6 +30,7 @@
 #include "schema/schema.h"
 #include "schema/table.h"
 #include "util/err.h"
+#include "util/leftover.h"
 #include "util/opt.h"
 
 /* ------------------------------------------------------------------ outputs */
@@ -59,6 +60,7 @@ typedef struct out_env {
     const sc_schema *schema;
     const tb_list *tables;      /* every table of the pipeline: rows() names one by its index */
     size_t events_table;        /* index of the events table (its columns: the schema's, source, _input, _row) */
+    sl_leftovers *leftovers;    /* open() adds what it removed of dead runs' temporary files (util/leftover.h) */
 } out_env;
 
 /* A callback for read_events: rows idx[0..n) of canonical batch b. */

@@ -214,7 +214,8 @@ static sl_err make_tmp(rp_order *o, char *err, size_t errlen) {
         }
     if (si < 0) return sl_err_set(err, errlen, SL_ERR_ARG, "too many open replay orders with temporary files");
     tmp_slot *s = &g_tmp[si];
-    int n = snprintf(s->dir, sizeof s->dir, "%s/sluice-XXXXXX", base);
+    /* the PID in the name lets a later run remove it if this process dies (util/leftover.h) */
+    int n = snprintf(s->dir, sizeof s->dir, "%s/sluice-%ld-XXXXXX", base, (long)getpid());
     if (n < 0 || (size_t)n >= sizeof s->dir - 32)
         return sl_err_set(err, errlen, SL_ERR_ARG, "temporary directory path too long: %s", base);
     if (!mkdtemp(s->dir))

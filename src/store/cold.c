@@ -209,6 +209,17 @@ sl_err cs_open(cs **out, const char *dir, const cs_opts *o, const sc_schema *s, 
         return e;
     }
     c->group_sync = o && o->group_sync;
+    /* DIR/<table>/date=D/hr=H/.part-*.tmp-PID-N and DIR/_manifests/<table>/date=D/.hr=H.manifest.tmp-PID-N */
+    sl_leftovers lo = {0};
+    if ((e = sl_sweep_tmp_files(c->dir, 3, &lo, err, errlen)) != SL_OK) {
+        sl_err_prefix(err, errlen, "cold store");
+        cs_close(c);
+        return e;
+    }
+    if (o && o->leftovers) {
+        o->leftovers->files += lo.files;
+        o->leftovers->bytes += lo.bytes;
+    }
     const char *pre = o ? o->url_prefix : NULL;
     if (pre) {
         size_t lp = strlen(pre);

@@ -22,6 +22,7 @@
 #include "schema/schema.h"
 #include "schema/table.h"
 #include "util/err.h"
+#include "util/leftover.h"
 
 typedef struct cs cs;
 
@@ -32,6 +33,8 @@ typedef struct cs_opts {
                                  temporary names and queues it; cs_flush (or every 64 queued
                                  hours, or cs_close) syncs the whole group with a few file-system
                                  syncs instead of ~3 fsyncs per file, then renames it into place. */
+    sl_leftovers *leftovers;  /* cs_open removes the temporary files that dead runs left in DIR
+                                 (util/leftover.h) and adds them here (may be NULL) */
 } cs_opts;
 
 cs_opts cs_opts_default(void);

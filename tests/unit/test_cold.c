@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "engine/engine.h"
@@ -781,6 +782,44 @@ static void test_stale_removed(void) {
     sl_source_close(src);
 }
 
+/* cs_open removes the temporary files that a killed run left (its PID is
+ * gone), keeps a live run's, and counts what it removed. */
+static void test_open_removes_leftovers(void) {
+    char d[512], cmd[1200], p1[1024], p2[1024], p3[1024];
+    snprintf(d, sizeof d, "%s/leftovers", g_root);
+    snprintf(cmd, sizeof cmd, "mkdir -p %s/query_hourly/date=2024-03-01/hr=05 %s/_manifests/query_hourly/date=2024-03-01",
+             d, d);
+    CHECK(system(cmd) == 0);
+    pid_t child = fork();
+    if (child == 0) _exit(0);
+    int wst;
+    waitpid(child, &wst, 0);
+    snprintf(p1, sizeof p1, "%s/query_hourly/date=2024-03-01/hr=05/.part-00000.parquet.tmp-%ld-0", d, (long)child);
+    snprintf(p2, sizeof p2, "%s/_manifests/query_hourly/date=2024-03-01/.hr=05.manifest.tmp-%ld-1", d, (long)child);
+    snprintf(p3, sizeof p3, "%s/query_hourly/date=2024-03-01/hr=05/.part-00001.parquet.tmp-%ld-0", d, (long)getpid());
+    const char *paths[3] = {p1, p2, p3};
+    for (int i = 0; i < 3; i++) {
+        FILE *f = fopen(paths[i], "wb");
+        CHECK(f != NULL);
+        if (f) {
+            fputs("partial", f);
+            fclose(f);
+        }
+    }
+    sl_leftovers lo = {0};
+    cs_opts o = cs_opts_default();
+    o.leftovers = &lo;
+    cs *c;
+    CHECK(cs_open(&c, d, &o, S, &TL, err, sizeof err) == SL_OK);
+    CHECK_EQ_I64(lo.files, 2);
+    CHECK_EQ_I64(lo.bytes, 14);
+    CHECK(access(p1, F_OK) != 0);
+    CHECK(access(p2, F_OK) != 0);
+    CHECK(access(p3, F_OK) == 0);
+    cs_close(c);
+    unlink(p3);
+}
+
 /* While an hour is open only a hidden temporary file exists; cs_close removes it. */
 static void test_unpublished_leaves_nothing(void) {
     char d[512];
@@ -1207,6 +1246,7 @@ int main(void) {
     RUN(test_deterministic);
     RUN(test_stale_removed);
     RUN(test_unpublished_leaves_nothing);
+    RUN(test_open_removes_leftovers);
     RUN(test_group_sync);
     RUN(test_errors);
     RUN(test_tiny_schema);

@@ -32,6 +32,7 @@
 #include "util/buf.h"
 #include "util/hashmap.h"
 #include "util/time.h"
+#include "util/wire.h"
 
 /* ------------------------------------------------------------------ options */
 
@@ -56,6 +57,10 @@ typedef struct ewin {
     int64_t hour;
     hm dedupe;
     sl_arena arena; /* variable-length dedupe keys */
+    /* other runs' contributions to this hour (en_set_ledger): their keys, and
+     * per transform their merged state as saved bytes (NULL: none) */
+    hm fdedupe;
+    sl_buf *fstate;
     void *tw[];     /* one state per transform */
 } ewin;
 
@@ -140,6 +145,12 @@ struct en {
     cl_idsets ids[CL_MAX_COLS];
 
     sl_buf tmp;
+    /* contributions */
+    en_ledger ledger;
+    bool has_ledger;
+    sl_buf cbuf, cbuf2;
+    sl_err lerr;         /* a ledger error seen while opening a window */
+    char lerrmsg[512];
     en_env env;
     en_rows rows;
     const sl_batch *cur; /* the batch being applied */
@@ -248,6 +259,11 @@ static void window_free(en *e, ewin *w) {
     if (!w) return;
     for (size_t t = 0; t < e->ntr; t++)
         if (w->tw[t]) e->tr[t].p->window_free(e->trs[t], w->tw[t]);
+    if (w->fstate) {
+        for (size_t t = 0; t < e->ntr; t++) sl_buf_free(&w->fstate[t]);
+        free(w->fstate);
+    }
+    hm_free(&w->fdedupe);
     hm_free(&w->dedupe);
     sl_arena_free(&w->arena);
     free(w);
@@ -257,8 +273,13 @@ static ewin *window_new(en *e, int64_t hour) {
     ewin *w = calloc(1, sizeof *w + e->ntr * sizeof(void *));
     if (!w) return NULL;
     w->hour = hour;
-    if (e->dk_var) hm_init(&w->dedupe, sizeof(vkey), 0);
-    else hm_init(&w->dedupe, e->dk_size, e->dk_size);
+    if (e->dk_var) {
+        hm_init(&w->dedupe, sizeof(vkey), 0);
+        hm_init(&w->fdedupe, sizeof(vkey), 0);
+    } else {
+        hm_init(&w->dedupe, e->dk_size, e->dk_size);
+        hm_init(&w->fdedupe, e->dk_size, e->dk_size);
+    }
     sl_arena_init(&w->arena);
     for (size_t t = 0; t < e->ntr; t++) {
         w->tw[t] = e->tr[t].p->window_new(e->trs[t], hour);
@@ -268,6 +289,186 @@ static ewin *window_new(en *e, int64_t hour) {
         }
     }
     return w;
+}
+
+/* ------------------------------------------------------------------ contributions */
+
+/* A contribution blob (docs/compose.md; util/wire.h):
+ *   u32 magic "SLC1"
+ *   u32 ntransforms, each {str name, str state (the transform's window_save)}
+ *   u32 nsources, each str label          (the key's source index refers here)
+ *   u32 key width (fixed keys: bytes of a key; 0: serialized keys)
+ *   u32 nkeys, each {u32 source index, fixed: width - 4 bytes | str bytes}
+ */
+#define EN_CONTRIB_MAGIC 0x31434c53u
+
+static uint32_t intern_source(en *e, const char *s, uint32_t len);
+static bool vkey_eq(const void *ent, const void *key);
+
+/* The hash of a fixed-width key (source id in the first 4 bytes). */
+static uint64_t fixed_hash(const en *e, const uint8_t *k) {
+    uint64_t h, word;
+    memcpy(&h, k, 8);
+    if (e->dk_size == 8) h = hm_mix(h);
+    for (size_t o = 8; o < e->dk_size; o += 8) { /* Redset (16 bytes): hash2(word0, word1) */
+        memcpy(&word, k + o, 8);
+        h = hm_hash2(h, word);
+    }
+    return h;
+}
+
+typedef struct fload {
+    en *e;
+    ewin *w;
+    void **tw; /* merged foreign state per transform (NULL: none yet) */
+    uint32_t *srcmap;
+    size_t srccap;
+} fload;
+
+static sl_err on_contrib(void *fnctx, const void *p, size_t len, char *err, size_t errlen) {
+    fload *f = fnctx;
+    en *e = f->e;
+    ewin *w = f->w;
+    sl_rd rd = sl_rd_of(p, len);
+    if (sl_r_u32(&rd) != EN_CONTRIB_MAGIC) return sl_err_set(err, errlen, SL_ERR_CORRUPT, "not a contribution");
+    uint32_t ntr = sl_r_count(&rd, 8);
+    for (uint32_t i = 0; i < ntr && !rd.bad; i++) {
+        sl_rstr name = sl_r_str(&rd), st = sl_r_str(&rd);
+        if (rd.bad) break;
+        for (size_t t = 0; t < e->ntr; t++) {
+            const tr_plugin *tp = e->tr[t].p;
+            if (!tp->window_load || strlen(tp->name) != name.len || memcmp(tp->name, name.p, name.len)) continue;
+            if (!f->tw[t] && !(f->tw[t] = tp->window_new(e->trs[t], w->hour))) return NOMEM();
+            sl_err r = tp->window_load(e->trs[t], f->tw[t], st.p, st.len, err, errlen);
+            if (r != SL_OK) {
+                sl_err_prefix(err, errlen, "transform %s", tp->name);
+                return r;
+            }
+        }
+    }
+    uint32_t nsrc = rd.bad ? 0 : sl_r_count(&rd, 4);
+    if (nsrc > f->srccap) {
+        uint32_t *m = realloc(f->srcmap, nsrc * sizeof *m);
+        if (!m) return NOMEM();
+        f->srcmap = m;
+        f->srccap = nsrc;
+    }
+    for (uint32_t i = 0; i < nsrc && !rd.bad; i++) {
+        sl_rstr l = sl_r_str(&rd);
+        if (rd.bad) break;
+        if ((f->srcmap[i] = intern_source(e, l.p, l.len)) == UINT32_MAX) return NOMEM();
+    }
+    uint32_t width = sl_r_u32(&rd);
+    if (!rd.bad && width != (e->dk_var ? 0 : e->dk_size))
+        return sl_err_set(err, errlen, SL_ERR_CORRUPT, "its dedupe keys are %u bytes wide, this schema's %zu", width,
+                          e->dk_var ? (size_t)0 : e->dk_size);
+    uint32_t nkeys = rd.bad ? 0 : sl_r_count(&rd, 4 + (width ? width - 4 : 4));
+    bool added;
+    for (uint32_t i = 0; i < nkeys && !rd.bad; i++) {
+        uint32_t si = sl_r_u32(&rd);
+        if (si >= nsrc) {
+            rd.bad = true;
+            break;
+        }
+        uint32_t src = f->srcmap[si];
+        if (width) {
+            uint8_t *k = e->dk_buf;
+            memcpy(k, &src, 4);
+            if (!sl_r_take(&rd, k + 4, width - 4)) break;
+            if (!hm_upsert(&w->fdedupe, fixed_hash(e, k), k, NULL, &added)) return NOMEM();
+        } else {
+            sl_rstr b = sl_r_str(&rd);
+            if (rd.bad) break;
+            vkey k = {src, b.len, b.p};
+            vkey *x = hm_upsert(&w->fdedupe, hm_hash2(src, hm_hash_bytes(b.p, b.len)), &k, vkey_eq, &added);
+            if (!x) return NOMEM();
+            if (added) {
+                char *cp = b.len ? sl_arena_dup(&w->arena, b.p, b.len) : (char *)"";
+                if (!cp) return NOMEM();
+                x->p = cp;
+            }
+        }
+    }
+    if (rd.bad || rd.off != rd.len)
+        return sl_err_set(err, errlen, SL_ERR_CORRUPT, "malformed contribution (byte %zu of %zu)", rd.off, rd.len);
+    return SL_OK;
+}
+
+/* Load the other runs' contributions to w's hour: their keys into
+ * w->fdedupe, their merged states as bytes into w->fstate. */
+static sl_err load_foreign(en *e, ewin *w) {
+    char *err = e->lerrmsg;
+    size_t errlen = sizeof e->lerrmsg;
+    fload f = {e, w, calloc(e->ntr ? e->ntr : 1, sizeof(void *)), NULL, 0};
+    sl_err r = f.tw ? e->ledger.load(e->ledger.ctx, w->hour, on_contrib, &f, err, errlen) : NOMEM();
+    for (size_t t = 0; t < e->ntr; t++) {
+        if (!f.tw || !f.tw[t]) continue;
+        if (r == SL_OK && !w->fstate && !(w->fstate = calloc(e->ntr, sizeof *w->fstate))) r = NOMEM();
+        if (r == SL_OK) {
+            sl_buf_init(&w->fstate[t]);
+            r = e->tr[t].p->window_save(e->trs[t], f.tw[t], &w->fstate[t], err, errlen);
+        }
+        e->tr[t].p->window_free(e->trs[t], f.tw[t]);
+    }
+    free(f.tw);
+    free(f.srcmap);
+    if (r != SL_OK) {
+        char hour[40];
+        sl_fmt_time(hour, sizeof hour, w->hour, SL_TIME_SQL);
+        sl_err_prefix(err, errlen, "loading earlier runs' contributions to hour %s", hour);
+        e->lerr = r;
+    }
+    return r;
+}
+
+/* This run's contribution to window w, to the sink. */
+static sl_err save_contribution(en *e, ewin *w, char *err, size_t errlen) {
+    sl_buf *b = &e->cbuf;
+    b->len = 0;
+    sl_w_u32(b, EN_CONTRIB_MAGIC);
+    uint32_t ntr = 0;
+    for (size_t t = 0; t < e->ntr; t++) ntr += e->tr[t].p->window_save != NULL;
+    sl_w_u32(b, ntr);
+    for (size_t t = 0; t < e->ntr; t++) {
+        const tr_plugin *tp = e->tr[t].p;
+        if (!tp->window_save) continue;
+        e->cbuf2.len = 0;
+        sl_err r = tp->window_save(e->trs[t], w->tw[t], &e->cbuf2, err, errlen);
+        if (r != SL_OK) return r;
+        if (e->cbuf2.len > UINT32_MAX) return sl_err_set(err, errlen, SL_ERR_ARG, "transform %s: state over 4 GiB", tp->name);
+        sl_w_str(b, tp->name, (uint32_t)strlen(tp->name));
+        sl_w_str(b, e->cbuf2.p, (uint32_t)e->cbuf2.len);
+    }
+    sl_w_u32(b, (uint32_t)e->srcs.n);
+    for (size_t i = 0; i < e->srcs.n; i++) {
+        const srcname *sn = hm_at(&e->srcs, i);
+        sl_w_str(b, sn->p ? sn->p : "", sn->len);
+    }
+    sl_w_u32(b, e->dk_var ? 0 : (uint32_t)e->dk_size);
+    sl_w_u32(b, (uint32_t)w->dedupe.n);
+    for (size_t i = 0; i < w->dedupe.n; i++) {
+        if (e->dk_var) {
+            const vkey *k = hm_at(&w->dedupe, i);
+            sl_w_u32(b, k->src);
+            sl_w_str(b, k->p, k->len);
+        } else {
+            const uint8_t *k = hm_at(&w->dedupe, i);
+            sl_buf_put(b, k, e->dk_size); /* the source id is the first 4 bytes */
+        }
+    }
+    if (b->oom) return NOMEM();
+    return e->sink.contribution(e->sink.ctx, w->hour, b->p, b->len, err, errlen);
+}
+
+void en_set_ledger(en *e, const en_ledger *l) {
+    e->has_ledger = l && l->load;
+    if (e->has_ledger) e->ledger = *l;
+}
+
+/* After get_window returned NULL: the ledger's error, else out of memory. */
+static sl_err window_fail(en *e, char *err, size_t errlen) {
+    if (e->lerr != SL_OK) return sl_err_set(err, errlen, e->lerr, "%s", e->lerrmsg);
+    return NOMEM();
 }
 
 /* The window of hour; created when absent and create is set (NULL on OOM or absent). */
@@ -290,6 +491,10 @@ static ewin *get_window(en *e, int64_t hour, bool create) {
     }
     ewin *w = window_new(e, hour);
     if (!w) return NULL;
+    if (e->has_ledger && load_foreign(e, w) != SL_OK) {
+        window_free(e, w);
+        return NULL;
+    }
     memmove(e->win + lo + 1, e->win + lo, (e->nwin - lo) * sizeof *e->win);
     e->win[lo] = w;
     e->nwin++;
@@ -340,6 +545,9 @@ static bool update_src_rank(en *e) {
     e->src_rank_n = n;
     return true;
 }
+
+static uint32_t intern_source(en *e, const char *s, uint32_t len);
+uint32_t en_env_intern(en_env *env, const char *label, uint32_t len) { return intern_source(env->e, label, len); }
 
 uint32_t en_env_source_rank(en_env *env, uint32_t id) {
     en *e = env->e;
@@ -420,7 +628,21 @@ static sl_err emit_window(en *e, ewin *w, bool final, char *err, size_t errlen) 
     if (!update_src_rank(e)) return NOMEM();
     for (size_t t = 0; t < e->ntr; t++) {
         en_emit em = {e, t, w->hour, final};
-        sl_err r = e->tr[t].p->emit(e->trs[t], w->tw[t], w->hour, &em, err, errlen);
+        const tr_plugin *tp = e->tr[t].p;
+        if (w->fstate && w->fstate[t].len) {
+            /* merged with the other runs' state: a scratch window of both */
+            void *m = tp->window_new(e->trs[t], w->hour);
+            if (!m) return NOMEM();
+            e->cbuf2.len = 0;
+            sl_err r = tp->window_load(e->trs[t], m, w->fstate[t].p, w->fstate[t].len, err, errlen);
+            if (r == SL_OK) r = tp->window_save(e->trs[t], w->tw[t], &e->cbuf2, err, errlen);
+            if (r == SL_OK) r = tp->window_load(e->trs[t], m, e->cbuf2.p, e->cbuf2.len, err, errlen);
+            if (r == SL_OK) r = tp->emit(e->trs[t], m, w->hour, &em, err, errlen);
+            tp->window_free(e->trs[t], m);
+            if (r != SL_OK) return r;
+            continue;
+        }
+        sl_err r = tp->emit(e->trs[t], w->tw[t], w->hour, &em, err, errlen);
         if (r != SL_OK) return r;
     }
     return SL_OK;
@@ -429,7 +651,8 @@ static sl_err emit_window(en *e, ewin *w, bool final, char *err, size_t errlen) 
 /* Finalize the first window (emit final rows, window_final, free). */
 static sl_err finalize_front(en *e, char *err, size_t errlen) {
     ewin *w = e->win[0];
-    sl_err r = emit_window(e, w, true, err, errlen);
+    sl_err r = e->sink.contribution ? save_contribution(e, w, err, errlen) : SL_OK;
+    if (r == SL_OK) r = emit_window(e, w, true, err, errlen);
     if (r != SL_OK) return r;
     if (e->sink.window_final && (r = e->sink.window_final(e->sink.ctx, w->hour, err, errlen)) != SL_OK) return r;
     if (e->last == w) e->last = NULL;
@@ -509,6 +732,8 @@ sl_err en_open(en **out, const sc_schema *s, const en_opts *o, const en_transfor
     hm_init(&e->srcs, sizeof(srcname), 0);
     sl_buf_init(&e->tmp);
     sl_buf_init(&e->vbuf);
+    sl_buf_init(&e->cbuf);
+    sl_buf_init(&e->cbuf2);
     e->ntr = ntr;
     e->tr = calloc(ntr ? ntr : 1, sizeof *e->tr);
     e->trs = calloc(ntr ? ntr : 1, sizeof *e->trs);
@@ -567,6 +792,8 @@ void en_close(en *e) {
     tb_free(e->events_def);
     sl_buf_free(&e->tmp);
     sl_buf_free(&e->vbuf);
+    sl_buf_free(&e->cbuf);
+    sl_buf_free(&e->cbuf2);
     free(e);
 }
 
@@ -773,12 +1000,10 @@ static sl_err dedupe(en *e, ewin *w, const sl_batch *b, size_t i, bool *dup, cha
             if (c->t.type == SL_I32) memcpy(k + e->dk_off[d], (const int32_t *)c->data + i, 4);
             else memcpy(k + e->dk_off[d], (const int64_t *)c->data + i, 8);
         }
-        uint64_t h, word;
-        memcpy(&h, k, 8);
-        if (e->dk_size == 8) h = hm_mix(h);
-        for (size_t o = 8; o < e->dk_size; o += 8) { /* Redset (16 bytes): hash2(word0, word1) */
-            memcpy(&word, k + o, 8);
-            h = hm_hash2(h, word);
+        uint64_t h = fixed_hash(e, k);
+        if (w->fdedupe.n && hm_find(&w->fdedupe, h, k, NULL)) { /* another run accepted it */
+            *dup = true;
+            return SL_OK;
         }
         if (!hm_upsert(&w->dedupe, h, k, NULL, &added)) return NOMEM();
         *dup = !added;
@@ -800,7 +1025,12 @@ static sl_err dedupe(en *e, ewin *w, const sl_batch *b, size_t i, bool *dup, cha
     }
     if (v->oom || v->len > UINT32_MAX) return NOMEM();
     vkey k = {src, (uint32_t)v->len, v->p ? v->p : ""};
-    vkey *x = hm_upsert(&w->dedupe, hm_hash2(src, hm_hash_bytes(k.p, k.len)), &k, vkey_eq, &added);
+    uint64_t vh = hm_hash2(src, hm_hash_bytes(k.p, k.len));
+    if (w->fdedupe.n && hm_find(&w->fdedupe, vh, &k, vkey_eq)) {
+        *dup = true;
+        return SL_OK;
+    }
+    vkey *x = hm_upsert(&w->dedupe, vh, &k, vkey_eq, &added);
     if (!x) return NOMEM();
     if (added) {
         char *cp = k.len ? sl_arena_dup(&w->arena, k.p, k.len) : (char *)"";
@@ -892,7 +1122,7 @@ sl_err en_process(en *e, sl_batch *b, char *err, size_t errlen) {
             continue;
         }
         ewin *w = get_window(e, h, true);
-        if (!w) return NOMEM();
+        if (!w) return window_fail(e, err, errlen);
         bool dup = false;
         if ((r = dedupe(e, w, b, i, &dup, err, errlen)) != SL_OK) return r;
         if (dup) {
@@ -915,6 +1145,7 @@ sl_err en_process(en *e, sl_batch *b, char *err, size_t errlen) {
             e->rows.tr = t;
             r = e->tr[t].p->apply(e->trs[t], w->tw[t], w->hour, &e->rows, b, e->idx + k, z - k, err, errlen);
             if (r != SL_OK) {
+                if (e->lerr != SL_OK) return window_fail(e, err, errlen); /* a later window could not load */
                 sl_err_prefix(err, errlen, "transform %s", e->tr[t].p->name);
                 return r;
             }

@@ -60,7 +60,20 @@ typedef struct en_sink {
                      size_t errlen);
     /* Window hour_us is final: its final rows were delivered before this call. */
     sl_err (*window_final)(void *ctx, int64_t hour_us, char *err, size_t errlen);
+    /* This run's contribution to window hour_us (docs/compose.md): the
+     * transforms' saved states and the dedupe keys of the events this run
+     * accepted, as one blob (valid during the call); delivered just before
+     * the window's final rows.  NULL: not asked for. */
+    sl_err (*contribution)(void *ctx, int64_t hour_us, const void *p, size_t len, char *err, size_t errlen);
 } en_sink;
+
+/* Where the contributions of other runs are read (docs/compose.md). */
+typedef sl_err (*en_contrib_fn)(void *fnctx, const void *p, size_t len, char *err, size_t errlen);
+typedef struct en_ledger {
+    void *ctx;
+    /* Call fn with each contribution of another run to window hour_us. */
+    sl_err (*load)(void *ctx, int64_t hour_us, en_contrib_fn fn, void *fnctx, char *err, size_t errlen);
+} en_ledger;
 
 typedef struct en_stats {
     cl_counters clean;         /* read = clean.rows */
@@ -97,6 +110,11 @@ sl_err en_refresh(en *e, char *err, size_t errlen);
 /* End of input: finalize every open window in hour order. */
 sl_err en_finish(en *e, char *err, size_t errlen);
 const en_stats *en_get_stats(const en *e);
+/* Compose with earlier runs (before the first en_process): when a window
+ * opens, the other runs' contributions to its hour are loaded; their events'
+ * keys count as already accepted (a repeated event is a duplicate) and every
+ * emission is of the merged state.  The ledger is copied. */
+void en_set_ledger(en *e, const en_ledger *l);
 const sc_schema *en_schema(const en *e);
 void en_close(en *e);
 

@@ -28,6 +28,7 @@
 #include "engine/clean.h"
 #include "schema/schema.h"
 #include "schema/table.h"
+#include "util/buf.h"
 #include "util/err.h"
 #include "util/opt.h"
 
@@ -39,6 +40,9 @@ const char *en_env_source(const en_env *env, uint32_t id, uint32_t *len);
 /* Rank of a source among all sources seen so far, by the bytes of its label
  * (stable during one emit call; use for sorting keys). */
 uint32_t en_env_source_rank(en_env *env, uint32_t id);
+/* The id of a source label (interned when new; UINT32_MAX: out of memory):
+ * for loading saved state, which names sources by label. */
+uint32_t en_env_intern(en_env *env, const char *label, uint32_t len);
 
 /* The batch being applied. */
 typedef struct en_rows en_rows;
@@ -82,6 +86,14 @@ typedef struct tr_plugin {
                     size_t n, char *err, size_t errlen);
     /* Every table's rows for window w (the engine knows if they are final). */
     sl_err (*emit)(void *state, void *w, int64_t hour_us, en_emit *em, char *err, size_t errlen);
+    /* Contributions (docs/compose.md): append window w's state to out in a
+     * form window_load can merge into a window of the same hour in another
+     * run (sources by label, not by id).  Both NULL: the transform's results
+     * do not compose (a run replaces them). */
+    sl_err (*window_save)(void *state, const void *w, sl_buf *out, char *err, size_t errlen);
+    /* Merge saved state (window_save's bytes) into window w: w becomes the
+     * state of both sets of events.  A malformed blob is SL_ERR_CORRUPT. */
+    sl_err (*window_load)(void *state, void *w, const void *p, size_t len, char *err, size_t errlen);
     void (*close)(void *state);
 } tr_plugin;
 

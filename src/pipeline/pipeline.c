@@ -24,7 +24,10 @@
 #include "pipeline/async.h"
 #include "pipeline/bus.h"
 #include "pipeline/evbuf.h"
+#include "util/hashmap.h"
 #include "util/time.h"
+#include <inttypes.h>
+#include <limits.h>
 
 #define MAX_OUTPUTS 16
 
@@ -63,6 +66,9 @@ typedef struct snap {
 struct pl {
     pl_config c;
     sl_leftovers leftovers; /* removed at open: what dead runs left */
+    char owner[24];         /* this run's owner id (docs/compose.md) */
+    char *owner_desc;
+    pout *ledger;           /* the OUT_LEDGER output, if any */
     const sc_schema *s;
     en *eng;
     sl_bus *bus;
@@ -242,6 +248,38 @@ static sl_err fan_events(void *ctx, int64_t hour, const sl_batch *b, const uint3
  * their open transaction: the hot store can show an hour final shortly
  * before its Parquet files appear (the next commit puts them in place); at
  * the end of the run both are complete. */
+/* A contribution on the ledger output's thread (a copy of the blob). */
+typedef struct contrib_job {
+    pout *o;
+    int64_t hour;
+    size_t len;
+    char bytes[];
+} contrib_job;
+
+static sl_err contrib_run(void *ctx, char *err, size_t errlen) {
+    contrib_job *j = ctx;
+    return j->o->plug->contribution(j->o->st, j->hour, j->bytes, j->len, err, errlen);
+}
+
+static sl_err fan_contribution(void *ctx, int64_t hour, const void *bytes, size_t len, char *err, size_t errlen) {
+    pl *p = ctx;
+    pout *o = p->ledger;
+    if (!o) return SL_OK;
+    contrib_job *j = malloc(sizeof *j + len);
+    if (!j) return NOMEM();
+    j->o = o;
+    j->hour = hour;
+    j->len = len;
+    memcpy(j->bytes, bytes, len);
+    return as_call(o->as, contrib_run, j, free, err, errlen);
+}
+
+/* The other runs' contributions, read on this (the processor's) thread. */
+static sl_err ledger_load(void *ctx, int64_t hour, en_contrib_fn fn, void *fnctx, char *err, size_t errlen) {
+    pout *o = ctx;
+    return o->plug->ledger_load(o->st, hour, fn, fnctx, err, errlen);
+}
+
 static sl_err fan_final(void *ctx, int64_t hour, char *err, size_t errlen) {
     pl *p = ctx;
     for (int pass = 0; pass < 2; pass++)
@@ -252,6 +290,59 @@ static sl_err fan_final(void *ctx, int64_t hour, char *err, size_t errlen) {
             if (e != SL_OK) return e;
         }
     return SL_OK;
+}
+
+/* ------------------------------------------------------------------ the run's owner */
+
+static int cmp_cstr(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* Who this run is (docs/compose.md): its inputs (absolute paths, with their
+ * source labels, in sorted order) and its event-time range.  The same
+ * command over the same files is the same owner, whatever the order of its
+ * inputs; the id is a 64-bit hash of the description, in hex. */
+static sl_err owner_of(const pl_config *c, char id[24], char **desc, char *err, size_t errlen) {
+    char **ent = calloc(c->ninputs ? c->ninputs : 1, sizeof *ent);
+    if (!ent) return NOMEM();
+    sl_err e = SL_OK;
+    for (size_t i = 0; i < c->ninputs && e == SL_OK; i++) {
+        const rp_replay_input *in = &c->inputs[i];
+        char src[256];
+        if (in->source) snprintf(src, sizeof src, "%s", in->source);
+        else rp_default_source(in->path, src, sizeof src);
+        char *abs = realpath(in->path, NULL);
+        sl_buf b;
+        sl_buf_init(&b);
+        sl_buf_printf(&b, "%s (source %s)", abs ? abs : in->path, src);
+        free(abs);
+        if (b.oom || !(ent[i] = strdup(sl_buf_cstr(&b)))) e = NOMEM();
+        sl_buf_free(&b);
+    }
+    if (e == SL_OK) {
+        qsort(ent, c->ninputs, sizeof *ent, cmp_cstr);
+        sl_buf b;
+        sl_buf_init(&b);
+        sl_buf_puts(&b, "inputs: ");
+        for (size_t i = 0; i < c->ninputs; i++) sl_buf_printf(&b, "%s%s", i ? ", " : "", ent[i]);
+        char t[40];
+        sl_buf_puts(&b, "; from: ");
+        if (c->replay.from_us == INT64_MIN) sl_buf_puts(&b, "open");
+        else {
+            sl_fmt_time(t, sizeof t, c->replay.from_us, SL_TIME_ISO);
+            sl_buf_puts(&b, t);
+        }
+        sl_buf_puts(&b, "; to: ");
+        if (c->replay.to_us == INT64_MAX) sl_buf_puts(&b, "open");
+        else {
+            sl_fmt_time(t, sizeof t, c->replay.to_us, SL_TIME_ISO);
+            sl_buf_puts(&b, t);
+        }
+        if (b.oom || !(*desc = strdup(sl_buf_cstr(&b)))) e = NOMEM();
+        else snprintf(id, 24, "%016" PRIx64, hm_hash_bytes(b.p, b.len));
+        sl_buf_free(&b);
+    }
+    for (size_t i = 0; i < c->ninputs; i++) free(ent[i]);
+    free(ent);
+    return e;
 }
 
 /* ------------------------------------------------------------------ replay thread */
@@ -495,6 +586,18 @@ sl_err pl_open(pl **out, const pl_config *c, char *err, size_t errlen) {
     p->backfill = c->replay.speed <= 0;
 
     en_sink sink = {.ctx = p, .rows = fan_rows, .events = fan_events, .window_final = fan_final};
+    sl_err oe = owner_of(c, p->owner, &p->owner_desc, err, errlen);
+    if (oe != SL_OK) {
+        free(p);
+        return oe;
+    }
+    for (size_t i = 0; i < c->noutputs; i++) {
+        out_desc d0;
+        memset(&d0, 0, sizeof d0);
+        c->outputs[i].p->describe(c->outputs[i].opts, &d0);
+        if ((d0.caps & OUT_LEDGER) && c->outputs[i].p->contribution && c->outputs[i].p->ledger_load)
+            sink.contribution = fan_contribution;
+    }
     /* Spill directories of dead runs (their PID is gone: util/leftover.h); an
      * unreadable temporary directory is the replay's error, if it spills. */
     const char *tmpbase = c->replay.tmpdir && *c->replay.tmpdir ? c->replay.tmpdir : getenv("TMPDIR");
@@ -516,13 +619,20 @@ sl_err pl_open(pl **out, const pl_config *c, char *err, size_t errlen) {
                            .schema = p->s,
                            .tables = tables,
                            .events_table = en_table_events(p->eng),
-                           .leftovers = &p->leftovers};
+                           .leftovers = &p->leftovers,
+                           .owner = p->owner,
+                           .owner_desc = p->owner_desc};
         if (o->plug->check && (e = o->plug->check(o->opts, err, errlen)) != SL_OK) break;
         if ((e = o->plug->open(&o->st, o->opts, &o->env, err, errlen)) != SL_OK) {
             o->st = NULL;
             break;
         }
         if ((o->d.caps & OUT_HISTORY) && !p->history) p->history = o;
+        if ((o->d.caps & OUT_LEDGER) && o->plug->contribution && o->plug->ledger_load && !p->ledger) {
+            p->ledger = o;
+            en_ledger l = {.ctx = o, .load = ledger_load};
+            en_set_ledger(p->eng, &l);
+        }
         if ((o->d.caps & OUT_EVENTS) && o->d.events_retention_us > 0 && !p->recent) p->recent = o;
     }
     if (e == SL_OK && p->recent &&
@@ -739,6 +849,7 @@ sl_err pl_close(pl *p, char *err, size_t errlen) {
     eb_close(p->evb);
     hl_snap_free(&p->health);
     pthread_mutex_destroy(&p->sh.mu);
+    free(p->owner_desc);
     free(p);
     return e;
 }

@@ -28,46 +28,81 @@ static const sl_opt sqlite_opts_table[] = {
 
 static void sq_describe(const void *opts, out_desc *d) {
     const sqlite_opts *o = opts;
-    d->caps = OUT_PROVISIONAL | OUT_QUARANTINE | OUT_HEALTH | (o->retention_hours > 0 ? OUT_EVENTS : 0);
+    d->caps = OUT_PROVISIONAL | OUT_QUARANTINE | OUT_HEALTH | OUT_LEDGER | (o->retention_hours > 0 ? OUT_EVENTS : 0);
     d->events_retention_us = (int64_t)o->retention_hours * SL_US_PER_HOUR;
     d->events_buffer_bytes = o->events_buffer;
     d->location = o->path;
 }
+
+/* The store's writer (output thread) and its ledger reader (processor thread). */
+typedef struct sq {
+    hs *h;
+    hs_ledger *ledger;
+} sq;
 
 static sl_err sq_open(void **state, const void *opts, const out_env *env, char *err, size_t errlen) {
     const sqlite_opts *o = opts;
     hs_opts ho = hs_opts_default();
     if (o->retention_hours > 0) ho.retention_hours = o->retention_hours;
     else ho.keep_events = false;
-    return hs_open((hs **)state, o->path, &ho, env->schema, env->tables, err, errlen);
+    sq *q = calloc(1, sizeof *q);
+    if (!q) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
+    sl_err e = hs_open(&q->h, o->path, &ho, env->schema, env->tables, err, errlen);
+    if (e == SL_OK && env->owner) {
+        e = hs_set_owner(q->h, env->owner, env->owner_desc ? env->owner_desc : env->owner, err, errlen);
+        if (e == SL_OK) e = hs_commit(q->h, err, errlen);
+        if (e == SL_OK) e = hs_ledger_open(&q->ledger, o->path, env->owner, err, errlen);
+    }
+    if (e != SL_OK) {
+        char ignore[64];
+        hs_close(q->h, ignore, sizeof ignore);
+        free(q);
+        return e;
+    }
+    *state = q;
+    return SL_OK;
 }
 
 static sl_err sq_rows(void *st, size_t table, int64_t hour_us, bool final, const sl_batch *rows, char *err,
                       size_t errlen) {
-    return hs_write_rows(st, table, hour_us, final, rows, err, errlen);
+    return hs_write_rows(((sq *)st)->h, table, hour_us, final, rows, err, errlen);
 }
 
 static sl_err sq_events(void *st, int64_t hour_us, const sl_batch *b, const uint32_t *idx, size_t n, char *err,
                         size_t errlen) {
     (void)hour_us;
-    return hs_write_events(st, b, idx, n, err, errlen);
+    return hs_write_events(((sq *)st)->h, b, idx, n, err, errlen);
 }
 
 /* Committed with the next health write: readers see the hour final then. */
 static sl_err sq_final(void *st, int64_t hour_us, char *err, size_t errlen) {
-    return hs_window_final(st, hour_us, err, errlen);
+    return hs_window_final(((sq *)st)->h, hour_us, err, errlen);
+}
+
+static sl_err sq_contribution(void *st, int64_t hour_us, const void *p, size_t len, char *err, size_t errlen) {
+    return hs_write_contribution(((sq *)st)->h, hour_us, p, len, err, errlen);
+}
+
+static sl_err sq_ledger_load(void *st, int64_t hour_us, en_contrib_fn fn, void *ctx, char *err, size_t errlen) {
+    sq *q = st;
+    return q->ledger ? hs_ledger_load(q->ledger, hour_us, fn, ctx, err, errlen) : SL_OK;
 }
 
 static sl_err sq_commit(void *st, const char *const *names, const double *values, size_t n, bool end, char *err,
                         size_t errlen) {
     (void)end;
-    sl_err e = hs_write_health(st, names, values, n, err, errlen);
-    return e != SL_OK ? e : hs_commit(st, err, errlen);
+    hs *h = ((sq *)st)->h;
+    sl_err e = hs_write_health(h, names, values, n, err, errlen);
+    return e != SL_OK ? e : hs_commit(h, err, errlen);
 }
 
 static sl_err sq_close(void *st, bool ok, char *err, size_t errlen) {
     (void)ok; /* what was committed stays; the last commit records the final counters */
-    return hs_close(st, err, errlen);
+    sq *q = st;
+    hs_ledger_close(q->ledger);
+    sl_err e = hs_close(q->h, err, errlen);
+    free(q);
+    return e;
 }
 
 const out_plugin out_sqlite = {
@@ -82,6 +117,8 @@ const out_plugin out_sqlite = {
     .rows = sq_rows,
     .events = sq_events,
     .window_final = sq_final,
+    .contribution = sq_contribution,
+    .ledger_load = sq_ledger_load,
     .commit = sq_commit,
     .close = sq_close,
 };

@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "batch/batch.h"
+#include "engine/engine.h"
 #include "engine/health.h"
 #include "engine/transform.h"
 #include "replay/input.h"
@@ -41,7 +42,8 @@ enum {
     OUT_QUARANTINE = 1u << 1,  /* bad_rows and late_events */
     OUT_EVENTS = 1u << 2,      /* the accepted events */
     OUT_HEALTH = 1u << 3,      /* the health snapshot at every commit (pipeline_health) */
-    OUT_HISTORY = 1u << 4      /* keeps every published hour's events and can read them back (read_events) */
+    OUT_HISTORY = 1u << 4,     /* keeps every published hour's events and can read them back (read_events) */
+    OUT_LEDGER = 1u << 5       /* keeps the runs' contributions so that runs compose (docs/compose.md) */
 };
 
 typedef struct out_desc {
@@ -61,6 +63,8 @@ typedef struct out_env {
     const tb_list *tables;      /* every table of the pipeline: rows() names one by its index */
     size_t events_table;        /* index of the events table (its columns: the schema's, source, _input, _row) */
     sl_leftovers *leftovers;    /* open() adds what it removed of dead runs' temporary files (util/leftover.h) */
+    const char *owner;          /* this run's owner id (docs/compose.md): names its contributions and files */
+    const char *owner_desc;     /* what the owner is, in words (inputs, sources, time range) */
 } out_env;
 
 /* A callback for read_events: rows idx[0..n) of canonical batch b. */
@@ -97,6 +101,13 @@ typedef struct out_plugin {
      * from_us, to fn (nothing when the hour has none). */
     sl_err (*read_events)(void *st, int64_t hour_us, int64_t from_us, out_events_fn fn, void *ctx, char *err,
                           size_t errlen);
+    /* OUT_LEDGER: this run's contribution to window hour_us (engine.h), in
+     * the same transaction as the hour's final rows that follow it. */
+    sl_err (*contribution)(void *st, int64_t hour_us, const void *p, size_t len, char *err, size_t errlen);
+    /* OUT_LEDGER: the committed contributions of other owners to hour_us, to
+     * fn.  Called from the pipeline's processor thread while the output
+     * works on its own: use a connection of its own. */
+    sl_err (*ledger_load)(void *st, int64_t hour_us, en_contrib_fn fn, void *ctx, char *err, size_t errlen);
     /* Its own health series (may be NULL).  Called from the pipeline's thread
      * while the output works: read only what is safe to read (atomics). */
     void (*health)(void *st, hl_snap *s);

@@ -21,6 +21,7 @@
 #include "plugins/plugin.h"
 #include "util/arena.h"
 #include "util/hashmap.h"
+#include "util/wire.h"
 
 /* ------------------------------------------------------------------ the schema */
 
@@ -290,6 +291,92 @@ static sl_err pe_emit(void *state, void *wp, int64_t hour, en_emit *em, char *er
     return e != SL_OK ? e : en_emit_send(em, 0, err, errlen);
 }
 
+/* Contributions: u32 version (1), u32 ngroups, each {str source, str type,
+ * str event, i64 events, u32 nusers x str, u32 nanons x str}; loading adds
+ * the counts and unions the sets. */
+#define PE_STATE_VERSION 1
+
+static void save_set(sl_buf *out, const hm *set) {
+    sl_w_u32(out, (uint32_t)set->n);
+    for (size_t i = 0; i < set->n; i++) {
+        const sent *e = hm_at((hm *)set, i);
+        sl_w_str(out, e->p, e->len);
+    }
+}
+
+static sl_err pe_window_save(void *state, const void *wp, sl_buf *out, char *err, size_t errlen) {
+    const pe *x = state;
+    const pwin *w = wp;
+    sl_w_u32(out, PE_STATE_VERSION);
+    sl_w_u32(out, (uint32_t)w->groups.n);
+    for (size_t i = 0; i < w->groups.n; i++) {
+        const gent *g = hm_at((hm *)&w->groups, i);
+        uint32_t sl;
+        const char *sp = en_env_source(x->env, g->src, &sl);
+        sl_w_str(out, sp, sl);
+        sl_w_str(out, g->type, g->tlen);
+        sl_w_str(out, g->event, g->elen);
+        sl_w_i64(out, g->events);
+        save_set(out, &g->users);
+        save_set(out, &g->anons);
+    }
+    return out->oom ? sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory") : SL_OK;
+}
+
+static bool load_set(sl_rd *rd, hm *set, sl_arena *a) {
+    uint32_t n = sl_r_count(rd, 4);
+    for (uint32_t i = 0; i < n && !rd->bad; i++) {
+        sl_rstr v = sl_r_str(rd);
+        if (rd->bad) break;
+        str k = {v.p, v.len};
+        bool added;
+        sent *e = hm_upsert(set, hm_hash_bytes(v.p, v.len), &k, sent_eq, &added);
+        if (!e) return false;
+        if (added) {
+            if (!(e->p = dup(a, v.p, v.len))) return false;
+            e->len = v.len;
+        }
+    }
+    return true;
+}
+
+static sl_err pe_window_load(void *state, void *wp, const void *p, size_t len, char *err, size_t errlen) {
+    const pe *x = state;
+    pwin *w = wp;
+    sl_rd rd = sl_rd_of(p, len);
+    if (sl_r_u32(&rd) != PE_STATE_VERSION)
+        return sl_err_set(err, errlen, SL_ERR_CORRUPT, "saved state: not version %d", PE_STATE_VERSION);
+    uint32_t ng = sl_r_count(&rd, 12 + 8 + 8);
+    for (uint32_t i = 0; i < ng && !rd.bad; i++) {
+        sl_rstr src = sl_r_str(&rd), t = sl_r_str(&rd), ev = sl_r_str(&rd);
+        int64_t events = sl_r_i64(&rd);
+        if (rd.bad) break;
+        uint32_t sid = en_env_intern(x->env, src.p, src.len);
+        if (sid == UINT32_MAX) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
+        gkey key = {sid, {t.p, t.len}, {ev.p, ev.len}};
+        bool added;
+        gent *g = hm_upsert(&w->groups, hm_hash2(hm_hash2(sid, hm_hash_bytes(t.p, t.len)), hm_hash_bytes(ev.p, ev.len)),
+                            &key, gent_eq, &added);
+        if (!g) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
+        if (added) {
+            g->src = sid;
+            g->type = dup(&w->arena, t.p, t.len);
+            g->event = dup(&w->arena, ev.p, ev.len);
+            g->tlen = t.len;
+            g->elen = ev.len;
+            hm_init(&g->users, sizeof(sent), 0);
+            hm_init(&g->anons, sizeof(sent), 0);
+            if (!g->type || !g->event) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
+        }
+        g->events += events;
+        if (!load_set(&rd, &g->users, &w->arena) || !load_set(&rd, &g->anons, &w->arena))
+            return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
+    }
+    if (rd.bad || rd.off != rd.len)
+        return sl_err_set(err, errlen, SL_ERR_CORRUPT, "saved state: malformed at byte %zu of %zu", rd.off, rd.len);
+    return SL_OK;
+}
+
 const tr_plugin tr_event_rollups = {
     .name = "event_rollups",
     .help = "hourly rollups per event name: events, distinct users, distinct anonymous ids (event_hourly)",
@@ -299,6 +386,8 @@ const tr_plugin tr_event_rollups = {
     .window_free = pe_window_free,
     .apply = pe_apply,
     .emit = pe_emit,
+    .window_save = pe_window_save,
+    .window_load = pe_window_load,
     .close = pe_close,
 };
 

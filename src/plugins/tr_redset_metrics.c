@@ -33,6 +33,7 @@
 #include "util/arena.h"
 #include "util/hashmap.h"
 #include "util/time.h"
+#include "util/wire.h"
 
 /* ------------------------------------------------------------------ tables */
 
@@ -893,6 +894,212 @@ done:
 
 /* ------------------------------------------------------------------ the plugin */
 
+/* ------------------------------------------------------------------ contributions */
+
+/* Window state as bytes (util/wire.h), sources and query types by text:
+ *   u32 version (1)
+ *   u32 nq, nq x {str source, i32 instance, str query_type, i64 queries,
+ *                 aborted, cached, spilled, queue_sum, exec_sum,
+ *                 f64 compile_sum, mb_scanned, mb_spilled}
+ *   u32 ni, ni x {str source, i32 instance, i64 busy_us, arrivals, cached,
+ *                 spilled, queue_sum, exec_sum, f64 compile_sum,
+ *                 u32 ntops x {i64 table_id, reads},
+ *                 u32 nfps x {str fingerprint, i64 count, sum, min}}
+ *   7 x {i64 queries, f64 sum, max}            compile_joins buckets
+ *   corr {i64 n, f64 mx, my, c, m2x, m2y, x0, y0, u8 x_varies, y_varies}
+ * Loading adds counts and sums, keeps min / max, and merges the co-moments
+ * of the correlation (Chan et al.'s pairwise update). */
+#define RM_STATE_VERSION 1
+
+static sl_err rm_window_save(void *state, const void *wp, sl_buf *out, char *err, size_t errlen) {
+    rm *r = state;
+    const rwin *w = wp;
+    const sent *qts = w->qtypes.n ? hm_at((hm *)&w->qtypes, 0) : NULL;
+    uint32_t sl;
+    sl_w_u32(out, RM_STATE_VERSION);
+    sl_w_u32(out, (uint32_t)w->qmap.n);
+    for (size_t i = 0; i < w->qmap.n; i++) {
+        const qent *q = hm_at((hm *)&w->qmap, i);
+        const char *sp = en_env_source(r->env, q->src, &sl);
+        sl_w_str(out, sp, sl);
+        sl_w_i32(out, q->inst);
+        sl_w_str(out, qts[q->qt].p, qts[q->qt].len);
+        sl_w_i64(out, q->queries);
+        sl_w_i64(out, q->aborted);
+        sl_w_i64(out, q->cached);
+        sl_w_i64(out, q->spilled);
+        sl_w_i64(out, q->queue_sum);
+        sl_w_i64(out, q->exec_sum);
+        sl_w_f64(out, q->compile_sum);
+        sl_w_f64(out, q->mb_scanned);
+        sl_w_f64(out, q->mb_spilled);
+    }
+    sl_w_u32(out, (uint32_t)w->imap.n);
+    for (size_t i = 0; i < w->imap.n; i++) {
+        const ient *e = hm_at((hm *)&w->imap, i);
+        const char *sp = en_env_source(r->env, e->src, &sl);
+        sl_w_str(out, sp, sl);
+        sl_w_i32(out, e->inst);
+        sl_w_i64(out, e->busy_us);
+        sl_w_i64(out, e->arrivals);
+        sl_w_i64(out, e->cached);
+        sl_w_i64(out, e->spilled);
+        sl_w_i64(out, e->queue_sum);
+        sl_w_i64(out, e->exec_sum);
+        sl_w_f64(out, e->compile_sum);
+        sl_w_u32(out, (uint32_t)e->tops.n);
+        for (size_t t = 0; t < e->tops.n; t++) {
+            const tent *te = hm_at((hm *)&e->tops, t);
+            sl_w_i64(out, te->table_id);
+            sl_w_i64(out, te->reads);
+        }
+        sl_w_u32(out, (uint32_t)e->fps.n);
+        for (size_t f = 0; f < e->fps.n; f++) {
+            const fent *fe = hm_at((hm *)&e->fps, f);
+            sl_w_str(out, fe->p, fe->len);
+            sl_w_i64(out, fe->count);
+            sl_w_i64(out, fe->sum);
+            sl_w_i64(out, fe->min);
+        }
+    }
+    for (int j = 0; j < RS_N_JOIN_BUCKETS; j++) {
+        sl_w_i64(out, w->joins[j].queries);
+        sl_w_f64(out, w->joins[j].sum);
+        sl_w_f64(out, w->joins[j].max);
+    }
+    const corr_acc *c = &w->corr;
+    sl_w_i64(out, c->n);
+    sl_w_f64(out, c->mx);
+    sl_w_f64(out, c->my);
+    sl_w_f64(out, c->c);
+    sl_w_f64(out, c->m2x);
+    sl_w_f64(out, c->m2y);
+    sl_w_f64(out, c->x0);
+    sl_w_f64(out, c->y0);
+    sl_w_u8(out, c->x_varies);
+    sl_w_u8(out, c->y_varies);
+    return out->oom ? NOMEM() : SL_OK;
+}
+
+static void corr_merge(corr_acc *a, const corr_acc *b) {
+    if (b->n == 0) return;
+    if (a->n == 0) {
+        *a = *b;
+        return;
+    }
+    double na = (double)a->n, nb = (double)b->n, n = na + nb;
+    double dx = b->mx - a->mx, dy = b->my - a->my;
+    a->c += b->c + dx * dy * na * nb / n;
+    a->m2x += b->m2x + dx * dx * na * nb / n;
+    a->m2y += b->m2y + dy * dy * na * nb / n;
+    a->mx += dx * nb / n;
+    a->my += dy * nb / n;
+    a->x_varies = a->x_varies || b->x_varies || b->x0 != a->x0;
+    a->y_varies = a->y_varies || b->y_varies || b->y0 != a->y0;
+    a->n += b->n;
+}
+
+static sl_err rm_window_load(void *state, void *wp, const void *p, size_t len, char *err, size_t errlen) {
+    rm *r = state;
+    rwin *w = wp;
+    sl_rd rd = sl_rd_of(p, len);
+    bool added;
+    if (sl_r_u32(&rd) != RM_STATE_VERSION)
+        return sl_err_set(err, errlen, SL_ERR_CORRUPT, "saved state: not version %d", RM_STATE_VERSION);
+    uint32_t nq = sl_r_count(&rd, 4 + 4 + 4 + 9 * 8);
+    for (uint32_t i = 0; i < nq && !rd.bad; i++) {
+        sl_rstr src = sl_r_str(&rd);
+        int32_t inst = sl_r_i32(&rd);
+        sl_rstr qt = sl_r_str(&rd);
+        if (rd.bad) break;
+        uint32_t sid = en_env_intern(r->env, src.p, src.len), qtid = window_qtype(w, qt.p, qt.len);
+        if (sid == UINT32_MAX || qtid == UINT32_MAX) return NOMEM();
+        qent qk;
+        memset(&qk, 0, sizeof qk);
+        qk.src = sid;
+        qk.inst = inst;
+        qk.qt = qtid;
+        qent *q = hm_upsert(&w->qmap, hm_hash2(hm_hash2(sid, (uint32_t)inst), qtid), &qk, NULL, &added);
+        if (!q) return NOMEM();
+        q->queries += sl_r_i64(&rd);
+        q->aborted += sl_r_i64(&rd);
+        q->cached += sl_r_i64(&rd);
+        q->spilled += sl_r_i64(&rd);
+        q->queue_sum += sl_r_i64(&rd);
+        q->exec_sum += sl_r_i64(&rd);
+        q->compile_sum += sl_r_f64(&rd);
+        q->mb_scanned += sl_r_f64(&rd);
+        q->mb_spilled += sl_r_f64(&rd);
+    }
+    uint32_t ni = rd.bad ? 0 : sl_r_count(&rd, 4 + 4 + 7 * 8 + 8);
+    for (uint32_t i = 0; i < ni && !rd.bad; i++) {
+        sl_rstr src = sl_r_str(&rd);
+        int32_t inst = sl_r_i32(&rd);
+        if (rd.bad) break;
+        uint32_t sid = en_env_intern(r->env, src.p, src.len);
+        if (sid == UINT32_MAX) return NOMEM();
+        ient *e = window_inst(w, sid, inst);
+        if (!e) return NOMEM();
+        e->busy_us += sl_r_i64(&rd);
+        e->arrivals += sl_r_i64(&rd);
+        e->cached += sl_r_i64(&rd);
+        e->spilled += sl_r_i64(&rd);
+        e->queue_sum += sl_r_i64(&rd);
+        e->exec_sum += sl_r_i64(&rd);
+        e->compile_sum += sl_r_f64(&rd);
+        uint32_t nt = sl_r_count(&rd, 16);
+        for (uint32_t t = 0; t < nt && !rd.bad; t++) {
+            int64_t id = sl_r_i64(&rd), reads = sl_r_i64(&rd);
+            tent *te = hm_upsert(&e->tops, hm_mix((uint64_t)id), &id, NULL, &added);
+            if (!te) return NOMEM();
+            te->reads += reads;
+        }
+        uint32_t nf = rd.bad ? 0 : sl_r_count(&rd, 4 + 24);
+        for (uint32_t f = 0; f < nf && !rd.bad; f++) {
+            sl_rstr fp = sl_r_str(&rd);
+            int64_t count = sl_r_i64(&rd), sum = sl_r_i64(&rd), mn = sl_r_i64(&rd);
+            if (rd.bad) break;
+            skey fk = {fp.p, fp.len};
+            fent *fe = hm_upsert(&e->fps, hm_hash_bytes(fp.p, fp.len), &fk, fent_eq, &added);
+            if (!fe) return NOMEM();
+            if (added) {
+                char *cp = fp.len ? sl_arena_dup(&w->arena, fp.p, fp.len) : (char *)"";
+                if (!cp) return NOMEM();
+                fe->p = cp;
+                fe->len = fp.len;
+                fe->min = mn;
+            }
+            fe->count += count;
+            fe->sum += sum;
+            if (mn < fe->min) fe->min = mn;
+        }
+    }
+    for (int j = 0; j < RS_N_JOIN_BUCKETS && !rd.bad; j++) {
+        int64_t q = sl_r_i64(&rd);
+        double sum = sl_r_f64(&rd), mx = sl_r_f64(&rd);
+        if (q == 0) continue;
+        if (w->joins[j].queries == 0 || mx > w->joins[j].max) w->joins[j].max = mx;
+        w->joins[j].queries += q;
+        w->joins[j].sum += sum;
+    }
+    corr_acc b;
+    memset(&b, 0, sizeof b);
+    b.n = sl_r_i64(&rd);
+    b.mx = sl_r_f64(&rd);
+    b.my = sl_r_f64(&rd);
+    b.c = sl_r_f64(&rd);
+    b.m2x = sl_r_f64(&rd);
+    b.m2y = sl_r_f64(&rd);
+    b.x0 = sl_r_f64(&rd);
+    b.y0 = sl_r_f64(&rd);
+    b.x_varies = sl_r_u8(&rd) != 0;
+    b.y_varies = sl_r_u8(&rd) != 0;
+    if (rd.bad || rd.off != rd.len || b.n < 0)
+        return sl_err_set(err, errlen, SL_ERR_CORRUPT, "saved state: malformed at byte %zu of %zu", rd.off, rd.len);
+    corr_merge(&w->corr, &b);
+    return SL_OK;
+}
+
 const tr_plugin tr_redset_metrics = {
     .name = "redset_metrics",
     .help = "the Redset metric tables of docs/metrics.md section 4 (query, spill, cache, top tables, compile, "
@@ -905,6 +1112,8 @@ const tr_plugin tr_redset_metrics = {
     .window_free = rm_window_free,
     .apply = rm_apply,
     .emit = rm_emit,
+    .window_save = rm_window_save,
+    .window_load = rm_window_load,
     .close = rm_close,
 };
 

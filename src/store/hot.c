@@ -40,8 +40,9 @@ struct hs {
     sqlite3_stmt **ins;      /* per table (NULL for the events table) */
     sqlite3_stmt **del_prov; /* per table (hourly tables only) */
     int evc_hour;            /* bind index (0-based) of the events' hour: after the schema's, source, _input, _row */
-    sqlite3_stmt *ins_events, *ins_health, *prune;
+    sqlite3_stmt *ins_events, *ins_health, *prune, *ins_contrib;
     sqlite3_stmt *begin, *commit, *rollback, *sp, *sp_release, *sp_rollback;
+    char *owner;          /* hs_set_owner: who the contributions are from */
     int64_t newest_us;    /* newest event arrival written by this handle */
     int64_t pruned_at_us; /* newest_us at the last prune */
     char tsbuf[HS_MAX_BIND][32];
@@ -233,7 +234,12 @@ static const char SCHEMA_FIXED[] =
     "CREATE TABLE IF NOT EXISTS \"pipeline_health\" (\"name\" TEXT PRIMARY KEY, \"value\" REAL, "
     "\"updated_at\" TEXT NOT NULL) WITHOUT ROWID;\n"
     "CREATE TABLE IF NOT EXISTS \"schema_version\" (\"version\" INTEGER NOT NULL);\n"
-    "CREATE TABLE IF NOT EXISTS \"store_meta\" (\"key\" TEXT PRIMARY KEY, \"value\" TEXT) WITHOUT ROWID;\n";
+    "CREATE TABLE IF NOT EXISTS \"store_meta\" (\"key\" TEXT PRIMARY KEY, \"value\" TEXT) WITHOUT ROWID;\n"
+    /* the ledger of composed runs (docs/compose.md) */
+    "CREATE TABLE IF NOT EXISTS \"contributions\" (\"hour\" TEXT NOT NULL, \"owner\" TEXT NOT NULL, "
+    "\"state\" BLOB NOT NULL, \"updated_at\" TEXT NOT NULL, PRIMARY KEY (\"hour\", \"owner\")) WITHOUT ROWID;\n"
+    "CREATE TABLE IF NOT EXISTS \"owners\" (\"owner\" TEXT PRIMARY KEY, \"description\" TEXT NOT NULL, "
+    "\"first_run\" TEXT NOT NULL, \"last_run\" TEXT NOT NULL) WITHOUT ROWID;\n";
 
 static sl_err exec(hs *h, const char *sql, const char *what, char *err, size_t errlen);
 
@@ -387,6 +393,10 @@ static sl_err prepare_all(hs *h, char *err, size_t errlen) {
         {offsetof(hs, ins_health),
          "INSERT INTO \"pipeline_health\" (\"name\", \"value\", \"updated_at\") VALUES (?1, ?2, ?3) "
          "ON CONFLICT (\"name\") DO UPDATE SET \"value\" = excluded.\"value\", \"updated_at\" = excluded.\"updated_at\""},
+        {offsetof(hs, ins_contrib),
+         "INSERT INTO \"contributions\" (\"hour\", \"owner\", \"state\", \"updated_at\") VALUES (?1, ?2, ?3, ?4) "
+         "ON CONFLICT (\"hour\", \"owner\") DO UPDATE SET \"state\" = excluded.\"state\", "
+         "\"updated_at\" = excluded.\"updated_at\""},
         {offsetof(hs, begin), "BEGIN IMMEDIATE"},
         {offsetof(hs, commit), "COMMIT"},
         {offsetof(hs, rollback), "ROLLBACK"},
@@ -407,12 +417,12 @@ static void free_handle(hs *h) {
     }
     free(h->ins);
     free(h->del_prov);
-    sqlite3_stmt *fixed[] = {h->ins_events, h->ins_health, h->prune,      h->begin,
-                             h->commit,     h->rollback,   h->sp,         h->sp_release,
-                             h->sp_rollback};
+    sqlite3_stmt *fixed[] = {h->ins_events, h->ins_health, h->prune,      h->begin,       h->commit,
+                             h->rollback,   h->sp,         h->sp_release, h->sp_rollback, h->ins_contrib};
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) sqlite3_finalize(fixed[i]);
     sqlite3_close_v2(h->db);
     free(h->path);
+    free(h->owner);
     free(h);
 }
 
@@ -651,6 +661,110 @@ sl_err hs_write_health(hs *h, const char *const *names, const double *values, si
         if (rc != SQLITE_OK) e = row_fail(h, rc, false, "pipeline_health", i, names[i], err, errlen);
     }
     return call_end(h, e, err, errlen);
+}
+
+/* ------------------------------------------------------------------------ */
+/* the ledger (docs/compose.md)                                             */
+
+sl_err hs_set_owner(hs *h, const char *owner, const char *description, char *err, size_t errlen) {
+    free(h->owner);
+    if (!(h->owner = strdup(owner))) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
+    char now[32];
+    now_text(now);
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(h->db,
+                                "INSERT INTO \"owners\" VALUES (?1, ?2, ?3, ?3) ON CONFLICT (\"owner\") DO UPDATE SET "
+                                "\"description\" = excluded.\"description\", \"last_run\" = excluded.\"last_run\"",
+                                -1, &st, NULL);
+    sl_err e = call_begin(h, err, errlen);
+    if (e == SL_OK) {
+        if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+        if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 2, description, -1, SQLITE_STATIC);
+        if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 3, now, 26, SQLITE_STATIC);
+        if (rc == SQLITE_OK) rc = run(st);
+        if (rc != SQLITE_OK) e = db_fail(h->path, h->db, rc, err, errlen, "owners");
+        e = call_end(h, e, err, errlen);
+    }
+    sqlite3_finalize(st);
+    return e;
+}
+
+sl_err hs_write_contribution(hs *h, int64_t hour_us, const void *p, size_t len, char *err, size_t errlen) {
+    char hour[32], now[32];
+    if (!h->owner) return sl_err_set(err, errlen, SL_ERR_ARG, "hot store %s: contribution without an owner", h->path);
+    if (!fmt_ts(hour, hour_us, false))
+        return sl_err_set(err, errlen, SL_ERR_ARG, "hot store %s: contribution: hour outside years 0000-9999", h->path);
+    now_text(now);
+    sl_err e = call_begin(h, err, errlen);
+    if (e != SL_OK) return e;
+    sqlite3_stmt *st = h->ins_contrib;
+    int rc = sqlite3_bind_text(st, 1, hour, 19, SQLITE_STATIC);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 2, h->owner, -1, SQLITE_STATIC);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_blob64(st, 3, p, len, SQLITE_STATIC);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 4, now, 26, SQLITE_STATIC);
+    if (rc == SQLITE_OK) rc = run(st);
+    if (rc != SQLITE_OK) e = db_fail(h->path, h->db, rc, err, errlen, "contributions");
+    return call_end(h, e, err, errlen);
+}
+
+struct hs_ledger {
+    sqlite3 *db;
+    sqlite3_stmt *sel;
+    char *path, *owner;
+};
+
+sl_err hs_ledger_open(hs_ledger **out, const char *path, const char *owner, char *err, size_t errlen) {
+    *out = NULL;
+    hs_ledger *l = calloc(1, sizeof *l);
+    if (!l || !(l->path = strdup(path)) || !(l->owner = strdup(owner))) {
+        if (l) free(l->path);
+        free(l);
+        return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
+    }
+    int rc = sqlite3_open_v2(path, &l->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_busy_timeout(l->db, HS_BUSY_TIMEOUT_MS);
+        rc = sqlite3_prepare_v2(l->db,
+                                "SELECT \"state\" FROM \"contributions\" WHERE \"hour\" = ?1 AND \"owner\" <> ?2 "
+                                "ORDER BY \"owner\"",
+                                -1, &l->sel, NULL);
+    }
+    if (rc != SQLITE_OK) {
+        sl_err e = db_fail(path, l->db, rc, err, errlen, "opening the ledger");
+        hs_ledger_close(l);
+        return e;
+    }
+    *out = l;
+    return SL_OK;
+}
+
+sl_err hs_ledger_load(hs_ledger *l, int64_t hour_us, hs_ledger_fn fn, void *ctx, char *err, size_t errlen) {
+    char hour[32];
+    if (!fmt_ts(hour, hour_us, false)) return SL_OK; /* no contribution can name it */
+    sqlite3_stmt *st = l->sel;
+    sqlite3_reset(st);
+    int rc = sqlite3_bind_text(st, 1, hour, 19, SQLITE_TRANSIENT);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 2, l->owner, -1, SQLITE_STATIC);
+    sl_err e = SL_OK;
+    while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const void *p = sqlite3_column_blob(st, 0);
+        size_t n = (size_t)sqlite3_column_bytes(st, 0);
+        if ((e = fn(ctx, p ? p : "", n, err, errlen)) != SL_OK) break;
+        rc = SQLITE_OK;
+    }
+    if (e == SL_OK && rc != SQLITE_DONE && rc != SQLITE_OK) e = db_fail(l->path, l->db, rc, err, errlen, "contributions");
+    sqlite3_reset(st); /* ends the read transaction */
+    if (e != SL_OK) sl_err_prefix(err, errlen, "hot store %s: contributions of hour %s", l->path, hour);
+    return e;
+}
+
+void hs_ledger_close(hs_ledger *l) {
+    if (!l) return;
+    sqlite3_finalize(l->sel);
+    sqlite3_close_v2(l->db);
+    free(l->path);
+    free(l->owner);
+    free(l);
 }
 
 /* Delete events older than the retention relative to the newest written. */

@@ -59,4 +59,20 @@ sl_err hs_window_final(hs *h, int64_t hour_us, char *err, size_t errlen);
 /* Commit and close. */
 sl_err hs_close(hs *h, char *err, size_t errlen);
 
+/* The ledger of composed runs (docs/compose.md): table `contributions`
+ * (hour, owner, state, updated_at) and `owners` (owner, description,
+ * first_run, last_run).  hs_set_owner names the run that this handle writes
+ * for; hs_write_contribution stores its contribution to an hour (replacing
+ * its own earlier one) in the open transaction, with the hour's rows. */
+sl_err hs_set_owner(hs *h, const char *owner, const char *description, char *err, size_t errlen);
+sl_err hs_write_contribution(hs *h, int64_t hour_us, const void *p, size_t len, char *err, size_t errlen);
+
+/* A read-only connection for the processor's thread: the committed
+ * contributions of every owner but `owner` to an hour. */
+typedef struct hs_ledger hs_ledger;
+typedef sl_err (*hs_ledger_fn)(void *ctx, const void *p, size_t len, char *err, size_t errlen);
+sl_err hs_ledger_open(hs_ledger **out, const char *path, const char *owner, char *err, size_t errlen);
+sl_err hs_ledger_load(hs_ledger *l, int64_t hour_us, hs_ledger_fn fn, void *ctx, char *err, size_t errlen);
+void hs_ledger_close(hs_ledger *l);
+
 #endif

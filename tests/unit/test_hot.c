@@ -415,8 +415,10 @@ static void test_open_creates_file(void) {
     CHECK_EQ_STR(q_text(db, "PRAGMA journal_mode"), "wal");
     CHECK_EQ_I64(q_int(db, "SELECT version FROM schema_version"), 1);
     CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM schema_version"), 1);
-    /* 7 metric + bad_rows + late_events + events + pipeline_health + schema_version + store_meta */
-    CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"), 13);
+    /* 7 metric + bad_rows + late_events + events + pipeline_health + schema_version + store_meta
+     * + the ledger's contributions and owners (docs/compose.md) */
+    CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"), 15);
+    CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM sqlite_schema WHERE name IN ('contributions', 'owners')"), 2);
     for (int t = 0; t < T_N_TABLES; t++) {
         char sql[160];
         snprintf(sql, sizeof sql, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = '%s'",
@@ -960,7 +962,7 @@ static void test_sink_and_window_final(void) {
     CHECK(out_open(&x, path, "24"));
     if (!x.st) return;
     CHECK(x.p->rows && x.p->events && x.p->window_final && x.p->commit && x.p->close);
-    CHECK_EQ_I64(x.d.caps, OUT_PROVISIONAL | OUT_QUARANTINE | OUT_HEALTH | OUT_EVENTS);
+    CHECK_EQ_I64(x.d.caps, OUT_PROVISIONAL | OUT_QUARANTINE | OUT_HEALTH | OUT_EVENTS | OUT_LEDGER);
     CHECK_EQ_I64(x.d.events_retention_us, 24 * HOUR);
     sl_batch b;
     CHECK(table_batch(T_TOP_TABLES_HOURLY, &b, 3));
@@ -1053,8 +1055,8 @@ static void test_other_schema_refused(void) {
     }
     db = reader(tpath);
     CHECK_EQ_STR(q_text(db, "SELECT value FROM store_meta WHERE key = 'schema'"), "tiny");
-    /* tiny_hourly, bad_rows, late_events, events, pipeline_health, schema_version, store_meta */
-    CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"), 7);
+    /* tiny_hourly, bad_rows, late_events, events, pipeline_health, schema_version, store_meta, contributions, owners */
+    CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"), 9);
     CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'query_hourly'"), 0);
     CHECK_EQ_STR(q_text(db, "SELECT group_concat(name || ':' || type || ':' || \"notnull\" || ':' || pk, ',') FROM "
                             "pragma_table_info('tiny_hourly')"),

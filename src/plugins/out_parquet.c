@@ -51,6 +51,7 @@ static sl_err po_open(void **state, const void *opts, const out_env *env, char *
     co.url_prefix = o->url_prefix;
     co.group_sync = true; /* the pipeline's commit (once a second) flushes */
     co.leftovers = env->leftovers;
+    co.owner = env->owner;
     sl_err e = cs_open(&p->c, o->dir, &co, env->schema, env->tables, err, errlen);
     if (e != SL_OK) {
         free(p);

@@ -62,6 +62,7 @@ struct cs {
     size_t nslots;      /* = tables->n */
     size_t ev_slot;     /* the events table */
     char *dir;          /* as given, no trailing '/' */
+    char *owner;        /* cs_opts.owner (NULL: none) */
     char *prefix;       /* manifest URL prefix, ends with '/' unless empty */
     cs_hour *hours;     /* open hours */
     int64_t *pub;       /* published hours, ascending */
@@ -102,12 +103,14 @@ static sl_err check_hour(int64_t hour_us, const char *what, char *err, size_t er
 static void rel_data(const cs *c, size_t s, int64_t hour_us, char *out, size_t n) {
     char p[64];
     part_of(hour_us, p);
-    snprintf(out, n, "%s/%s/" PART_NAME, slot_name(c, s), p);
+    if (s == c->ev_slot && c->owner) snprintf(out, n, "%s/%s/part-%s.parquet", slot_name(c, s), p, c->owner);
+    else snprintf(out, n, "%s/%s/" PART_NAME, slot_name(c, s), p);
 }
 static void rel_manifest(const cs *c, size_t s, int64_t hour_us, char *out, size_t n) {
     char p[64];
     part_of(hour_us, p);
-    snprintf(out, n, "_manifests/%s/%s.manifest", slot_name(c, s), p);
+    if (s == c->ev_slot && c->owner) snprintf(out, n, "_manifests/%s/%s-%s.manifest", slot_name(c, s), p, c->owner);
+    else snprintf(out, n, "_manifests/%s/%s.manifest", slot_name(c, s), p);
 }
 
 static char *join(const char *a, const char *b) {
@@ -196,6 +199,7 @@ sl_err cs_open(cs **out, const char *dir, const cs_opts *o, const sc_schema *s, 
     sl_batch_init(&c->stage);
     c->dir = strdup(dir);
     if (!c->dir) goto oom;
+    if (o && o->owner && !(c->owner = strdup(o->owner))) goto oom;
     size_t n = strlen(c->dir);
     while (n > 1 && c->dir[n - 1] == '/') c->dir[--n] = '\0';
     sl_err e = mkdirs(c->dir, false, err, errlen);
@@ -297,6 +301,7 @@ void cs_close(cs *c) {
     sl_batch_free(&c->stage);
     free(c->pub);
     free(c->prefix);
+    free(c->owner);
     free(c->dir);
     free(c);
 }

@@ -33,6 +33,10 @@ typedef struct cs_opts {
                                  temporary names and queues it; cs_flush (or every 64 queued
                                  hours, or cs_close) syncs the whole group with a few file-system
                                  syncs instead of ~3 fsyncs per file, then renames it into place. */
+    const char *owner;        /* the run's owner id (docs/compose.md): the events of an hour go to
+                                 events/.../part-OWNER.parquet with manifest .../hr=HH-OWNER.manifest,
+                                 so runs that share an hour keep each other's events (NULL:
+                                 part-00000.parquet, one writer per hour) */
     sl_leftovers *leftovers;  /* cs_open removes the temporary files that dead runs left in DIR
                                  (util/leftover.h) and adds them here (may be NULL) */
 } cs_opts;

@@ -61,6 +61,8 @@ typedef struct ewin {
      * per transform their merged state as saved bytes (NULL: none) */
     hm fdedupe;
     sl_buf *fstate;
+    int64_t *fspan; /* the other runs' coverage of the hour: [lo, hi) pairs */
+    size_t nfspan;
     void *tw[];     /* one state per transform */
 } ewin;
 
@@ -148,6 +150,7 @@ struct en {
     /* contributions */
     en_ledger ledger;
     bool has_ledger;
+    int64_t span_lo, span_hi; /* en_set_span */
     sl_buf cbuf, cbuf2;
     sl_err lerr;         /* a ledger error seen while opening a window */
     char lerrmsg[512];
@@ -264,6 +267,7 @@ static void window_free(en *e, ewin *w) {
         free(w->fstate);
     }
     hm_free(&w->fdedupe);
+    free(w->fspan);
     hm_free(&w->dedupe);
     sl_arena_free(&w->arena);
     free(w);
@@ -295,6 +299,7 @@ static ewin *window_new(en *e, int64_t hour) {
 
 /* A contribution blob (docs/compose.md; util/wire.h):
  *   u32 magic "SLC1"
+ *   i64 lo, hi                             the part [lo, hi) of the hour the run covered
  *   u32 ntransforms, each {str name, str state (the transform's window_save)}
  *   u32 nsources, each str label          (the key's source index refers here)
  *   u32 key width (fixed keys: bytes of a key; 0: serialized keys)
@@ -331,6 +336,15 @@ static sl_err on_contrib(void *fnctx, const void *p, size_t len, char *err, size
     ewin *w = f->w;
     sl_rd rd = sl_rd_of(p, len);
     if (sl_r_u32(&rd) != EN_CONTRIB_MAGIC) return sl_err_set(err, errlen, SL_ERR_CORRUPT, "not a contribution");
+    int64_t lo = sl_r_i64(&rd), hi = sl_r_i64(&rd);
+    if (!rd.bad) {
+        int64_t *sp = realloc(w->fspan, (w->nfspan + 1) * 2 * sizeof *sp);
+        if (!sp) return NOMEM();
+        w->fspan = sp;
+        sp[2 * w->nfspan] = lo;
+        sp[2 * w->nfspan + 1] = hi;
+        w->nfspan++;
+    }
     uint32_t ntr = sl_r_count(&rd, 8);
     for (uint32_t i = 0; i < ntr && !rd.bad; i++) {
         sl_rstr name = sl_r_str(&rd), st = sl_r_str(&rd);
@@ -426,6 +440,9 @@ static sl_err save_contribution(en *e, ewin *w, char *err, size_t errlen) {
     sl_buf *b = &e->cbuf;
     b->len = 0;
     sl_w_u32(b, EN_CONTRIB_MAGIC);
+    int64_t end = w->hour + SL_US_PER_HOUR;
+    sl_w_i64(b, e->span_lo > w->hour ? e->span_lo : w->hour);
+    sl_w_i64(b, e->span_hi < end ? e->span_hi : end);
     uint32_t ntr = 0;
     for (size_t t = 0; t < e->ntr; t++) ntr += e->tr[t].p->window_save != NULL;
     sl_w_u32(b, ntr);
@@ -458,6 +475,34 @@ static sl_err save_contribution(en *e, ewin *w, char *err, size_t errlen) {
     }
     if (b->oom) return NOMEM();
     return e->sink.contribution(e->sink.ctx, w->hour, b->p, b->len, err, errlen);
+}
+
+void en_set_span(en *e, int64_t from_us, int64_t to_us) {
+    e->span_lo = from_us;
+    e->span_hi = to_us;
+}
+
+static int cmp_span(const void *a, const void *b) {
+    const int64_t *x = a, *y = b;
+    return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+
+/* Does this run's span, with the other runs' coverage, cover w's hour? */
+static bool window_complete(en *e, ewin *w) {
+    int64_t end = w->hour + SL_US_PER_HOUR;
+    if (e->span_lo <= w->hour && e->span_hi >= end) return true;
+    int64_t *v = malloc((w->nfspan + 1) * 2 * sizeof *v);
+    if (!v) return true; /* out of memory: as without composition */
+    memcpy(v, w->fspan, w->nfspan * 2 * sizeof *v);
+    v[2 * w->nfspan] = e->span_lo > w->hour ? e->span_lo : w->hour;
+    v[2 * w->nfspan + 1] = e->span_hi < end ? e->span_hi : end;
+    size_t n = w->nfspan + 1;
+    qsort(v, n, 2 * sizeof *v, cmp_span);
+    int64_t cur = w->hour;
+    for (size_t i = 0; i < n && v[2 * i] <= cur; i++)
+        if (v[2 * i + 1] > cur) cur = v[2 * i + 1];
+    free(v);
+    return cur >= end;
 }
 
 void en_set_ledger(en *e, const en_ledger *l) {
@@ -652,15 +697,21 @@ static sl_err emit_window(en *e, ewin *w, bool final, char *err, size_t errlen) 
 static sl_err finalize_front(en *e, char *err, size_t errlen) {
     ewin *w = e->win[0];
     sl_err r = e->sink.contribution ? save_contribution(e, w, err, errlen) : SL_OK;
-    if (r == SL_OK) r = emit_window(e, w, true, err, errlen);
+    bool complete = window_complete(e, w);
+    if (r == SL_OK) r = emit_window(e, w, complete, err, errlen);
     if (r != SL_OK) return r;
-    if (e->sink.window_final && (r = e->sink.window_final(e->sink.ctx, w->hour, err, errlen)) != SL_OK) return r;
+    if (!complete) {
+        if (e->sink.window_partial && (r = e->sink.window_partial(e->sink.ctx, w->hour, err, errlen)) != SL_OK) return r;
+        e->st.windows_partial++;
+    } else if (e->sink.window_final && (r = e->sink.window_final(e->sink.ctx, w->hour, err, errlen)) != SL_OK) {
+        return r;
+    }
     if (e->last == w) e->last = NULL;
     window_free(e, w);
     memmove(e->win, e->win + 1, (e->nwin - 1) * sizeof *e->win);
     e->nwin--;
     e->st.open_windows = e->nwin;
-    e->st.windows_final++;
+    if (complete) e->st.windows_final++;
     return SL_OK;
 }
 
@@ -725,6 +776,8 @@ sl_err en_open(en **out, const sc_schema *s, const en_opts *o, const en_transfor
     e->clo.duration_cap_ms = opts.duration_cap_ms;
     if (sink) e->sink = *sink;
     e->final_before = INT64_MIN;
+    e->span_lo = INT64_MIN;
+    e->span_hi = INT64_MAX;
     e->st.watermark_us = INT64_MIN;
     e->st.max_event_us = INT64_MIN;
     e->env.e = e;

@@ -65,6 +65,11 @@ typedef struct en_sink {
      * accepted, as one blob (valid during the call); delivered just before
      * the window's final rows.  NULL: not asked for. */
     sl_err (*contribution)(void *ctx, int64_t hour_us, const void *p, size_t len, char *err, size_t errlen);
+    /* Window hour_us is done for this run, but the run covered only part of
+     * the hour (en_set_span) and no other run's contribution covers the
+     * rest: its rows were delivered provisional (final = false) and stay so
+     * until a run that covers the rest makes the hour final.  NULL: ignored. */
+    sl_err (*window_partial)(void *ctx, int64_t hour_us, char *err, size_t errlen);
 } en_sink;
 
 /* Where the contributions of other runs are read (docs/compose.md). */
@@ -82,6 +87,7 @@ typedef struct en_stats {
     int64_t watermark_us;      /* INT64_MIN before the first accepted event */
     int64_t max_event_us;      /* largest applied event time */
     uint64_t open_windows, windows_final;
+    uint64_t windows_partial;  /* done for this run but covered only in part (provisional) */
 } en_stats;
 
 typedef struct en en;
@@ -115,6 +121,10 @@ const en_stats *en_get_stats(const en *e);
  * keys count as already accepted (a repeated event is a duplicate) and every
  * emission is of the merged state.  The ledger is copied. */
 void en_set_ledger(en *e, const en_ledger *l);
+/* The event-time range [from_us, to_us) this run covers (default: all
+ * time).  A window whose hour it covers only in part is complete -- final --
+ * only when other runs' contributions cover the rest (docs/compose.md). */
+void en_set_span(en *e, int64_t from_us, int64_t to_us);
 const sc_schema *en_schema(const en *e);
 void en_close(en *e);
 

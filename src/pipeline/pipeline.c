@@ -280,6 +280,32 @@ static sl_err ledger_load(void *ctx, int64_t hour, en_contrib_fn fn, void *fnctx
     return o->plug->ledger_load(o->st, hour, fn, fnctx, err, errlen);
 }
 
+/* A partial window (engine.h) on each output's thread. */
+typedef struct partial_job {
+    pout *o;
+    int64_t hour;
+} partial_job;
+
+static sl_err partial_run(void *ctx, char *err, size_t errlen) {
+    partial_job *j = ctx;
+    return j->o->plug->window_partial(j->o->st, j->hour, err, errlen);
+}
+
+static sl_err fan_partial(void *ctx, int64_t hour, char *err, size_t errlen) {
+    pl *p = ctx;
+    for (size_t i = 0; i < p->nout; i++) {
+        pout *o = &p->out[i];
+        if (!o->plug->window_partial) continue;
+        partial_job *j = malloc(sizeof *j);
+        if (!j) return NOMEM();
+        j->o = o;
+        j->hour = hour;
+        sl_err e = as_call(o->as, partial_run, j, free, err, errlen);
+        if (e != SL_OK) return e;
+    }
+    return SL_OK;
+}
+
 static sl_err fan_final(void *ctx, int64_t hour, char *err, size_t errlen) {
     pl *p = ctx;
     for (int pass = 0; pass < 2; pass++)
@@ -585,7 +611,8 @@ sl_err pl_open(pl **out, const pl_config *c, char *err, size_t errlen) {
     if (!p->c.queue_bytes) p->c.queue_bytes = (size_t)64 << 20;
     p->backfill = c->replay.speed <= 0;
 
-    en_sink sink = {.ctx = p, .rows = fan_rows, .events = fan_events, .window_final = fan_final};
+    en_sink sink = {
+        .ctx = p, .rows = fan_rows, .events = fan_events, .window_final = fan_final, .window_partial = fan_partial};
     sl_err oe = owner_of(c, p->owner, &p->owner_desc, err, errlen);
     if (oe != SL_OK) {
         free(p);
@@ -605,6 +632,7 @@ sl_err pl_open(pl **out, const pl_config *c, char *err, size_t errlen) {
     (void)sl_sweep_spill_dirs(tmpbase && *tmpbase ? tmpbase : "/tmp", &p->leftovers, ignore, sizeof ignore);
     sl_err e = en_open(&p->eng, p->s, &c->engine, c->transforms, c->ntransforms, &sink, err, errlen);
     const tb_list *tables = e == SL_OK ? en_tables(p->eng) : NULL;
+    if (e == SL_OK) en_set_span(p->eng, c->replay.from_us, c->replay.to_us);
     /* Outputs first: a bad path fails before any planning work. */
     for (size_t i = 0; e == SL_OK && i < c->noutputs; i++) {
         pout *o = &p->out[i];

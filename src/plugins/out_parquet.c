@@ -71,6 +71,12 @@ static sl_err po_events(void *st, int64_t hour_us, const sl_batch *b, const uint
     return cs_write_events(((pq_out *)st)->c, hour_us, b, idx, n, err, errlen);
 }
 
+/* An hour this run covered in part: its events are published, its metric
+ * files (other runs' complete hour, if any) stay. */
+static sl_err po_partial(void *st, int64_t hour_us, char *err, size_t errlen) {
+    return cs_publish_events(((pq_out *)st)->c, hour_us, err, errlen);
+}
+
 /* Published in group-sync mode: the hour's files appear at the next commit. */
 static sl_err po_final(void *st, int64_t hour_us, char *err, size_t errlen) {
     return cs_publish_hour(((pq_out *)st)->c, hour_us, err, errlen);
@@ -158,6 +164,7 @@ const out_plugin out_parquet = {
     .rows = po_rows,
     .events = po_events,
     .window_final = po_final,
+    .window_partial = po_partial,
     .commit = po_commit,
     .read_events = po_read_events,
     .health = po_health,

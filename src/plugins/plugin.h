@@ -101,6 +101,10 @@ typedef struct out_plugin {
      * from_us, to fn (nothing when the hour has none). */
     sl_err (*read_events)(void *st, int64_t hour_us, int64_t from_us, out_events_fn fn, void *ctx, char *err,
                           size_t errlen);
+    /* Window hour_us is done for this run but only part of its hour was
+     * covered (engine.h): its rows came provisional and stay so; publish what
+     * is this run's own (its events).  May be NULL. */
+    sl_err (*window_partial)(void *st, int64_t hour_us, char *err, size_t errlen);
     /* OUT_LEDGER: this run's contribution to window hour_us (engine.h), in
      * the same transaction as the hour's final rows that follow it. */
     sl_err (*contribution)(void *st, int64_t hour_us, const void *p, size_t len, char *err, size_t errlen);

@@ -52,6 +52,7 @@ typedef struct cs_pend {
     sl_target **dt;      /* per table: data file (NULL: slot without rows -> stale file removed) */
     sl_target **mt;      /* its manifest */
     bool *has;           /* slot has a data file this time */
+    bool events_only;    /* cs_publish_events: the metric tables' files of the hour stay as they are */
 } cs_pend;
 
 #define PEND_MAX 64 /* queued hours that force a flush */
@@ -596,7 +597,17 @@ static void pend_free(cs *c, cs_pend *p) {
     memset(p, 0, sizeof *p);
 }
 
+static sl_err publish(cs *c, int64_t hour_us, bool events_only, char *err, size_t errlen);
+
 sl_err cs_publish_hour(cs *c, int64_t hour_us, char *err, size_t errlen) {
+    return publish(c, hour_us, false, err, errlen);
+}
+
+sl_err cs_publish_events(cs *c, int64_t hour_us, char *err, size_t errlen) {
+    return publish(c, hour_us, true, err, errlen);
+}
+
+static sl_err publish(cs *c, int64_t hour_us, bool events_only, char *err, size_t errlen) {
     sl_err e = check_hour(hour_us, "publish", err, errlen);
     if (e != SL_OK) return e;
     char p[64];
@@ -619,6 +630,7 @@ sl_err cs_publish_hour(cs *c, int64_t hour_us, char *err, size_t errlen) {
     cs_pend pd;
     memset(&pd, 0, sizeof pd);
     pd.hour_us = hour_us;
+    pd.events_only = events_only;
     size_t ns = c->nslots ? c->nslots : 1;
     pd.dt = calloc(ns, sizeof *pd.dt);
     pd.mt = calloc(ns, sizeof *pd.mt);
@@ -733,7 +745,7 @@ sl_err cs_flush(cs *c, char *err, size_t errlen) {
             cs_pend *pd = &c->pend[i];
             if (pd->has[s]) {
                 e = sl_target_commit(pd->mt[s], false, err, errlen);
-            } else {
+            } else if (!pd->events_only || s == c->ev_slot) {
                 rel_data(c, s, pd->hour_us, drel, sizeof drel);
                 rel_manifest(c, s, pd->hour_us, mrel, sizeof mrel);
                 e = remove_stale(c, mrel, err, errlen);
@@ -741,8 +753,10 @@ sl_err cs_flush(cs *c, char *err, size_t errlen) {
             }
         }
     if (e == SL_OK) e = sync_pending(c, 3, err, errlen);
+    uint64_t whole = 0;
+    for (size_t i = 0; i < c->npend; i++) whole += !c->pend[i].events_only;
     for (size_t i = 0; i < c->npend; i++) pend_free(c, &c->pend[i]); /* only leftovers of a failure are removed */
-    if (e == SL_OK) c->visible += c->npend;
+    if (e == SL_OK) c->visible += whole;
     c->npend = 0;
     return e;
 }

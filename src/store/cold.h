@@ -55,6 +55,9 @@ sl_err cs_write_rows(cs *c, size_t table, int64_t hour_us, bool final, const sl_
 /* Publish the hour: close and rename its files, then write the manifests
  * (with group_sync: queue it for the next cs_flush). */
 sl_err cs_publish_hour(cs *c, int64_t hour_us, char *err, size_t errlen);
+/* Publish only the hour's events (an hour this run saw in part, docs/compose.md):
+ * the metric tables' files of the hour are left as they are. */
+sl_err cs_publish_events(cs *c, int64_t hour_us, char *err, size_t errlen);
 /* Make every queued hour durable and visible: sync the temporary files, rename
  * the data files into place, sync, then the manifests.  No-op when none. */
 sl_err cs_flush(cs *c, char *err, size_t errlen);

@@ -185,3 +185,28 @@ test('random splits by time, source, overlap and repetition compose to the whole
   const inputs = [[input('a.csv', 11, 6000), 'fleet-a'], [input('b.csv', 12, 4000), 'fleet-b']];
   for (const seed of [1, 2, 3]) await checkPlan(seed, inputs);
 });
+
+test('an hour a run covers only in part stays provisional until another run covers the rest', async (t) => {
+  requireSluice(t);
+  const inp = [input('a.csv', 11, 6000), 'fleet-a'];
+  const dir = path.join(ROOT, 'partial');
+  fs.mkdirSync(dir, { recursive: true });
+  const H = path.join(dir, 'hot.db'), C = path.join(dir, 'cold');
+  run([inp], H, C, ['--to', '2024-03-01T10:30:00Z']);
+  const byHour = sqlite(H, `SELECT hour, min(final) AS lo, max(final) AS hi FROM query_hourly GROUP BY hour ORDER BY hour`);
+  assert.ok(byHour.length > 10, `${byHour.length} hours`);
+  for (const h of byHour) {
+    const want = h.hour < '2024-03-01 10:00:00' ? 1 : 0;
+    assert.deepEqual([h.lo, h.hi], [want, want], `hour ${h.hour} after the first half`);
+  }
+  const hr10 = path.join(C, 'query_hourly', 'date=2024-03-01', 'hr=10');
+  assert.ok(!fs.existsSync(hr10), 'no metric file for the hour covered in part');
+  assert.ok(fs.readdirSync(path.join(C, 'events', 'date=2024-03-01', 'hr=10')).some((f) => f.endsWith('.parquet')),
+    'the events of the part are published');
+  run([inp], H, C, ['--from', '2024-03-01T10:30:00Z']);
+  assert.equal(sqlite(H, `SELECT count(*) AS n FROM query_hourly WHERE final = 0`)[0].n, 0, 'provisional rows left');
+  assert.ok(fs.existsSync(path.join(hr10, 'part-00000.parquet')), 'hour 10 published once complete');
+  const W = path.join(dir, 'whole.db');
+  run([inp], W, path.join(dir, 'whole-cold'));
+  for (const tb of TABLES) compareRows(`${tb}: two halves vs whole`, hotFinal(H, tb), hotFinal(W, tb));
+});

@@ -251,7 +251,7 @@ static void cap_free(capture *c) {
     free(c->tr_opts);
     free(c);
 }
-static en_sink cap_sink(capture *c) { return (en_sink){c, cap_rows, cap_events, cap_final, NULL}; }
+static en_sink cap_sink(capture *c) { return (en_sink){c, cap_rows, cap_events, cap_final, NULL, NULL}; }
 
 /* Number of captured rows of table t (final or provisional). */
 static size_t cap_count(const capture *c, size_t t, bool final) {
@@ -1516,7 +1516,7 @@ static void test_small_schema_engine(void) {
     cnt_windows_made = cnt_windows_live = 0;
     pv_delivered[0] = 0;
     capture *c = cap_new();
-    en_sink sink = {c, cap_rows, pv_events, cap_final, NULL};
+    en_sink sink = {c, cap_rows, pv_events, cap_final, NULL, NULL};
     en_transform tr = {&tr_count, NULL};
     en *p = NULL;
     CHECK(en_open(&p, PS, NULL, &tr, 1, &sink, err, sizeof err) == SL_OK);

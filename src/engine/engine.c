@@ -655,7 +655,8 @@ static sl_err out_send(en *e, size_t t, int64_t hour, bool final, char *err, siz
         }
     if (!e->sink.rows) return SL_OK;
     sl_err r = e->sink.rows(e->sink.ctx, t, hour, final, b, err, errlen);
-    if (r != SL_OK) sl_err_prefix(err, errlen, "%s", e->tv[t]->name);
+    /* no table prefix: the sink names what failed (an output behind a queue
+     * reports an earlier failure of another table or file at this call) */
     return r;
 }
 

@@ -112,6 +112,56 @@ static sl_err o_final(void *ctx, int64_t hour, char *err, size_t errlen) {
     return o->plug->window_final ? o->plug->window_final(o->st, hour, err, errlen) : SL_OK;
 }
 
+/* The history output's commit of a tick, awaited by the health outputs'
+ * commits of the same tick: an hour is final in the hot store only once its
+ * cold files are in place, and never when they failed to be (the hot store
+ * then drops what it wrote since its last commit and records only the
+ * health).  The processor never waits: the hot store's thread does. */
+typedef struct barrier {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int refs;
+    bool done;
+    sl_err result;
+} barrier;
+
+static barrier *barrier_new(int refs) {
+    barrier *b = calloc(1, sizeof *b);
+    if (!b) return NULL;
+    pthread_mutex_init(&b->mu, NULL);
+    pthread_cond_init(&b->cv, NULL);
+    b->refs = refs;
+    return b;
+}
+
+static void barrier_signal(barrier *b, sl_err r) {
+    pthread_mutex_lock(&b->mu);
+    if (!b->done) {
+        b->done = true;
+        b->result = r;
+        pthread_cond_broadcast(&b->cv);
+    }
+    pthread_mutex_unlock(&b->mu);
+}
+
+static sl_err barrier_wait(barrier *b) {
+    pthread_mutex_lock(&b->mu);
+    while (!b->done) pthread_cond_wait(&b->cv, &b->mu);
+    sl_err r = b->result;
+    pthread_mutex_unlock(&b->mu);
+    return r;
+}
+
+static void barrier_release(barrier *b) {
+    pthread_mutex_lock(&b->mu);
+    int left = --b->refs;
+    pthread_mutex_unlock(&b->mu);
+    if (left) return;
+    pthread_mutex_destroy(&b->mu);
+    pthread_cond_destroy(&b->cv);
+    free(b);
+}
+
 /* A commit on the output's thread: the health series copied for it. */
 typedef struct commit_job {
     pout *o;
@@ -120,10 +170,17 @@ typedef struct commit_job {
     const char **names;
     double *values;
     char *text;
+    barrier *signal; /* the history output's commit: its result */
+    barrier *wait;   /* a health output's commit: wait for the history's */
 } commit_job;
 
 static void commit_dispose(void *ctx) {
     commit_job *j = ctx;
+    if (j->signal) {
+        barrier_signal(j->signal, SL_ERR_IO); /* dropped after an error: not committed */
+        barrier_release(j->signal);
+    }
+    if (j->wait) barrier_release(j->wait);
     free(j->names);
     free(j->values);
     free(j->text);
@@ -133,16 +190,31 @@ static void commit_dispose(void *ctx) {
 static sl_err commit_run(void *ctx, char *err, size_t errlen) {
     commit_job *j = ctx;
     pout *o = j->o;
-    return o->plug->commit ? o->plug->commit(o->st, j->names, j->values, j->n, j->end, err, errlen) : SL_OK;
+    if (j->wait && barrier_wait(j->wait) != SL_OK && o->plug->discard) o->plug->discard(o->st);
+    sl_err r = o->plug->commit ? o->plug->commit(o->st, j->names, j->values, j->n, j->end, err, errlen) : SL_OK;
+    if (j->signal) barrier_signal(j->signal, r);
+    return r;
 }
 
 /* Queue a commit of output o (with the health snapshot when it keeps it). */
-static sl_err queue_commit(pl *p, pout *o, bool end, char *err, size_t errlen) {
-    if (!o->plug->commit) return SL_OK;
+static sl_err queue_commit(pl *p, pout *o, bool end, barrier *b, char *err, size_t errlen) {
+    if (!o->plug->commit) {
+        if (b && o == p->history) barrier_signal(b, SL_OK);
+        if (b) barrier_release(b);
+        return SL_OK;
+    }
     commit_job *j = calloc(1, sizeof *j);
-    if (!j) return NOMEM();
+    if (!j) {
+        if (b) {
+            if (o == p->history) barrier_signal(b, SL_ERR_NOMEM);
+            barrier_release(b);
+        }
+        return NOMEM();
+    }
     j->o = o;
     j->end = end;
+    if (b && o == p->history) j->signal = b;
+    else if (b) j->wait = b;
     if (o->d.caps & OUT_HEALTH) {
         hl_snap *h = &p->health;
         size_t n = h->n, bytes = 0;
@@ -522,10 +594,15 @@ static sl_err tick(pl *p, bool running, bool refresh, char *err, size_t errlen) 
     sl_err e, first = SL_OK;
     /* while running, the first error stops the tick (and the run); at the
      * end every output still gets its commit and the final counters */
+    barrier *bar = NULL;
+    int bar_left = 0; /* references of health outputs not yet queued */
 #define STEP(call)                                   \
     do {                                             \
         if ((e = (call)) != SL_OK) {                 \
-            if (running) return e;                   \
+            if (running) {                           \
+                while (bar_left-- > 0) barrier_release(bar); \
+                return e;                            \
+            }                                        \
             if (first == SL_OK) {                    \
                 first = e;                           \
                 err = e2; /* keep the first message */ \
@@ -540,11 +617,19 @@ static sl_err tick(pl *p, bool running, bool refresh, char *err, size_t errlen) 
     p->last_rows = es->clean.rows;
     p->last_t = now;
     snap sn = take_snap(p);
+    /* the health outputs' commits wait for the history output's (barrier above) */
+    int nhealth = 0;
+    for (size_t i = 0; i < p->nout; i++) nhealth += (p->out[i].d.caps & OUT_HEALTH) != 0;
+    bar = p->history && nhealth ? barrier_new(1 + nhealth) : NULL;
+    if (p->history && nhealth && !bar) return NOMEM();
+    bar_left = bar ? nhealth : 0;
     /* outputs without the health first (the cold store puts the hours in place) */
     for (size_t i = 0; i < p->nout; i++) {
         pout *o = &p->out[i];
         if (o->d.caps & OUT_HEALTH) continue;
-        STEP(queue_commit(p, o, !running, err, errlen));
+        /* the history's commit signals the barrier when it runs, or fails when
+         * it cannot (an earlier error: the health outputs then discard) */
+        STEP(queue_commit(p, o, !running, o == p->history ? bar : NULL, err, errlen));
         if (!running) STEP(as_sync(o->as, err, errlen)); /* the end: everything in place */
     }
     if (first == SL_OK) STEP(drain_events(p, !running, !running, err, errlen));
@@ -554,7 +639,8 @@ static sl_err tick(pl *p, bool running, bool refresh, char *err, size_t errlen) 
     for (size_t i = 0; i < p->nout; i++) {
         pout *o = &p->out[i];
         if (!(o->d.caps & OUT_HEALTH)) continue;
-        STEP(queue_commit(p, o, !running, err, errlen));
+        if (bar) bar_left--; /* queue_commit takes the reference */
+        STEP(queue_commit(p, o, !running, bar, err, errlen));
         if (!running) STEP(as_sync(o->as, err, errlen)); /* the end: all committed */
     }
 #undef STEP

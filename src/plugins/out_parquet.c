@@ -147,7 +147,8 @@ static sl_err po_close(void *st, bool ok, char *err, size_t errlen) {
     pq_out *p = st;
     sl_err e = ok ? cs_flush(p->c, err, errlen) : SL_OK;
     if (e == SL_OK) atomic_store(&p->visible, cs_published_count(p->c));
-    cs_close(p->c); /* removes the temporary files of unpublished hours */
+    if (ok) cs_close(p->c); /* removes the temporary files of unpublished hours */
+    else cs_abort(p->c);    /* and of published hours not yet in place */
     free(p);
     return e;
 }

@@ -96,6 +96,8 @@ static sl_err sq_commit(void *st, const char *const *names, const double *values
     return e != SL_OK ? e : hs_commit(h, err, errlen);
 }
 
+static void sq_discard(void *st) { hs_rollback(((sq *)st)->h); }
+
 static sl_err sq_close(void *st, bool ok, char *err, size_t errlen) {
     (void)ok; /* what was committed stays; the last commit records the final counters */
     sq *q = st;
@@ -120,6 +122,7 @@ const out_plugin out_sqlite = {
     .contribution = sq_contribution,
     .ledger_load = sq_ledger_load,
     .commit = sq_commit,
+    .discard = sq_discard,
     .close = sq_close,
 };
 

@@ -97,6 +97,11 @@ typedef struct out_plugin {
      * names[i] = values[i] first. */
     sl_err (*commit)(void *st, const char *const *names, const double *values, size_t n, bool end, char *err,
                      size_t errlen);
+    /* Drop what was written since the last commit (may be NULL): called
+     * before a commit when the history output failed to put the hours of
+     * this interval in place, so that no hour shows final without its files;
+     * the commit that follows then records only the health. */
+    void (*discard)(void *st);
     /* OUT_HISTORY: the events of published hour hour_us with event time >=
      * from_us, to fn (nothing when the hour has none). */
     sl_err (*read_events)(void *st, int64_t hour_us, int64_t from_us, out_events_fn fn, void *ctx, char *err,

@@ -289,10 +289,13 @@ static void hour_unlink(cs *c, cs_hour *h) {
     free(h);
 }
 
-void cs_close(cs *c) {
+static void pend_free(cs *c, cs_pend *p);
+
+static void close_store(cs *c, bool flush) {
     if (!c) return;
     char ferr[256];
-    (void)cs_flush(c, ferr, sizeof ferr);
+    if (flush) (void)cs_flush(c, ferr, sizeof ferr);
+    for (size_t i = 0; i < c->npend; i++) pend_free(c, &c->pend[i]); /* not flushed: removed */
     free(c->pend);
     while (c->hours) {
         cs_hour *h = c->hours;
@@ -306,6 +309,9 @@ void cs_close(cs *c) {
     free(c->dir);
     free(c);
 }
+
+void cs_close(cs *c) { close_store(c, true); }
+void cs_abort(cs *c) { close_store(c, false); }
 
 /* ------------------------------------------------------------ hours */
 
@@ -739,7 +745,8 @@ sl_err cs_flush(cs *c, char *err, size_t errlen) {
     if (e == SL_OK) e = sync_pending(c, 2, err, errlen);
     /* 3. manifests, after every data file they name is in place; a slot
      *    without rows this time loses its stale manifest, then its file */
-    for (size_t i = 0; e == SL_OK && i < c->npend; i++)
+    size_t done = 0; /* hours whose manifests are all in place */
+    for (size_t i = 0; e == SL_OK && i < c->npend; i++, done += e == SL_OK)
         for (size_t s = 0; e == SL_OK && s < c->nslots; s++) {
             if (!has_slot(c, s)) continue;
             cs_pend *pd = &c->pend[i];
@@ -753,10 +760,12 @@ sl_err cs_flush(cs *c, char *err, size_t errlen) {
             }
         }
     if (e == SL_OK) e = sync_pending(c, 3, err, errlen);
+    /* an hour counts as published once its manifests are in place (after a
+     * failure: the hours before the one that failed) */
     uint64_t whole = 0;
-    for (size_t i = 0; i < c->npend; i++) whole += !c->pend[i].events_only;
+    for (size_t i = 0; i < done && i < c->npend; i++) whole += !c->pend[i].events_only;
     for (size_t i = 0; i < c->npend; i++) pend_free(c, &c->pend[i]); /* only leftovers of a failure are removed */
-    if (e == SL_OK) c->visible += whole;
+    c->visible += whole;
     c->npend = 0;
     return e;
 }

@@ -71,5 +71,9 @@ uint64_t cs_published_count(const cs *c);
 /* Flush queued hours (best effort: call cs_flush first to see errors), abort
  * unpublished hours (temporary files removed) and free. */
 void cs_close(cs *c);
+/* Close after a failure: hours published but not yet flushed are removed
+ * (their temporary files), not put in place -- the hot store did not commit
+ * them final either. */
+void cs_abort(cs *c);
 
 #endif

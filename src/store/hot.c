@@ -797,6 +797,12 @@ sl_err hs_commit(hs *h, char *err, size_t errlen) {
     return e;
 }
 
+void hs_rollback(hs *h) {
+    if (!h->in_tx) return;
+    if (!sqlite3_get_autocommit(h->db)) run(h->rollback);
+    h->in_tx = false;
+}
+
 sl_err hs_window_final(hs *h, int64_t hour_us, char *err, size_t errlen) {
     char hour[32];
     if (!fmt_ts(hour, hour_us, false))

@@ -56,6 +56,8 @@ sl_err hs_commit(hs *h, char *err, size_t errlen);
  * the hour final at the next hs_commit (the runner commits once a second,
  * after the cold store has put the hour's files in place). */
 sl_err hs_window_final(hs *h, int64_t hour_us, char *err, size_t errlen);
+/* Roll back the open transaction (nothing written since the last commit stays). */
+void hs_rollback(hs *h);
 /* Commit and close. */
 sl_err hs_close(hs *h, char *err, size_t errlen);
 

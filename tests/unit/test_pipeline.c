@@ -32,6 +32,7 @@ typedef struct rec_opts {
     int retention_h;   /* > 0: keeps only recent events (the pipeline buffers them) */
     size_t buffer;     /* the write-behind buffer */
     int history;       /* keeps events by hour and can read them back */
+    int fail_commit;   /* fail the n-th commit (0 = never) */
 } rec_opts;
 
 #define MAXH 64
@@ -52,6 +53,8 @@ typedef struct rec {
     uint64_t hist_events;
     sl_batch hist;                 /* every event written, for read_events */
     bool hist_init;
+    /* final hours by what became of them: committed, or dropped by discard */
+    int finals_pending, finals_committed, finals_discarded, discards;
 } rec;
 
 static rec *g_last[4];
@@ -63,6 +66,7 @@ static const sl_opt rec_opts_table[] = {
     SL_OPT_INT(rec_opts, retention_h, "retention_h", "0", 0, 100000, "recent events only"),
     SL_OPT_SIZE(rec_opts, buffer, "buffer", "256M", 4096, "write-behind buffer"),
     SL_OPT_INT(rec_opts, history, "history", "0", 0, 1, "keeps history"),
+    SL_OPT_INT(rec_opts, fail_commit, "fail_commit", "0", 0, 1000000, "fail the n-th commit"),
     SL_OPT_END,
 };
 
@@ -145,14 +149,24 @@ static sl_err r_final(void *st, int64_t hour, char *e, size_t el) {
         r->final_hours[r->nfinal++] = hour;
     }
     r->finals++;
+    r->finals_pending++;
     return SL_OK;
+}
+
+static void r_discard(void *st) {
+    rec *r = st;
+    r->discards++;
+    r->finals_discarded += r->finals_pending;
+    r->finals_pending = 0;
 }
 
 static sl_err r_commit(void *st, const char *const *names, const double *values, size_t n, bool end, char *e,
                        size_t el) {
-    (void)e, (void)el;
     rec *r = st;
     r->commits++;
+    if (r->o.fail_commit && r->commits == r->o.fail_commit) return sl_err_set(e, el, SL_ERR_IO, "recorder: commit failed");
+    r->finals_committed += r->finals_pending;
+    r->finals_pending = 0;
     if (end) r->end_commits++;
     if (n) r->health_commits++;
     for (size_t i = 0; i < n; i++) {
@@ -197,6 +211,7 @@ static const out_plugin out_rec = {
     .events = r_events,
     .window_final = r_final,
     .commit = r_commit,
+    .discard = r_discard,
     .read_events = r_read_events,
     .close = r_close,
 };
@@ -476,6 +491,54 @@ static void test_output_failure(void) {
     setup_free(&u);
 }
 
+/* The history output (cold store) fails to put the hours in place: the
+ * health output (hot store) drops what it wrote since its last commit
+ * before committing, so no hour shows final there without its files; with
+ * a history that works, every final hour is committed. */
+static void test_history_failure_discards(void) {
+    char csv[300];
+    snprintf(csv, sizeof csv, "%s/e.csv", tmpdir);
+    write_csv(csv, 300, 36);
+    for (int fail = 0; fail <= 1; fail++) {
+        setup u;
+        setup_init(&u, csv, 2);
+        u.ro[0].caps = OUT_HEALTH | OUT_PROVISIONAL;
+        u.ro[1].caps = OUT_EVENTS;
+        u.ro[1].history = 1;
+        u.ro[1].fail_commit = fail ? 2 : 0; /* the first commit is pl_open's */
+        u.out[0].name = "hot";
+        u.out[1].name = "cold";
+        free_recs();
+        pl *p;
+        if (pl_open(&p, &u.c, err, sizeof err) != SL_OK) {
+            fprintf(stderr, "  pl_open: %s\n", err);
+            CHECK(0);
+            setup_free(&u);
+            return;
+        }
+        sl_err e = pl_run(p, err, sizeof err);
+        rec *hot = g_last[0], *cold = g_last[1];
+        if (fail) {
+            CHECK(e == SL_ERR_IO);
+            CHECK(strstr(err, "recorder: commit failed") != NULL);
+            CHECK_EQ_I64(hot->finals_committed, 0);
+            CHECK(hot->finals_discarded >= 3);
+            CHECK(hot->discards >= 1);
+            CHECK_EQ_I64(hot->last_running, 0); /* the health still recorded: stopped */
+            CHECK(hl_get(pl_health(p), HL_SINK_ERRORS, "cold") == 1.0);
+        } else {
+            CHECK(e == SL_OK);
+            CHECK_EQ_I64(hot->finals_committed, 3);
+            CHECK_EQ_I64(hot->finals_discarded, 0);
+            CHECK_EQ_I64(hot->discards, 0);
+            CHECK_EQ_I64(cold->finals, 3);
+        }
+        pl_close(p, err, sizeof err);
+        free_recs();
+        setup_free(&u);
+    }
+}
+
 /* Opening: an output that cannot open fails pl_open; a missing input fails pl_run, naming it. */
 static sl_err bad_open(void **st, const void *opts, const out_env *env, char *e, size_t el) {
     (void)st, (void)opts, (void)env;
@@ -745,6 +808,7 @@ int main(void) {
     RUN(test_stop);
     RUN(test_stop_from_signal);
     RUN(test_output_failure);
+    RUN(test_history_failure_discards);
     RUN(test_open_errors);
     RUN(test_shed_and_reload);
     RUN(test_config_file);

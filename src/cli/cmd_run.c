@@ -387,6 +387,7 @@ static void summary_json(sl_buf *js, const pl_summary *s, const sc_schema *sch, 
     sl_buf_printf(js,
                   ",\"leftovers_removed\":{\"files\":%" PRIu64 ",\"spill_dirs\":%" PRIu64 ",\"bytes\":%" PRIu64 "}",
                   s->leftovers.files, s->leftovers.dirs, s->leftovers.bytes);
+    sl_buf_printf(js, ",\"resumed_rows\":%" PRIu64, s->resumed_rows);
     sl_buf_printf(js, ",\"failed\":%s}\n", s->failed ? "true" : "false");
 }
 
@@ -495,6 +496,14 @@ int cli_run(int argc, char **argv) {
     if (!st.cli.quiet) {
         pl_summary sm0;
         pl_get_summary(p, &sm0);
+        if (sm0.resumed_rows)
+            fprintf(stderr,
+                    "run: resuming this run's checkpoint: its first %" PRIu64
+                    " rows are committed (read again, not processed again)\n",
+                    sm0.resumed_rows);
+        if (sm0.resume_ignored)
+            fprintf(stderr, "run: this run's checkpoint is of other options (lateness, transform options, batch size): "
+                            "starting over\n");
         if (sm0.leftovers.files || sm0.leftovers.dirs)
             fprintf(stderr,
                     "run: removed what dead runs left: %" PRIu64 " temporary files, %" PRIu64

@@ -60,6 +60,7 @@ typedef struct ewin {
     /* other runs' contributions to this hour (en_set_ledger): their keys, and
      * per transform their merged state as saved bytes (NULL: none) */
     hm fdedupe;
+    hm remit;       /* resume: keys whose events were delivered again */
     sl_buf *fstate;
     int64_t *fspan; /* the other runs' coverage of the hour: [lo, hi) pairs */
     size_t nfspan;
@@ -151,6 +152,11 @@ struct en {
     en_ledger ledger;
     bool has_ledger;
     int64_t span_lo, span_hi; /* en_set_span */
+    /* resume (en_restore): rows before resume_n were processed by the run
+     * that checkpointed; of them only the accepted events of open windows
+     * are delivered again (the outputs lost them), nothing is counted */
+    uint64_t pos, resume_n;
+    sl_buf kbuf;
     sl_buf cbuf, cbuf2;
     sl_err lerr;         /* a ledger error seen while opening a window */
     char lerrmsg[512];
@@ -267,6 +273,7 @@ static void window_free(en *e, ewin *w) {
         free(w->fstate);
     }
     hm_free(&w->fdedupe);
+    hm_free(&w->remit);
     free(w->fspan);
     hm_free(&w->dedupe);
     sl_arena_free(&w->arena);
@@ -280,9 +287,11 @@ static ewin *window_new(en *e, int64_t hour) {
     if (e->dk_var) {
         hm_init(&w->dedupe, sizeof(vkey), 0);
         hm_init(&w->fdedupe, sizeof(vkey), 0);
+        hm_init(&w->remit, sizeof(vkey), 0);
     } else {
         hm_init(&w->dedupe, e->dk_size, e->dk_size);
         hm_init(&w->fdedupe, e->dk_size, e->dk_size);
+        hm_init(&w->remit, e->dk_size, e->dk_size);
     }
     sl_arena_init(&w->arena);
     for (size_t t = 0; t < e->ntr; t++) {
@@ -325,6 +334,7 @@ static uint64_t fixed_hash(const en *e, const uint8_t *k) {
 typedef struct fload {
     en *e;
     ewin *w;
+    bool own; /* a checkpoint's window: into the window's own state and keys */
     void **tw; /* merged foreign state per transform (NULL: none yet) */
     uint32_t *srcmap;
     size_t srccap;
@@ -337,7 +347,7 @@ static sl_err on_contrib(void *fnctx, const void *p, size_t len, char *err, size
     sl_rd rd = sl_rd_of(p, len);
     if (sl_r_u32(&rd) != EN_CONTRIB_MAGIC) return sl_err_set(err, errlen, SL_ERR_CORRUPT, "not a contribution");
     int64_t lo = sl_r_i64(&rd), hi = sl_r_i64(&rd);
-    if (!rd.bad) {
+    if (!rd.bad && !f->own) {
         int64_t *sp = realloc(w->fspan, (w->nfspan + 1) * 2 * sizeof *sp);
         if (!sp) return NOMEM();
         w->fspan = sp;
@@ -352,8 +362,9 @@ static sl_err on_contrib(void *fnctx, const void *p, size_t len, char *err, size
         for (size_t t = 0; t < e->ntr; t++) {
             const tr_plugin *tp = e->tr[t].p;
             if (!tp->window_load || strlen(tp->name) != name.len || memcmp(tp->name, name.p, name.len)) continue;
-            if (!f->tw[t] && !(f->tw[t] = tp->window_new(e->trs[t], w->hour))) return NOMEM();
-            sl_err r = tp->window_load(e->trs[t], f->tw[t], st.p, st.len, err, errlen);
+            void *into = f->own ? w->tw[t] : f->tw[t];
+            if (!into && !(into = f->tw[t] = tp->window_new(e->trs[t], w->hour))) return NOMEM();
+            sl_err r = tp->window_load(e->trs[t], into, st.p, st.len, err, errlen);
             if (r != SL_OK) {
                 sl_err_prefix(err, errlen, "transform %s", tp->name);
                 return r;
@@ -389,12 +400,13 @@ static sl_err on_contrib(void *fnctx, const void *p, size_t len, char *err, size
             uint8_t *k = e->dk_buf;
             memcpy(k, &src, 4);
             if (!sl_r_take(&rd, k + 4, width - 4)) break;
-            if (!hm_upsert(&w->fdedupe, fixed_hash(e, k), k, NULL, &added)) return NOMEM();
+            if (!hm_upsert(f->own ? &w->dedupe : &w->fdedupe, fixed_hash(e, k), k, NULL, &added)) return NOMEM();
         } else {
             sl_rstr b = sl_r_str(&rd);
             if (rd.bad) break;
             vkey k = {src, b.len, b.p};
-            vkey *x = hm_upsert(&w->fdedupe, hm_hash2(src, hm_hash_bytes(b.p, b.len)), &k, vkey_eq, &added);
+            vkey *x = hm_upsert(f->own ? &w->dedupe : &w->fdedupe, hm_hash2(src, hm_hash_bytes(b.p, b.len)), &k, vkey_eq,
+                                &added);
             if (!x) return NOMEM();
             if (added) {
                 char *cp = b.len ? sl_arena_dup(&w->arena, b.p, b.len) : (char *)"";
@@ -413,7 +425,7 @@ static sl_err on_contrib(void *fnctx, const void *p, size_t len, char *err, size
 static sl_err load_foreign(en *e, ewin *w) {
     char *err = e->lerrmsg;
     size_t errlen = sizeof e->lerrmsg;
-    fload f = {e, w, calloc(e->ntr ? e->ntr : 1, sizeof(void *)), NULL, 0};
+    fload f = {e, w, false, calloc(e->ntr ? e->ntr : 1, sizeof(void *)), NULL, 0};
     sl_err r = f.tw ? e->ledger.load(e->ledger.ctx, w->hour, on_contrib, &f, err, errlen) : NOMEM();
     for (size_t t = 0; t < e->ntr; t++) {
         if (!f.tw || !f.tw[t]) continue;
@@ -435,10 +447,8 @@ static sl_err load_foreign(en *e, ewin *w) {
     return r;
 }
 
-/* This run's contribution to window w, to the sink. */
-static sl_err save_contribution(en *e, ewin *w, char *err, size_t errlen) {
-    sl_buf *b = &e->cbuf;
-    b->len = 0;
+/* Window w's own state as a contribution blob, appended to b. */
+static sl_err encode_window(en *e, ewin *w, sl_buf *b, char *err, size_t errlen) {
     sl_w_u32(b, EN_CONTRIB_MAGIC);
     int64_t end = w->hour + SL_US_PER_HOUR;
     sl_w_i64(b, e->span_lo > w->hour ? e->span_lo : w->hour);
@@ -473,8 +483,15 @@ static sl_err save_contribution(en *e, ewin *w, char *err, size_t errlen) {
             sl_buf_put(b, k, e->dk_size); /* the source id is the first 4 bytes */
         }
     }
-    if (b->oom) return NOMEM();
-    return e->sink.contribution(e->sink.ctx, w->hour, b->p, b->len, err, errlen);
+    return b->oom ? NOMEM() : SL_OK;
+}
+
+/* This run's contribution to window w, to the sink. */
+static sl_err save_contribution(en *e, ewin *w, char *err, size_t errlen) {
+    e->cbuf.len = 0;
+    sl_err r = encode_window(e, w, &e->cbuf, err, errlen);
+    if (r != SL_OK) return r;
+    return e->sink.contribution(e->sink.ctx, w->hour, e->cbuf.p, e->cbuf.len, err, errlen);
 }
 
 void en_set_span(en *e, int64_t from_us, int64_t to_us) {
@@ -515,6 +532,74 @@ static sl_err window_fail(en *e, char *err, size_t errlen) {
     if (e->lerr != SL_OK) return sl_err_set(err, errlen, e->lerr, "%s", e->lerrmsg);
     return NOMEM();
 }
+
+/* ------------------------------------------------------------------ checkpoints */
+
+/* A checkpoint (util/wire.h):
+ *   u32 magic "SLK1", u32 sizeof(en_stats), the en_stats bytes,
+ *   i64 final_before, u64 rows processed,
+ *   u32 nwindows, each {i64 hour, str contribution blob of its own state} */
+#define EN_CKPT_MAGIC 0x314b4c53u
+
+static ewin *get_window(en *e, int64_t hour, bool create);
+
+sl_err en_checkpoint(en *e, const void **p, size_t *len, char *err, size_t errlen) {
+    sl_buf *b = &e->kbuf;
+    b->len = 0;
+    sl_w_u32(b, EN_CKPT_MAGIC);
+    sl_w_u32(b, (uint32_t)sizeof e->st);
+    sl_buf_put(b, &e->st, sizeof e->st);
+    sl_w_i64(b, e->final_before);
+    sl_w_i64(b, (int64_t)(e->pos > e->resume_n ? e->pos : e->resume_n));
+    sl_w_u32(b, (uint32_t)e->nwin);
+    for (size_t i = 0; i < e->nwin; i++) {
+        sl_w_i64(b, e->win[i]->hour);
+        size_t at = b->len;
+        sl_w_u32(b, 0); /* length, patched below */
+        sl_err r = encode_window(e, e->win[i], b, err, errlen);
+        if (r != SL_OK) return r;
+        if (b->oom) return NOMEM();
+        uint32_t n = (uint32_t)(b->len - at - 4);
+        memcpy(b->p + at, &n, 4);
+    }
+    if (b->oom) return NOMEM();
+    *p = b->p;
+    *len = b->len;
+    return SL_OK;
+}
+
+sl_err en_restore(en *e, const void *p, size_t len, char *err, size_t errlen) {
+    if (e->st.clean.rows || e->nwin) return sl_err_set(err, errlen, SL_ERR_ARG, "en_restore after en_process");
+    sl_rd rd = sl_rd_of(p, len);
+    if (sl_r_u32(&rd) != EN_CKPT_MAGIC || sl_r_u32(&rd) != sizeof e->st)
+        return sl_err_set(err, errlen, SL_ERR_CORRUPT, "not a checkpoint of this sluice");
+    en_stats st;
+    if (!sl_r_take(&rd, &st, sizeof st)) return sl_err_set(err, errlen, SL_ERR_CORRUPT, "checkpoint truncated");
+    int64_t fb = sl_r_i64(&rd), n = sl_r_i64(&rd);
+    uint32_t nw = sl_r_count(&rd, 12);
+    if (rd.bad || n < 0) return sl_err_set(err, errlen, SL_ERR_CORRUPT, "checkpoint truncated");
+    e->st = st;
+    e->st.open_windows = 0;
+    e->final_before = fb;
+    e->resume_n = (uint64_t)n;
+    e->pos = 0;
+    sl_err r = SL_OK;
+    for (uint32_t i = 0; i < nw && r == SL_OK; i++) {
+        int64_t hour = sl_r_i64(&rd);
+        sl_rstr blob = sl_r_str(&rd);
+        if (rd.bad) break;
+        ewin *w = get_window(e, hour, true); /* also loads the other runs' contributions */
+        if (!w) return window_fail(e, err, errlen);
+        fload f = {e, w, true, NULL, NULL, 0};
+        r = on_contrib(&f, blob.p, blob.len, err, errlen);
+        free(f.srcmap);
+    }
+    if (r == SL_OK && (rd.bad || rd.off != rd.len)) r = sl_err_set(err, errlen, SL_ERR_CORRUPT, "checkpoint malformed");
+    if (r != SL_OK) sl_err_prefix(err, errlen, "restoring the checkpoint");
+    return r;
+}
+
+uint64_t en_resume_rows(const en *e) { return e->resume_n; }
 
 /* The window of hour; created when absent and create is set (NULL on OOM or absent). */
 static ewin *get_window(en *e, int64_t hour, bool create) {
@@ -788,6 +873,7 @@ sl_err en_open(en **out, const sc_schema *s, const en_opts *o, const en_transfor
     sl_buf_init(&e->vbuf);
     sl_buf_init(&e->cbuf);
     sl_buf_init(&e->cbuf2);
+    sl_buf_init(&e->kbuf);
     e->ntr = ntr;
     e->tr = calloc(ntr ? ntr : 1, sizeof *e->tr);
     e->trs = calloc(ntr ? ntr : 1, sizeof *e->trs);
@@ -848,6 +934,7 @@ void en_close(en *e) {
     sl_buf_free(&e->vbuf);
     sl_buf_free(&e->cbuf);
     sl_buf_free(&e->cbuf2);
+    sl_buf_free(&e->kbuf);
     free(e);
 }
 
@@ -1036,63 +1123,83 @@ static bool vkey_eq(const void *ent, const void *key) {
     return a->src == b->src && a->len == b->len && memcmp(a->p, b->p, a->len) == 0;
 }
 
-/* Insert row i's dedupe key into w; *dup when it was there. */
-static sl_err dedupe(en *e, ewin *w, const sl_batch *b, size_t i, bool *dup, char *err, size_t errlen) {
+/* Row i's dedupe key: fixed keys in e->dk_buf, serialized ones in e->vbuf
+ * (valid until the next build). */
+typedef struct dkey {
+    uint64_t h;
+    const void *k; /* what the set is searched with: the fixed bytes, or &v */
+    vkey v;
+} dkey;
+
+static sl_err build_key(en *e, const sl_batch *b, size_t i, dkey *d, char *err, size_t errlen) {
     const sc_schema *s = e->s;
     uint32_t src = e->srcid[i];
-    bool added;
-    if (s->ndedupe == 0) { /* a schema without a dedupe key: every event counts */
-        *dup = false;
-        return SL_OK;
-    }
     if (!e->dk_var) {
         uint8_t *k = e->dk_buf;
         memset(k, 0, e->dk_size);
         memcpy(k, &src, 4);
-        for (int d = 0; d < s->ndedupe; d++) {
-            const sl_col *c = &b->cols[s->dedupe[d]];
-            if (c->t.type == SL_I32) memcpy(k + e->dk_off[d], (const int32_t *)c->data + i, 4);
-            else memcpy(k + e->dk_off[d], (const int64_t *)c->data + i, 8);
+        for (int c = 0; c < s->ndedupe; c++) {
+            const sl_col *col = &b->cols[s->dedupe[c]];
+            if (col->t.type == SL_I32) memcpy(k + e->dk_off[c], (const int32_t *)col->data + i, 4);
+            else memcpy(k + e->dk_off[c], (const int64_t *)col->data + i, 8);
         }
-        uint64_t h = fixed_hash(e, k);
-        if (w->fdedupe.n && hm_find(&w->fdedupe, h, k, NULL)) { /* another run accepted it */
-            *dup = true;
-            return SL_OK;
-        }
-        if (!hm_upsert(&w->dedupe, h, k, NULL, &added)) return NOMEM();
-        *dup = !added;
+        d->h = fixed_hash(e, k);
+        d->k = k;
         return SL_OK;
     }
     /* serialized: numbers as 8 bytes, strings as length + bytes */
     sl_buf *v = &e->vbuf;
     v->len = 0;
-    for (int d = 0; d < s->ndedupe; d++) {
-        const sl_col *c = &b->cols[s->dedupe[d]];
-        if (c->t.type == SL_BYTES) {
-            sl_str x = ((const sl_str *)c->data)[i];
+    for (int c = 0; c < s->ndedupe; c++) {
+        const sl_col *col = &b->cols[s->dedupe[c]];
+        if (col->t.type == SL_BYTES) {
+            sl_str x = ((const sl_str *)col->data)[i];
             sl_buf_put(v, &x.len, 4);
             sl_buf_put(v, x.ptr, x.len);
         } else {
-            int64_t x = c->t.type == SL_I32 ? ((const int32_t *)c->data)[i] : ((const int64_t *)c->data)[i];
+            int64_t x = col->t.type == SL_I32 ? ((const int32_t *)col->data)[i] : ((const int64_t *)col->data)[i];
             sl_buf_put(v, &x, 8);
         }
     }
     if (v->oom || v->len > UINT32_MAX) return NOMEM();
-    vkey k = {src, (uint32_t)v->len, v->p ? v->p : ""};
-    uint64_t vh = hm_hash2(src, hm_hash_bytes(k.p, k.len));
-    if (w->fdedupe.n && hm_find(&w->fdedupe, vh, &k, vkey_eq)) {
+    d->v = (vkey){src, (uint32_t)v->len, v->p ? v->p : ""};
+    d->h = hm_hash2(src, hm_hash_bytes(d->v.p, d->v.len));
+    d->k = &d->v;
+    return SL_OK;
+}
+
+static bool key_find(en *e, const hm *set, const dkey *d) {
+    return set->n && hm_find(set, d->h, d->k, e->dk_var ? vkey_eq : NULL) != NULL;
+}
+
+/* Insert d into set (a serialized key's bytes copied into arena); *added. */
+static sl_err key_insert(en *e, hm *set, sl_arena *arena, const dkey *d, bool *added, char *err, size_t errlen) {
+    void *x = hm_upsert(set, d->h, d->k, e->dk_var ? vkey_eq : NULL, added);
+    if (!x) return NOMEM();
+    if (e->dk_var && *added) {
+        vkey *vk = x;
+        char *cp = d->v.len ? sl_arena_dup(arena, d->v.p, d->v.len) : (char *)"";
+        if (!cp) return NOMEM();
+        *vk = d->v;
+        vk->p = cp;
+    }
+    return SL_OK;
+}
+
+/* Insert row i's dedupe key into w; *dup when it was there, or another run
+ * accepted it. */
+static sl_err dedupe(en *e, ewin *w, const sl_batch *b, size_t i, bool *dup, char *err, size_t errlen) {
+    *dup = false;
+    if (e->s->ndedupe == 0) return SL_OK; /* a schema without a dedupe key: every event counts */
+    dkey d;
+    sl_err r = build_key(e, b, i, &d, err, errlen);
+    if (r != SL_OK) return r;
+    if (key_find(e, &w->fdedupe, &d)) {
         *dup = true;
         return SL_OK;
     }
-    vkey *x = hm_upsert(&w->dedupe, vh, &k, vkey_eq, &added);
-    if (!x) return NOMEM();
-    if (added) {
-        char *cp = k.len ? sl_arena_dup(&w->arena, k.p, k.len) : (char *)"";
-        if (!cp) return NOMEM();
-        x->src = src;
-        x->len = k.len;
-        x->p = cp;
-    }
+    bool added;
+    if ((r = key_insert(e, &w->dedupe, &w->arena, &d, &added, err, errlen)) != SL_OK) return r;
     *dup = !added;
     return SL_OK;
 }
@@ -1132,22 +1239,9 @@ static sl_err deliver_events(en *e, const sl_batch *b, size_t n, char *err, size
     return SL_OK;
 }
 
-sl_err en_process(en *e, sl_batch *b, char *err, size_t errlen) {
-    const sc_schema *s = e->s;
-    if (e->finished) return sl_err_set(err, errlen, SL_ERR_ARG, "en_process after en_finish");
-    size_t n = b->nrows;
-    if (n == 0) return SL_OK;
-    if (n >= UINT32_MAX) return sl_err_set(err, errlen, SL_ERR_ARG, "batch too large");
-    sl_err r = grow_scratch(e, n, err, errlen);
-    if (r != SL_OK) return r;
-    memset(e->detail, 0, n * sizeof *e->detail);
-    r = cl_clean(s, &e->clo, b, e->status, e->detail, e->ids, &e->st.clean, err, errlen);
-    if (r != SL_OK) return r;
-
-    /* column passes: hour, source id */
-    const int64_t *ts = b->cols[s->time].data;
-    for (size_t i = 0; i < n; i++) e->hour[i] = sl_hour_floor(ts[i]);
-    const sl_str *srcs = b->cols[s->source].data;
+/* Interned source ids of the rows that passed cleaning (e->srcid). */
+static sl_err intern_rows(en *e, const sl_batch *b, size_t n, char *err, size_t errlen) {
+    const sl_str *srcs = b->cols[e->s->source].data;
     sl_str lastsrc = {NULL, 0};
     uint32_t lastid = UINT32_MAX;
     for (size_t i = 0; i < n; i++) {
@@ -1160,6 +1254,87 @@ sl_err en_process(en *e, sl_batch *b, char *err, size_t errlen) {
         }
         e->srcid[i] = lastid;
     }
+    return SL_OK;
+}
+
+/* Rows the checkpointed run already processed (en_restore): nothing is
+ * counted or applied again; the accepted events of the windows still open
+ * are delivered again -- the outputs lost what they had not committed --
+ * each once, as in the first pass (the first copy of a key). */
+static sl_err resume_batch(en *e, sl_batch *b, char *err, size_t errlen) {
+    const sc_schema *s = e->s;
+    size_t n = b->nrows;
+    sl_err r = grow_scratch(e, n, err, errlen);
+    if (r != SL_OK) return r;
+    memset(e->detail, 0, n * sizeof *e->detail);
+    cl_counters keep = e->st.clean;
+    r = cl_clean(s, &e->clo, b, e->status, e->detail, e->ids, &e->st.clean, err, errlen);
+    e->st.clean = keep;
+    if (r != SL_OK) return r;
+    const int64_t *ts = b->cols[s->time].data;
+    for (size_t i = 0; i < n; i++) e->hour[i] = sl_hour_floor(ts[i]);
+    if ((r = intern_rows(e, b, n, err, errlen)) != SL_OK) return r;
+    size_t nidx = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (e->status[i] != 0 || e->hour[i] < e->final_before) continue; /* bad, or its hour is committed */
+        ewin *w = get_window(e, e->hour[i], false);
+        if (!w) continue;
+        if (s->ndedupe) {
+            dkey d;
+            bool added;
+            if ((r = build_key(e, b, i, &d, err, errlen)) != SL_OK) return r;
+            if (key_find(e, &w->fdedupe, &d) || !key_find(e, &w->dedupe, &d)) continue; /* not this run's */
+            if ((r = key_insert(e, &w->remit, &w->arena, &d, &added, err, errlen)) != SL_OK) return r;
+            if (!added) continue; /* a duplicate the first pass dropped */
+        }
+        e->idx[nidx] = (uint32_t)i;
+        e->idx_hour[nidx++] = e->hour[i];
+    }
+    return deliver_events(e, b, nidx, err, errlen);
+}
+
+sl_err en_process(en *e, sl_batch *b, char *err, size_t errlen) {
+    const sc_schema *s = e->s;
+    if (e->finished) return sl_err_set(err, errlen, SL_ERR_ARG, "en_process after en_finish");
+    size_t n = b->nrows;
+    if (n == 0) return SL_OK;
+    if (e->pos < e->resume_n) {
+        uint64_t left = e->resume_n - e->pos;
+        if (left >= n) {
+            e->pos += n;
+            return resume_batch(e, b, err, errlen);
+        }
+        /* the checkpoint falls inside this batch: its head resumes, its tail is new */
+        sl_batch head, tail;
+        sl_batch_init(&head);
+        sl_batch_init(&tail);
+        uint32_t *ix = malloc(n * sizeof *ix);
+        sl_err r = ix ? SL_OK : NOMEM();
+        for (size_t i = 0; ix && i < n; i++) ix[i] = (uint32_t)i;
+        if (r == SL_OK) r = sl_batch_append_rows(&head, b, b->ncols, ix, (size_t)left, err, errlen);
+        if (r == SL_OK) r = sl_batch_append_rows(&tail, b, b->ncols, ix + left, n - (size_t)left, err, errlen);
+        free(ix);
+        if (r == SL_OK) {
+            e->pos += left;
+            r = resume_batch(e, &head, err, errlen);
+        }
+        if (r == SL_OK) r = en_process(e, &tail, err, errlen);
+        sl_batch_free(&head);
+        sl_batch_free(&tail);
+        return r;
+    }
+    e->pos += n;
+    if (n >= UINT32_MAX) return sl_err_set(err, errlen, SL_ERR_ARG, "batch too large");
+    sl_err r = grow_scratch(e, n, err, errlen);
+    if (r != SL_OK) return r;
+    memset(e->detail, 0, n * sizeof *e->detail);
+    r = cl_clean(s, &e->clo, b, e->status, e->detail, e->ids, &e->st.clean, err, errlen);
+    if (r != SL_OK) return r;
+
+    /* column passes: hour, source id */
+    const int64_t *ts = b->cols[s->time].data;
+    for (size_t i = 0; i < n; i++) e->hour[i] = sl_hour_floor(ts[i]);
+    if ((r = intern_rows(e, b, n, err, errlen)) != SL_OK) return r;
 
     /* row pass: late? window, duplicate? */
     size_t nbad = 0, nlate = 0, nidx = 0;

@@ -121,6 +121,17 @@ const en_stats *en_get_stats(const en *e);
  * keys count as already accepted (a repeated event is a duplicate) and every
  * emission is of the merged state.  The ledger is copied. */
 void en_set_ledger(en *e, const en_ledger *l);
+/* Checkpoint (docs/compose.md): the engine's state between batches -- the
+ * counters, the watermark and final hours, the rows processed, each open
+ * window's own state and dedupe keys -- as bytes valid until the next call. */
+sl_err en_checkpoint(en *e, const void **p, size_t *len, char *err, size_t errlen);
+/* Resume from a checkpoint of the same run (same inputs and options, so the
+ * replay gives the same rows in the same order), after en_set_ledger and
+ * before the first en_process: the first rows processed then are the ones
+ * it counted (skipped: only their open windows' events are delivered again). */
+sl_err en_restore(en *e, const void *p, size_t len, char *err, size_t errlen);
+/* Rows en_restore said were done (0 without). */
+uint64_t en_resume_rows(const en *e);
 /* The event-time range [from_us, to_us) this run covers (default: all
  * time).  A window whose hour it covers only in part is complete -- final --
  * only when other runs' contributions cover the rest (docs/compose.md). */

@@ -69,6 +69,9 @@ struct pl {
     char owner[24];         /* this run's owner id (docs/compose.md) */
     char *owner_desc;
     pout *ledger;           /* the OUT_LEDGER output, if any */
+    uint64_t resumed_rows;  /* rows a checkpoint said were done */
+    uint64_t ckpt_fp;       /* ckpt_fingerprint of the configuration */
+    bool resume_ignored;    /* a checkpoint of another configuration was there */
     const sc_schema *s;
     en *eng;
     sl_bus *bus;
@@ -344,6 +347,69 @@ static sl_err fan_contribution(void *ctx, int64_t hour, const void *bytes, size_
     j->len = len;
     memcpy(j->bytes, bytes, len);
     return as_call(o->as, contrib_run, j, free, err, errlen);
+}
+
+/* The run's checkpoint on the ledger output's thread (a copy). */
+typedef struct ckpt_job {
+    pout *o;
+    uint64_t rows;
+    size_t len;
+    char bytes[];
+} ckpt_job;
+
+static sl_err ckpt_run(void *ctx, char *err, size_t errlen) {
+    ckpt_job *j = ctx;
+    return j->o->plug->checkpoint(j->o->st, j->bytes, j->len, j->rows, err, errlen);
+}
+
+/* Queue the engine's checkpoint (or, done: its removal) before the ledger's commit. */
+static sl_err queue_checkpoint(pl *p, bool done, char *err, size_t errlen) {
+    pout *o = p->ledger;
+    if (!o || !o->plug->checkpoint) return SL_OK;
+    const void *bytes = NULL;
+    size_t len = 0;
+    if (!done) {
+        sl_err e = en_checkpoint(p->eng, &bytes, &len, err, errlen);
+        if (e != SL_OK) return e;
+    }
+    ckpt_job *j = malloc(sizeof *j + 8 + len);
+    if (!j) return NOMEM();
+    j->o = o;
+    j->rows = en_get_stats(p->eng)->clean.rows;
+    j->len = len ? 8 + len : 0;
+    if (len) {
+        memcpy(j->bytes, &p->ckpt_fp, 8);
+        memcpy(j->bytes + 8, bytes, len);
+    }
+    return as_call(o->as, ckpt_run, j, free, err, errlen);
+}
+
+/* What must not change for a checkpoint to be resumed: the replay's order
+ * and batches, the engine's rules, the transforms' options. */
+static uint64_t ckpt_fingerprint(const pl_config *c) {
+    uint64_t h = hm_hash_bytes(c->schema->name, strlen(c->schema->name));
+    h = hm_hash2(h, (uint64_t)c->replay.batch_rows);
+    h = hm_hash2(h, (uint64_t)c->engine.lateness_us);
+    h = hm_hash2(h, (uint64_t)c->engine.duration_cap_ms);
+    for (size_t t = 0; t < c->ntransforms; t++) {
+        h = hm_hash2(h, hm_hash_bytes(c->transforms[t].p->name, strlen(c->transforms[t].p->name)));
+        if (c->transforms[t].opts && c->transforms[t].p->opts_size)
+            h = hm_hash2(h, hm_hash_bytes(c->transforms[t].opts, c->transforms[t].p->opts_size));
+    }
+    return h;
+}
+
+static sl_err on_checkpoint(void *ctx, const void *bytes, size_t len, char *err, size_t errlen) {
+    pl *p = ctx;
+    uint64_t fp = 0;
+    if (len >= 8) memcpy(&fp, bytes, 8);
+    if (len < 8 || fp != p->ckpt_fp) { /* another configuration: start over (the owner's results are replaced) */
+        p->resume_ignored = true;
+        return SL_OK;
+    }
+    sl_err e = en_restore(p->eng, (const char *)bytes + 8, len - 8, err, errlen);
+    if (e == SL_OK) p->resumed_rows = en_resume_rows(p->eng);
+    return e;
 }
 
 /* The other runs' contributions, read on this (the processor's) thread. */
@@ -636,6 +702,9 @@ static sl_err tick(pl *p, bool running, bool refresh, char *err, size_t errlen) 
     for (size_t i = 0; !running && i < p->nout; i++) /* the end: final counters below */
         if (p->out[i].d.caps & OUT_HEALTH) STEP(as_sync(p->out[i].as, err, errlen));
     fill_health(p, &sn, rate, now - p->t0, running);
+    /* the checkpoint goes into the ledger's transaction of this commit; a
+     * run that finished removes it */
+    if (p->eng && p->ledger) STEP(queue_checkpoint(p, !running && p->finished && !p->failed, err, errlen));
     for (size_t i = 0; i < p->nout; i++) {
         pout *o = &p->out[i];
         if (!(o->d.caps & OUT_HEALTH)) continue;
@@ -749,6 +818,10 @@ sl_err pl_open(pl **out, const pl_config *c, char *err, size_t errlen) {
         }
         if ((o->d.caps & OUT_EVENTS) && o->d.events_retention_us > 0 && !p->recent) p->recent = o;
     }
+    /* resume from this owner's checkpoint, when a run of it stopped before its end */
+    p->ckpt_fp = ckpt_fingerprint(c);
+    if (e == SL_OK && p->ledger && p->ledger->plug->checkpoint_load)
+        e = p->ledger->plug->checkpoint_load(p->ledger->st, on_checkpoint, p, err, errlen);
     if (e == SL_OK && p->recent &&
         (e = eb_open(&p->evb, p->s, p->recent->d.events_retention_us,
                      p->recent->d.events_buffer_bytes ? p->recent->d.events_buffer_bytes : (size_t)256 << 20, err,
@@ -936,6 +1009,8 @@ void pl_get_summary(pl *p, pl_summary *s) {
     double hp = hl_get(&p->health, HL_COLD_HOURS_PUBLISHED, NULL);
     s->cold_hours_published = isnan(hp) ? 0 : (uint64_t)hp;
     s->leftovers = p->leftovers;
+    s->resumed_rows = p->resumed_rows;
+    s->resume_ignored = p->resume_ignored;
     s->noutputs = p->nout;
     for (size_t i = 0; i < p->nout; i++) {
         pout *o = &p->out[i];

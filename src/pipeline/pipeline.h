@@ -115,6 +115,8 @@ typedef struct pl_summary {
     double seconds;
     uint64_t cold_hours_published; /* hours an OUT_HISTORY output published */
     sl_leftovers leftovers;        /* temporary files and spill directories of dead runs removed at open */
+    uint64_t resumed_rows;         /* rows a checkpoint of the same owner said were done (docs/compose.md) */
+    bool resume_ignored;           /* its checkpoint was of other options: started over */
     size_t noutputs;
     pl_output_summary outputs[16];
 } pl_summary;

@@ -88,6 +88,15 @@ static sl_err sq_ledger_load(void *st, int64_t hour_us, en_contrib_fn fn, void *
     return q->ledger ? hs_ledger_load(q->ledger, hour_us, fn, ctx, err, errlen) : SL_OK;
 }
 
+static sl_err sq_checkpoint(void *st, const void *p, size_t len, uint64_t rows, char *err, size_t errlen) {
+    return hs_write_checkpoint(((sq *)st)->h, p, len, rows, err, errlen);
+}
+
+static sl_err sq_checkpoint_load(void *st, en_contrib_fn fn, void *ctx, char *err, size_t errlen) {
+    sq *q = st;
+    return q->ledger ? hs_ledger_checkpoint(q->ledger, fn, ctx, err, errlen) : SL_OK;
+}
+
 static sl_err sq_commit(void *st, const char *const *names, const double *values, size_t n, bool end, char *err,
                         size_t errlen) {
     (void)end;
@@ -121,6 +130,8 @@ const out_plugin out_sqlite = {
     .window_final = sq_final,
     .contribution = sq_contribution,
     .ledger_load = sq_ledger_load,
+    .checkpoint = sq_checkpoint,
+    .checkpoint_load = sq_checkpoint_load,
     .commit = sq_commit,
     .discard = sq_discard,
     .close = sq_close,

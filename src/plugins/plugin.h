@@ -117,6 +117,12 @@ typedef struct out_plugin {
      * fn.  Called from the pipeline's processor thread while the output
      * works on its own: use a connection of its own. */
     sl_err (*ledger_load)(void *st, int64_t hour_us, en_contrib_fn fn, void *ctx, char *err, size_t errlen);
+    /* OUT_LEDGER: store the run's checkpoint (engine.h en_checkpoint; len 0:
+     * delete it) in the transaction of the next commit. */
+    sl_err (*checkpoint)(void *st, const void *p, size_t len, uint64_t rows, char *err, size_t errlen);
+    /* OUT_LEDGER: this owner's committed checkpoint to fn, if there is one
+     * (the pipeline's thread, at open). */
+    sl_err (*checkpoint_load)(void *st, en_contrib_fn fn, void *ctx, char *err, size_t errlen);
     /* Its own health series (may be NULL).  Called from the pipeline's thread
      * while the output works: read only what is safe to read (atomics). */
     void (*health)(void *st, hl_snap *s);

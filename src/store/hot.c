@@ -239,7 +239,9 @@ static const char SCHEMA_FIXED[] =
     "CREATE TABLE IF NOT EXISTS \"contributions\" (\"hour\" TEXT NOT NULL, \"owner\" TEXT NOT NULL, "
     "\"state\" BLOB NOT NULL, \"updated_at\" TEXT NOT NULL, PRIMARY KEY (\"hour\", \"owner\")) WITHOUT ROWID;\n"
     "CREATE TABLE IF NOT EXISTS \"owners\" (\"owner\" TEXT PRIMARY KEY, \"description\" TEXT NOT NULL, "
-    "\"first_run\" TEXT NOT NULL, \"last_run\" TEXT NOT NULL) WITHOUT ROWID;\n";
+    "\"first_run\" TEXT NOT NULL, \"last_run\" TEXT NOT NULL) WITHOUT ROWID;\n"
+    "CREATE TABLE IF NOT EXISTS \"checkpoints\" (\"owner\" TEXT PRIMARY KEY, \"state\" BLOB NOT NULL, "
+    "\"rows\" INTEGER NOT NULL, \"updated_at\" TEXT NOT NULL) WITHOUT ROWID;\n";
 
 static sl_err exec(hs *h, const char *sql, const char *what, char *err, size_t errlen);
 
@@ -707,6 +709,29 @@ sl_err hs_write_contribution(hs *h, int64_t hour_us, const void *p, size_t len, 
     return call_end(h, e, err, errlen);
 }
 
+sl_err hs_write_checkpoint(hs *h, const void *p, size_t len, uint64_t rows, char *err, size_t errlen) {
+    if (!h->owner) return sl_err_set(err, errlen, SL_ERR_ARG, "hot store %s: checkpoint without an owner", h->path);
+    char now[32];
+    now_text(now);
+    sl_err e = call_begin(h, err, errlen);
+    if (e != SL_OK) return e;
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(h->db,
+                                len ? "INSERT INTO \"checkpoints\" VALUES (?1, ?2, ?3, ?4) ON CONFLICT (\"owner\") DO UPDATE "
+                                      "SET \"state\" = excluded.\"state\", \"rows\" = excluded.\"rows\", "
+                                      "\"updated_at\" = excluded.\"updated_at\""
+                                    : "DELETE FROM \"checkpoints\" WHERE \"owner\" = ?1",
+                                -1, &st, NULL);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 1, h->owner, -1, SQLITE_STATIC);
+    if (rc == SQLITE_OK && len) rc = sqlite3_bind_blob64(st, 2, p, len, SQLITE_STATIC);
+    if (rc == SQLITE_OK && len) rc = sqlite3_bind_int64(st, 3, (sqlite3_int64)rows);
+    if (rc == SQLITE_OK && len) rc = sqlite3_bind_text(st, 4, now, 26, SQLITE_STATIC);
+    if (rc == SQLITE_OK) rc = run(st);
+    if (rc != SQLITE_OK) e = db_fail(h->path, h->db, rc, err, errlen, "checkpoints");
+    sqlite3_finalize(st);
+    return call_end(h, e, err, errlen);
+}
+
 struct hs_ledger {
     sqlite3 *db;
     sqlite3_stmt *sel;
@@ -755,6 +780,22 @@ sl_err hs_ledger_load(hs_ledger *l, int64_t hour_us, hs_ledger_fn fn, void *ctx,
     if (e == SL_OK && rc != SQLITE_DONE && rc != SQLITE_OK) e = db_fail(l->path, l->db, rc, err, errlen, "contributions");
     sqlite3_reset(st); /* ends the read transaction */
     if (e != SL_OK) sl_err_prefix(err, errlen, "hot store %s: contributions of hour %s", l->path, hour);
+    return e;
+}
+
+sl_err hs_ledger_checkpoint(hs_ledger *l, hs_ledger_fn fn, void *ctx, char *err, size_t errlen) {
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(l->db, "SELECT \"state\" FROM \"checkpoints\" WHERE \"owner\" = ?1", -1, &st, NULL);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 1, l->owner, -1, SQLITE_STATIC);
+    if (rc == SQLITE_OK) rc = sqlite3_step(st);
+    sl_err e = SL_OK;
+    if (rc == SQLITE_ROW) {
+        const void *p = sqlite3_column_blob(st, 0);
+        e = fn(ctx, p ? p : "", (size_t)sqlite3_column_bytes(st, 0), err, errlen);
+    } else if (rc != SQLITE_DONE) {
+        e = db_fail(l->path, l->db, rc, err, errlen, "checkpoints");
+    }
+    sqlite3_finalize(st);
     return e;
 }
 

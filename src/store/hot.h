@@ -76,5 +76,11 @@ typedef sl_err (*hs_ledger_fn)(void *ctx, const void *p, size_t len, char *err, 
 sl_err hs_ledger_open(hs_ledger **out, const char *path, const char *owner, char *err, size_t errlen);
 sl_err hs_ledger_load(hs_ledger *l, int64_t hour_us, hs_ledger_fn fn, void *ctx, char *err, size_t errlen);
 void hs_ledger_close(hs_ledger *l);
+/* The run's checkpoint (docs/compose.md): one row per owner in table
+ * `checkpoints` (owner, state, rows, updated_at), written in the open
+ * transaction with the rows it covers (len 0: delete it, the run finished).
+ * hs_ledger_checkpoint gives the owner's committed checkpoint to fn, if any. */
+sl_err hs_write_checkpoint(hs *h, const void *p, size_t len, uint64_t rows, char *err, size_t errlen);
+sl_err hs_ledger_checkpoint(hs_ledger *l, hs_ledger_fn fn, void *ctx, char *err, size_t errlen);
 
 #endif

@@ -1,10 +1,10 @@
-// kill -9 and run again (docs/compose.md, docs/pipeline.md): a run killed at
-// random moments -- while it sorts (spilling runs to its temporary
-// directory), replays, or flushes the stores -- and then run again with the
-// same command ends with exactly the tables of an uninterrupted run: the
-// same hot-store rows, the same cold-store files byte for byte, and nothing
-// left behind (no spill directory, no temporary file).  The run again is the
-// same owner, so it replaces what the killed run committed.
+// kill -9 and resume (docs/compose.md, docs/pipeline.md): a run killed at
+// three moments -- while it sorts (spilling runs to its temporary
+// directory), replays, or flushes the stores -- each time started again with
+// the same command, which resumes the last checkpoint (committed with the
+// rows, once a second), ends with exactly the tables of an uninterrupted
+// run: the same hot-store rows, the same cold-store files byte for byte, and
+// nothing left behind (no spill directory, no temporary file, no checkpoint).
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -69,15 +69,24 @@ test('kill -9 at random moments, then the same command: the uninterrupted tables
 
   // kills at 10%..90% of its duration (seeded spread), each followed by the next kill or the final run
   const S = path.join(ROOT, 'killed.db'), SC = path.join(ROOT, 'killed-cold');
-  const moments = [0.15, 0.45, 0.8].map((f) => Math.max(50, Math.round(f * full)));
+  const moments = [0.2, 0.55, 0.9].map((f) => Math.max(50, Math.round(f * full)));
   let killed = 0;
   for (const ms of moments) if (await killAfter(args(input, S, SC), env, ms)) killed++;
   assert.ok(killed >= 2, `${killed} of ${moments.length} runs were killed before they ended (full run ${full} ms)`);
+  const ck = () => { const r = sqlite(S, 'SELECT rows FROM checkpoints'); return r.length ? r[0].rows : 0; };
+  // the last kill must come after the sort, once rows were committed (a slower machine: kill later)
+  for (let f = 0.93; ck() === 0 && f < 1.2; f += 0.03) await killAfter(args(input, S, SC), env, Math.round(f * full));
+  const committed = ck();
+  assert.ok(committed > 0, 'no killed run committed a checkpoint');
 
   const again = runSluice(args(input, S, SC), { env, timeout: 300_000 });
   assert.equal(again.status, 0, again.stderr);
   const s2 = JSON.parse(fs.readFileSync(`${S}.summary.json`, 'utf8'));
   assert.equal(s2.accepted, sum.accepted);
+  assert.equal(s2.rows_read, sum.rows_read);
+  // it resumed the last killed run's checkpoint (the rows before it were not processed again)
+  assert.equal(s2.resumed_rows, committed, 'the run resumed the checkpoint the killed run committed');
+  assert.equal(sqlite(S, 'SELECT count(*) AS n FROM checkpoints')[0].n, 0, 'the finished run removed its checkpoint');
 
   for (const tb of TABLES) {
     const q = `SELECT * FROM ${tb} ORDER BY 1, 2, 3, 4`;

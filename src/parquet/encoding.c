@@ -604,12 +604,17 @@ static bool delta_sum_nonneg(pq_delta *d, uint64_t *sum) {
 
 /* ---- DELTA_LENGTH_BYTE_ARRAY ----------------------------------------------------- */
 
-sl_err pq_dlba_init(pq_dlba *d, const uint8_t *buf, size_t len, char *err, size_t errlen) {
+sl_err pq_dlba_init(pq_dlba *d, const uint8_t *buf, size_t len, uint64_t max_values, char *err, size_t errlen) {
     memset(d, 0, sizeof *d);
     sl_err e = pq_delta_init(&d->lens, buf, len, err, errlen);
     if (e != SL_OK) {
         sl_err_prefix(err, errlen, "DELTA_LENGTH_BYTE_ARRAY lengths");
         return e;
+    }
+    if (d->lens.total > max_values) { /* checked before the lengths are scanned */
+        d->lens.corrupt = true;
+        return sl_err_set(err, errlen, SL_ERR_CORRUPT, "DELTA_LENGTH_BYTE_ARRAY: %llu lengths in a page of %llu values",
+                          (unsigned long long)d->lens.total, (unsigned long long)max_values);
     }
     pq_delta scan = d->lens; /* first pass: validate, find the data */
     uint64_t sum;
@@ -660,12 +665,17 @@ void pq_dlba_free(pq_dlba *d) { memset(d, 0, sizeof *d); }
 
 /* ---- DELTA_BYTE_ARRAY ------------------------------------------------------------ */
 
-sl_err pq_dba_init(pq_dba *d, const uint8_t *buf, size_t len, char *err, size_t errlen) {
+sl_err pq_dba_init(pq_dba *d, const uint8_t *buf, size_t len, uint64_t max_values, char *err, size_t errlen) {
     memset(d, 0, sizeof *d);
     sl_err e = pq_delta_init(&d->prefix, buf, len, err, errlen);
     if (e != SL_OK) {
         sl_err_prefix(err, errlen, "DELTA_BYTE_ARRAY prefix lengths");
         return e;
+    }
+    if (d->prefix.total > max_values) {
+        d->prefix.corrupt = true;
+        return sl_err_set(err, errlen, SL_ERR_CORRUPT, "DELTA_BYTE_ARRAY: %llu prefixes in a page of %llu values",
+                          (unsigned long long)d->prefix.total, (unsigned long long)max_values);
     }
     pq_delta scan = d->prefix;
     uint64_t sum;
@@ -674,7 +684,7 @@ sl_err pq_dba_init(pq_dba *d, const uint8_t *buf, size_t len, char *err, size_t 
         return sl_err_set(err, errlen, SL_ERR_CORRUPT, "DELTA_BYTE_ARRAY: bad or negative prefix lengths");
     }
     const uint8_t *sfx = pq_delta_end(&scan);
-    e = pq_dlba_init(&d->suffix, sfx, (size_t)(buf + len - sfx), err, errlen);
+    e = pq_dlba_init(&d->suffix, sfx, (size_t)(buf + len - sfx), max_values, err, errlen);
     if (e != SL_OK) {
         d->prefix.corrupt = true;
         sl_err_prefix(err, errlen, "DELTA_BYTE_ARRAY suffixes");

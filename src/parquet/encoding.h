@@ -95,7 +95,9 @@ typedef struct pq_dlba {        /* private state */
 
 /* Validates every length up front (>= 0, total fits in the page) without
  * allocating, then streams them again while decoding. */
-sl_err pq_dlba_init(pq_dlba *d, const uint8_t *buf, size_t len, char *err, size_t errlen);
+/* max_values: the page's value count; a stream that claims more is corrupt
+ * (checked before the lengths are scanned). */
+sl_err pq_dlba_init(pq_dlba *d, const uint8_t *buf, size_t len, uint64_t max_values, char *err, size_t errlen);
 /* Views into the page bytes; returns count decoded or -1. */
 int64_t pq_dlba_decode(pq_dlba *d, sl_str *out, size_t n);
 void pq_dlba_free(pq_dlba *d); /* currently owns nothing; safe after a failed init */
@@ -109,7 +111,7 @@ typedef struct pq_dba {         /* private state */
     size_t last_len, last_cap;
 } pq_dba;
 
-sl_err pq_dba_init(pq_dba *d, const uint8_t *buf, size_t len, char *err, size_t errlen);
+sl_err pq_dba_init(pq_dba *d, const uint8_t *buf, size_t len, uint64_t max_values, char *err, size_t errlen);
 /* Values are materialized into arena (prefix of previous + suffix); a value
  * that is a prefix of the one before it in the same call shares its bytes.
  * Values from earlier calls may be freed (arena reset) between calls.

@@ -729,7 +729,7 @@ static sl_err init_values(colreader *c, const uint8_t *p, size_t len, pq_encodin
             memset(&c->dlba, 0, sizeof c->dlba);
             return SL_OK;
         }
-        if (pq_dlba_init(&c->dlba, p, len, err, errlen) != SL_OK) return SL_ERR_CORRUPT;
+        if (pq_dlba_init(&c->dlba, p, len, (uint64_t)c->page_left, err, errlen) != SL_OK) return SL_ERR_CORRUPT;
         c->dlba_live = true;
         return SL_OK;
     case PQ_ENC_DELTA_BYTE_ARRAY:
@@ -738,7 +738,7 @@ static sl_err init_values(colreader *c, const uint8_t *p, size_t len, pq_encodin
             memset(&c->dba, 0, sizeof c->dba);
             return SL_OK;
         }
-        if (pq_dba_init(&c->dba, p, len, err, errlen) != SL_OK) return SL_ERR_CORRUPT;
+        if (pq_dba_init(&c->dba, p, len, (uint64_t)c->page_left, err, errlen) != SL_OK) return SL_ERR_CORRUPT;
         c->dba_live = true;
         return SL_OK;
     case PQ_ENC_BYTE_STREAM_SPLIT: {

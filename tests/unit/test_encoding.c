@@ -563,7 +563,7 @@ static void test_dlba(void) {
     for (size_t chunk = 1; chunk <= 5; chunk++) {
         pq_dlba d;
         char err[SL_ERRLEN];
-        CHECK(pq_dlba_init(&d, in, b.n, err, sizeof err) == SL_OK);
+        CHECK(pq_dlba_init(&d, in, b.n, UINT32_MAX, err, sizeof err) == SL_OK);
         sl_str out[8];
         size_t done = 0;
         int64_t r;
@@ -577,7 +577,7 @@ static void test_dlba(void) {
     /* data one byte short */
     pq_dlba d;
     char err[SL_ERRLEN];
-    CHECK(pq_dlba_init(&d, in, b.n - 1, err, sizeof err) == SL_ERR_CORRUPT);
+    CHECK(pq_dlba_init(&d, in, b.n - 1, UINT32_MAX, err, sizeof err) == SL_ERR_CORRUPT);
     pq_dlba_free(&d);
     free(in);
     free(b.b);
@@ -586,7 +586,7 @@ static void test_dlba(void) {
     buf_t c = {0};
     enc_delta(&c, lens, 3, 128, 4, 0);
     put(&c, "abcdefgh", 8);
-    CHECK(pq_dlba_init(&d, c.b, c.n, err, sizeof err) == SL_ERR_CORRUPT);
+    CHECK(pq_dlba_init(&d, c.b, c.n, UINT32_MAX, err, sizeof err) == SL_ERR_CORRUPT);
     pq_dlba_free(&d);
     free(c.b);
     /* many empty strings + long ones, decoded in odd chunks */
@@ -601,7 +601,10 @@ static void test_dlba(void) {
     buf_t m = {0};
     enc_dlba(&m, (const char *const *)many, N);
     uint8_t *min = exact(&m);
-    CHECK(pq_dlba_init(&d, min, m.n, err, sizeof err) == SL_OK);
+    /* a stream that claims more values than its page holds is corrupt */
+    CHECK(pq_dlba_init(&d, min, m.n, N - 1, err, sizeof err) == SL_ERR_CORRUPT);
+    CHECK(strstr(err, "lengths in a page of") != NULL);
+    CHECK(pq_dlba_init(&d, min, m.n, N, err, sizeof err) == SL_OK);
     sl_str *o = malloc(N * sizeof *o);
     size_t done = 0;
     int64_t r;
@@ -624,7 +627,7 @@ static void check_dba(const char *const *s, size_t n, size_t chunk) {
     uint8_t *in = exact(&b);
     pq_dba d;
     char err[SL_ERRLEN];
-    CHECK(pq_dba_init(&d, in, b.n, err, sizeof err) == SL_OK);
+    CHECK(pq_dba_init(&d, in, b.n, UINT32_MAX, err, sizeof err) == SL_OK);
     sl_arena a;
     sl_arena_init(&a);
     sl_str *out = malloc((n + 1) * sizeof *out);
@@ -662,7 +665,7 @@ static void test_dba(void) {
     enc_dba(&b, s2, 4);
     pq_dba d;
     char err[SL_ERRLEN];
-    CHECK(pq_dba_init(&d, b.b, b.n, err, sizeof err) == SL_OK);
+    CHECK(pq_dba_init(&d, b.b, b.n, UINT32_MAX, err, sizeof err) == SL_OK);
     pq_dba_free(&d);
     free(b.b);
     /* randomized with heavy prefix sharing */
@@ -692,7 +695,7 @@ static void test_dba_corrupt(void) {
     static const char *const suf[] = {"abc", "d"};
     enc_delta(&b, pre, 2, 128, 4, 0);
     enc_dlba(&b, suf, 2);
-    CHECK(pq_dba_init(&d, b.b, b.n, err, sizeof err) == SL_OK);
+    CHECK(pq_dba_init(&d, b.b, b.n, UINT32_MAX, err, sizeof err) == SL_OK);
     sl_arena a;
     sl_arena_init(&a);
     sl_str out[2];
@@ -703,21 +706,21 @@ static void test_dba_corrupt(void) {
     int64_t pre1[1] = {1};
     enc_delta(&c, pre1, 1, 128, 4, 0);
     enc_dlba(&c, suf, 1);
-    CHECK(pq_dba_init(&d, c.b, c.n, err, sizeof err) == SL_OK);
+    CHECK(pq_dba_init(&d, c.b, c.n, UINT32_MAX, err, sizeof err) == SL_OK);
     CHECK_EQ_I64(pq_dba_decode(&d, out, 1, &a), -1);
     pq_dba_free(&d);
     /* count mismatch */
     buf_t e = {0};
     enc_delta(&e, pre, 2, 128, 4, 0);
     enc_dlba(&e, suf, 1);
-    CHECK(pq_dba_init(&d, e.b, e.n, err, sizeof err) == SL_ERR_CORRUPT);
+    CHECK(pq_dba_init(&d, e.b, e.n, UINT32_MAX, err, sizeof err) == SL_ERR_CORRUPT);
     pq_dba_free(&d);
     /* negative prefix */
     buf_t f = {0};
     int64_t pre2[2] = {0, -1};
     enc_delta(&f, pre2, 2, 128, 4, 0);
     enc_dlba(&f, suf, 2);
-    CHECK(pq_dba_init(&d, f.b, f.n, err, sizeof err) == SL_ERR_CORRUPT);
+    CHECK(pq_dba_init(&d, f.b, f.n, UINT32_MAX, err, sizeof err) == SL_ERR_CORRUPT);
     pq_dba_free(&d);
     sl_arena_free(&a);
     free(b.b);

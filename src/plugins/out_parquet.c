@@ -74,12 +74,19 @@ static sl_err po_events(void *st, int64_t hour_us, const sl_batch *b, const uint
 /* An hour this run covered in part: its events are published, its metric
  * files (other runs' complete hour, if any) stay. */
 static sl_err po_partial(void *st, int64_t hour_us, char *err, size_t errlen) {
-    return cs_publish_events(((pq_out *)st)->c, hour_us, err, errlen);
+    pq_out *p = st;
+    sl_err e = cs_publish_events(p->c, hour_us, err, errlen);
+    atomic_store(&p->visible, cs_published_count(p->c)); /* a full group is flushed at once */
+    return e;
 }
 
-/* Published in group-sync mode: the hour's files appear at the next commit. */
+/* Published in group-sync mode: the hour's files appear at the next commit
+ * (or now, when the group is full). */
 static sl_err po_final(void *st, int64_t hour_us, char *err, size_t errlen) {
-    return cs_publish_hour(((pq_out *)st)->c, hour_us, err, errlen);
+    pq_out *p = st;
+    sl_err e = cs_publish_hour(p->c, hour_us, err, errlen);
+    atomic_store(&p->visible, cs_published_count(p->c));
+    return e;
 }
 
 static sl_err po_commit(void *st, const char *const *names, const double *values, size_t n, bool end, char *err,

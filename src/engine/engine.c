@@ -33,6 +33,7 @@
 #include "util/hashmap.h"
 #include "util/time.h"
 #include "util/wire.h"
+#include "parquet/codec.h"
 
 /* ------------------------------------------------------------------ options */
 
@@ -315,6 +316,7 @@ static ewin *window_new(en *e, int64_t hour) {
  *   u32 nkeys, each {u32 source index, fixed: width - 4 bytes | str bytes}
  */
 #define EN_CONTRIB_MAGIC 0x31434c53u
+#define EN_CONTRIB_ZMAGIC 0x315a4c53u /* "SLZ1": u64 size, then a zstd frame of the blob */
 
 static uint32_t intern_source(en *e, const char *s, uint32_t len);
 static bool vkey_eq(const void *ent, const void *key);
@@ -340,8 +342,26 @@ typedef struct fload {
     size_t srccap;
 } fload;
 
+static sl_err parse_contrib(fload *f, const void *p, size_t len, char *err, size_t errlen);
+
 static sl_err on_contrib(void *fnctx, const void *p, size_t len, char *err, size_t errlen) {
     fload *f = fnctx;
+    uint32_t magic = 0;
+    if (len >= 12) memcpy(&magic, p, 4);
+    if (magic != EN_CONTRIB_ZMAGIC) return parse_contrib(f, p, len, err, errlen);
+    int64_t raw;
+    memcpy(&raw, (const char *)p + 4, 8);
+    if (raw < 0 || (uint64_t)raw > ((uint64_t)1 << 34))
+        return sl_err_set(err, errlen, SL_ERR_CORRUPT, "contribution: bad size %lld", (long long)raw);
+    uint8_t *buf = malloc(raw ? (size_t)raw : 1);
+    if (!buf) return NOMEM();
+    sl_err r = pq_decompress(PQ_CODEC_ZSTD, (const uint8_t *)p + 12, len - 12, buf, (size_t)raw, err, errlen);
+    if (r == SL_OK) r = parse_contrib(f, buf, (size_t)raw, err, errlen);
+    free(buf);
+    return r;
+}
+
+static sl_err parse_contrib(fload *f, const void *p, size_t len, char *err, size_t errlen) {
     en *e = f->e;
     ewin *w = f->w;
     sl_rd rd = sl_rd_of(p, len);
@@ -447,6 +467,18 @@ static sl_err load_foreign(en *e, ewin *w) {
     return r;
 }
 
+static _Thread_local size_t g_key_words; /* qsort context: 8-byte words per key */
+static int cmp_key_words(const void *x, const void *y) {
+    const uint8_t *a = x, *b = y;
+    for (size_t i = 0; i < g_key_words; i++) {
+        uint64_t u, v;
+        memcpy(&u, a + 8 * i, 8);
+        memcpy(&v, b + 8 * i, 8);
+        if (u != v) return u < v ? -1 : 1;
+    }
+    return 0;
+}
+
 /* Window w's own state as a contribution blob, appended to b. */
 static sl_err encode_window(en *e, ewin *w, sl_buf *b, char *err, size_t errlen) {
     sl_w_u32(b, EN_CONTRIB_MAGIC);
@@ -473,14 +505,20 @@ static sl_err encode_window(en *e, ewin *w, sl_buf *b, char *err, size_t errlen)
     }
     sl_w_u32(b, e->dk_var ? 0 : (uint32_t)e->dk_size);
     sl_w_u32(b, (uint32_t)w->dedupe.n);
-    for (size_t i = 0; i < w->dedupe.n; i++) {
-        if (e->dk_var) {
+    if (e->dk_var) {
+        for (size_t i = 0; i < w->dedupe.n; i++) {
             const vkey *k = hm_at(&w->dedupe, i);
             sl_w_u32(b, k->src);
             sl_w_str(b, k->p, k->len);
-        } else {
-            const uint8_t *k = hm_at(&w->dedupe, i);
-            sl_buf_put(b, k, e->dk_size); /* the source id is the first 4 bytes */
+        }
+    } else if (w->dedupe.n) {
+        /* fixed keys in numeric order (8-byte words as integers): neighbours
+         * share their source and instance, so the blob compresses well */
+        size_t at = b->len;
+        sl_buf_put(b, hm_at(&w->dedupe, 0), w->dedupe.n * e->dk_size); /* the source id is the first 4 bytes */
+        if (!b->oom) {
+            g_key_words = e->dk_size / 8;
+            qsort(b->p + at, w->dedupe.n, e->dk_size, cmp_key_words);
         }
     }
     return b->oom ? NOMEM() : SL_OK;
@@ -492,6 +530,29 @@ static sl_err save_contribution(en *e, ewin *w, char *err, size_t errlen) {
     sl_err r = encode_window(e, w, &e->cbuf, err, errlen);
     if (r != SL_OK) return r;
     return e->sink.contribution(e->sink.ctx, w->hour, e->cbuf.p, e->cbuf.len, err, errlen);
+}
+
+sl_err en_contrib_pack(const void *p, size_t len, uint8_t **out, size_t *outlen, char *err, size_t errlen) {
+    *out = NULL;
+    *outlen = 0;
+    uint8_t *z = NULL;
+    size_t zn = 0;
+    sl_err r = pq_compress(PQ_CODEC_ZSTD, 1, p, len, &z, &zn, err, errlen);
+    if (r != SL_OK) return r;
+    uint8_t *o = malloc(12 + zn);
+    if (!o) {
+        free(z);
+        return NOMEM();
+    }
+    uint32_t magic = EN_CONTRIB_ZMAGIC;
+    int64_t raw = (int64_t)len;
+    memcpy(o, &magic, 4);
+    memcpy(o + 4, &raw, 8);
+    memcpy(o + 12, z, zn);
+    free(z);
+    *out = o;
+    *outlen = 12 + zn;
+    return SL_OK;
 }
 
 void en_set_span(en *e, int64_t from_us, int64_t to_us) {

@@ -72,6 +72,10 @@ typedef struct en_sink {
     sl_err (*window_partial)(void *ctx, int64_t hour_us, char *err, size_t errlen);
 } en_sink;
 
+/* A contribution blob packed for storage (zstd; malloc'ed, the caller's);
+ * the ledger reads packed and unpacked blobs alike.  Any thread. */
+sl_err en_contrib_pack(const void *p, size_t len, uint8_t **out, size_t *outlen, char *err, size_t errlen);
+
 /* Where the contributions of other runs are read (docs/compose.md). */
 typedef sl_err (*en_contrib_fn)(void *fnctx, const void *p, size_t len, char *err, size_t errlen);
 typedef struct en_ledger {

@@ -331,9 +331,16 @@ typedef struct contrib_job {
     char bytes[];
 } contrib_job;
 
+/* Packed (compressed) here, on the output's thread, not the processor's. */
 static sl_err contrib_run(void *ctx, char *err, size_t errlen) {
     contrib_job *j = ctx;
-    return j->o->plug->contribution(j->o->st, j->hour, j->bytes, j->len, err, errlen);
+    uint8_t *z;
+    size_t zn;
+    sl_err e = en_contrib_pack(j->bytes, j->len, &z, &zn, err, errlen);
+    if (e != SL_OK) return e;
+    e = j->o->plug->contribution(j->o->st, j->hour, z, zn, err, errlen);
+    free(z);
+    return e;
 }
 
 static sl_err fan_contribution(void *ctx, int64_t hour, const void *bytes, size_t len, char *err, size_t errlen) {

@@ -235,13 +235,14 @@ static const char SCHEMA_FIXED[] =
     "\"updated_at\" TEXT NOT NULL) WITHOUT ROWID;\n"
     "CREATE TABLE IF NOT EXISTS \"schema_version\" (\"version\" INTEGER NOT NULL);\n"
     "CREATE TABLE IF NOT EXISTS \"store_meta\" (\"key\" TEXT PRIMARY KEY, \"value\" TEXT) WITHOUT ROWID;\n"
-    /* the ledger of composed runs (docs/compose.md) */
+    /* the ledger of composed runs (docs/compose.md); rowid tables: their rows
+     * are large blobs, which WITHOUT ROWID b-trees store badly */
     "CREATE TABLE IF NOT EXISTS \"contributions\" (\"hour\" TEXT NOT NULL, \"owner\" TEXT NOT NULL, "
-    "\"state\" BLOB NOT NULL, \"updated_at\" TEXT NOT NULL, PRIMARY KEY (\"hour\", \"owner\")) WITHOUT ROWID;\n"
+    "\"state\" BLOB NOT NULL, \"updated_at\" TEXT NOT NULL, PRIMARY KEY (\"hour\", \"owner\"));\n"
     "CREATE TABLE IF NOT EXISTS \"owners\" (\"owner\" TEXT PRIMARY KEY, \"description\" TEXT NOT NULL, "
     "\"first_run\" TEXT NOT NULL, \"last_run\" TEXT NOT NULL) WITHOUT ROWID;\n"
     "CREATE TABLE IF NOT EXISTS \"checkpoints\" (\"owner\" TEXT PRIMARY KEY, \"state\" BLOB NOT NULL, "
-    "\"rows\" INTEGER NOT NULL, \"updated_at\" TEXT NOT NULL) WITHOUT ROWID;\n";
+    "\"rows\" INTEGER NOT NULL, \"updated_at\" TEXT NOT NULL);\n";
 
 static sl_err exec(hs *h, const char *sql, const char *what, char *err, size_t errlen);
 

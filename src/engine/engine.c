@@ -512,14 +512,7 @@ static sl_err encode_window(en *e, ewin *w, sl_buf *b, char *err, size_t errlen)
             sl_w_str(b, k->p, k->len);
         }
     } else if (w->dedupe.n) {
-        /* fixed keys in numeric order (8-byte words as integers): neighbours
-         * share their source and instance, so the blob compresses well */
-        size_t at = b->len;
         sl_buf_put(b, hm_at(&w->dedupe, 0), w->dedupe.n * e->dk_size); /* the source id is the first 4 bytes */
-        if (!b->oom) {
-            g_key_words = e->dk_size / 8;
-            qsort(b->p + at, w->dedupe.n, e->dk_size, cmp_key_words);
-        }
     }
     return b->oom ? NOMEM() : SL_OK;
 }
@@ -532,12 +525,39 @@ static sl_err save_contribution(en *e, ewin *w, char *err, size_t errlen) {
     return e->sink.contribution(e->sink.ctx, w->hour, e->cbuf.p, e->cbuf.len, err, errlen);
 }
 
+/* The fixed-width keys of a contribution blob in numeric order (8-byte words
+ * as integers): neighbours share their source and instance, so the packed
+ * blob is several times smaller.  Sorted in place; a blob it cannot parse is
+ * left as it is. */
+static void sort_blob_keys(uint8_t *p, size_t len) {
+    sl_rd rd = sl_rd_of(p, len);
+    if (sl_r_u32(&rd) != EN_CONTRIB_MAGIC) return;
+    (void)sl_r_i64(&rd);
+    (void)sl_r_i64(&rd);
+    uint32_t ntr = sl_r_count(&rd, 8);
+    for (uint32_t i = 0; i < ntr && !rd.bad; i++) {
+        (void)sl_r_str(&rd);
+        (void)sl_r_str(&rd);
+    }
+    uint32_t nsrc = rd.bad ? 0 : sl_r_count(&rd, 4);
+    for (uint32_t i = 0; i < nsrc && !rd.bad; i++) (void)sl_r_str(&rd);
+    uint32_t width = sl_r_u32(&rd), n = sl_r_u32(&rd);
+    if (rd.bad || width == 0 || width % 8 || (len - rd.off) / width < n) return;
+    g_key_words = width / 8;
+    qsort(p + rd.off, n, width, cmp_key_words);
+}
+
 sl_err en_contrib_pack(const void *p, size_t len, uint8_t **out, size_t *outlen, char *err, size_t errlen) {
     *out = NULL;
     *outlen = 0;
     uint8_t *z = NULL;
     size_t zn = 0;
-    sl_err r = pq_compress(PQ_CODEC_ZSTD, 1, p, len, &z, &zn, err, errlen);
+    uint8_t *sorted = malloc(len ? len : 1);
+    if (!sorted) return NOMEM();
+    memcpy(sorted, p, len);
+    sort_blob_keys(sorted, len);
+    sl_err r = pq_compress(PQ_CODEC_ZSTD, 1, sorted, len, &z, &zn, err, errlen);
+    free(sorted);
     if (r != SL_OK) return r;
     uint8_t *o = malloc(12 + zn);
     if (!o) {

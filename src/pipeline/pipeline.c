@@ -319,21 +319,32 @@ static sl_err fan_events(void *ctx, int64_t hour, const sl_batch *b, const uint3
     return SL_OK;
 }
 
-/* History outputs publish first, then the others mark the hour final in
- * their open transaction: the hot store can show an hour final shortly
- * before its Parquet files appear (the next commit puts them in place); at
- * the end of the run both are complete. */
-/* A contribution on the ledger output's thread (a copy of the blob). */
-typedef struct contrib_job {
+/* A contribution or a checkpoint for the ledger output's thread: a copy of
+ * the engine's bytes, with what they are for. */
+typedef struct blob_job {
     pout *o;
+    bool checkpoint; /* else a contribution to `hour` */
     int64_t hour;
+    uint64_t rows;   /* checkpoint: rows it covers */
     size_t len;
     char bytes[];
-} contrib_job;
+} blob_job;
 
-/* Packed (compressed) here, on the output's thread, not the processor's. */
-static sl_err contrib_run(void *ctx, char *err, size_t errlen) {
-    contrib_job *j = ctx;
+static blob_job *blob_job_new(pout *o, const void *head, size_t headlen, const void *bytes, size_t len) {
+    blob_job *j = malloc(sizeof *j + headlen + len);
+    if (!j) return NULL;
+    memset(j, 0, sizeof *j);
+    j->o = o;
+    j->len = headlen + len;
+    if (headlen) memcpy(j->bytes, head, headlen);
+    if (len) memcpy(j->bytes + headlen, bytes, len);
+    return j;
+}
+
+/* A contribution is packed (compressed) here, on the output's thread, not the processor's. */
+static sl_err blob_run(void *ctx, char *err, size_t errlen) {
+    blob_job *j = ctx;
+    if (j->checkpoint) return j->o->plug->checkpoint(j->o->st, j->bytes, j->len, j->rows, err, errlen);
     uint8_t *z;
     size_t zn;
     sl_err e = en_contrib_pack(j->bytes, j->len, &z, &zn, err, errlen);
@@ -347,26 +358,10 @@ static sl_err fan_contribution(void *ctx, int64_t hour, const void *bytes, size_
     pl *p = ctx;
     pout *o = p->ledger;
     if (!o) return SL_OK;
-    contrib_job *j = malloc(sizeof *j + len);
+    blob_job *j = blob_job_new(o, NULL, 0, bytes, len);
     if (!j) return NOMEM();
-    j->o = o;
     j->hour = hour;
-    j->len = len;
-    memcpy(j->bytes, bytes, len);
-    return as_call(o->as, contrib_run, j, free, err, errlen);
-}
-
-/* The run's checkpoint on the ledger output's thread (a copy). */
-typedef struct ckpt_job {
-    pout *o;
-    uint64_t rows;
-    size_t len;
-    char bytes[];
-} ckpt_job;
-
-static sl_err ckpt_run(void *ctx, char *err, size_t errlen) {
-    ckpt_job *j = ctx;
-    return j->o->plug->checkpoint(j->o->st, j->bytes, j->len, j->rows, err, errlen);
+    return as_call(o->as, blob_run, j, free, err, errlen);
 }
 
 /* Queue the engine's checkpoint (or, done: its removal) before the ledger's commit. */
@@ -379,16 +374,12 @@ static sl_err queue_checkpoint(pl *p, bool done, char *err, size_t errlen) {
         sl_err e = en_checkpoint(p->eng, &bytes, &len, err, errlen);
         if (e != SL_OK) return e;
     }
-    ckpt_job *j = malloc(sizeof *j + 8 + len);
+    /* done: an empty blob deletes it; else the options' fingerprint, then the engine's bytes */
+    blob_job *j = len ? blob_job_new(o, &p->ckpt_fp, 8, bytes, len) : blob_job_new(o, NULL, 0, NULL, 0);
     if (!j) return NOMEM();
-    j->o = o;
+    j->checkpoint = true;
     j->rows = en_get_stats(p->eng)->clean.rows;
-    j->len = len ? 8 + len : 0;
-    if (len) {
-        memcpy(j->bytes, &p->ckpt_fp, 8);
-        memcpy(j->bytes + 8, bytes, len);
-    }
-    return as_call(o->as, ckpt_run, j, free, err, errlen);
+    return as_call(o->as, blob_run, j, free, err, errlen);
 }
 
 /* What must not change for a checkpoint to be resumed: the replay's order
@@ -451,6 +442,9 @@ static sl_err fan_partial(void *ctx, int64_t hour, char *err, size_t errlen) {
     return SL_OK;
 }
 
+/* History outputs publish first, then the others mark the hour final in
+ * their open transaction, which commits only once the history's commit of
+ * the same tick has put the hour's files in place (the barrier above). */
 static sl_err fan_final(void *ctx, int64_t hour, char *err, size_t errlen) {
     pl *p = ctx;
     for (int pass = 0; pass < 2; pass++)

@@ -192,19 +192,24 @@ static void pe_window_free(void *state, void *wp) {
 
 static const char *dup(sl_arena *a, const char *p, uint32_t len) { return len ? sl_arena_dup(a, p, len) : ""; }
 
-/* Add a non-NULL string to a set. */
+/* Add a string to a set (its bytes copied into a when new); false: out of memory. */
+static bool set_put(hm *set, sl_arena *a, const char *p, uint32_t len) {
+    str k = {p, len};
+    bool added;
+    sent *e = hm_upsert(set, hm_hash_bytes(p, len), &k, sent_eq, &added);
+    if (!e) return false;
+    if (added) {
+        if (!(e->p = dup(a, p, len))) return false;
+        e->len = len;
+    }
+    return true;
+}
+
+/* Add a non-NULL string of column c to a set. */
 static bool set_add(hm *set, sl_arena *a, const sl_col *c, size_t i) {
     if (sl_col_is_null(c, i)) return true;
     sl_str v = ((const sl_str *)c->data)[i];
-    str k = {v.ptr, v.len};
-    bool added;
-    sent *e = hm_upsert(set, hm_hash_bytes(v.ptr, v.len), &k, sent_eq, &added);
-    if (!e) return false;
-    if (added) {
-        if (!(e->p = dup(a, v.ptr, v.len))) return false;
-        e->len = v.len;
-    }
-    return true;
+    return set_put(set, a, v.ptr, v.len);
 }
 
 static sl_err pe_apply(void *state, void *wp, int64_t hour, en_rows *rows, const sl_batch *b, const uint32_t *idx,
@@ -327,15 +332,7 @@ static bool load_set(sl_rd *rd, hm *set, sl_arena *a) {
     uint32_t n = sl_r_count(rd, 4);
     for (uint32_t i = 0; i < n && !rd->bad; i++) {
         sl_rstr v = sl_r_str(rd);
-        if (rd->bad) break;
-        str k = {v.p, v.len};
-        bool added;
-        sent *e = hm_upsert(set, hm_hash_bytes(v.p, v.len), &k, sent_eq, &added);
-        if (!e) return false;
-        if (added) {
-            if (!(e->p = dup(a, v.p, v.len))) return false;
-            e->len = v.len;
-        }
+        if (!rd->bad && !set_put(set, a, v.p, v.len)) return false;
     }
     return true;
 }

@@ -22,7 +22,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { SLUICE_BIN, closeDuck, ensureDataDir, query, queryObjects, requireSluice, sluiceOk, sqlStr } from './lib.mjs';
+import { closeDuck, ensureDataDir, query, queryObjects, requireSluice, SLUICE_BIN, sluiceOk, sqlite, sqlStr } from './lib.mjs';
 
 const DATA = ensureDataDir('api');
 const ROOT = fs.existsSync('/dev/shm') ? fs.mkdtempSync('/dev/shm/sluice-api-test-') : fs.mkdtempSync(path.join(DATA, 'stores-'));
@@ -41,13 +41,6 @@ test.after(() => {
 });
 
 // ------------------------------------------------------------------ helpers
-
-function sqlite(db, sql) {
-  const r = spawnSync('sqlite3', ['-readonly', '-json', db, sql], { encoding: 'utf8', maxBuffer: 1 << 30 });
-  if (r.error) throw new Error(`sqlite3: ${r.error.message} (is the sqlite3 CLI installed?)`);
-  if (r.status !== 0) throw new Error(`sqlite3 ${db} '${sql}': ${r.stderr}`);
-  return r.stdout.trim() === '' ? [] : JSON.parse(r.stdout);
-}
 
 /** Start `sluice serve ARGS`; resolves once it printed its URL. */
 function startServe(args) {

@@ -16,13 +16,13 @@
 //    no request to a host other than the server.
 // Screenshots of each view go to build/test-logs/screenshots/ (SLUICE_SCREENSHOTS=DIR).
 // Skips with a message when /usr/bin/chromium (SLUICE_CHROMIUM) or playwright-core is absent.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO, SLUICE_BIN, requireSluice, sluiceOk } from './lib.mjs';
+import { REPO, requireSluice, SLUICE_BIN, sluiceOk, sqlite } from './lib.mjs';
 
 const CHROMIUM = process.env.SLUICE_CHROMIUM || '/usr/bin/chromium';
 const SHOTS = process.env.SLUICE_SCREENSHOTS || path.join(REPO, 'build', 'test-logs', 'screenshots');
@@ -43,12 +43,6 @@ let browser = null;
 let data = null; // {hot, gen summary, url}
 
 // ------------------------------------------------------------------ helpers
-function sqlite(db, sql) {
-  const r = spawnSync('sqlite3', ['-readonly', '-json', db, sql], { encoding: 'utf8', maxBuffer: 1 << 28 });
-  if (r.error) throw new Error(`sqlite3: ${r.error.message} (is the sqlite3 CLI installed?)`);
-  if (r.status !== 0) throw new Error(`sqlite3 ${db} '${sql}': ${r.stderr}`);
-  return r.stdout.trim() === '' ? [] : JSON.parse(r.stdout);
-}
 const one = (db, sql) => { const r = sqlite(db, sql); return r.length ? Object.values(r[0])[0] : undefined; };
 
 function close(a, b, rel = 1e-9) {

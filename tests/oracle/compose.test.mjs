@@ -18,8 +18,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { closeDuck, duck, ensureDataDir, ident, queryObjects, requireSluice, runSluice, sluiceOk, sqlStr, exec } from './lib.mjs';
+import { closeDuck, duck, ensureDataDir, exec, ident, METRIC_KEYS, METRIC_TABLES, queryObjects, requireSluice, rng, runSluice, sluiceOk, sqlite, sqlStr } from './lib.mjs';
 import { allTables } from './metrics_oracle.mjs';
 
 const DATA = ensureDataDir('compose');
@@ -27,40 +26,13 @@ const ROOT = fs.mkdtempSync(path.join(fs.existsSync('/dev/shm') ? '/dev/shm' : D
 const HOUR_MS = 3600e3;
 const T0 = Date.parse('2024-03-01T00:00:00Z');
 const T1 = Date.parse('2024-03-03T00:00:00Z');
-const TABLES = ['query_hourly', 'spill_hourly', 'cache_hourly', 'top_tables_hourly', 'compile_joins_hourly',
-  'compile_corr_hourly', 'utilization_hourly'];
-const KEYS = {
-  query_hourly: ['hour', 'source', 'instance_id', 'query_type'],
-  spill_hourly: ['hour', 'query_type'],
-  cache_hourly: ['hour', 'source', 'instance_id'],
-  top_tables_hourly: ['hour', 'source', 'instance_id', 'rank'],
-  compile_joins_hourly: ['hour', 'joins_bucket'],
-  compile_corr_hourly: ['hour'],
-  utilization_hourly: ['hour', 'source', 'instance_id'],
-};
+const TABLES = METRIC_TABLES;
+const KEYS = METRIC_KEYS;
 
 test.after(() => {
   closeDuck();
   fs.rmSync(ROOT, { recursive: true, force: true });
 });
-
-function sqlite(db, sql) {
-  const r = spawnSync('sqlite3', ['-readonly', '-json', db, sql], { encoding: 'utf8', maxBuffer: 1 << 30 });
-  if (r.status !== 0) throw new Error(`sqlite3 ${db} '${sql}': ${r.stderr}`);
-  return r.stdout.trim() === '' ? [] : JSON.parse(r.stdout);
-}
-
-// A small seeded PRNG (mulberry32): the same seed, the same plan.
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // An instant inside [T0, T1) that is not on an hour boundary, with microseconds.
 function midHour(r) {

@@ -10,20 +10,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
-import { SLUICE_BIN, ensureDataDir, requireSluice, runSluice, sluiceOk } from './lib.mjs';
+import { ensureDataDir, METRIC_TABLES, requireSluice, runSluice, SLUICE_BIN, sluiceOk, sqlite } from './lib.mjs';
 
 const DATA = ensureDataDir('kill');
 const ROOT = fs.mkdtempSync(path.join(fs.existsSync('/dev/shm') ? '/dev/shm' : DATA, 'sluice-kill-'));
-const TABLES = ['query_hourly', 'spill_hourly', 'cache_hourly', 'top_tables_hourly', 'compile_joins_hourly',
-  'compile_corr_hourly', 'utilization_hourly'];
+const TABLES = METRIC_TABLES;
 
 test.after(() => fs.rmSync(ROOT, { recursive: true, force: true }));
-
-function sqlite(db, sql) {
-  const r = spawnSync('sqlite3', ['-readonly', '-json', db, sql], { encoding: 'utf8', maxBuffer: 1 << 30 });
-  if (r.status !== 0) throw new Error(`sqlite3 ${db} '${sql}': ${r.stderr}`);
-  return r.stdout.trim() === '' ? [] : JSON.parse(r.stdout);
-}
 
 function files(dir) {
   return fs.readdirSync(dir, { recursive: true }).filter((f) => fs.statSync(path.join(dir, f)).isFile()).sort();

@@ -655,3 +655,38 @@ export async function compareInspect(file, { minmax = false } = {}) {
   }
   return P;
 }
+
+// ------------------------------------------------------------------ shared by the store tests
+
+/** Rows of a query on a SQLite file as objects (the sqlite3 CLI, read-only, JSON). */
+export function sqlite(db, sql) {
+  const r = spawnSync('sqlite3', ['-readonly', '-json', db, sql], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  if (r.error) throw new Error(`sqlite3: ${r.error.message} (is the sqlite3 CLI installed?)`);
+  if (r.status !== 0) throw new Error(`sqlite3 ${db} '${sql}': ${r.stderr}`);
+  return r.stdout.trim() === '' ? [] : JSON.parse(r.stdout);
+}
+
+/** A small seeded PRNG (mulberry32): numbers in [0, 1), the same for the same seed. */
+export function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The Redset metric tables (docs/metrics.md section 4) and their keys, in emission order. */
+export const METRIC_TABLES = ['query_hourly', 'spill_hourly', 'cache_hourly', 'top_tables_hourly', 'compile_joins_hourly',
+  'compile_corr_hourly', 'utilization_hourly'];
+export const METRIC_KEYS = {
+  query_hourly: ['hour', 'source', 'instance_id', 'query_type'],
+  spill_hourly: ['hour', 'query_type'],
+  cache_hourly: ['hour', 'source', 'instance_id'],
+  top_tables_hourly: ['hour', 'source', 'instance_id', 'rank'],
+  compile_joins_hourly: ['hour', 'joins_bucket'],
+  compile_corr_hourly: ['hour'],
+  utilization_hourly: ['hour', 'source', 'instance_id'],
+};

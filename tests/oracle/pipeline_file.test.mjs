@@ -6,22 +6,14 @@
 // as the cold store (DuckDB reads both).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { REPO, ensureDataDir, query, runSluice, sluiceExists, sqlStr, SLUICE_BIN } from './lib.mjs';
+import { ensureDataDir, query, REPO, runSluice, SLUICE_BIN, sluiceExists, sqlite, sqlStr } from './lib.mjs';
 
 const DIR = ensureDataDir('pipeline_file');
 const SKIP = sluiceExists() ? (runSluice(['config', '--help']).status === 0 ? false : 'no sluice config') :
   `sluice binary not found at ${SLUICE_BIN}`;
 const num = (x) => Number(x);
-
-function sqlite(db, sql) {
-  const r = spawnSync('sqlite3', ['-readonly', '-json', db, sql], { encoding: 'utf8', maxBuffer: 1 << 30 });
-  if (r.error) throw new Error(`sqlite3: ${r.error.message}`);
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout.trim() ? JSON.parse(r.stdout) : [];
-}
 
 const TABLES = ['query_hourly', 'spill_hourly', 'cache_hourly', 'top_tables_hourly', 'compile_joins_hourly',
   'compile_corr_hourly', 'utilization_hourly', 'bad_rows', 'late_events'];

@@ -19,13 +19,12 @@
 // Plus a SIGINT test (--speed 3600, interrupted once a window is final) and
 // option / store errors.  Stores go to /dev/shm when present (the cold store
 // fsyncs every file it publishes).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { REDSET_COLUMNS, REDSET_CSV, SLUICE_BIN, closeDuck, ensureDataDir, exec, ident, query, queryObjects, requireSluice,
-  runSluice, sluiceOk, sqlStr } from './lib.mjs';
+import { closeDuck, ensureDataDir, exec, ident, METRIC_KEYS, METRIC_TABLES, query, queryObjects, REDSET_COLUMNS, REDSET_CSV, requireSluice, runSluice, SLUICE_BIN, sluiceOk, sqlite, sqlStr } from './lib.mjs';
 import { CAP, REASONS, cleanOracle } from './make_clean_fixture.mjs';
 import { allTables } from './metrics_oracle.mjs';
 
@@ -33,17 +32,8 @@ const HOUR_US = 3600000000n;
 const DATA = ensureDataDir('run');
 const STORE_ROOT = fs.existsSync('/dev/shm') ? fs.mkdtempSync('/dev/shm/sluice-run-test-') : ensureDataDir('run-stores');
 const COLD_URL = 's3://bucket/sluice/';
-const TABLES = ['query_hourly', 'spill_hourly', 'cache_hourly', 'top_tables_hourly', 'compile_joins_hourly',
-  'compile_corr_hourly', 'utilization_hourly'];
-const KEYS = {
-  query_hourly: ['hour', 'source', 'instance_id', 'query_type'],
-  spill_hourly: ['hour', 'query_type'],
-  cache_hourly: ['hour', 'source', 'instance_id'],
-  top_tables_hourly: ['hour', 'source', 'instance_id', 'rank'],
-  compile_joins_hourly: ['hour', 'joins_bucket'],
-  compile_corr_hourly: ['hour'],
-  utilization_hourly: ['hour', 'source', 'instance_id'],
-};
+const TABLES = METRIC_TABLES;
+const KEYS = METRIC_KEYS;
 
 test.after(() => {
   closeDuck();
@@ -51,13 +41,6 @@ test.after(() => {
 });
 
 // ------------------------------------------------------------------ helpers
-
-function sqlite(db, sql) {
-  const r = spawnSync('sqlite3', ['-readonly', '-json', db, sql], { encoding: 'utf8', maxBuffer: 1 << 30 });
-  if (r.error) throw new Error(`sqlite3: ${r.error.message} (is the sqlite3 CLI installed?)`);
-  if (r.status !== 0) throw new Error(`sqlite3 ${db} '${sql}': ${r.stderr}`);
-  return r.stdout.trim() === '' ? [] : JSON.parse(r.stdout);
-}
 
 function hourText(micros) {
   const d = new Date(Number(BigInt(micros) / 1000n));

@@ -5,23 +5,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ensureDataDir, exec, runSluice, requireSluice, sqlStr, closeDuck } from './lib.mjs';
+import { ensureDataDir, exec, runSluice, requireSluice, sqlStr, closeDuck, rng } from './lib.mjs';
 
 const DIR = ensureDataDir('malformed');
 const GOOD = path.join(DIR, 'good.parquet');
 const NESTED = path.join(DIR, 'nested.parquet');
-
-// deterministic PRNG (mulberry32)
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function makeFiles() {
   if (!fs.existsSync(GOOD)) {

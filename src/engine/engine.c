@@ -153,6 +153,13 @@ struct en {
     en_ledger ledger;
     bool has_ledger;
     int64_t span_lo, span_hi; /* en_set_span */
+    /* the event-time ranges of the other runs that finished ([lo, hi) pairs,
+     * ledger.coverage, read once); the hours this run finalized, ascending */
+    int64_t *ocov;
+    size_t nocov, capocov;
+    bool ocov_loaded;
+    int64_t *done_hours;
+    size_t ndone, capdone;
     /* resume (en_restore): rows before resume_n were processed by the run
      * that checkpointed; of them only the accepted events of open windows
      * are delivered again (the outputs lost them), nothing is counted */
@@ -585,23 +592,60 @@ static int cmp_span(const void *a, const void *b) {
     return x[0] < y[0] ? -1 : x[0] > y[0];
 }
 
-/* Does this run's span, with the other runs' coverage, cover w's hour? */
-static bool window_complete(en *e, ewin *w) {
-    int64_t end = w->hour + SL_US_PER_HOUR;
-    if (e->span_lo <= w->hour && e->span_hi >= end) return true;
-    int64_t *v = malloc((w->nfspan + 1) * 2 * sizeof *v);
-    if (!v) return true; /* out of memory: as without composition */
-    memcpy(v, w->fspan, w->nfspan * 2 * sizeof *v);
-    v[2 * w->nfspan] = e->span_lo > w->hour ? e->span_lo : w->hour;
-    v[2 * w->nfspan + 1] = e->span_hi < end ? e->span_hi : end;
-    size_t n = w->nfspan + 1;
+static sl_err on_coverage(void *fnctx, int64_t lo, int64_t hi, char *err, size_t errlen) {
+    en *e = fnctx;
+    if (hi <= lo) return SL_OK;
+    if (e->nocov == e->capocov) {
+        size_t nc = e->capocov ? e->capocov * 2 : 16;
+        int64_t *v = realloc(e->ocov, nc * 2 * sizeof *v);
+        if (!v) return NOMEM();
+        e->ocov = v;
+        e->capocov = nc;
+    }
+    e->ocov[2 * e->nocov] = lo;
+    e->ocov[2 * e->nocov + 1] = hi;
+    e->nocov++;
+    return SL_OK;
+}
+
+/* The other finished runs' ranges, read from the ledger once. */
+static sl_err load_coverage(en *e, char *err, size_t errlen) {
+    if (e->ocov_loaded || !e->has_ledger || !e->ledger.coverage) return SL_OK;
+    e->ocov_loaded = true;
+    sl_err r = e->ledger.coverage(e->ledger.ctx, on_coverage, e, err, errlen);
+    if (r != SL_OK) sl_err_prefix(err, errlen, "reading the ranges earlier runs covered");
+    return r;
+}
+
+/* Is [hour, hour + 1h) covered by the other finished runs' ranges, the
+ * other runs' contributions to w (their coverage of the hour), and, when
+ * own is set, this run's span? */
+static bool hour_covered(en *e, int64_t hour, const ewin *w, bool own) {
+    int64_t end = hour + SL_US_PER_HOUR;
+    if (own && e->span_lo <= hour && e->span_hi >= end) return true;
+    size_t nf = w ? w->nfspan : 0, n = 0;
+    int64_t *v = malloc((nf + e->nocov + 1) * 2 * sizeof *v);
+    if (!v) return own; /* out of memory: as without composition */
+    for (size_t i = 0; i < nf + e->nocov + own; i++) {
+        const int64_t *sp = i < nf ? w->fspan + 2 * i : i < nf + e->nocov ? e->ocov + 2 * (i - nf) : NULL;
+        int64_t lo = sp ? sp[0] : e->span_lo, hi = sp ? sp[1] : e->span_hi;
+        if (lo < hour) lo = hour;
+        if (hi > end) hi = end;
+        if (hi <= lo) continue;
+        v[2 * n] = lo;
+        v[2 * n + 1] = hi;
+        n++;
+    }
     qsort(v, n, 2 * sizeof *v, cmp_span);
-    int64_t cur = w->hour;
+    int64_t cur = hour;
     for (size_t i = 0; i < n && v[2 * i] <= cur; i++)
         if (v[2 * i + 1] > cur) cur = v[2 * i + 1];
     free(v);
     return cur >= end;
 }
+
+/* Does this run's span, with the other runs' coverage, cover w's hour? */
+static bool window_complete(en *e, ewin *w) { return hour_covered(e, w->hour, w, true); }
 
 void en_set_ledger(en *e, const en_ledger *l) {
     e->has_ledger = l && l->load;
@@ -863,7 +907,19 @@ static sl_err emit_window(en *e, ewin *w, bool final, char *err, size_t errlen) 
 /* Finalize the first window (emit final rows, window_final, free). */
 static sl_err finalize_front(en *e, char *err, size_t errlen) {
     ewin *w = e->win[0];
-    sl_err r = e->sink.contribution ? save_contribution(e, w, err, errlen) : SL_OK;
+    sl_err r = load_coverage(e, err, errlen);
+    if (r == SL_OK && e->sink.contribution) r = save_contribution(e, w, err, errlen);
+    if (r != SL_OK) return r;
+    if (e->has_ledger) {
+        if (e->ndone == e->capdone) {
+            size_t nc = e->capdone ? e->capdone * 2 : 64;
+            int64_t *v = realloc(e->done_hours, nc * sizeof *v);
+            if (!v) return NOMEM();
+            e->done_hours = v;
+            e->capdone = nc;
+        }
+        e->done_hours[e->ndone++] = w->hour;
+    }
     bool complete = window_complete(e, w);
     if (r == SL_OK) r = emit_window(e, w, complete, err, errlen);
     if (r != SL_OK) return r;
@@ -890,10 +946,44 @@ sl_err en_refresh(en *e, char *err, size_t errlen) {
     return SL_OK;
 }
 
+static int cmp_i64(const void *a, const void *b) {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* An hour other runs contributed to (ledger.hours): when this run did not
+ * finalize it and its span completes it, emit the others' merged rows final. */
+static sl_err complete_hour(void *fnctx, int64_t hour, char *err, size_t errlen) {
+    en *e = fnctx;
+    if (e->ndone && bsearch(&hour, e->done_hours, e->ndone, sizeof hour, cmp_i64)) return SL_OK;
+    if (hour_covered(e, hour, NULL, false)) return SL_OK; /* final before this run */
+    ewin *w = get_window(e, hour, true); /* loads the other runs' contributions */
+    if (!w) return window_fail(e, err, errlen);
+    /* with the contributions' own coverage of the hour: complete only now? */
+    bool now = !hour_covered(e, hour, w, false) && hour_covered(e, hour, w, true);
+    sl_err r = now ? emit_window(e, w, true, err, errlen) : SL_OK;
+    if (r == SL_OK && now && e->sink.window_final) r = e->sink.window_final(e->sink.ctx, hour, err, errlen);
+    if (r == SL_OK && now) e->st.windows_final++;
+    if (e->last == w) e->last = NULL;
+    size_t i = 0;
+    while (e->win[i] != w) i++;
+    window_free(e, w);
+    memmove(e->win + i, e->win + i + 1, (e->nwin - i - 1) * sizeof *e->win);
+    e->nwin--;
+    e->st.open_windows = e->nwin;
+    return r;
+}
+
 sl_err en_finish(en *e, char *err, size_t errlen) {
     if (e->finished) return SL_OK;
     while (e->nwin) {
         sl_err r = finalize_front(e, err, errlen);
+        if (r != SL_OK) return r;
+    }
+    if (e->has_ledger && e->ledger.hours) {
+        sl_err r = load_coverage(e, err, errlen);
+        int64_t lo = e->span_lo == INT64_MIN ? INT64_MIN : sl_hour_floor(e->span_lo);
+        if (r == SL_OK) r = e->ledger.hours(e->ledger.ctx, lo, e->span_hi, complete_hour, e, err, errlen);
         if (r != SL_OK) return r;
     }
     e->finished = true;
@@ -984,6 +1074,8 @@ sl_err en_open(en **out, const sc_schema *s, const en_opts *o, const en_transfor
 
 void en_close(en *e) {
     if (!e) return;
+    free(e->ocov);
+    free(e->done_hours);
     for (size_t i = 0; i < e->nwin; i++) window_free(e, e->win[i]);
     free(e->win);
     for (size_t t = 0; t < e->ntr; t++)

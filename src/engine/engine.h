@@ -78,10 +78,18 @@ sl_err en_contrib_pack(const void *p, size_t len, uint8_t **out, size_t *outlen,
 
 /* Where the contributions of other runs are read (docs/compose.md). */
 typedef sl_err (*en_contrib_fn)(void *fnctx, const void *p, size_t len, char *err, size_t errlen);
+typedef sl_err (*en_span_fn)(void *fnctx, int64_t lo_us, int64_t hi_us, char *err, size_t errlen);
+typedef sl_err (*en_hour_fn)(void *fnctx, int64_t hour_us, char *err, size_t errlen);
 typedef struct en_ledger {
     void *ctx;
     /* Call fn with each contribution of another run to window hour_us. */
     sl_err (*load)(void *ctx, int64_t hour_us, en_contrib_fn fn, void *fnctx, char *err, size_t errlen);
+    /* Call fn with the event-time range [lo, hi) of each other run that
+     * finished (INT64_MIN / INT64_MAX: open).  May be NULL. */
+    sl_err (*coverage)(void *ctx, en_span_fn fn, void *fnctx, char *err, size_t errlen);
+    /* Call fn, in ascending order, with each hour in [lo_us, hi_us) that has
+     * another run's contribution and none of this run's.  May be NULL. */
+    sl_err (*hours)(void *ctx, int64_t lo_us, int64_t hi_us, en_hour_fn fn, void *fnctx, char *err, size_t errlen);
 } en_ledger;
 
 typedef struct en_stats {
@@ -117,7 +125,11 @@ size_t en_table_late_events(const en *e);
 sl_err en_process(en *e, sl_batch *b, char *err, size_t errlen);
 /* Deliver the provisional rows (final = false) of every open window. */
 sl_err en_refresh(en *e, char *err, size_t errlen);
-/* End of input: finalize every open window in hour order. */
+/* End of input: finalize every open window in hour order.  With a ledger,
+ * then also make final each hour that other runs contributed to, that this
+ * run did not open, and that this run's span completes (docs/compose.md,
+ * "Hours a run covers only in part"): its rows are the other runs' merged
+ * state. */
 sl_err en_finish(en *e, char *err, size_t errlen);
 const en_stats *en_get_stats(const en *e);
 /* Compose with earlier runs (before the first en_process): when a window

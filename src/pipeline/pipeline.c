@@ -416,6 +416,16 @@ static sl_err ledger_load(void *ctx, int64_t hour, en_contrib_fn fn, void *fnctx
     return o->plug->ledger_load(o->st, hour, fn, fnctx, err, errlen);
 }
 
+static sl_err ledger_coverage(void *ctx, en_span_fn fn, void *fnctx, char *err, size_t errlen) {
+    pout *o = ctx;
+    return o->plug->ledger_coverage(o->st, fn, fnctx, err, errlen);
+}
+
+static sl_err ledger_hours(void *ctx, int64_t lo, int64_t hi, en_hour_fn fn, void *fnctx, char *err, size_t errlen) {
+    pout *o = ctx;
+    return o->plug->ledger_hours(o->st, lo, hi, fn, fnctx, err, errlen);
+}
+
 /* A partial window (engine.h) on each output's thread. */
 typedef struct partial_job {
     pout *o;
@@ -805,7 +815,9 @@ sl_err pl_open(pl **out, const pl_config *c, char *err, size_t errlen) {
                            .events_table = en_table_events(p->eng),
                            .leftovers = &p->leftovers,
                            .owner = p->owner,
-                           .owner_desc = p->owner_desc};
+                           .owner_desc = p->owner_desc,
+                           .owner_from_us = c->replay.from_us,
+                           .owner_to_us = c->replay.to_us};
         if (o->plug->check && (e = o->plug->check(o->opts, err, errlen)) != SL_OK) break;
         if ((e = o->plug->open(&o->st, o->opts, &o->env, err, errlen)) != SL_OK) {
             o->st = NULL;
@@ -814,7 +826,10 @@ sl_err pl_open(pl **out, const pl_config *c, char *err, size_t errlen) {
         if ((o->d.caps & OUT_HISTORY) && !p->history) p->history = o;
         if ((o->d.caps & OUT_LEDGER) && o->plug->contribution && o->plug->ledger_load && !p->ledger) {
             p->ledger = o;
-            en_ledger l = {.ctx = o, .load = ledger_load};
+            en_ledger l = {.ctx = o,
+                           .load = ledger_load,
+                           .coverage = o->plug->ledger_coverage ? ledger_coverage : NULL,
+                           .hours = o->plug->ledger_hours ? ledger_hours : NULL};
             en_set_ledger(p->eng, &l);
         }
         if ((o->d.caps & OUT_EVENTS) && o->d.events_retention_us > 0 && !p->recent) p->recent = o;

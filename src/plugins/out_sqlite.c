@@ -49,7 +49,8 @@ static sl_err sq_open(void **state, const void *opts, const out_env *env, char *
     if (!q) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
     sl_err e = hs_open(&q->h, o->path, &ho, env->schema, env->tables, err, errlen);
     if (e == SL_OK && env->owner) {
-        e = hs_set_owner(q->h, env->owner, env->owner_desc ? env->owner_desc : env->owner, err, errlen);
+        e = hs_set_owner(q->h, env->owner, env->owner_desc ? env->owner_desc : env->owner, env->owner_from_us,
+                         env->owner_to_us, err, errlen);
         if (e == SL_OK) e = hs_commit(q->h, err, errlen);
         if (e == SL_OK) e = hs_ledger_open(&q->ledger, o->path, env->owner, err, errlen);
     }
@@ -81,6 +82,17 @@ static sl_err sq_final(void *st, int64_t hour_us, char *err, size_t errlen) {
 
 static sl_err sq_contribution(void *st, int64_t hour_us, const void *p, size_t len, char *err, size_t errlen) {
     return hs_write_contribution(((sq *)st)->h, hour_us, p, len, err, errlen);
+}
+
+static sl_err sq_ledger_coverage(void *st, en_span_fn fn, void *ctx, char *err, size_t errlen) {
+    sq *q = st;
+    return q->ledger ? hs_ledger_coverage(q->ledger, fn, ctx, err, errlen) : SL_OK;
+}
+
+static sl_err sq_ledger_hours(void *st, int64_t lo_us, int64_t hi_us, en_hour_fn fn, void *ctx, char *err,
+                              size_t errlen) {
+    sq *q = st;
+    return q->ledger ? hs_ledger_hours(q->ledger, lo_us, hi_us, fn, ctx, err, errlen) : SL_OK;
 }
 
 static sl_err sq_ledger_load(void *st, int64_t hour_us, en_contrib_fn fn, void *ctx, char *err, size_t errlen) {
@@ -130,6 +142,8 @@ const out_plugin out_sqlite = {
     .window_final = sq_final,
     .contribution = sq_contribution,
     .ledger_load = sq_ledger_load,
+    .ledger_coverage = sq_ledger_coverage,
+    .ledger_hours = sq_ledger_hours,
     .checkpoint = sq_checkpoint,
     .checkpoint_load = sq_checkpoint_load,
     .commit = sq_commit,

@@ -65,6 +65,7 @@ typedef struct out_env {
     sl_leftovers *leftovers;    /* open() adds what it removed of dead runs' temporary files (util/leftover.h) */
     const char *owner;          /* this run's owner id (docs/compose.md): names its contributions and files */
     const char *owner_desc;     /* what the owner is, in words (inputs, sources, time range) */
+    int64_t owner_from_us, owner_to_us; /* the owner's event-time range (INT64_MIN / INT64_MAX: open) */
 } out_env;
 
 /* A callback for read_events: rows idx[0..n) of canonical batch b. */
@@ -117,8 +118,14 @@ typedef struct out_plugin {
      * fn.  Called from the pipeline's processor thread while the output
      * works on its own: use a connection of its own. */
     sl_err (*ledger_load)(void *st, int64_t hour_us, en_contrib_fn fn, void *ctx, char *err, size_t errlen);
-    /* OUT_LEDGER: store the run's checkpoint (engine.h en_checkpoint; len 0:
-     * delete it) in the transaction of the next commit. */
+    /* OUT_LEDGER (processor thread, as ledger_load): the event-time ranges
+     * of the other owners whose last run finished; the hours in [lo, hi)
+     * with other owners' contributions and none of this one's (en_ledger). */
+    sl_err (*ledger_coverage)(void *st, en_span_fn fn, void *ctx, char *err, size_t errlen);
+    sl_err (*ledger_hours)(void *st, int64_t lo_us, int64_t hi_us, en_hour_fn fn, void *ctx, char *err, size_t errlen);
+    /* OUT_LEDGER: store the run's checkpoint (engine.h en_checkpoint) in the
+     * transaction of the next commit; len 0: the run finished -- delete it
+     * and record the owner's range (out_env) as covered. */
     sl_err (*checkpoint)(void *st, const void *p, size_t len, uint64_t rows, char *err, size_t errlen);
     /* OUT_LEDGER: this owner's committed checkpoint to fn, if there is one
      * (the pipeline's thread, at open). */

@@ -43,6 +43,7 @@ struct hs {
     sqlite3_stmt *ins_events, *ins_health, *prune, *ins_contrib;
     sqlite3_stmt *begin, *commit, *rollback, *sp, *sp_release, *sp_rollback;
     char *owner;          /* hs_set_owner: who the contributions are from */
+    int64_t span_from, span_to; /* hs_set_owner: its event-time range */
     int64_t newest_us;    /* newest event arrival written by this handle */
     int64_t pruned_at_us; /* newest_us at the last prune */
     char tsbuf[HS_MAX_BIND][32];
@@ -241,6 +242,9 @@ static const char SCHEMA_FIXED[] =
     "\"state\" BLOB NOT NULL, \"updated_at\" TEXT NOT NULL, PRIMARY KEY (\"hour\", \"owner\"));\n"
     "CREATE TABLE IF NOT EXISTS \"owners\" (\"owner\" TEXT PRIMARY KEY, \"description\" TEXT NOT NULL, "
     "\"first_run\" TEXT NOT NULL, \"last_run\" TEXT NOT NULL) WITHOUT ROWID;\n"
+    /* the event-time range of each owner whose last run finished (NULL: open) */
+    "CREATE TABLE IF NOT EXISTS \"coverage\" (\"owner\" TEXT PRIMARY KEY, \"from_us\" INTEGER, \"to_us\" INTEGER, "
+    "\"finished_at\" TEXT NOT NULL) WITHOUT ROWID;\n"
     "CREATE TABLE IF NOT EXISTS \"checkpoints\" (\"owner\" TEXT PRIMARY KEY, \"state\" BLOB NOT NULL, "
     "\"rows\" INTEGER NOT NULL, \"updated_at\" TEXT NOT NULL);\n";
 
@@ -669,7 +673,10 @@ sl_err hs_write_health(hs *h, const char *const *names, const double *values, si
 /* ------------------------------------------------------------------------ */
 /* the ledger (docs/compose.md)                                             */
 
-sl_err hs_set_owner(hs *h, const char *owner, const char *description, char *err, size_t errlen) {
+sl_err hs_set_owner(hs *h, const char *owner, const char *description, int64_t from_us, int64_t to_us, char *err,
+                    size_t errlen) {
+    h->span_from = from_us;
+    h->span_to = to_us;
     free(h->owner);
     if (!(h->owner = strdup(owner))) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
     char now[32];
@@ -730,12 +737,29 @@ sl_err hs_write_checkpoint(hs *h, const void *p, size_t len, uint64_t rows, char
     if (rc == SQLITE_OK) rc = run(st);
     if (rc != SQLITE_OK) e = db_fail(h->path, h->db, rc, err, errlen, "checkpoints");
     sqlite3_finalize(st);
+    st = NULL;
+    if (e == SL_OK && !len) { /* finished: its range is covered from now on */
+        rc = sqlite3_prepare_v2(h->db,
+                                "INSERT INTO \"coverage\" VALUES (?1, ?2, ?3, ?4) ON CONFLICT (\"owner\") DO UPDATE SET "
+                                "\"from_us\" = excluded.\"from_us\", \"to_us\" = excluded.\"to_us\", "
+                                "\"finished_at\" = excluded.\"finished_at\"",
+                                -1, &st, NULL);
+        if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 1, h->owner, -1, SQLITE_STATIC);
+        if (rc == SQLITE_OK)
+            rc = h->span_from == INT64_MIN ? sqlite3_bind_null(st, 2) : sqlite3_bind_int64(st, 2, h->span_from);
+        if (rc == SQLITE_OK)
+            rc = h->span_to == INT64_MAX ? sqlite3_bind_null(st, 3) : sqlite3_bind_int64(st, 3, h->span_to);
+        if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 4, now, 26, SQLITE_STATIC);
+        if (rc == SQLITE_OK) rc = run(st);
+        if (rc != SQLITE_OK) e = db_fail(h->path, h->db, rc, err, errlen, "coverage");
+        sqlite3_finalize(st);
+    }
     return call_end(h, e, err, errlen);
 }
 
 struct hs_ledger {
     sqlite3 *db;
-    sqlite3_stmt *sel;
+    sqlite3_stmt *sel, *cov, *hours;
     char *path, *owner;
 };
 
@@ -755,6 +779,15 @@ sl_err hs_ledger_open(hs_ledger **out, const char *path, const char *owner, char
                                 "ORDER BY \"owner\"",
                                 -1, &l->sel, NULL);
     }
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(l->db, "SELECT \"from_us\", \"to_us\" FROM \"coverage\" WHERE \"owner\" <> ?1", -1, &l->cov,
+                                NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(l->db,
+                                "SELECT DISTINCT \"hour\" FROM \"contributions\" AS c WHERE \"owner\" <> ?1 AND \"hour\" >= ?2 "
+                                "AND \"hour\" < ?3 AND NOT EXISTS (SELECT 1 FROM \"contributions\" AS d WHERE d.\"hour\" = "
+                                "c.\"hour\" AND d.\"owner\" = ?1) ORDER BY \"hour\"",
+                                -1, &l->hours, NULL);
     if (rc != SQLITE_OK) {
         sl_err e = db_fail(path, l->db, rc, err, errlen, "opening the ledger");
         hs_ledger_close(l);
@@ -800,8 +833,66 @@ sl_err hs_ledger_checkpoint(hs_ledger *l, hs_ledger_fn fn, void *ctx, char *err,
     return e;
 }
 
+sl_err hs_ledger_coverage(hs_ledger *l, hs_span_fn fn, void *ctx, char *err, size_t errlen) {
+    sqlite3_stmt *st = l->cov;
+    sqlite3_reset(st);
+    int rc = sqlite3_bind_text(st, 1, l->owner, -1, SQLITE_STATIC);
+    sl_err e = SL_OK;
+    while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t lo = sqlite3_column_type(st, 0) == SQLITE_NULL ? INT64_MIN : sqlite3_column_int64(st, 0);
+        int64_t hi = sqlite3_column_type(st, 1) == SQLITE_NULL ? INT64_MAX : sqlite3_column_int64(st, 1);
+        if ((e = fn(ctx, lo, hi, err, errlen)) != SL_OK) break;
+        rc = SQLITE_OK;
+    }
+    if (e == SL_OK && rc != SQLITE_DONE && rc != SQLITE_OK) e = db_fail(l->path, l->db, rc, err, errlen, "coverage");
+    sqlite3_reset(st);
+    return e;
+}
+
+sl_err hs_ledger_hours(hs_ledger *l, int64_t lo_us, int64_t hi_us, hs_hour_fn fn, void *ctx, char *err,
+                       size_t errlen) {
+    char lo[32] = "", hi[32] = "~";
+    if (lo_us != INT64_MIN && !fmt_ts(lo, lo_us, false)) snprintf(lo, sizeof lo, "%s", lo_us < 0 ? "" : "~");
+    if (hi_us != INT64_MAX && !fmt_ts(hi, hi_us, false)) snprintf(hi, sizeof hi, "%s", hi_us < 0 ? "" : "~");
+    /* a bound inside an hour: hours are named by their start, so [lo, hi) of
+     * starts is [floor(lo), hi) -- the caller passes floor(lo) */
+    sqlite3_stmt *st = l->hours;
+    sqlite3_reset(st);
+    int rc = sqlite3_bind_text(st, 1, l->owner, -1, SQLITE_STATIC);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 2, lo, -1, SQLITE_TRANSIENT);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 3, hi, -1, SQLITE_TRANSIENT);
+    /* collected first: fn reads contributions on this connection */
+    int64_t *v = NULL;
+    size_t n = 0, cap = 0;
+    sl_err e = SL_OK;
+    while (e == SL_OK && rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *t = (const char *)sqlite3_column_text(st, 0);
+        int64_t us;
+        rc = SQLITE_OK;
+        if (!t || sl_parse_time_utc(t, strlen(t), &us) != SL_OK) continue; /* not an hour this sluice wrote */
+        if (n == cap) {
+            size_t nc = cap ? cap * 2 : 64;
+            int64_t *nv = realloc(v, nc * sizeof *nv);
+            if (!nv) {
+                e = sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
+                break;
+            }
+            v = nv;
+            cap = nc;
+        }
+        v[n++] = us;
+    }
+    if (e == SL_OK && rc != SQLITE_DONE && rc != SQLITE_OK) e = db_fail(l->path, l->db, rc, err, errlen, "contributions");
+    sqlite3_reset(st);
+    for (size_t i = 0; i < n && e == SL_OK; i++) e = fn(ctx, v[i], err, errlen);
+    free(v);
+    return e;
+}
+
 void hs_ledger_close(hs_ledger *l) {
     if (!l) return;
+    sqlite3_finalize(l->cov);
+    sqlite3_finalize(l->hours);
     sqlite3_finalize(l->sel);
     sqlite3_close_v2(l->db);
     free(l->path);

@@ -62,11 +62,15 @@ void hs_rollback(hs *h);
 sl_err hs_close(hs *h, char *err, size_t errlen);
 
 /* The ledger of composed runs (docs/compose.md): table `contributions`
- * (hour, owner, state, updated_at) and `owners` (owner, description,
- * first_run, last_run).  hs_set_owner names the run that this handle writes
- * for; hs_write_contribution stores its contribution to an hour (replacing
- * its own earlier one) in the open transaction, with the hour's rows. */
-sl_err hs_set_owner(hs *h, const char *owner, const char *description, char *err, size_t errlen);
+ * (hour, owner, state, updated_at), `owners` (owner, description,
+ * first_run, last_run) and `coverage` (owner, from_us, to_us, finished_at:
+ * the event-time range of each owner whose last run finished; NULL open).
+ * hs_set_owner names the run that this handle writes for and its range
+ * (INT64_MIN / INT64_MAX: open); hs_write_contribution stores its
+ * contribution to an hour (replacing its own earlier one) in the open
+ * transaction, with the hour's rows. */
+sl_err hs_set_owner(hs *h, const char *owner, const char *description, int64_t from_us, int64_t to_us, char *err,
+                    size_t errlen);
 sl_err hs_write_contribution(hs *h, int64_t hour_us, const void *p, size_t len, char *err, size_t errlen);
 
 /* A read-only connection for the processor's thread: the committed
@@ -75,10 +79,18 @@ typedef struct hs_ledger hs_ledger;
 typedef sl_err (*hs_ledger_fn)(void *ctx, const void *p, size_t len, char *err, size_t errlen);
 sl_err hs_ledger_open(hs_ledger **out, const char *path, const char *owner, char *err, size_t errlen);
 sl_err hs_ledger_load(hs_ledger *l, int64_t hour_us, hs_ledger_fn fn, void *ctx, char *err, size_t errlen);
+/* The ranges of the other owners whose last run finished (coverage). */
+typedef sl_err (*hs_span_fn)(void *ctx, int64_t lo_us, int64_t hi_us, char *err, size_t errlen);
+sl_err hs_ledger_coverage(hs_ledger *l, hs_span_fn fn, void *ctx, char *err, size_t errlen);
+/* The hours in [lo_us, hi_us), ascending, that hold another owner's
+ * contribution and none of this owner's. */
+typedef sl_err (*hs_hour_fn)(void *ctx, int64_t hour_us, char *err, size_t errlen);
+sl_err hs_ledger_hours(hs_ledger *l, int64_t lo_us, int64_t hi_us, hs_hour_fn fn, void *ctx, char *err, size_t errlen);
 void hs_ledger_close(hs_ledger *l);
 /* The run's checkpoint (docs/compose.md): one row per owner in table
  * `checkpoints` (owner, state, rows, updated_at), written in the open
- * transaction with the rows it covers (len 0: delete it, the run finished).
+ * transaction with the rows it covers (len 0: the run finished: delete it
+ * and record the owner's range in `coverage`).
  * hs_ledger_checkpoint gives the owner's committed checkpoint to fn, if any. */
 sl_err hs_write_checkpoint(hs *h, const void *p, size_t len, uint64_t rows, char *err, size_t errlen);
 sl_err hs_ledger_checkpoint(hs_ledger *l, hs_ledger_fn fn, void *ctx, char *err, size_t errlen);

@@ -182,3 +182,45 @@ test('an hour a run covers only in part stays provisional until another run cove
   run([inp], W, path.join(dir, 'whole-cold'));
   for (const tb of TABLES) compareRows(`${tb}: two halves vs whole`, hotFinal(H, tb), hotFinal(W, tb));
 });
+
+// An hour that only busy time reaches (no event arrives in it: a query of the
+// hour before runs past midnight) is in no run's events.  A run that ends at
+// midnight leaves it provisional; a run that covers it -- even one with no
+// events at all -- makes it final, whichever of the two runs first.
+test('an hour only spilled busy time reaches becomes final once a run covers it, in either order', async (t) => {
+  requireSluice(t);
+  const out = path.join(DATA, 'spill.csv');
+  if (!fs.existsSync(out))
+    sluiceOk(['gen', '--rows', '6000', '--seed', '11', '--instances', '20', '--start', '2024-03-01', '--end', '2024-03-03',
+      '--profile', 'none', '--format', 'csv', '--quiet', '--out', out]);
+  const inp = [out, 'fleet-a'];
+  const MID = '2024-03-03T00:00:00Z', S = '2024-03-03 00:00:00';
+  const W = path.join(ROOT, 'spill-whole.db');
+  run([inp], W, path.join(ROOT, 'spill-whole-cold'));
+  const whole = hotFinal(W, 'utilization_hourly').filter((r) => r.hour === S);
+  assert.ok(whole.length > 0, 'the generated data has busy time past its last hour');
+  assert.equal(sqlite(W, `SELECT count(*) AS n FROM events WHERE arrival_timestamp >= '${S}'`)[0].n, 0,
+    'no event arrives in the spilled-into hour');
+  for (const order of [['before', 'after'], ['after', 'before']]) {
+    const dir = path.join(ROOT, `spill-${order[0]}-first`);
+    fs.mkdirSync(dir, { recursive: true });
+    const H = path.join(dir, 'hot.db'), C = path.join(dir, 'cold');
+    for (const piece of order) {
+      run([inp], H, C, piece === 'before' ? ['--to', MID] : ['--from', MID]);
+      const rows = sqlite(H, `SELECT * FROM utilization_hourly WHERE hour = '${S}' ORDER BY source, instance_id`);
+      if (order[0] === 'before' && piece === 'before') {
+        assert.deepEqual(rows.map((r) => r.final), whole.map(() => 0), `${order}: provisional after the first run`);
+        assert.ok(!fs.existsSync(path.join(C, 'utilization_hourly', 'date=2024-03-03')), 'no metric file yet');
+      }
+    }
+    // the covering run had no event: the hour's only contribution is the other run's
+    assert.equal(sqlite(H, `SELECT count(*) AS n FROM contributions WHERE hour = '${S}'`)[0].n, 1);
+    const rows = hotFinal(H, 'utilization_hourly').filter((r) => r.hour === S);
+    compareRows(`${order.join(' then ')}: hour ${S}`, rows, whole);
+    for (const tb of TABLES) {
+      const got = hotFinal(H, tb);
+      compareRows(`${order.join(' then ')}: ${tb} vs whole`, got, hotFinal(W, tb));
+      compareRows(`${order.join(' then ')}: ${tb} cold vs hot`, await coldRows(C, tb), got);
+    }
+  }
+});

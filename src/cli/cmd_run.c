@@ -387,7 +387,8 @@ static void summary_json(sl_buf *js, const pl_summary *s, const sc_schema *sch, 
     sl_buf_printf(js,
                   ",\"leftovers_removed\":{\"files\":%" PRIu64 ",\"spill_dirs\":%" PRIu64 ",\"bytes\":%" PRIu64 "}",
                   s->leftovers.files, s->leftovers.dirs, s->leftovers.bytes);
-    sl_buf_printf(js, ",\"resumed_rows\":%" PRIu64, s->resumed_rows);
+    sl_buf_printf(js, ",\"resumed_rows\":%" PRIu64 ",\"resume_unread_rows\":%" PRIu64, s->resumed_rows,
+                  s->resume_unread_rows);
     sl_buf_printf(js, ",\"failed\":%s}\n", s->failed ? "true" : "false");
 }
 
@@ -496,11 +497,15 @@ int cli_run(int argc, char **argv) {
     if (!st.cli.quiet) {
         pl_summary sm0;
         pl_get_summary(p, &sm0);
-        if (sm0.resumed_rows)
+        if (sm0.resumed_rows) {
+            char t[40] = "the start";
+            if (sm0.resume_from_us != INT64_MIN) sl_fmt_time(t, sizeof t, sm0.resume_from_us, SL_TIME_ISO);
             fprintf(stderr,
                     "run: resuming this run's checkpoint: its first %" PRIu64
-                    " rows are committed (read again, not processed again)\n",
-                    sm0.resumed_rows);
+                    " rows are committed; the replay starts again at %s (the first hour still open): rows before it "
+                    "are not processed again, and not read again where the input's order allows seeking\n",
+                    sm0.resumed_rows, t);
+        }
         if (sm0.resume_ignored)
             fprintf(stderr, "run: this run's checkpoint is of other options (lateness, transform options, batch size): "
                             "starting over\n");

@@ -160,6 +160,12 @@ struct en {
     bool ocov_loaded;
     int64_t *done_hours;
     size_t ndone, capdone;
+    /* replay positions where each hour's rows begin ([hour, pos] pairs, hours
+     * ascending; pruned as windows close): the resume point of a checkpoint */
+    int64_t *hstart;
+    size_t nhstart, caphstart;
+    int64_t arr_hour;  /* the last hour in hstart (INT64_MIN: none) */
+    int64_t resume_us; /* en_restore: the replay resumes at this event time (INT64_MIN: from the start) */
     /* resume (en_restore): rows before resume_n were processed by the run
      * that checkpointed; of them only the accepted events of open windows
      * are delivered again (the outputs lost them), nothing is counted */
@@ -661,10 +667,29 @@ static sl_err window_fail(en *e, char *err, size_t errlen) {
 /* ------------------------------------------------------------------ checkpoints */
 
 /* A checkpoint (util/wire.h):
- *   u32 magic "SLK1", u32 sizeof(en_stats), the en_stats bytes,
+ *   u32 magic "SLK2", u32 sizeof(en_stats), the en_stats bytes,
  *   i64 final_before, u64 rows processed,
+ *   i64 resume time, u64 resume position: every replay row before the
+ *     position has an event time before the resume time (or none), every
+ *     row from it on one at or after it -- the replay is in event-time order
+ *     -- so a resumed replay starts at the time and the engine at the position,
  *   u32 nwindows, each {i64 hour, str contribution blob of its own state} */
-#define EN_CKPT_MAGIC 0x314b4c53u
+#define EN_CKPT_MAGIC 0x324b4c53u
+
+/* The checkpoint's resume point: the first open window's hour (else the
+ * first hour not final) and the replay position of its first row. */
+static void resume_point(const en *e, int64_t *us, uint64_t *pos) {
+    uint64_t done = e->pos > e->resume_n ? e->pos : e->resume_n;
+    int64_t h = e->nwin ? e->win[0]->hour : e->final_before;
+    *us = h;
+    *pos = h == INT64_MIN ? 0 : done;
+    if (h == INT64_MIN) return;
+    for (size_t i = 0; i < e->nhstart; i++)
+        if (e->hstart[2 * i] >= h) {
+            *pos = (uint64_t)e->hstart[2 * i + 1];
+            break;
+        }
+}
 
 static ewin *get_window(en *e, int64_t hour, bool create);
 
@@ -676,6 +701,11 @@ sl_err en_checkpoint(en *e, const void **p, size_t *len, char *err, size_t errle
     sl_buf_put(b, &e->st, sizeof e->st);
     sl_w_i64(b, e->final_before);
     sl_w_i64(b, (int64_t)(e->pos > e->resume_n ? e->pos : e->resume_n));
+    int64_t rus;
+    uint64_t rpos;
+    resume_point(e, &rus, &rpos);
+    sl_w_i64(b, rus);
+    sl_w_i64(b, (int64_t)rpos);
     sl_w_u32(b, (uint32_t)e->nwin);
     for (size_t i = 0; i < e->nwin; i++) {
         sl_w_i64(b, e->win[i]->hour);
@@ -700,14 +730,15 @@ sl_err en_restore(en *e, const void *p, size_t len, char *err, size_t errlen) {
         return sl_err_set(err, errlen, SL_ERR_CORRUPT, "not a checkpoint of this sluice");
     en_stats st;
     if (!sl_r_take(&rd, &st, sizeof st)) return sl_err_set(err, errlen, SL_ERR_CORRUPT, "checkpoint truncated");
-    int64_t fb = sl_r_i64(&rd), n = sl_r_i64(&rd);
+    int64_t fb = sl_r_i64(&rd), n = sl_r_i64(&rd), rus = sl_r_i64(&rd), rpos = sl_r_i64(&rd);
     uint32_t nw = sl_r_count(&rd, 12);
-    if (rd.bad || n < 0) return sl_err_set(err, errlen, SL_ERR_CORRUPT, "checkpoint truncated");
+    if (rd.bad || n < 0 || rpos < 0 || rpos > n) return sl_err_set(err, errlen, SL_ERR_CORRUPT, "checkpoint truncated");
     e->st = st;
     e->st.open_windows = 0;
     e->final_before = fb;
     e->resume_n = (uint64_t)n;
-    e->pos = 0;
+    e->resume_us = rus;
+    e->pos = (uint64_t)rpos; /* the replay starts at resume_us: the rows before were done */
     sl_err r = SL_OK;
     for (uint32_t i = 0; i < nw && r == SL_OK; i++) {
         int64_t hour = sl_r_i64(&rd);
@@ -725,6 +756,35 @@ sl_err en_restore(en *e, const void *p, size_t len, char *err, size_t errlen) {
 }
 
 uint64_t en_resume_rows(const en *e) { return e->resume_n; }
+
+bool en_resume_from(const en *e, int64_t *us) {
+    *us = e->resume_us;
+    return e->resume_us != INT64_MIN;
+}
+
+/* Note where hours begin in the replay (raw event times, before cleaning:
+ * the replay's order key). */
+static sl_err track_hours(en *e, const sl_batch *b, char *err, size_t errlen) {
+    const sl_col *c = &b->cols[e->s->time];
+    const int64_t *ts = c->data;
+    for (size_t i = 0; i < b->nrows; i++) {
+        if (ts[i] == INT64_MIN || (c->valid && !sl_bit_get(c->valid, i))) continue;
+        int64_t h = sl_hour_floor(ts[i]);
+        if (h <= e->arr_hour) continue;
+        if (e->nhstart == e->caphstart) {
+            size_t nc = e->caphstart ? e->caphstart * 2 : 64;
+            int64_t *v = realloc(e->hstart, nc * 2 * sizeof *v);
+            if (!v) return NOMEM();
+            e->hstart = v;
+            e->caphstart = nc;
+        }
+        e->hstart[2 * e->nhstart] = h;
+        e->hstart[2 * e->nhstart + 1] = (int64_t)(e->pos + i);
+        e->nhstart++;
+        e->arr_hour = h;
+    }
+    return SL_OK;
+}
 
 /* The window of hour; created when absent and create is set (NULL on OOM or absent). */
 static ewin *get_window(en *e, int64_t hour, bool create) {
@@ -929,6 +989,12 @@ static sl_err finalize_front(en *e, char *err, size_t errlen) {
     } else if (e->sink.window_final && (r = e->sink.window_final(e->sink.ctx, w->hour, err, errlen)) != SL_OK) {
         return r;
     }
+    size_t drop = 0; /* hours up to this one are final: no resume point before the next */
+    while (drop < e->nhstart && e->hstart[2 * drop] <= w->hour) drop++;
+    if (drop) {
+        memmove(e->hstart, e->hstart + 2 * drop, (e->nhstart - drop) * 2 * sizeof *e->hstart);
+        e->nhstart -= drop;
+    }
     if (e->last == w) e->last = NULL;
     window_free(e, w);
     memmove(e->win, e->win + 1, (e->nwin - 1) * sizeof *e->win);
@@ -1035,6 +1101,8 @@ sl_err en_open(en **out, const sc_schema *s, const en_opts *o, const en_transfor
     e->final_before = INT64_MIN;
     e->span_lo = INT64_MIN;
     e->span_hi = INT64_MAX;
+    e->arr_hour = INT64_MIN;
+    e->resume_us = INT64_MIN;
     e->st.watermark_us = INT64_MIN;
     e->st.max_event_us = INT64_MIN;
     e->env.e = e;
@@ -1076,6 +1144,7 @@ void en_close(en *e) {
     if (!e) return;
     free(e->ocov);
     free(e->done_hours);
+    free(e->hstart);
     for (size_t i = 0; i < e->nwin; i++) window_free(e, e->win[i]);
     free(e->win);
     for (size_t t = 0; t < e->ntr; t++)
@@ -1471,6 +1540,8 @@ sl_err en_process(en *e, sl_batch *b, char *err, size_t errlen) {
     if (e->finished) return sl_err_set(err, errlen, SL_ERR_ARG, "en_process after en_finish");
     size_t n = b->nrows;
     if (n == 0) return SL_OK;
+    sl_err tr = track_hours(e, b, err, errlen);
+    if (tr != SL_OK) return tr;
     if (e->pos < e->resume_n) {
         uint64_t left = e->resume_n - e->pos;
         if (left >= n) {

@@ -148,6 +148,10 @@ sl_err en_checkpoint(en *e, const void **p, size_t *len, char *err, size_t errle
 sl_err en_restore(en *e, const void *p, size_t len, char *err, size_t errlen);
 /* Rows en_restore said were done (0 without). */
 uint64_t en_resume_rows(const en *e);
+/* After en_restore: the event time the replay resumes at (its rows before
+ * that time, and those without one, are done: a replay in event-time order
+ * starts there, RP resume_us); false: from the start. */
+bool en_resume_from(const en *e, int64_t *us);
 /* The event-time range [from_us, to_us) this run covers (default: all
  * time).  A window whose hour it covers only in part is complete -- final --
  * only when other runs' contributions cover the rest (docs/compose.md). */

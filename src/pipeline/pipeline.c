@@ -386,6 +386,7 @@ static sl_err queue_checkpoint(pl *p, bool done, char *err, size_t errlen) {
  * and batches, the engine's rules, the transforms' options. */
 static uint64_t ckpt_fingerprint(const pl_config *c) {
     uint64_t h = hm_hash_bytes(c->schema->name, strlen(c->schema->name));
+    h = hm_hash2(h, 2); /* the checkpoint's format (engine.c, "SLK2") */
     h = hm_hash2(h, (uint64_t)c->replay.batch_rows);
     h = hm_hash2(h, (uint64_t)c->engine.lateness_us);
     h = hm_hash2(h, (uint64_t)c->engine.duration_cap_ms);
@@ -882,6 +883,11 @@ sl_err pl_run(pl *p, char *err, size_t errlen) {
     sl_err e = SL_OK, result = SL_OK;
     rp_replay_opts ro = p->c.replay;
     ro.schema = p->s;
+    int64_t rus;
+    if (p->resumed_rows && en_resume_from(p->eng, &rus)) { /* the rows before were done */
+        ro.resume = true;
+        ro.resume_us = rus;
+    }
     if (p->c.on_progress) {
         pl_progress pg = {.engine = en_get_stats(p->eng), .position_us = INT64_MIN};
         p->c.on_progress(p->c.progress_ctx, &pg);
@@ -1026,6 +1032,9 @@ void pl_get_summary(pl *p, pl_summary *s) {
     s->cold_hours_published = isnan(hp) ? 0 : (uint64_t)hp;
     s->leftovers = p->leftovers;
     s->resumed_rows = p->resumed_rows;
+    s->resume_from_us = INT64_MIN;
+    if (p->resumed_rows) en_resume_from(p->eng, &s->resume_from_us);
+    if (p->r) s->resume_unread_rows = rp_replay_get_stats(p->r)->order.rows_resumed;
     s->resume_ignored = p->resume_ignored;
     s->noutputs = p->nout;
     for (size_t i = 0; i < p->nout; i++) {

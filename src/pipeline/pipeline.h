@@ -117,6 +117,8 @@ typedef struct pl_summary {
     sl_leftovers leftovers;        /* temporary files and spill directories of dead runs removed at open */
     uint64_t resumed_rows;         /* rows a checkpoint of the same owner said were done (docs/compose.md) */
     bool resume_ignored;           /* its checkpoint was of other options: started over */
+    int64_t resume_from_us;        /* resumed: the event time the replay started at (INT64_MIN: the start) */
+    uint64_t resume_unread_rows;   /* resumed: rows before it that ordered inputs seeked past, not read */
     size_t noutputs;
     pl_output_summary outputs[16];
 } pl_summary;

@@ -158,7 +158,9 @@ struct rp_merge {
 };
 
 static inline bool passes(const rp_merge *mg, const rp_key *k) {
-    return !mg->filter || k->ts == 0 || (k->ts >= mg->lo && k->ts < mg->hi);
+    if (!mg->filter) return true;
+    if (k->ts == 0) return !mg->o.drop_null;
+    return k->ts >= mg->lo && k->ts < mg->hi;
 }
 
 /* a beats b: cursor a's current key < cursor b's (exhausted cursors lose; ties: lower index) */
@@ -275,7 +277,7 @@ sl_err rp_merge_open(rp_merge **out, size_t k, rp_cursor_fn fn, void *const *ctx
     mg->fn = fn;
     mg->map = m;
     mg->o = *o;
-    mg->filter = o->from_us != INT64_MIN || o->to_us != INT64_MAX;
+    mg->filter = o->from_us != INT64_MIN || o->to_us != INT64_MAX || o->drop_null;
     mg->lo = (uint64_t)o->from_us ^ RP_TS_BIAS;
     mg->hi = o->to_us == INT64_MAX ? UINT64_MAX : (uint64_t)o->to_us ^ RP_TS_BIAS;
     if (mg->lo == 0) mg->lo = 1;

@@ -46,6 +46,7 @@ typedef struct rp_merge rp_merge;
 typedef struct rp_merge_opts {
     int64_t from_us, to_us;  /* INT64_MIN / INT64_MAX = open */
     bool check_order;
+    bool drop_null;          /* NULL timestamps fail the filter too (resume) */
     rp_strmode strings;      /* RP_STR_COPY for input cursors, RP_STR_RETAIN for spill cursors */
 } rp_merge_opts;
 

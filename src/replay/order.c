@@ -112,6 +112,7 @@ typedef struct incur {
 typedef struct seg {
     uint32_t input;
     uint64_t start, len;
+    uint64_t skip; /* leading rows before resume_us (NULL timestamps included) */
 } seg;
 
 struct rp_order {
@@ -322,9 +323,13 @@ static sl_err count_segments(rp_order *o, size_t i, seg **segs, size_t *nseg, si
                     *segs = ns;
                     *segcap = nc;
                 }
-                (*segs)[(*nseg)++] = (seg){(uint32_t)i, row, 0};
+                (*segs)[(*nseg)++] = (seg){(uint32_t)i, row, 0, 0};
                 o->st.segments++;
             }
+            /* a sorted segment: the rows before the resume point are a prefix (NULLs first) */
+            if (o->o.resume && (*segs)[*nseg - 1].skip == row - (*segs)[*nseg - 1].start &&
+                (ts[j] == INT64_MIN || ts[j] < o->o.resume_us))
+                (*segs)[*nseg - 1].skip++;
             have = true;
             pts = ts[j];
             pi = inst[j];
@@ -367,6 +372,7 @@ static rp_merge_opts merge_opts(const rp_order *o, bool check, rp_strmode sm) {
     rp_merge_opts mo;
     mo.from_us = o->o.from_us;
     mo.to_us = o->o.to_us;
+    mo.drop_null = o->o.resume;
     mo.check_order = check;
     mo.strings = sm;
     return mo;
@@ -601,6 +607,7 @@ static sl_err open_run_merge(rp_order *o, const unsigned *runs, size_t n, char *
     rp_merge_opts mo = merge_opts(o, false, RP_STR_RETAIN);
     mo.from_us = INT64_MIN; /* filtered before sorting */
     mo.to_us = INT64_MAX;
+    mo.drop_null = false;
     return rp_merge_open(&o->mg, n, spill_next_fn, o->ctxs, &o->map, &mo, err, errlen);
 }
 
@@ -681,7 +688,8 @@ static sl_err external_sort(rp_order *o, char *err, size_t errlen) {
     size_t read_rows = target / (16 * 400);
     if (read_rows < 256) read_rows = 256;
     if (read_rows > READ_ROWS) read_rows = READ_ROWS;
-    bool filter = o->o.from_us != INT64_MIN || o->o.to_us != INT64_MAX;
+    bool drop_null = o->o.resume;
+    bool filter = o->o.from_us != INT64_MIN || o->o.to_us != INT64_MAX || drop_null;
     uint64_t lo = (uint64_t)o->o.from_us ^ RP_TS_BIAS;
     uint64_t hi = o->o.to_us == INT64_MAX ? UINT64_MAX : (uint64_t)o->o.to_us ^ RP_TS_BIAS;
     sl_batch_init(&o->rb);
@@ -712,7 +720,7 @@ static sl_err external_sort(rp_order *o, char *err, size_t errlen) {
                 kept = 0;
                 for (size_t j = 0; j < (size_t)n; j++) {
                     uint64_t t = k[j].ts;
-                    if (t == 0 || (t >= lo && t < hi)) {
+                    if (t == 0 ? !drop_null : t >= lo && t < hi) {
                         k[kept] = k[j];
                         o->rows[kept++] = (uint32_t)j;
                     }
@@ -836,9 +844,17 @@ sl_err rp_order_open(rp_order **out, rp_input **inputs, size_t n, const rp_order
     o->st.strategy = strat;
 
     /* ---- set up */
+    bool resume = o->o.resume;
+    bool ranged = o->o.from_us != INT64_MIN || o->o.to_us != INT64_MAX;
+    if (resume && o->o.resume_us > o->o.from_us) o->o.from_us = o->o.resume_us; /* the merge's filter */
     if (strat == RP_STRAT_STREAM) {
-        bool filter = o->o.from_us != INT64_MIN || o->o.to_us != INT64_MAX;
-        if (n == 1 && !filter) {
+        if (n == 1 && !ranged) {
+            /* resume: the rows before the resume point are a prefix of the sorted input */
+            if (resume && nseg == 1 && segs[0].skip) {
+                e = rp_input_seek(inputs[0], segs[0].skip, err, errlen);
+                if (e) goto fail;
+                o->st.rows_resumed = segs[0].skip;
+            }
             o->passthrough = true;
         } else {
             o->incs = calloc(n, sizeof *o->incs);
@@ -851,6 +867,11 @@ sl_err rp_order_open(rp_order **out, rp_input **inputs, size_t n, const rp_order
             for (size_t i = 0; i < n; i++) {
                 o->incs[i] = (incur){inputs[i], false, UINT64_MAX, CURSOR_ROWS};
                 o->ctxs[i] = &o->incs[i];
+                if (resume && nseg == n && segs[i].input == i && segs[i].skip) {
+                    e = rp_input_seek(inputs[i], segs[i].skip, err, errlen);
+                    if (e) goto fail;
+                    o->st.rows_resumed += segs[i].skip;
+                }
             }
             rp_merge_opts mo = merge_opts(o, true, RP_STR_COPY);
             e = rp_merge_open(&o->mg, n, incur_next, o->ctxs, &o->map, &mo, err, errlen);
@@ -867,10 +888,12 @@ sl_err rp_order_open(rp_order **out, rp_input **inputs, size_t n, const rp_order
             rp_input *ci = NULL;
             e = reopen(o, segs[s].input, &ci, err, errlen);
             if (e) break;
-            o->incs[s] = (incur){ci, true, segs[s].len, CURSOR_ROWS};
+            uint64_t skip = resume ? segs[s].skip : 0;
+            o->incs[s] = (incur){ci, true, segs[s].len - skip, CURSOR_ROWS};
             o->ctxs[s] = &o->incs[s];
             o->nincs = s + 1;
-            if (segs[s].start) e = rp_input_seek(ci, segs[s].start, err, errlen);
+            o->st.rows_resumed += skip;
+            if (segs[s].start + skip && segs[s].len > skip) e = rp_input_seek(ci, segs[s].start + skip, err, errlen);
         }
         if (e) goto fail;
         rp_merge_opts mo = merge_opts(o, true, RP_STR_COPY);

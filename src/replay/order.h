@@ -35,6 +35,10 @@ typedef struct rp_order_opts {
     bool force_sort;          /* always sort externally (tests, benchmarks) */
     int64_t from_us, to_us;   /* only events with from <= ts < to (INT64_MIN/MAX = open);
                                  NULL-timestamp rows always pass */
+    bool resume;              /* drop every row before event time resume_us, NULL timestamps
+                                 included (they come first); sorted inputs and segments are
+                                 seeked past them (not read): resuming a checkpoint */
+    int64_t resume_us;
 } rp_order_opts;
 
 rp_order_opts rp_order_opts_default(void);
@@ -45,6 +49,7 @@ typedef struct rp_order_stats {
     uint64_t runs_spilled;    /* external sort: runs written */
     uint64_t spill_bytes;     /* bytes written to the temporary directory */
     uint64_t rows_in, rows_out;
+    uint64_t rows_resumed;    /* rows before resume_us: seeked past (not read) or dropped */
     double plan_seconds;
     /* added with the implementation: */
     uint64_t rows_filtered;   /* rows outside [from, to) */

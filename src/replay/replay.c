@@ -120,6 +120,8 @@ sl_err rp_replay_open(rp_replay **out, const rp_replay_input *inputs, size_t n, 
     oo.force_sort = o->force_sort;
     oo.from_us = o->from_us;
     oo.to_us = o->to_us;
+    oo.resume = o->resume;
+    oo.resume_us = o->resume_us;
     e = rp_order_open(&r->order, r->inputs, r->ninputs, &oo, err, errlen);
     if (e) goto fail;
     rp_pacer_init(&r->pacer, o->speed, o->from_us);

@@ -59,6 +59,8 @@ typedef struct rp_replay_opts {
     const char *tmpdir;    /* for spilled runs (NULL = $TMPDIR or /tmp) */
     bool force_sort;       /* always sort externally */
     size_t batch_rows;     /* rows per batch pulled from the order (default 65536) */
+    bool resume;           /* resume a checkpoint from event time resume_us (order.h; not an option) */
+    int64_t resume_us;
 } rp_replay_opts;
 
 rp_replay_opts rp_replay_opts_default(void);

@@ -416,10 +416,11 @@ static void test_open_creates_file(void) {
     CHECK_EQ_I64(q_int(db, "SELECT version FROM schema_version"), 1);
     CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM schema_version"), 1);
     /* 7 metric + bad_rows + late_events + events + pipeline_health + schema_version + store_meta
-     * + the ledger's contributions, owners and checkpoints (docs/compose.md) */
-    CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"), 16);
-    CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM sqlite_schema WHERE name IN ('contributions', 'owners', 'checkpoints')"),
-                 3);
+     * + the ledger's contributions, owners, coverage and checkpoints (docs/compose.md) */
+    CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"), 17);
+    CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM sqlite_schema WHERE name IN ('contributions', 'owners', 'coverage', "
+                           "'checkpoints')"),
+                 4);
     for (int t = 0; t < T_N_TABLES; t++) {
         char sql[160];
         snprintf(sql, sizeof sql, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = '%s'",
@@ -1057,8 +1058,8 @@ static void test_other_schema_refused(void) {
     db = reader(tpath);
     CHECK_EQ_STR(q_text(db, "SELECT value FROM store_meta WHERE key = 'schema'"), "tiny");
     /* tiny_hourly, bad_rows, late_events, events, pipeline_health, schema_version, store_meta, contributions,
-     * owners, checkpoints */
-    CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"), 10);
+     * owners, coverage, checkpoints */
+    CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"), 11);
     CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'query_hourly'"), 0);
     CHECK_EQ_STR(q_text(db, "SELECT group_concat(name || ':' || type || ':' || \"notnull\" || ':' || pk, ',') FROM "
                             "pragma_table_info('tiny_hourly')"),

@@ -47,7 +47,7 @@ static const sl_opt k_run_opts[] = {
 };
 
 /* A flag that sets a key of the pipeline file. */
-typedef enum { W_TOP, W_INPUTS, W_REPLAY, W_ENGINE, W_SERVE, W_TRANSFORM, W_OUTPUT } where;
+typedef enum { W_TOP, W_INPUTS, W_REPLAY, W_ENGINE, W_PIPELINE, W_SERVE, W_TRANSFORM, W_OUTPUT } where;
 
 typedef struct run_flag {
     const char *flag;    /* without "--" */
@@ -73,6 +73,7 @@ static const run_flag k_flags[] = {
     {"hot-events-buffer", W_OUTPUT, "sqlite", "events_buffer", NULL, NULL},
     {"cold", W_OUTPUT, "parquet", "dir", NULL, NULL},
     {"cold-url", W_OUTPUT, "parquet", "url_prefix", NULL, NULL},
+    {"commit-interval", W_PIPELINE, NULL, "commit_interval", NULL, NULL},
     {"serve", W_SERVE, NULL, "enabled", NULL, NULL},
     {"listen", W_SERVE, NULL, "listen", NULL, NULL},
     {"listen-any", W_SERVE, NULL, "listen_any", NULL, NULL},
@@ -93,6 +94,7 @@ static const sl_opt *flag_opt(const run_flag *f) {
     switch (f->w) {
     case W_REPLAY: return sl_opt_find(rp_replay_opts_table, f->key);
     case W_ENGINE: return sl_opt_find(en_opts_table, f->key);
+    case W_PIPELINE: return sl_opt_find(pl_opts_table, f->key);
     case W_SERVE: return sl_opt_find(sv_opts_table, f->key);
     case W_TRANSFORM: {
         const tr_plugin *p = reg_transform(f->type);
@@ -181,6 +183,7 @@ static int set_flag(argv_state *st, const run_flag *f, const char *flagname, con
         return 0;
     case W_REPLAY: sec = cf_add_map(d, root, "replay"); break;
     case W_ENGINE: sec = cf_add_map(d, root, "engine"); break;
+    case W_PIPELINE: sec = cf_add_map(d, root, "pipeline"); break;
     case W_SERVE:
         sec = cf_add_map(d, root, "serve");
         /* --listen implies --serve */

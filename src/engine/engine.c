@@ -330,6 +330,9 @@ static ewin *window_new(en *e, int64_t hour) {
  */
 #define EN_CONTRIB_MAGIC 0x31434c53u
 #define EN_CONTRIB_ZMAGIC 0x315a4c53u /* "SLZ1": u64 size, then a zstd frame of the blob */
+/* "SLZ2": u64 size, u64 coded size, then a zstd frame of the blob with its
+ * fixed-width keys sorted and delta-coded (en_contrib_pack) */
+#define EN_CONTRIB_Z2MAGIC 0x325a4c53u
 
 static uint32_t intern_source(en *e, const char *s, uint32_t len);
 static bool vkey_eq(const void *ent, const void *key);
@@ -357,18 +360,43 @@ typedef struct fload {
 
 static sl_err parse_contrib(fload *f, const void *p, size_t len, char *err, size_t errlen);
 
+static bool blob_keys(const uint8_t *p, size_t len, bool coded, size_t *off, uint32_t *width, uint32_t *n);
+static bool undelta_keys(const uint8_t *p, size_t len, size_t *at, uint8_t *out, uint32_t n, uint32_t width);
+
 static sl_err on_contrib(void *fnctx, const void *p, size_t len, char *err, size_t errlen) {
     fload *f = fnctx;
     uint32_t magic = 0;
     if (len >= 12) memcpy(&magic, p, 4);
-    if (magic != EN_CONTRIB_ZMAGIC) return parse_contrib(f, p, len, err, errlen);
-    int64_t raw;
+    size_t head = magic == EN_CONTRIB_Z2MAGIC ? 20 : 12;
+    if ((magic != EN_CONTRIB_ZMAGIC && magic != EN_CONTRIB_Z2MAGIC) || len < head) return parse_contrib(f, p, len, err, errlen);
+    int64_t raw, coded;
     memcpy(&raw, (const char *)p + 4, 8);
-    if (raw < 0 || (uint64_t)raw > ((uint64_t)1 << 34))
+    coded = raw;
+    if (head == 20) memcpy(&coded, (const char *)p + 12, 8);
+    if (raw < 0 || (uint64_t)raw > ((uint64_t)1 << 34) || coded < 0 || (uint64_t)coded > ((uint64_t)1 << 34))
         return sl_err_set(err, errlen, SL_ERR_CORRUPT, "contribution: bad size %lld", (long long)raw);
-    uint8_t *buf = malloc(raw ? (size_t)raw : 1);
+    uint8_t *buf = malloc(coded ? (size_t)coded : 1);
     if (!buf) return NOMEM();
-    sl_err r = pq_decompress(PQ_CODEC_ZSTD, (const uint8_t *)p + 12, len - 12, buf, (size_t)raw, err, errlen);
+    sl_err r = pq_decompress(PQ_CODEC_ZSTD, (const uint8_t *)p + head, len - head, buf, (size_t)coded, err, errlen);
+    if (r == SL_OK && head == 20) { /* the keys back from their deltas */
+        size_t off = 0, at = 0;
+        uint32_t width = 0, n = 0;
+        uint8_t *full = malloc(raw ? (size_t)raw : 1);
+        bool ok = full && blob_keys(buf, (size_t)coded, true, &off, &width, &n) && off + (size_t)n * width <= (size_t)raw;
+        at = off;
+        if (!full) r = NOMEM();
+        else if (!ok || !undelta_keys(buf, (size_t)coded, &at, full + off, n, width) ||
+                 (size_t)coded - at != (size_t)raw - off - (size_t)n * width)
+            r = sl_err_set(err, errlen, SL_ERR_CORRUPT, "contribution: malformed keys");
+        if (r == SL_OK) {
+            memcpy(full, buf, off);
+            memcpy(full + off + (size_t)n * width, buf + at, (size_t)coded - at);
+            free(buf);
+            buf = full;
+        } else {
+            free(full);
+        }
+    }
     if (r == SL_OK) r = parse_contrib(f, buf, (size_t)raw, err, errlen);
     free(buf);
     return r;
@@ -480,17 +508,6 @@ static sl_err load_foreign(en *e, ewin *w) {
     return r;
 }
 
-static _Thread_local size_t g_key_words; /* qsort context: 8-byte words per key */
-static int cmp_key_words(const void *x, const void *y) {
-    const uint8_t *a = x, *b = y;
-    for (size_t i = 0; i < g_key_words; i++) {
-        uint64_t u, v;
-        memcpy(&u, a + 8 * i, 8);
-        memcpy(&v, b + 8 * i, 8);
-        if (u != v) return u < v ? -1 : 1;
-    }
-    return 0;
-}
 
 /* Window w's own state as a contribution blob, appended to b. */
 static sl_err encode_window(en *e, ewin *w, sl_buf *b, char *err, size_t errlen) {
@@ -538,13 +555,12 @@ static sl_err save_contribution(en *e, ewin *w, char *err, size_t errlen) {
     return e->sink.contribution(e->sink.ctx, w->hour, e->cbuf.p, e->cbuf.len, err, errlen);
 }
 
-/* The fixed-width keys of a contribution blob in numeric order (8-byte words
- * as integers): neighbours share their source and instance, so the packed
- * blob is several times smaller.  Sorted in place; a blob it cannot parse is
- * left as it is. */
-static void sort_blob_keys(uint8_t *p, size_t len) {
+/* Where a contribution blob's fixed-width keys start (the offset of the
+ * first key), their width and count; false: variable-width keys or a blob
+ * it cannot parse.  coded: an SLZ2 blob's decompressed bytes. */
+static bool blob_keys(const uint8_t *p, size_t len, bool coded, size_t *off, uint32_t *width, uint32_t *n) {
     sl_rd rd = sl_rd_of(p, len);
-    if (sl_r_u32(&rd) != EN_CONTRIB_MAGIC) return;
+    if (sl_r_u32(&rd) != EN_CONTRIB_MAGIC) return false;
     (void)sl_r_i64(&rd);
     (void)sl_r_i64(&rd);
     uint32_t ntr = sl_r_count(&rd, 8);
@@ -554,37 +570,157 @@ static void sort_blob_keys(uint8_t *p, size_t len) {
     }
     uint32_t nsrc = rd.bad ? 0 : sl_r_count(&rd, 4);
     for (uint32_t i = 0; i < nsrc && !rd.bad; i++) (void)sl_r_str(&rd);
-    uint32_t width = sl_r_u32(&rd), n = sl_r_u32(&rd);
-    if (rd.bad || width == 0 || width % 8 || (len - rd.off) / width < n) return;
-    g_key_words = width / 8;
-    qsort(p + rd.off, n, width, cmp_key_words);
+    *width = sl_r_u32(&rd);
+    *n = sl_r_u32(&rd);
+    *off = rd.off;
+    /* coded (SLZ2): the keys are varints, not n x width bytes */
+    return !rd.bad && *width && *width % 8 == 0 && *width <= 64 && (coded || (len - rd.off) / *width >= *n);
+}
+
+/* Sort n keys of width bytes at a in numeric order (8-byte words as
+ * little-endian integers, the first word most significant): neighbours
+ * share their source and instance, so the packed blob is several times
+ * smaller.  LSD radix sort by bytes: the last word first, each word's least
+ * significant byte first; a byte equal in every key costs one counting pass
+ * and no move (the source id, the high bytes). */
+static bool sort_keys(uint8_t *a, uint32_t n, uint32_t width) {
+    if (n < 2) return true;
+    uint8_t *tmp = malloc((size_t)n * width);
+    if (!tmp) return false;
+    uint8_t *src = a, *dst = tmp;
+    for (size_t w = width / 8; w-- > 0;)
+        for (size_t byte = 0; byte < 8; byte++) {
+            size_t off = w * 8 + byte;
+            size_t cnt[256] = {0};
+            for (size_t i = 0; i < n; i++) cnt[src[i * width + off]]++;
+            if (cnt[src[off]] == n) continue;
+            size_t pos = 0;
+            for (size_t d = 0; d < 256; d++) {
+                size_t c = cnt[d];
+                cnt[d] = pos;
+                pos += c;
+            }
+            if (width == 16) /* the Redset key: a constant-size copy */
+                for (size_t i = 0; i < n; i++) memcpy(dst + cnt[src[i * 16 + off]]++ * 16, src + i * 16, 16);
+            else
+                for (size_t i = 0; i < n; i++) memcpy(dst + cnt[src[i * width + off]]++ * width, src + i * width, width);
+            uint8_t *t = src;
+            src = dst;
+            dst = t;
+        }
+    if (src != a) memcpy(a, src, (size_t)n * width);
+    free(tmp);
+    return true;
+}
+
+static void put_varint(sl_buf *b, uint64_t v) {
+    uint8_t t[10];
+    size_t k = 0;
+    while (v >= 0x80) {
+        t[k++] = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    t[k++] = (uint8_t)v;
+    sl_buf_put(b, t, k);
+}
+
+static bool get_varint(const uint8_t *p, size_t len, size_t *at, uint64_t *v) {
+    uint64_t x = 0;
+    for (unsigned sh = 0; sh < 64 && *at < len; sh += 7) {
+        uint8_t c = p[(*at)++];
+        x |= (uint64_t)(c & 0x7f) << sh;
+        if (!(c & 0x80)) {
+            *v = x;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Sorted keys as deltas: per key, k = the first 8-byte word that differs
+ * from the previous key (the first key: from zeros), the increase of word k,
+ * then the later words as they are -- all varints.  A Redset key of the
+ * same instance as the one before costs 2-4 bytes instead of 16. */
+static void delta_keys(sl_buf *b, const uint8_t *a, uint32_t n, uint32_t width) {
+    size_t words = width / 8;
+    uint64_t prev[8] = {0}, cur[8];
+    for (uint32_t i = 0; i < n; i++) {
+        memcpy(cur, a + (size_t)i * width, width);
+        size_t k = 0;
+        while (k < words && cur[k] == prev[k]) k++;
+        put_varint(b, k);
+        if (k < words) put_varint(b, cur[k] - prev[k]);
+        for (size_t j = k + 1; j < words; j++) put_varint(b, cur[j]);
+        memcpy(prev, cur, width);
+    }
+}
+
+static bool undelta_keys(const uint8_t *p, size_t len, size_t *at, uint8_t *out, uint32_t n, uint32_t width) {
+    size_t words = width / 8;
+    uint64_t prev[8] = {0};
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t k, v;
+        if (!get_varint(p, len, at, &k) || k > words) return false;
+        if (k < words) {
+            if (!get_varint(p, len, at, &v)) return false;
+            prev[k] += v;
+        }
+        for (size_t j = k + 1; j < words; j++)
+            if (!get_varint(p, len, at, &prev[j])) return false;
+        memcpy(out + (size_t)i * width, prev, width);
+    }
+    return true;
 }
 
 sl_err en_contrib_pack(const void *p, size_t len, uint8_t **out, size_t *outlen, char *err, size_t errlen) {
     *out = NULL;
     *outlen = 0;
+    size_t off;
+    uint32_t width, n;
+    sl_buf b;
+    sl_buf_init(&b);
+    uint32_t magic = EN_CONTRIB_ZMAGIC;
+    const uint8_t *src = p;
+    size_t srclen = len;
+    uint8_t *keys = NULL;
+    if (blob_keys(p, len, false, &off, &width, &n) && (keys = malloc((size_t)n * width + 1)) != NULL) {
+        /* SLZ2: the blob up to its keys, then the sorted keys as deltas */
+        memcpy(keys, (const uint8_t *)p + off, (size_t)n * width);
+        if (sort_keys(keys, n, width)) {
+            sl_buf_put(&b, p, off);
+            delta_keys(&b, keys, n, width);
+            sl_buf_put(&b, (const uint8_t *)p + off + (size_t)n * width, len - off - (size_t)n * width);
+            if (!b.oom) {
+                magic = EN_CONTRIB_Z2MAGIC;
+                src = (const uint8_t *)b.p;
+                srclen = b.len;
+            }
+        }
+        free(keys);
+    }
     uint8_t *z = NULL;
     size_t zn = 0;
-    uint8_t *sorted = malloc(len ? len : 1);
-    if (!sorted) return NOMEM();
-    memcpy(sorted, p, len);
-    sort_blob_keys(sorted, len);
-    sl_err r = pq_compress(PQ_CODEC_ZSTD, 1, sorted, len, &z, &zn, err, errlen);
-    free(sorted);
-    if (r != SL_OK) return r;
-    uint8_t *o = malloc(12 + zn);
+    sl_err r = pq_compress(PQ_CODEC_ZSTD, 1, src, srclen, &z, &zn, err, errlen);
+    if (r != SL_OK) {
+        sl_buf_free(&b);
+        return r;
+    }
+    size_t head = magic == EN_CONTRIB_Z2MAGIC ? 20 : 12;
+    uint8_t *o = malloc(head + zn);
     if (!o) {
         free(z);
+        sl_buf_free(&b);
         return NOMEM();
     }
-    uint32_t magic = EN_CONTRIB_ZMAGIC;
-    int64_t raw = (int64_t)len;
+    int64_t raw = (int64_t)len, coded = (int64_t)srclen;
     memcpy(o, &magic, 4);
     memcpy(o + 4, &raw, 8);
-    memcpy(o + 12, z, zn);
+    if (head == 20) memcpy(o + 12, &coded, 8);
+    memcpy(o + head, z, zn);
     free(z);
+    sl_buf_free(&b);
     *out = o;
-    *outlen = 12 + zn;
+    *outlen = head + zn;
     return SL_OK;
 }
 
@@ -739,6 +875,14 @@ sl_err en_restore(en *e, const void *p, size_t len, char *err, size_t errlen) {
     e->resume_n = (uint64_t)n;
     e->resume_us = rus;
     e->pos = (uint64_t)rpos; /* the replay starts at resume_us: the rows before were done */
+    if (rus != INT64_MIN) { /* where its hours begin: a checkpoint before the first batch says the same */
+        e->hstart = malloc(2 * sizeof *e->hstart);
+        if (!e->hstart) return NOMEM();
+        e->hstart[0] = rus;
+        e->hstart[1] = rpos;
+        e->nhstart = e->caphstart = 1;
+        e->arr_hour = rus;
+    }
     sl_err r = SL_OK;
     for (uint32_t i = 0; i < nw && r == SL_OK; i++) {
         int64_t hour = sl_r_i64(&rd);

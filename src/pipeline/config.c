@@ -248,7 +248,8 @@ static sl_err load_outputs(pl_conf *c, const cf_doc *d, cf_node *root, char *err
     return SL_OK;
 }
 
-static const char *const k_sections[] = {"schema", "inputs", "replay", "engine", "transforms", "outputs", "serve", NULL};
+static const char *const k_sections[] = {"schema",     "inputs",  "replay", "engine", "transforms",
+                                         "outputs",    "serve",   "pipeline", NULL};
 
 sl_err pl_conf_load(pl_conf **out, const cf_doc *cd, char *err, size_t errlen) {
     *out = NULL;
@@ -263,7 +264,8 @@ sl_err pl_conf_load(pl_conf **out, const cf_doc *cd, char *err, size_t errlen) {
         for (size_t k = 0; k_sections[k]; k++) known |= !strcmp(m->key, k_sections[k]);
         if (!known)
             e = cf_fail(d, m, err, errlen, SL_ERR_ARG,
-                        "unknown section '%s' (the sections: schema, inputs, replay, engine, transforms, outputs, serve)",
+                        "unknown section '%s' (the sections: schema, inputs, replay, engine, transforms, outputs, serve, "
+                        "pipeline)",
                         m->key);
     }
     /* schema */
@@ -285,6 +287,15 @@ sl_err pl_conf_load(pl_conf **out, const cf_doc *cd, char *err, size_t errlen) {
         en_opts_default(&c->cfg.engine, c->schema);
         if (sec && sec->kind != CF_MAP) e = cf_fail(d, sec, err, errlen, SL_ERR_ARG, "needs a map of engine options");
         else if (sec) e = cf_bind(d, sec, en_opts_table, &c->cfg.engine, NULL, err, errlen);
+    }
+    if (e == SL_OK) {
+        cf_node *sec = cf_get(root, "pipeline");
+        pl_opts po = {0};
+        e = sl_opt_defaults(pl_opts_table, &po, err, errlen);
+        if (e != SL_OK) {
+        } else if (sec && sec->kind != CF_MAP) e = cf_fail(d, sec, err, errlen, SL_ERR_ARG, "needs a map of pipeline options");
+        else if (sec) e = cf_bind(d, sec, pl_opts_table, &po, NULL, err, errlen);
+        c->cfg.tick_s = (double)po.commit_interval_us / 1e6;
     }
     if (e == SL_OK) e = load_transforms(c, d, root, err, errlen);
     if (e == SL_OK) e = load_outputs(c, d, root, err, errlen);
@@ -377,6 +388,8 @@ void pl_conf_doc_md(sl_buf *out) {
     sl_opt_doc_md(rp_replay_opts_table, out);
     sl_buf_puts(out, "\n### engine\n\n");
     sl_opt_doc_md(en_opts_table, out);
+    sl_buf_puts(out, "\n### pipeline\n\n");
+    sl_opt_doc_md(pl_opts_table, out);
     for (const pl_module *const *m = reg_modules(); *m; m++)
         for (const tr_plugin *const *t = (*m)->transforms; t && *t; t++) {
             sl_buf_printf(out, "\n### transforms[]: type `%s`\n\n%s.\n\n", (*t)->name, (*t)->help);

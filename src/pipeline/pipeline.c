@@ -99,6 +99,13 @@ struct pl {
 
 #define NOMEM() sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory")
 
+const sl_opt pl_opts_table[] = {
+    {.name = "commit_interval", .type = SL_OPT_T_DURATION, SL_OPT_F_(pl_opts, commit_interval_us), .def = "1s",
+     .min = 1e4, .max = 3.6e9, .arg = "DURATION",
+     .help = "how often the outputs commit, the provisional rows are refreshed and the run checkpoints "
+             "(docs/compose.md): shorter redoes less after a crash, longer costs less"},
+    SL_OPT_END};
+
 /* ------------------------------------------------------------------ output threads */
 
 static sl_err o_rows(void *ctx, size_t t, int64_t hour, bool final, const sl_batch *rows, char *err, size_t errlen) {

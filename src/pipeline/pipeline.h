@@ -59,6 +59,12 @@ typedef struct pl_progress {
     bool planned;          /* the replay order is planned (reading has started) */
 } pl_progress;
 
+/* The pipeline's own options (a pipeline file's `pipeline:` section). */
+typedef struct pl_opts {
+    int64_t commit_interval_us; /* outputs commit (and the run checkpoints) this often */
+} pl_opts;
+extern const sl_opt pl_opts_table[];
+
 typedef struct pl_config {
     const sc_schema *schema;
     const rp_replay_input *inputs; /* files (globs expanded), formats chosen */

@@ -22,8 +22,9 @@ function files(dir) {
   return fs.readdirSync(dir, { recursive: true }).filter((f) => fs.statSync(path.join(dir, f)).isFile()).sort();
 }
 
+// commits (and checkpoints) five times a second: a run of a few seconds has several
 const args = (input, hot, cold) => ['run', input, '--speed', 'max', '--hot', hot, '--cold', cold, '--memory', '16MB',
-  '--cold-url', 's3://bucket/sluice/', '--quiet', '--summary', `${hot}.summary.json`];
+  '--cold-url', 's3://bucket/sluice/', '--commit-interval', '200ms', '--quiet', '--summary', `${hot}.summary.json`];
 
 // Start a run and kill -9 it after ms; resolves with whether it was still running.
 function killAfter(argv, env, ms) {

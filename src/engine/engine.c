@@ -331,7 +331,7 @@ static ewin *window_new(en *e, int64_t hour) {
 #define EN_CONTRIB_MAGIC 0x31434c53u
 #define EN_CONTRIB_ZMAGIC 0x315a4c53u /* "SLZ1": u64 size, then a zstd frame of the blob */
 /* "SLZ2": u64 size, u64 coded size, then a zstd frame of the blob with its
- * fixed-width keys sorted and delta-coded (en_contrib_pack) */
+ * fixed-width keys grouped and delta-coded (en_contrib_pack) */
 #define EN_CONTRIB_Z2MAGIC 0x325a4c53u
 
 static uint32_t intern_source(en *e, const char *s, uint32_t len);
@@ -577,39 +577,46 @@ static bool blob_keys(const uint8_t *p, size_t len, bool coded, size_t *off, uin
     return !rd.bad && *width && *width % 8 == 0 && *width <= 64 && (coded || (len - rd.off) / *width >= *n);
 }
 
-/* Sort n keys of width bytes at a in numeric order (8-byte words as
- * little-endian integers, the first word most significant): neighbours
- * share their source and instance, so the packed blob is several times
- * smaller.  LSD radix sort by bytes: the last word first, each word's least
- * significant byte first; a byte equal in every key costs one counting pass
- * and no move (the source id, the high bytes). */
-static bool sort_keys(uint8_t *a, uint32_t n, uint32_t width) {
+/* Group n keys of width bytes at a by their first 8-byte word (for Redset:
+ * source and instance), groups in numeric order, keys in their order within
+ * a group (stable): a run's keys arrive in event-time order, in which an
+ * instance's query ids mostly grow, so the deltas within a group are small.
+ * LSD radix sort of the first word's bytes; a byte equal in every key
+ * (the source id, the high bytes of the instance) is skipped. */
+static bool group_keys(uint8_t *a, uint32_t n, uint32_t width) {
     if (n < 2) return true;
+    uint32_t(*cnt)[256] = calloc(8, sizeof *cnt); /* the first word's byte histograms, in one pass */
     uint8_t *tmp = malloc((size_t)n * width);
-    if (!tmp) return false;
+    if (!tmp || !cnt) {
+        free(tmp);
+        free(cnt);
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *k = a + i * width;
+        for (size_t off = 0; off < 8; off++) cnt[off][k[off]]++;
+    }
     uint8_t *src = a, *dst = tmp;
-    for (size_t w = width / 8; w-- > 0;)
-        for (size_t byte = 0; byte < 8; byte++) {
-            size_t off = w * 8 + byte;
-            size_t cnt[256] = {0};
-            for (size_t i = 0; i < n; i++) cnt[src[i * width + off]]++;
-            if (cnt[src[off]] == n) continue;
-            size_t pos = 0;
-            for (size_t d = 0; d < 256; d++) {
-                size_t c = cnt[d];
-                cnt[d] = pos;
-                pos += c;
-            }
-            if (width == 16) /* the Redset key: a constant-size copy */
-                for (size_t i = 0; i < n; i++) memcpy(dst + cnt[src[i * 16 + off]]++ * 16, src + i * 16, 16);
-            else
-                for (size_t i = 0; i < n; i++) memcpy(dst + cnt[src[i * width + off]]++ * width, src + i * width, width);
-            uint8_t *t = src;
-            src = dst;
-            dst = t;
+    for (size_t off = 0; off < 8; off++) {
+        uint32_t *c = cnt[off];
+        if (c[a[off]] == n) continue; /* the same in every key (a holds every key, in some order) */
+        uint32_t pos = 0;
+        for (size_t d = 0; d < 256; d++) {
+            uint32_t x = c[d];
+            c[d] = pos;
+            pos += x;
         }
+        if (width == 16) /* the Redset key: a constant-size copy */
+            for (size_t i = 0; i < n; i++) memcpy(dst + (size_t)c[src[i * 16 + off]]++ * 16, src + i * 16, 16);
+        else
+            for (size_t i = 0; i < n; i++) memcpy(dst + (size_t)c[src[i * width + off]]++ * width, src + i * width, width);
+        uint8_t *t = src;
+        src = dst;
+        dst = t;
+    }
     if (src != a) memcpy(a, src, (size_t)n * width);
     free(tmp);
+    free(cnt);
     return true;
 }
 
@@ -637,10 +644,10 @@ static bool get_varint(const uint8_t *p, size_t len, size_t *at, uint64_t *v) {
     return false;
 }
 
-/* Sorted keys as deltas: per key, k = the first 8-byte word that differs
- * from the previous key (the first key: from zeros), the increase of word k,
- * then the later words as they are -- all varints.  A Redset key of the
- * same instance as the one before costs 2-4 bytes instead of 16. */
+/* Grouped keys as deltas: per key, k = the first 8-byte word that differs
+ * from the previous key (the first key: from zeros), the change of word k
+ * (zigzag), then the later words as they are -- all varints.  A Redset key
+ * of the same instance as the one before costs 2-4 bytes instead of 16. */
 static void delta_keys(sl_buf *b, const uint8_t *a, uint32_t n, uint32_t width) {
     size_t words = width / 8;
     uint64_t prev[8] = {0}, cur[8];
@@ -649,7 +656,10 @@ static void delta_keys(sl_buf *b, const uint8_t *a, uint32_t n, uint32_t width) 
         size_t k = 0;
         while (k < words && cur[k] == prev[k]) k++;
         put_varint(b, k);
-        if (k < words) put_varint(b, cur[k] - prev[k]);
+        if (k < words) { /* zigzag: within a group the order is the arrival's, not always growing */
+            int64_t dlt = (int64_t)(cur[k] - prev[k]);
+            put_varint(b, ((uint64_t)dlt << 1) ^ (uint64_t)(dlt >> 63));
+        }
         for (size_t j = k + 1; j < words; j++) put_varint(b, cur[j]);
         memcpy(prev, cur, width);
     }
@@ -663,7 +673,7 @@ static bool undelta_keys(const uint8_t *p, size_t len, size_t *at, uint8_t *out,
         if (!get_varint(p, len, at, &k) || k > words) return false;
         if (k < words) {
             if (!get_varint(p, len, at, &v)) return false;
-            prev[k] += v;
+            prev[k] += (v >> 1) ^ (0 - (v & 1));
         }
         for (size_t j = k + 1; j < words; j++)
             if (!get_varint(p, len, at, &prev[j])) return false;
@@ -686,7 +696,7 @@ sl_err en_contrib_pack(const void *p, size_t len, uint8_t **out, size_t *outlen,
     if (blob_keys(p, len, false, &off, &width, &n) && (keys = malloc((size_t)n * width + 1)) != NULL) {
         /* SLZ2: the blob up to its keys, then the sorted keys as deltas */
         memcpy(keys, (const uint8_t *)p + off, (size_t)n * width);
-        if (sort_keys(keys, n, width)) {
+        if (group_keys(keys, n, width)) {
             sl_buf_put(&b, p, off);
             delta_keys(&b, keys, n, width);
             sl_buf_put(&b, (const uint8_t *)p + off + (size_t)n * width, len - off - (size_t)n * width);

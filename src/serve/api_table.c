@@ -8,7 +8,7 @@
 #include "schema/redset.h"
 #include "serve/api_int.h"
 
-#define LIM (SV_PB(SV_P_LIMIT) | SV_PB(SV_P_OFFSET))
+#define LIM (SV_PB(SV_P_LIMIT) | SV_PB(SV_P_OFFSET) | SV_PB(SV_P_FORMAT))
 
 /* The tables the API serves: the Redset metric tables and the engine's
  * quarantine tables of the Redset schema, from their definitions; each

@@ -221,22 +221,23 @@ static void test_params_time(void) {
     };
     for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
         v = -1;
-        sl_err e = sv_parse_time("from", ok[i].s, strlen(ok[i].s), &v, err, sizeof err);
+        sl_err e = sv_parse_time("from", ok[i].s, strlen(ok[i].s), &v, NULL, err, sizeof err);
         if (e != SL_OK || v != ok[i].want) fprintf(stderr, "  time '%s': %s %lld\n", ok[i].s, err, (long long)v);
         CHECK(e == SL_OK && v == ok[i].want);
     }
     const char *bad[] = {"yesterday", "2024-13-01", "2024-02-30", "2023-02-29", "1900-02-29", "2024-03-01T24",
                          "2024-03-01T05:60", "2024-03-01T05:00:60", "", "2024-3-1", "2024-03-01T5",
-                         "2024-03-01T05:00:00+01:00", "2024-03-01T05:00:00.", "2024-03-01T05:00:00.1234567890",
+                         "2024-03-01T05:00:00.", "2024-03-01T05:00:00.1234567890",
                          "-5", "1e9", " 2024-03-01", "2024-03-01ZZ", "253402300800", "99999999999999999999"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        sl_err e = sv_parse_time("to", bad[i], strlen(bad[i]), &v, err, sizeof err);
+        sl_err e = sv_parse_time("to", bad[i], strlen(bad[i]), &v, NULL, err, sizeof err);
         if (e == SL_OK) fprintf(stderr, "  time '%s' accepted\n", bad[i]);
         CHECK(e == SL_ERR_ARG && !strncmp(err, "to: ", 4));
     }
-    CHECK(sv_parse_time("from", "yesterday", 9, &v, err, sizeof err) == SL_ERR_ARG);
-    CHECK_EQ_STR(err, "from: expected YYYY-MM-DD[THH[:MM[:SS]]][Z] or epoch seconds, got 'yesterday'");
-    CHECK(sv_parse_time("from", "2024-02-30", 10, &v, err, sizeof err) == SL_ERR_ARG);
+    CHECK(sv_parse_time("from", "yesterday", 9, &v, NULL, err, sizeof err) == SL_ERR_ARG);
+    CHECK_EQ_STR(err, "from: expected YYYY-MM-DD[THH[:MM[:SS]]][Z|+HH:MM], epoch seconds or a relative time (now, "
+                      "now-24h, -7d), got 'yesterday'");
+    CHECK(sv_parse_time("from", "2024-02-30", 10, &v, NULL, err, sizeof err) == SL_ERR_ARG);
     CHECK_EQ_STR(err, "from: '2024-02-30' is not a valid date and time");
 
     /* formatting and the calendar */

@@ -198,7 +198,7 @@ sl_err sv_q_range(sv_q *q) {
     const sv_params *p = q->p;
     bool have = false;
     int64_t newest = 0;
-    if ((p->given & SV_P_RANGE) != SV_P_RANGE) {
+    if ((p->given & SV_P_RANGE) != SV_P_RANGE || p->from_rel || p->to_rel) { /* defaults, relative times */
         sl_err e = sv_q_newest(q, &have, &newest);
         if (e != SL_OK) return e;
     }

@@ -146,6 +146,9 @@ int hr_filter_col(const tb_def *t, hr_filter f) {
     if ((unsigned)f >= HR_F_FINAL) return HR_NOCOL;
     int c = tb_find(t, k_filter_name[f]);
     if (c >= 0 && f == HR_F_HOUR && t->cols[c].type.logical != SL_LOG_TIMESTAMP) c = -1;
+    if (c < 0 && f == HR_F_HOUR && t->kind == TB_EVENTS) /* the events' time: their first timestamp column */
+        for (size_t i = 0; i < t->ncols && c < 0; i++)
+            if (t->cols[i].type.logical == SL_LOG_TIMESTAMP) c = (int)i;
     return c < 0 ? HR_NOCOL : c;
 }
 
@@ -214,7 +217,7 @@ static sl_err where_conds(const tb_def *t, const hr_where *w, cond *cs, size_t *
     sl_err e = SL_OK;
     *n = 0;
     if (w->none) return SL_OK;
-    if (w->range && w->to - w->from == 3600 && w->from % 3600 == 0) {
+    if (w->range && w->to - w->from == 3600 && w->from % 3600 == 0 && t->kind != TB_EVENTS) {
         /* one window: hour = (the store's hours are whole), so the key's
          * next columns can narrow the search too */
         if ((e = add_cond(t, HR_F_HOUR, cs, n, err, errlen)) != SL_OK ||

@@ -29,6 +29,9 @@ TEST_SRC := $(wildcard tests/unit/test_*.c)
 TEST_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(TEST_SRC))
 
 CFLAGS_ALL := $(BASE_CFLAGS) $(OPT) $(CFLAGS)
+# the commit /metrics reports (sluice_build_info); "unknown" outside git
+GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+$(B)/obj/serve/prom.o build/fuzz/obj/serve/prom.o: CFLAGS_ALL += -DSLUICE_COMMIT='"$(GIT_COMMIT)"'
 
 .PHONY: all release asan tests unit fuzz clean
 all: $(B)/sluice

@@ -8,8 +8,8 @@
 #include "gen/gen_product.h"
 #include "util/buf.h"
 #include "util/opt.h"
+#include "util/version.h"
 
-#define SLUICE_VERSION "0.1.0"
 
 static int cli_help(int argc, char **argv);
 static const sl_opt_cmd *cli_help_doc(void);

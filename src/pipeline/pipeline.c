@@ -720,7 +720,9 @@ static sl_err tick(pl *p, bool running, bool refresh, char *err, size_t errlen) 
     if (first == SL_OK) STEP(drain_events(p, !running, !running, err, errlen));
     for (size_t i = 0; !running && i < p->nout; i++) /* the end: final counters below */
         if (p->out[i].d.caps & OUT_HEALTH) STEP(as_sync(p->out[i].as, err, errlen));
-    fill_health(p, &sn, rate, now - p->t0, running);
+    /* the last commit of a run: nothing flows any more (the rate of the last
+     * interval would otherwise stay in the store after the run) */
+    fill_health(p, &sn, running ? rate : 0.0, now - p->t0, running);
     /* the checkpoint goes into the ledger's transaction of this commit; a
      * run that finished removes it */
     if (p->eng && p->ledger) STEP(queue_checkpoint(p, !running && p->finished && !p->failed, err, errlen));

@@ -3,6 +3,7 @@
 #include "serve/api.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,7 +13,9 @@
 
 #include "plugins/redset_tables.h"
 #include "serve/api_int.h"
+#include "serve/csv.h"
 #include "serve/db.h"
+#include "util/time.h"
 
 struct sv_api {
     char *hot_path;
@@ -36,15 +39,20 @@ typedef struct route {
     const tb_def *t[2];   /* the metric tables it reads (named in messages) */
 } route;
 
+#define CSV SV_PB(SV_P_FORMAT)
+#define READS_HISTORY 4u   /* health_history */
+
 static const route k_routes[] = {
     {"status", sv_ep_status, 0, 0, 0, READS_HEALTH, {NULL, NULL}},
-    {"live", sv_ep_live, SV_PB(SV_P_SOURCE), 0, 0, 0, {&rs_query_hourly, NULL}},
+    {"live", sv_ep_live, SV_PB(SV_P_SOURCE) | SV_PB(SV_P_HOURS), 0, 0, 0, {&rs_query_hourly, NULL}},
     {"health", sv_ep_health, SV_PB(SV_P_LIMIT), 20, 200, READS_HEALTH | READS_QUARANTINE, {NULL, NULL}},
-    {"spill", sv_ep_spill, FILTERS_HOURLY | SV_PB(SV_P_QUERY_TYPE), 0, 0, 0, {&rs_query_hourly, NULL}},
-    {"cache", sv_ep_cache, FILTERS_HOURLY | SV_PB(SV_P_LIMIT), 50, 1000, 0, {&rs_cache_hourly, NULL}},
-    {"top_tables", sv_ep_top_tables, FILTERS_HOURLY | SV_PB(SV_P_K), 0, 0, 0, {&rs_top_tables_hourly, NULL}},
-    {"compile", sv_ep_compile, SV_P_RANGE | SV_PB(SV_P_FINAL), 0, 0, 0, {&rs_compile_joins_hourly, &rs_compile_corr_hourly}},
-    {"utilization", sv_ep_utilization, FILTERS_HOURLY | SV_PB(SV_P_LIMIT), 50, 1000, 0, {&rs_utilization_hourly, NULL}},
+    {"health/history", sv_ep_health_history, SV_P_RANGE, 0, 0, READS_HISTORY, {NULL, NULL}},
+    {"spill", sv_ep_spill, FILTERS_HOURLY | SV_PB(SV_P_QUERY_TYPE) | CSV, 0, 0, 0, {&rs_query_hourly, NULL}},
+    {"cache", sv_ep_cache, FILTERS_HOURLY | SV_PB(SV_P_LIMIT) | CSV, 50, 1000, 0, {&rs_cache_hourly, NULL}},
+    {"top_tables", sv_ep_top_tables, FILTERS_HOURLY | SV_PB(SV_P_K) | CSV, 0, 0, 0, {&rs_top_tables_hourly, NULL}},
+    {"compile", sv_ep_compile, SV_P_RANGE | SV_PB(SV_P_FINAL) | CSV, 0, 0, 0, {&rs_compile_joins_hourly, &rs_compile_corr_hourly}},
+    {"utilization", sv_ep_utilization, FILTERS_HOURLY | SV_PB(SV_P_LIMIT) | CSV, 50, 1000, 0, {&rs_utilization_hourly, NULL}},
+    {"instances", sv_ep_instances, SV_P_RANGE | SV_PB(SV_P_SOURCE) | CSV, 0, 0, 0, {&rs_query_hourly, NULL}},
 };
 #define NROUTES (sizeof k_routes / sizeof *k_routes)
 
@@ -62,6 +70,7 @@ static void init_routes(void) {
         const char *names[5];
         size_t n = 0;
         if (r->reads & READS_HEALTH) names[n++] = HR_HEALTH_TABLE;
+        if (r->reads & READS_HISTORY) names[n++] = HR_HISTORY_TABLE;
         if ((r->reads & READS_QUARANTINE) && sv_bad_rows()) names[n++] = sv_bad_rows()->name;
         if ((r->reads & READS_QUARANTINE) && sv_late_events()) names[n++] = sv_late_events()->name;
         for (size_t k = 0; k < 2 && r->t[k]; k++) names[n++] = r->t[k]->name;
@@ -189,7 +198,7 @@ sl_err sv_q_range(sv_q *q) {
     const sv_params *p = q->p;
     bool have = false;
     int64_t newest = 0;
-    if ((p->given & SV_P_RANGE) != SV_P_RANGE) {
+    if ((p->given & SV_P_RANGE) != SV_P_RANGE || p->from_rel || p->to_rel) { /* defaults, relative times */
         sl_err e = sv_q_newest(q, &have, &newest);
         if (e != SL_OK) return e;
     }
@@ -318,6 +327,7 @@ void sv_hours_json(sv_q *q, const sv_hours *hs) {
 typedef struct job {
     sv_api *a;
     sv_ep_fn fn;
+    char ep[32]; /* the route ("table", "spill", ...): CSV and file names */
     sv_params p;
     char table[32];
     bool prom; /* Prometheus text, not JSON */
@@ -363,7 +373,23 @@ static sv_body *compute(void *ctx) {
     if (e == SL_OK && q.out.len > SV_MAX_BODY)
         e = sv_q_fail(&q, 500, "the answer is too large (%zu bytes, at most %u): narrow the range or add filters",
                       q.out.len, SV_MAX_BODY);
-    sv_body *b = e == SL_OK ? sv_body_new(200, q.out.p, q.out.len) : sv_error_body(q.status, q.err);
+    sl_buf csv;
+    sl_buf_init(&csv);
+    if (e == SL_OK && jb->p.csv && (e = sv_csv_from_json(jb->ep, q.out.p, q.out.len, &csv, q.err, sizeof q.err)) != SL_OK)
+        q.status = 500;
+    const sl_buf *body = jb->p.csv ? &csv : &q.out;
+    sv_body *b = e == SL_OK ? sv_body_new(200, body->p ? body->p : "", body->len) : sv_error_body(q.status, q.err);
+    if (b && e == SL_OK && jb->p.csv) {
+        b->csv = true;
+        snprintf(b->name, sizeof b->name, "%s", jb->table[0] ? jb->table : jb->ep);
+    }
+    if (b && q.has_run) {
+        b->has_run = true;
+        b->running = q.running;
+        b->eps = q.eps;
+        b->health_us = q.health_us;
+    }
+    sl_buf_free(&csv);
     sl_buf_free(&q.out);
     return b;
 }
@@ -372,6 +398,8 @@ static sv_body *compute(void *ctx) {
 static void cache_key(sl_buf *k, const char *ep, const char *table, const sv_params *p) {
     sl_buf_printf(k, "%s|%s|%x|%" PRId64 "|%" PRId64 "|%d|%" PRId64 "|%" PRId64 "|%" PRId64 "|", ep, table ? table : "",
                   p->given, p->from, p->to, p->final, p->limit, p->offset, p->k);
+    sl_buf_printf(k, "%" PRId64 "|%" PRId64 "|%d%d%d|%" PRId64 "|", p->from_raw, p->to_raw, p->from_rel, p->to_rel,
+                  p->csv, p->hours);
     sl_buf_put(k, p->source, strlen(p->source) + 1);
     sl_buf_put(k, p->query_type, strlen(p->query_type) + 1);
     sl_buf_put(k, p->reason, strlen(p->reason) + 1);
@@ -397,8 +425,10 @@ static void answer(sv_api *a, sv_reply *r, const char *ep, sv_ep_fn fn, const sv
     sl_buf_init(&key);
     cache_key(&key, ep, table, p);
     job jb;
+    memset(&jb, 0, sizeof jb);
     jb.a = a;
     jb.fn = fn;
+    snprintf(jb.ep, sizeof jb.ep, "%s", ep);
     jb.p = *p;
     snprintf(jb.table, sizeof jb.table, "%s", table ? table : "");
     jb.prom = prom;
@@ -412,24 +442,38 @@ static void answer(sv_api *a, sv_reply *r, const char *ep, sv_ep_fn fn, const sv
     r->status = r->body ? r->body->status : 500;
 }
 
-/* /api/v1/status: "now" is added to the cached part per request. */
+const char *sv_run_state(int running, int64_t health_us, int64_t now_us) {
+    if (running != 1) return "stopped";
+    if (health_us == INT64_MIN || now_us - health_us > (int64_t)SV_STALE_S * SL_US_PER_SEC) return "stale";
+    return "running";
+}
+
+/* /api/v1/status: "now", "state" and "events_per_second" (0 unless
+ * running: they depend on the wall clock) are added to the cached part per
+ * request. */
 static void add_now(sv_reply *r) {
     if (!r->body || r->body->status != 200 || r->body->len < 2 || r->body->data[0] != '{') return;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    char t[20], head[64];
+    char t[20];
     if (!sv_fmt_time(t, (int64_t)ts.tv_sec)) return;
-    bool empty = r->body->data[1] == '}';
-    int hn = snprintf(head, sizeof head, "{\"now\":\"%s.%06ld\"%s", t, ts.tv_nsec / 1000, empty ? "" : ",");
-    size_t n = (size_t)hn + r->body->len - 1;
-    sv_body *b = malloc(sizeof *b + n + 1);
+    int64_t now_us = (int64_t)ts.tv_sec * SL_US_PER_SEC + ts.tv_nsec / 1000;
+    const sv_body *c = r->body;
+    const char *state = c->has_run ? sv_run_state(c->running, c->health_us, now_us) : "stopped";
+    sl_buf h;
+    sl_buf_init(&h);
+    sl_buf_printf(&h, "{\"now\":\"%s.%06ld\",\"state\":\"%s\",\"events_per_second\":", t, ts.tv_nsec / 1000, state);
+    if (strcmp(state, "running") != 0) sl_buf_putc(&h, '0');
+    else if (isnan(c->eps)) sl_buf_puts(&h, "null");
+    else {
+        char d[32];
+        sl_buf_put(&h, d, sv_fmt_double(d, c->eps));
+    }
+    if (c->data[1] != '}') sl_buf_putc(&h, ',');
+    sl_buf_put(&h, c->data + 1, c->len - 1);
+    sv_body *b = h.oom ? NULL : sv_body_new(200, h.p, h.len);
+    sl_buf_free(&h);
     if (!b) return;
-    b->refs = 1;
-    b->status = 200;
-    b->len = n;
-    memcpy(b->data, head, (size_t)hn);
-    memcpy(b->data + hn, r->body->data + 1, r->body->len - 1);
-    b->data[n] = '\0';
     sv_body_unref(r->body);
     r->body = b;
 }
@@ -466,13 +510,19 @@ void sv_api_handle(sv_api *a, const char *path, const sv_kv *kv, size_t n, bool 
             reply_error(r, 400, err);
             return;
         }
+        if (k_routes[i].reads & READS_HISTORY) { /* relative to the wall clock: resolved now */
+            int64_t now = (int64_t)time(NULL);
+            if (p.from_rel) p.from_raw += now;
+            if (p.to_rel) p.to_raw += now;
+            p.from_rel = p.to_rel = false;
+        }
         answer(a, r, k_routes[i].path, k_routes[i].fn, &p, NULL, false, fresh);
         if (k_routes[i].fn == sv_ep_status) add_now(r);
         return;
     }
     snprintf(err, sizeof err,
              "not found: %.200s (endpoints: status, live, table/<name>, spill, cache, top_tables, compile, "
-             "utilization, health)",
+             "utilization, instances, health, health/history)",
              path);
     reply_error(r, 404, err);
 }
@@ -482,4 +532,28 @@ void sv_api_metrics(sv_api *a, bool fresh, sv_reply *r) {
     memset(&p, 0, sizeof p);
     memset(r, 0, sizeof *r);
     answer(a, r, "metrics", sv_ep_metrics, &p, NULL, true, fresh);
+}
+
+void sv_api_healthz(sv_api *a, sv_reply *r) {
+    char err[SL_ERRLEN];
+    uint64_t v;
+    memset(r, 0, sizeof *r);
+    sl_err e = sv_db_version(a->db, true, &v, err, sizeof err);
+    static const char ok[] = "{\"ok\":true}";
+    if (e == SL_OK) {
+        r->status = 200;
+        r->body = sv_body_new(200, ok, sizeof ok - 1);
+        return;
+    }
+    sl_buf b;
+    sv_json j;
+    sl_buf_init(&b);
+    sv_json_init(&j, &b);
+    sv_json_obj(&j);
+    sv_json_kbool(&j, "ok", false);
+    sv_json_kstr(&j, "error", err);
+    sv_json_obj_end(&j);
+    r->status = 503;
+    r->body = b.oom ? NULL : sv_body_new(503, b.p, b.len);
+    sl_buf_free(&b);
 }

@@ -53,8 +53,18 @@ void sv_api_handle(sv_api *a, const char *path, const sv_kv *kv, size_t n, bool 
  * store version) into r.  Errors as in sv_api_handle (JSON body, 503/500). */
 void sv_api_metrics(sv_api *a, bool fresh, sv_reply *r);
 
+/* GET /healthz: 200 {"ok":true} when the store can be read now, else 503
+ * {"ok":false,"error":"..."} (never cached). */
+void sv_api_healthz(sv_api *a, sv_reply *r);
+
 void sv_api_cache_stats(sv_api *a, sv_cache_stats *s);
 uint64_t sv_api_store_changes(sv_api *a);
+
+/* The health row is older than this (s) while sluice_running is 1: the run
+ * was killed ("stale"). */
+#define SV_STALE_S 10
+/* "running", "stopped" or "stale" of a body's run fields (cache.h) at now_us. */
+const char *sv_run_state(int running, int64_t health_us, int64_t now_us);
 
 /* A JSON error body {"error": msg}. */
 sv_body *sv_error_body(int status, const char *msg);

@@ -288,8 +288,17 @@ sl_err sv_ep_cache(sv_q *q) {
 /* ------------------------------------------------------------------------ */
 /* top_tables                                                               */
 
-typedef struct tbl_acc {
+/* Tables are ranked per (source, instance_id, table_id): a table id only
+ * means something within its instance. */
+typedef struct tbl_key {
     int64_t table_id;
+    int64_t instance_id;
+    uint64_t source; /* index in the source table */
+} tbl_key;
+
+typedef struct tbl_acc {
+    tbl_key k;
+    const char *src; /* owned by the source table */
     int64_t reads;
     int64_t hours;
     int64_t last_hour; /* index of the last hour counted, -1 none */
@@ -298,34 +307,50 @@ typedef struct tbl_acc {
 static int cmp_tbl(const void *a, const void *b) {
     const tbl_acc *x = *(tbl_acc *const *)a, *y = *(tbl_acc *const *)b;
     if (x->reads != y->reads) return x->reads > y->reads ? -1 : 1;
-    return (x->table_id > y->table_id) - (x->table_id < y->table_id);
+    if (x->src != y->src) {
+        int c = strcmp(x->src, y->src);
+        if (c) return c;
+    }
+    if (x->k.instance_id != y->k.instance_id) return x->k.instance_id < y->k.instance_id ? -1 : 1;
+    return (x->k.table_id > y->k.table_id) - (x->k.table_id < y->k.table_id);
 }
 
 sl_err sv_ep_top_tables(sv_q *q) {
     sv_json_obj(&q->j);
     sl_err e = sv_q_range(q);
     if (e != SL_OK) return e;
-    static const int cols[] = {RS_TT_HOUR, RS_TT_TABLE_ID, RS_TT_READS};
+    static const int cols[] = {RS_TT_HOUR, RS_TT_SOURCE, RS_TT_INSTANCE, RS_TT_TABLE_ID, RS_TT_READS};
     hr_cursor st;
     e = open_hours(q, &st, &rs_top_tables_hourly, cols, NCOLS(cols), HOURLY_FILTERS);
     if (e != SL_OK) return e;
     hm tabs;
-    hm_init(&tabs, sizeof(tbl_acc), sizeof(int64_t));
+    hm_init(&tabs, sizeof(tbl_acc), sizeof(tbl_key));
+    sv_strtab srcs;
+    sv_strtab_init(&srcs);
     sv_hours hs = {0};
     int rc;
     while ((rc = sv_q_next(q, &st)) == HR_ROW) {
-        size_t n;
-        const char *h = hr_text(&st, 0, &n);
-        int64_t hi = sv_hours_add(&hs, h, n);
-        int64_t id = hr_i64(&st, 1);
+        size_t n, sn;
+        const char *h = hr_text(&st, 0, &n), *s = hr_text(&st, 1, &sn);
+        int64_t hi = sv_hours_add(&hs, h, n), si = sv_strtab_intern(&srcs, s, sn);
+        tbl_key k;
+        memset(&k, 0, sizeof k);
+        k.instance_id = hr_i64(&st, 2);
+        k.table_id = hr_i64(&st, 3);
+        k.source = (uint64_t)si;
         bool added;
-        tbl_acc *a = hi < 0 ? NULL : hm_upsert(&tabs, hm_mix((uint64_t)id), &id, NULL, &added);
+        tbl_acc *a = hi < 0 || si < 0 ? NULL
+                                      : hm_upsert(&tabs, hm_hash2(hm_mix((uint64_t)k.table_id) ^ (uint64_t)k.instance_id, k.source),
+                                                  &k, NULL, &added);
         if (!a) {
             e = oom(q);
             break;
         }
-        if (added) a->last_hour = -1;
-        a->reads += hr_i64(&st, 2);
+        if (added) {
+            a->last_hour = -1;
+            a->src = srcs.s[si];
+        }
+        a->reads += hr_i64(&st, 4);
         if (a->last_hour != hi) {
             a->hours++;
             a->last_hour = hi;
@@ -341,7 +366,9 @@ sl_err sv_ep_top_tables(sv_q *q) {
         sv_json_arr(&q->j);
         for (size_t i = 0; i < k; i++) {
             sv_json_obj(&q->j);
-            sv_json_ki64(&q->j, "table_id", v[i]->table_id);
+            sv_json_kstr(&q->j, "source", v[i]->src);
+            sv_json_ki64(&q->j, "instance_id", v[i]->k.instance_id);
+            sv_json_ki64(&q->j, "table_id", v[i]->k.table_id);
             sv_json_ki64(&q->j, "reads", v[i]->reads);
             sv_json_ki64(&q->j, "hours", v[i]->hours);
             sv_json_obj_end(&q->j);
@@ -352,6 +379,79 @@ sl_err sv_ep_top_tables(sv_q *q) {
     free(v);
     free(hs.h);
     hm_free(&tabs);
+    sv_strtab_free(&srcs);
+    return e;
+}
+
+/* ------------------------------------------------------------------------ */
+/* instances                                                                */
+
+typedef struct qi_acc {
+    inst_key k;
+    const char *src;
+    int64_t queries;
+} qi_acc;
+
+static int cmp_qi(const void *a, const void *b) {
+    const qi_acc *x = *(qi_acc *const *)a, *y = *(qi_acc *const *)b;
+    if (x->src != y->src) {
+        int c = strcmp(x->src, y->src);
+        if (c) return c;
+    }
+    return (x->k.instance_id > y->k.instance_id) - (x->k.instance_id < y->k.instance_id);
+}
+
+/* The (source, instance_id) of query_hourly in range with their queries. */
+sl_err sv_ep_instances(sv_q *q) {
+    sv_json_obj(&q->j);
+    sl_err e = sv_q_range(q);
+    if (e != SL_OK) return e;
+    static const int cols[] = {RS_QH_HOUR, RS_QH_SOURCE, RS_QH_INSTANCE, RS_QH_QUERIES};
+    hr_cursor st;
+    e = open_hours(q, &st, &rs_query_hourly, cols, NCOLS(cols), SV_P_RANGE | SV_PB(SV_P_SOURCE));
+    if (e != SL_OK) return e;
+    sv_strtab srcs;
+    sv_strtab_init(&srcs);
+    hm insts;
+    hm_init(&insts, sizeof(qi_acc), sizeof(inst_key));
+    int rc;
+    while ((rc = sv_q_next(q, &st)) == HR_ROW) {
+        size_t sn;
+        const char *s = hr_text(&st, 1, &sn);
+        int64_t si = sv_strtab_intern(&srcs, s, sn);
+        inst_key k;
+        memset(&k, 0, sizeof k);
+        k.instance_id = hr_i64(&st, 2);
+        k.source = (uint64_t)si;
+        bool added;
+        qi_acc *a = si < 0 ? NULL : hm_upsert(&insts, hm_hash2((uint64_t)k.instance_id, k.source), &k, NULL, &added);
+        if (!a) {
+            e = oom(q);
+            break;
+        }
+        if (added) a->src = srcs.s[si];
+        a->queries += hr_i64(&st, 3);
+    }
+    hr_close(&st);
+    if (e == SL_OK && rc < 0) e = (sl_err)rc;
+    qi_acc **v = NULL;
+    if (e == SL_OK && !(v = (qi_acc **)sorted_entries(&insts, cmp_qi))) e = oom(q);
+    if (e == SL_OK) {
+        sv_json_key(&q->j, "instances");
+        sv_json_arr(&q->j);
+        for (size_t i = 0; i < insts.n; i++) {
+            sv_json_obj(&q->j);
+            sv_json_kstr(&q->j, "source", v[i]->src);
+            sv_json_ki64(&q->j, "instance_id", v[i]->k.instance_id);
+            sv_json_ki64(&q->j, "queries", v[i]->queries);
+            sv_json_obj_end(&q->j);
+        }
+        sv_json_arr_end(&q->j);
+        sv_json_obj_end(&q->j);
+    }
+    free(v);
+    hm_free(&insts);
+    sv_strtab_free(&srcs);
     return e;
 }
 

@@ -24,6 +24,11 @@ typedef struct sv_q {
     sl_buf out;
     sv_json j;
     int status;                /* for errors */
+    /* status and /metrics: the run's state inputs, copied to the body (cache.h) */
+    bool has_run;
+    int running;
+    double eps;
+    int64_t health_us;
     char err[SL_ERRLEN];
 } sv_q;
 
@@ -86,6 +91,9 @@ sl_err sv_ep_top_tables(sv_q *q);
 sl_err sv_ep_compile(sv_q *q);
 sl_err sv_ep_utilization(sv_q *q);
 sl_err sv_ep_table(sv_q *q);
+sl_err sv_ep_instances(sv_q *q);
+sl_err sv_ep_health_history(sv_q *q);
+
 /* /table/<name>: the parameter spec of a table; NULL when unknown. */
 const sv_pspec *sv_table_spec(const char *name);
 /* "query_hourly, spill_hourly, ...": the tables /table/<name> serves. */

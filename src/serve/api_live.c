@@ -4,6 +4,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
+#include <time.h>
 
 #include "engine/health.h"
 #include "plugins/redset_tables.h"
@@ -112,14 +114,19 @@ sl_err sv_ep_status(sv_q *q) {
     sl_err e = health_load(q, &h);
     if (e != SL_OK) return e;
     sv_json_obj(&q->j);
-    const hr_health_row *run = hget(&h, HL_RUNNING, NULL);
+    const hr_health_row *run = hget(&h, HL_RUNNING, NULL), *eps = hget(&h, HL_EVENTS_PER_SECOND, NULL);
+    /* "state" and "events_per_second" depend on the wall clock: added per
+     * request from these (api.c) */
+    q->has_run = true;
+    q->running = !run || run->null ? -1 : run->value == 1;
+    q->eps = !eps || eps->null ? NAN : eps->value;
+    q->health_us = h.updated_us;
     sv_json_key(&q->j, "running");
     if (!run || run->null) sv_json_null(&q->j);
     else sv_json_bool(&q->j, run->value == 1);
     knum(q, &h, "uptime_s", HL_UPTIME);
     ktime(q, &h, "event_time", HL_REPLAY_POSITION);
     ktime(q, &h, "watermark", HL_WATERMARK);
-    knum(q, &h, "events_per_second", HL_EVENTS_PER_SECOND);
     knum(q, &h, "replay_lag_s", HL_REPLAY_LAG);
     knum(q, &h, "open_windows", HL_OPEN_WINDOWS);
     knum(q, &h, "events_read", HL_EVENTS_READ);
@@ -146,6 +153,8 @@ sl_err sv_ep_status(sv_q *q) {
 
 /* ------------------------------------------------------------------------ */
 /* live                                                                     */
+
+sl_err sv_live_series(sv_q *q, bool have, int64_t newest);
 
 /* The sums of query_hourly per query type, in this order (integer columns
  * summed exactly, real ones as doubles); the JSON keys are their names. */
@@ -234,6 +243,7 @@ sl_err sv_ep_live(sv_q *q) {
     sv_json_ki64(&q->j, "instances", r == HR_ROW ? hr_i64(&cur, 0) : 0);
     hr_close(&cur);
     if (r < 0) return (sl_err)r;
+    if ((e = sv_live_series(q, have, newest)) != SL_OK) return e;
     sv_json_obj_end(&q->j);
     return SL_OK;
 }
@@ -335,7 +345,19 @@ sl_err sv_ep_metrics(sv_q *q) {
     hr_health h;
     sl_err e = health_load(q, &h);
     if (e != SL_OK) return e;
-    sv_prom_health(&q->out, h.rows, h.n);
+    /* sluice_events_per_second is added per request (http.c): 0 unless running */
+    const hr_health_row *run = hget(&h, HL_RUNNING, NULL), *eps = hget(&h, HL_EVENTS_PER_SECOND, NULL);
+    q->has_run = true;
+    q->running = !run || run->null ? -1 : run->value == 1;
+    q->eps = !eps || eps->null ? NAN : eps->value;
+    q->health_us = h.updated_us;
+    size_t m = 0, at = eps ? (size_t)(eps - h.rows) : h.n;
+    hr_health_row eps_row;
+    if (eps) eps_row = *eps;
+    for (size_t i = 0; i < h.n; i++)
+        if (i != at) h.rows[m++] = h.rows[i];
+    sv_prom_health(&q->out, h.rows, m);
+    if (eps) h.rows[m] = eps_row; /* back: freed with the others */
     double upd = NAN;
     if (h.updated_us != INT64_MIN) { /* whole seconds + the fraction, as the text reads */
         int64_t s = sl_floor_div(h.updated_us, SL_US_PER_SEC);
@@ -344,4 +366,222 @@ sl_err sv_ep_metrics(sv_q *q) {
     sv_prom_gauge(&q->out, HL_HEALTH_UPDATED, upd);
     hr_health_free(&h);
     return SL_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* live: the series of the last hours                                       */
+
+/* "series": the hours [newest - (hours-1) h, newest] oldest first, each with
+ * the totals of query_hourly (of the source, if given) and whether it is
+ * final (every row of the hour, of all sources, is final; an hour without
+ * rows: at or before the newest final hour). */
+sl_err sv_live_series(sv_q *q, bool have, int64_t newest) {
+    sv_json_key(&q->j, "series");
+    sv_json_arr(&q->j);
+    if (!have) {
+        sv_json_arr_end(&q->j);
+        return SL_OK;
+    }
+    int64_t n = q->p->hours, from = newest - (n - 1) * SV_HOUR_S;
+    enum { QUERIES, SPILLED, CACHED, EXEC, NV };
+    struct hv {
+        int64_t v[3];
+        double exec;
+        int final; /* -1 no row */
+    } *hv = calloc((size_t)n, sizeof *hv);
+    if (!hv) return sv_q_fail(q, 500, "out of memory");
+    for (int64_t i = 0; i < n; i++) hv[i].final = -1;
+    sl_err e = SL_OK;
+    hr_cursor cur;
+    int r = 0;
+    /* the newest final hour (rows in hour order from the newest) */
+    int64_t last_final = INT64_MIN;
+    {
+        static const int hour[] = {RS_QH_HOUR};
+        static const hr_order newest_first[] = {{RS_QH_HOUR, true}};
+        const hr_query hq = {.table = &rs_query_hourly, .cols = hour, .ncols = 1, .where = {.final = HR_FINAL_ONLY},
+                             .order = newest_first, .norder = 1, .limit = 1};
+        if ((e = sv_q_open(q, &hq, &cur)) == SL_OK) {
+            if ((r = sv_q_next(q, &cur)) == HR_ROW && !hr_hour(&cur, 0, &last_final)) last_final = INT64_MIN;
+            hr_close(&cur);
+            if (r < 0) e = (sl_err)r;
+        }
+    }
+    static const int by_hour[] = {RS_QH_HOUR};
+    if (e == SL_OK) { /* final per hour, all sources */
+        static const hr_agg min_final[] = {{HR_MIN, HR_FINAL, NULL, 0}};
+        const hr_query hq = {.table = &rs_query_hourly, .aggs = min_final, .naggs = 1, .group = by_hour, .ngroup = 1,
+                             .where = {.range = true, .from = from, .to = newest + SV_HOUR_S}};
+        if ((e = sv_q_open(q, &hq, &cur)) == SL_OK) {
+            while ((r = sv_q_next(q, &cur)) == HR_ROW) {
+                int64_t h;
+                if (hr_hour(&cur, 0, &h) && h >= from && h <= newest) hv[(h - from) / SV_HOUR_S].final = hr_i64(&cur, 1) == 1;
+            }
+            hr_close(&cur);
+            if (r < 0) e = (sl_err)r;
+        }
+    }
+    if (e == SL_OK) { /* totals per hour */
+        const hr_agg sums[] = {{HR_SUM, RS_QH_QUERIES, NULL, 0},
+                               {HR_SUM, RS_QH_SPILLED, NULL, 0},
+                               {HR_SUM, RS_QH_CACHED, NULL, 0},
+                               {HR_TOTAL, RS_QH_EXEC_MS_SUM, NULL, 0}};
+        hr_query hq = {.table = &rs_query_hourly, .aggs = sums, .naggs = 4, .group = by_hour, .ngroup = 1,
+                       .where = {.range = true, .from = from, .to = newest + SV_HOUR_S}};
+        if (q->p->given & SV_PB(SV_P_SOURCE)) hq.where.source = q->p->source;
+        if ((e = sv_q_open(q, &hq, &cur)) == SL_OK) {
+            while ((r = sv_q_next(q, &cur)) == HR_ROW) {
+                int64_t h;
+                if (!hr_hour(&cur, 0, &h) || h < from || h > newest) continue;
+                struct hv *x = &hv[(h - from) / SV_HOUR_S];
+                for (int k = 0; k < 3; k++) x->v[k] = hr_i64(&cur, k + 1);
+                x->exec = hr_f64(&cur, 4);
+            }
+            hr_close(&cur);
+            if (r < 0) e = (sl_err)r;
+        }
+    }
+    bool exec_real = rs_query_hourly.cols[RS_QH_EXEC_MS_SUM].type.type == SL_F64;
+    for (int64_t i = 0; e == SL_OK && i < n; i++) {
+        int64_t h = from + i * SV_HOUR_S;
+        char t[20];
+        if (!sv_fmt_time(t, h)) continue;
+        sv_json_obj(&q->j);
+        sv_json_kstr(&q->j, "hour", t);
+        sv_json_kbool(&q->j, "final", hv[i].final >= 0 ? hv[i].final == 1 : h <= last_final);
+        sv_json_ki64(&q->j, "queries", hv[i].v[QUERIES]);
+        sv_json_ki64(&q->j, "spilled", hv[i].v[SPILLED]);
+        sv_json_ki64(&q->j, "cached", hv[i].v[CACHED]);
+        if (exec_real) sv_json_kf64(&q->j, "exec_ms_sum", hv[i].exec);
+        else sv_json_ki64(&q->j, "exec_ms_sum", (int64_t)hv[i].exec);
+        sv_json_obj_end(&q->j);
+    }
+    (void)NV;
+    free(hv);
+    sv_json_arr_end(&q->j);
+    return e;
+}
+
+/* ------------------------------------------------------------------------ */
+/* health/history                                                           */
+
+enum { HH_EPS, HH_LAG, HH_QUEUE, HH_HOT, HH_COLD, HH_N };
+static const char *const k_hh_keys[HH_N] = {"events_per_second", "replay_lag_s", "queue_wait_s", "hot_write_s",
+                                            "cold_write_s"};
+
+typedef struct hh_pt {
+    int64_t us;
+    double v; /* NaN: null */
+} hh_pt;
+
+typedef struct hh_ctx {
+    hh_pt *pt[HH_N];
+    size_t n[HH_N], cap[HH_N];
+    /* queue wait: the stores' counters summed per sample */
+    int64_t q_us;   /* the sample being summed, INT64_MIN none */
+    double q_sum;
+    bool q_any;
+    double q_prev;  /* the previous sample's sum, NaN none */
+} hh_ctx;
+
+static sl_err hh_add(hh_ctx *c, int s, int64_t us, double v, char *err, size_t errlen) {
+    if (c->n[s] == c->cap[s]) {
+        size_t nc = c->cap[s] ? c->cap[s] * 2 : 256;
+        hh_pt *np = realloc(c->pt[s], nc * sizeof *np);
+        if (!np) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
+        c->pt[s] = np;
+        c->cap[s] = nc;
+    }
+    c->pt[s][c->n[s]++] = (hh_pt){us, v};
+    return SL_OK;
+}
+
+/* The queue wait of the sample summed so far: the increase of the counters
+ * since the previous sample (a new run restarts them: its value). */
+static sl_err hh_flush_queue(hh_ctx *c, char *err, size_t errlen) {
+    if (c->q_us == INT64_MIN) return SL_OK;
+    sl_err e = SL_OK;
+    if (c->q_any && !isnan(c->q_prev))
+        e = hh_add(c, HH_QUEUE, c->q_us, c->q_sum >= c->q_prev ? c->q_sum - c->q_prev : c->q_sum, err, errlen);
+    c->q_prev = c->q_any ? c->q_sum : NAN;
+    c->q_us = INT64_MIN;
+    c->q_sum = 0;
+    c->q_any = false;
+    return e;
+}
+
+static bool label_is(const char *name, const char *family, const char *store) {
+    size_t f = strlen(family);
+    if (strncmp(name, family, f) != 0) return false;
+    char l[64];
+    snprintf(l, sizeof l, "{store=\"%s\"}", store);
+    return !strcmp(name + f, l);
+}
+
+static sl_err hh_row(void *ctx, int64_t us, const char *name, double v, bool null, char *err, size_t errlen) {
+    hh_ctx *c = ctx;
+    sl_err e = SL_OK;
+    if (c->q_us != INT64_MIN && us != c->q_us) e = hh_flush_queue(c, err, errlen);
+    if (e != SL_OK) return e;
+    const char *wait = hl_defs[HL_SINK_QUEUE_WAIT_SECONDS].name, *mx = hl_defs[HL_SINK_WRITE_MAX_SECONDS].name;
+    size_t wl = strlen(wait);
+    if (!strcmp(name, hl_defs[HL_EVENTS_PER_SECOND].name)) return hh_add(c, HH_EPS, us, null ? NAN : v, err, errlen);
+    if (!strcmp(name, hl_defs[HL_REPLAY_LAG].name)) return hh_add(c, HH_LAG, us, null ? NAN : v, err, errlen);
+    if (label_is(name, mx, "hot")) return hh_add(c, HH_HOT, us, null ? NAN : v, err, errlen);
+    if (label_is(name, mx, "cold")) return hh_add(c, HH_COLD, us, null ? NAN : v, err, errlen);
+    if (!strncmp(name, wait, wl) && name[wl] == '{') {
+        c->q_us = us;
+        if (!null) {
+            c->q_sum += v;
+            c->q_any = true;
+        }
+    }
+    return SL_OK;
+}
+
+sl_err sv_ep_health_history(sv_q *q) {
+    char msg[SL_ERRLEN];
+    int64_t newest_us;
+    sl_err e = hr_history_newest(q->rd, &newest_us, msg, sizeof msg);
+    if (e != SL_OK) return sv_q_readerr(q, e, msg);
+    int64_t now = (int64_t)time(NULL);
+    int64_t nsec = newest_us == INT64_MIN ? now : sl_floor_div(newest_us, SL_US_PER_SEC);
+    int64_t from, to;
+    /* default: the last hour of samples (to the newest one, included) */
+    if ((e = sv_range_wall(q->p, now, nsec + 1 - SV_HOUR_S, nsec + 1, &from, &to, q->err, sizeof q->err)) != SL_OK) {
+        q->status = 400;
+        return e;
+    }
+    char fs[20], ts[20];
+    if (!sv_fmt_time(fs, from) || !sv_fmt_time(ts, to)) return sv_q_fail(q, 400, "from/to: the range leaves the years 0000..9999");
+    hh_ctx c;
+    memset(&c, 0, sizeof c);
+    c.q_us = INT64_MIN;
+    c.q_prev = NAN;
+    e = hr_history_read(q->rd, from * SL_US_PER_SEC, to * SL_US_PER_SEC, hh_row, &c, msg, sizeof msg);
+    if (e == SL_OK) e = hh_flush_queue(&c, msg, sizeof msg);
+    if (e != SL_OK) e = e == SL_ERR_NOMEM ? sv_q_fail(q, 500, "out of memory") : sv_q_readerr(q, e, msg);
+    if (e == SL_OK) {
+        sv_json_obj(&q->j);
+        sv_json_kstr(&q->j, "from", fs);
+        sv_json_kstr(&q->j, "to", ts);
+        sv_json_key(&q->j, "series");
+        sv_json_obj(&q->j);
+        for (int s = 0; s < HH_N; s++) {
+            sv_json_key(&q->j, k_hh_keys[s]);
+            sv_json_arr(&q->j);
+            for (size_t i = 0; i < c.n[s]; i++) {
+                int64_t sec = sl_floor_div(c.pt[s][i].us, SL_US_PER_SEC);
+                sv_json_arr(&q->j);
+                sv_json_f64(&q->j, (double)sec + (double)(c.pt[s][i].us - sec * SL_US_PER_SEC) / 1e6);
+                sv_json_f64(&q->j, c.pt[s][i].v);
+                sv_json_arr_end(&q->j);
+            }
+            sv_json_arr_end(&q->j);
+        }
+        sv_json_obj_end(&q->j);
+        sv_json_obj_end(&q->j);
+    }
+    for (int s = 0; s < HH_N; s++) free(c.pt[s]);
+    return e;
 }

@@ -8,7 +8,7 @@
 #include "schema/redset.h"
 #include "serve/api_int.h"
 
-#define LIM (SV_PB(SV_P_LIMIT) | SV_PB(SV_P_OFFSET))
+#define LIM (SV_PB(SV_P_LIMIT) | SV_PB(SV_P_OFFSET) | SV_PB(SV_P_FORMAT))
 
 /* The tables the API serves: the Redset metric tables and the engine's
  * quarantine tables of the Redset schema, from their definitions; each
@@ -37,8 +37,17 @@ static void init_tables(void) {
         en_own_tables(s, &bad, &late, &ev, err, sizeof err) == SL_OK) {
         g_tables.def[n++] = g_tables.bad = bad; /* kept for the life of the process */
         g_tables.def[n++] = g_tables.late = late;
-        bad = late = NULL;
+        g_tables.def[n++] = ev; /* range: on its time column (hot_read.h: HR_F_HOUR) */
+        bad = late = ev = NULL;
     }
+    /* pipeline_health (hot.h): name, value, updated_at; key name */
+    static const tb_col health[] = {{"name", TB_STR, false, true, NULL},
+                                    {"value", TB_F64, true, false, NULL},
+                                    {"updated_at", TB_STR, false, false, NULL}};
+    tb_def *hd = NULL;
+    if (tb_build(&hd, HR_HEALTH_TABLE, TB_QUARANTINE, health, 3, "the pipeline's health counters", err, sizeof err) ==
+        SL_OK)
+        g_tables.def[n++] = hd; /* kept for the life of the process */
     tb_free(bad);
     tb_free(late);
     tb_free(ev);

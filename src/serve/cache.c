@@ -15,6 +15,12 @@ sv_body *sv_body_new(int status, const void *p, size_t len) {
     if (!b) return NULL;
     b->refs = 1;
     b->status = status;
+    b->csv = false;
+    b->name[0] = '\0';
+    b->has_run = false;
+    b->running = -1;
+    b->eps = 0;
+    b->health_us = INT64_MIN;
     b->len = len;
     if (len) memcpy(b->data, p, len);
     b->data[len] = '\0';

@@ -28,6 +28,14 @@
 typedef struct sv_body {
     int refs;     /* atomic */
     int status;   /* HTTP status */
+    bool csv;     /* text/csv (format=csv), else JSON */
+    char name[48]; /* csv: the download's file name without ".csv" */
+    /* /api/v1/status and /metrics: what the per-request part needs (the
+     * state depends on the wall clock, not only on the store) */
+    bool has_run;  /* the fields below are set */
+    int running;   /* sluice_running: 1, 0, or -1 absent */
+    double eps;    /* sluice_events_per_second (NaN absent) */
+    int64_t health_us; /* newest updated_at of pipeline_health, INT64_MIN none */
     size_t len;
     char data[];  /* len bytes (+ NUL) */
 } sv_body;

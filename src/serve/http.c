@@ -52,7 +52,8 @@ const sl_opt sv_opts_table[] = {
     {.name = "hot", .type = SL_OPT_T_STRING, SL_OPT_F_(sv_opts, hot_path), .flags = SL_OPT_REQUIRED | SL_OPT_CLI_ONLY, .arg = "FILE",
      .help = "hot store (SQLite) written by sluice run --hot FILE (required)"},
     {.name = "cold", .type = SL_OPT_T_STRING, SL_OPT_F_(sv_opts, cold_dir), .flags = SL_OPT_CLI_ONLY, .arg = "DIR",
-     .help = "cold store directory (checked; reserved: history is read from the\nhot store only for now)"},
+     .help = "refused: serving hours from the cold store is not implemented (the hot\nstore keeps every metric row; "
+             "docs/api.md)"},
     {.name = "listen", .type = SL_OPT_T_STRING, SL_OPT_F_(sv_opts, listen), .def = "127.0.0.1:8080",
      .arg = "ADDR:PORT", .help = "address to listen on; port 0 = any free port, [::1]:PORT for IPv6"},
     {.name = "listen_any", .type = SL_OPT_T_FLAG, SL_OPT_F_(sv_opts, allow_any), .def = "false",
@@ -128,6 +129,7 @@ static void unref_body(void *cls) { sv_body_unref(cls); }
 
 static const char JSON_TYPE[] = "application/json; charset=utf-8";
 static const char PROM_TYPE[] = "text/plain; version=0.0.4; charset=utf-8";
+static const char CSV_TYPE[] = "text/csv; charset=utf-8";
 
 /* Queue body (the reference passes to the response). */
 static enum MHD_Result send_body(struct MHD_Connection *c, sv_body *b, const char *type, sv_cache_how how,
@@ -145,6 +147,12 @@ static enum MHD_Result send_body(struct MHD_Connection *c, sv_body *b, const cha
     if (!r) {
         sv_body_unref(b);
         return MHD_NO;
+    }
+    if (b && b->csv && b->status == 200) { /* format=csv: a download */
+        char cd[96];
+        snprintf(cd, sizeof cd, "attachment; filename=\"%s.csv\"", b->name);
+        type = CSV_TYPE;
+        MHD_add_response_header(r, "Content-Disposition", cd);
     }
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
     MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
@@ -219,6 +227,14 @@ static enum MHD_Result metrics(sv_server *s, struct MHD_Connection *c, bool fres
     bool up = r.body && r.body->status == 200;
     if (up) {
         sl_buf_put(&b, r.body->data, r.body->len);
+        /* events per second: the stored rate while the run is alive, else 0 */
+        const sv_body *rb = r.body;
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        int64_t now_us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+        if (rb->has_run && (rb->running >= 0 || !isnan(rb->eps)))
+            sv_prom_gauge(&b, HL_EVENTS_PER_SECOND,
+                          !strcmp(sv_run_state(rb->running, rb->health_us, now_us), "running") ? rb->eps : 0.0);
     } else {
         sl_buf_puts(&b, "# the hot store cannot be read: ");
         for (size_t i = 0; r.body && i < r.body->len; i++) /* the JSON error, on one line */
@@ -230,6 +246,7 @@ static enum MHD_Result metrics(sv_server *s, struct MHD_Connection *c, bool fres
     sv_prom_server_stats ps;
     server_stats(s, &ps);
     sv_prom_server(&b, &ps);
+    sv_prom_build_info(&b);
     sv_body *body = b.oom ? NULL : sv_body_new(200, b.p, b.len);
     sl_buf_free(&b);
     return send_body(c, body, PROM_TYPE, SV_CACHE_NONE, code);
@@ -276,6 +293,16 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         sv_reply r;
         sv_api_handle(s->api, url, a.kv, a.n, fresh, &r);
         ret = send_body(c, r.body, JSON_TYPE, r.how, &code);
+    } else if (!strcmp(url, "/healthz")) {
+        if (a.n) {
+            char m[160];
+            snprintf(m, sizeof m, "unknown parameter '%.64s' (/healthz takes no parameters)", a.kv[0].key);
+            ret = send_error(c, 400, m, &code);
+        } else {
+            sv_reply r;
+            sv_api_healthz(s->api, &r);
+            ret = send_body(c, r.body, JSON_TYPE, SV_CACHE_NONE, &code);
+        }
     } else if (!strcmp(url, "/metrics")) {
         if (a.n) {
             char m[160];
@@ -323,11 +350,12 @@ sl_err sv_start(sv_server **out, const sv_opts *o, char *err, size_t errlen) {
         return sl_err_set(err, errlen, SL_ERR_ARG, "threads must be 1..64, got %d", o->threads);
     if (o->cache_mb < 0 || o->cache_mb > 4096)
         return sl_err_set(err, errlen, SL_ERR_ARG, "cache_mb must be 1..4096, got %lld", (long long)o->cache_mb);
-    if (o->cold_dir) {
-        struct stat st;
-        if (stat(o->cold_dir, &st) != 0 || !S_ISDIR(st.st_mode))
-            return sl_err_set(err, errlen, SL_ERR_ARG, "cold store %s is not a directory", o->cold_dir);
-    }
+    if (o->cold_dir)
+        return sl_err_set(err, errlen, SL_ERR_ARG,
+                          "--cold %s: serving hours from the cold store is not implemented; the hot store keeps every "
+                          "metric row (its retention applies to the events table only), so serve --hot alone answers "
+                          "every hour (docs/api.md)",
+                          o->cold_dir);
     sv_listen l;
     sl_err e = sv_listen_parse(o->listen ? o->listen : sv_opts_default().listen, &l, err, errlen);
     if (e != SL_OK) return e;

@@ -3,16 +3,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "store/hot_read.h"
 #include "util/time.h"
 
-static const char *const k_names[SV_P_N] = {"from",  "to",    "source", "instance", "query_type",
-                                            "final", "limit", "offset", "k",        "reason"};
+static const char *const k_names[SV_P_N] = {"from",  "to",    "source", "instance", "query_type", "final",
+                                            "limit", "offset", "k",      "reason",   "format",     "hours"};
 /* The store filter (hot_read.h) of a parameter, for "the table has no X
  * column" messages; -1: not a filter. */
-static const int k_filter[SV_P_N] = {HR_F_HOUR,  HR_F_HOUR, HR_F_SOURCE, HR_F_INSTANCE, HR_F_QUERY_TYPE,
-                                     HR_F_FINAL, -1,        -1,          -1,            HR_F_REASON};
+static const int k_filter[SV_P_N] = {HR_F_HOUR, HR_F_HOUR, HR_F_SOURCE, HR_F_INSTANCE, HR_F_QUERY_TYPE, HR_F_FINAL,
+                                     -1,        -1,        -1,          HR_F_REASON,   -1,              -1};
 
 const char *sv_param_name(int p) { return p >= 0 && p < SV_P_N ? k_names[p] : "?"; }
 
@@ -48,6 +49,12 @@ static bool serve_form(const char *s, size_t n) {
         if ((ch >= '0' && ch <= '9') || ch == ':' || ch == '.' || ch == 'T') continue;
         if (ch == ' ' && i == 10 && i + 1 < n && s[i + 1] >= '0' && s[i + 1] <= '9') continue;
         if (ch == 'Z' && i == n - 1) continue;
+        /* an offset after a time: +HH[[:]MM] or -HH[[:]MM], digits and ':' to the end */
+        if ((ch == '+' || ch == '-') && i > 12 && i + 1 < n) {
+            for (size_t k = i + 1; k < n; k++)
+                if (!((s[k] >= '0' && s[k] <= '9') || s[k] == ':')) return false;
+            return true;
+        }
         return false;
     }
     return true;
@@ -65,9 +72,46 @@ static const char *clip(char out[72], const char *s, size_t n) {
     return out;
 }
 
-sl_err sv_parse_time(const char *name, const char *s, size_t n, int64_t *out, char *err, size_t errlen) {
+/* now[(+|-)N(s|m|h|d|w)] or (+|-)N(s|m|h|d|w): the offset in seconds; false
+ * when s is not a relative time. */
+static bool relative_time(const char *s, size_t n, int64_t *off) {
+    size_t i = 0;
+    if (n >= 3 && !memcmp(s, "now", 3)) {
+        i = 3;
+        if (i == n) {
+            *off = 0;
+            return true;
+        }
+    }
+    if (i == n || (s[i] != '-' && s[i] != '+')) return false;
+    bool neg = s[i] == '-';
+    i++;
+    size_t j = i;
+    while (j < n && s[j] >= '0' && s[j] <= '9') j++;
+    int64_t v;
+    if (j + 1 != n || j - i > 6 || !digits(s + i, j - i, &v)) return false;
+    int64_t unit;
+    switch (s[j]) {
+    case 's': unit = 1; break;
+    case 'm': unit = 60; break;
+    case 'h': unit = 3600; break;
+    case 'd': unit = 86400; break;
+    case 'w': unit = 7 * 86400; break;
+    default: return false;
+    }
+    *off = (neg ? -v : v) * unit;
+    return true;
+}
+
+sl_err sv_parse_time(const char *name, const char *s, size_t n, int64_t *out, bool *rel, char *err, size_t errlen) {
     char c[72];
     int64_t v;
+    if (rel) *rel = false;
+    if (rel && n > 0 && (s[0] == 'n' || s[0] == '-' || s[0] == '+') && relative_time(s, n, &v)) {
+        *rel = true;
+        *out = v;
+        return SL_OK;
+    }
     if (n > 0 && s[0] >= '0' && s[0] <= '9' && digits(s, n, &v)) {
         if (v > MAX_EPOCH)
             return sl_err_set(err, errlen, SL_ERR_ARG, "%s: epoch seconds %s are after the year 9999", name,
@@ -83,7 +127,9 @@ sl_err sv_parse_time(const char *name, const char *s, size_t n, int64_t *out, ch
     }
     if (!strcmp(why, "range"))
         return sl_err_set(err, errlen, SL_ERR_ARG, "%s: '%s' is not a valid date and time", name, clip(c, s, n));
-    return sl_err_set(err, errlen, SL_ERR_ARG, "%s: expected YYYY-MM-DD[THH[:MM[:SS]]][Z] or epoch seconds, got '%s'",
+    return sl_err_set(err, errlen, SL_ERR_ARG,
+                      "%s: expected YYYY-MM-DD[THH[:MM[:SS]]][Z|+HH:MM], epoch seconds or a relative time (now, now-24h, "
+                      "-7d), got '%s'",
                       name, clip(c, s, n));
 }
 
@@ -203,6 +249,7 @@ sl_err sv_params_parse(sv_params *p, const sv_pspec *spec, const sv_kv *kv, size
     p->final = -1;
     p->limit = spec->limit_def;
     p->k = 10;
+    p->hours = 1;
     int64_t raw_from = 0, raw_to = 0;
     for (size_t i = 0; i < n; i++) {
         if (kv[i].klen == 0 && (!kv[i].val || kv[i].vlen == 0)) continue; /* an empty segment: "?&k=1" */
@@ -236,10 +283,14 @@ sl_err sv_params_parse(sv_params *p, const sv_pspec *spec, const sv_kv *kv, size
         if (memchr(v, '\0', vn)) return sl_err_set(err, errlen, SL_ERR_ARG, "%s: contains a NUL byte", name);
         sl_err e = SL_OK;
         switch (which) {
-        case SV_P_FROM: e = sv_parse_time(name, v, vn, &raw_from, err, errlen); break;
-        case SV_P_TO: e = sv_parse_time(name, v, vn, &raw_to, err, errlen); break;
+        case SV_P_FROM: e = sv_parse_time(name, v, vn, &raw_from, &p->from_rel, err, errlen); break;
+        case SV_P_TO: e = sv_parse_time(name, v, vn, &raw_to, &p->to_rel, err, errlen); break;
         case SV_P_SOURCE: e = text_value(name, v, vn, SV_SOURCE_MAX, p->source, err, errlen); break;
-        case SV_P_QUERY_TYPE: e = text_value(name, v, vn, SV_QTYPE_MAX, p->query_type, err, errlen); break;
+        case SV_P_QUERY_TYPE: /* the store keeps query types lower-cased: any case matches */
+            e = text_value(name, v, vn, SV_QTYPE_MAX, p->query_type, err, errlen);
+            for (char *t = p->query_type; e == SL_OK && *t; t++)
+                if (*t >= 'A' && *t <= 'Z') *t = (char)(*t - 'A' + 'a');
+            break;
         case SV_P_INSTANCE: e = instance_value(p, v, vn, err, errlen); break;
         case SV_P_FINAL:
             if (vn == 1 && (v[0] == '0' || v[0] == '1')) p->final = v[0] - '0';
@@ -250,9 +301,19 @@ sl_err sv_params_parse(sv_params *p, const sv_pspec *spec, const sv_kv *kv, size
         case SV_P_OFFSET: e = int_value(name, v, vn, 0, SV_OFFSET_MAX, &p->offset, err, errlen); break;
         case SV_P_K: e = int_value(name, v, vn, 1, SV_K_MAX, &p->k, err, errlen); break;
         case SV_P_REASON: e = reason_value(p, v, vn, err, errlen); break;
+        case SV_P_FORMAT:
+            if (vn == 3 && !memcmp(v, "csv", 3)) p->csv = true;
+            else if (vn == 4 && !memcmp(v, "json", 4)) p->csv = false;
+            else e = sl_err_set(err, errlen, SL_ERR_ARG, "format: expected json or csv, got '%s'", clip(c, v, vn));
+            break;
+        case SV_P_HOURS: e = int_value(name, v, vn, 1, SV_HOURS_MAX, &p->hours, err, errlen); break;
         }
         if (e != SL_OK) return e;
     }
+    p->from_raw = raw_from;
+    p->to_raw = raw_to;
+    /* relative times: checked when resolved (sv_range_resolve, sv_range_wall) */
+    if (p->from_rel || p->to_rel) return SL_OK;
     /* from floored, to rounded up to the hour: hour >= from and hour < to
      * select every hour that overlaps [from, to). */
     if (p->given & SV_PB(SV_P_FROM)) p->from = sl_floor_div(raw_from, SV_HOUR_S) * SV_HOUR_S;
@@ -271,10 +332,50 @@ sl_err sv_params_parse(sv_params *p, const sv_pspec *spec, const sv_kv *kv, size
     return SL_OK;
 }
 
-sl_err sv_range_resolve(const sv_params *p, bool have_newest, int64_t newest, int64_t *from, int64_t *to, bool *empty,
+int64_t sv_rel_anchor(bool have_newest, int64_t newest, int64_t now_s) {
+    return have_newest ? newest + SV_HOUR_S : sl_floor_div(now_s, SV_HOUR_S) * SV_HOUR_S + SV_HOUR_S;
+}
+
+static sl_err check_order(int64_t from, int64_t to, int64_t max, const char *unit, int64_t per, char *err,
+                          size_t errlen) {
+    char a[20] = "?", b[20] = "?";
+    if (to <= from) {
+        sv_fmt_time(a, from);
+        sv_fmt_time(b, to);
+        return sl_err_set(err, errlen, SL_ERR_ARG, "to: must be after from (from %s, to %s)", a, b);
+    }
+    if (to - from > max)
+        return sl_err_set(err, errlen, SL_ERR_ARG, "to: the range is longer than 400 days (%lld %s)",
+                          (long long)((to - from) / per), unit);
+    return SL_OK;
+}
+
+sl_err sv_range_resolve(const sv_params *p0, bool have_newest, int64_t newest, int64_t *from, int64_t *to, bool *empty,
                         char *err, size_t errlen) {
-    bool hf = p->given & SV_PB(SV_P_FROM), ht = p->given & SV_PB(SV_P_TO);
+    bool hf = p0->given & SV_PB(SV_P_FROM), ht = p0->given & SV_PB(SV_P_TO);
     *empty = false;
+    sv_params rp;
+    const sv_params *p = p0;
+    if ((hf && p0->from_rel) || (ht && p0->to_rel)) {
+        /* relative to the newest hour + 1 h (the wall clock's next hour when empty) */
+        rp = *p0;
+        p = &rp;
+        int64_t anchor = sv_rel_anchor(have_newest, newest, (int64_t)time(NULL));
+        int64_t f = rp.from_rel ? anchor + rp.from_raw : rp.from_raw;
+        int64_t t = rp.to_rel ? anchor + rp.to_raw : rp.to_raw;
+        if (hf) rp.from = sl_floor_div(f, SV_HOUR_S) * SV_HOUR_S;
+        if (ht) rp.to = -sl_floor_div(-t, SV_HOUR_S) * SV_HOUR_S;
+        if (hf && ht) {
+            if (t <= f) {
+                char a[20] = "?", b[20] = "?";
+                sv_fmt_time(a, f);
+                sv_fmt_time(b, t);
+                return sl_err_set(err, errlen, SL_ERR_ARG, "to: must be after from (from %s, to %s)", a, b);
+            }
+            sl_err e = check_order(rp.from, rp.to, SV_MAX_RANGE_S, "hours", SV_HOUR_S, err, errlen);
+            if (e != SL_OK) return e;
+        }
+    }
     if (hf && ht) {
         *from = p->from;
         *to = p->to;
@@ -304,5 +405,25 @@ sl_err sv_range_resolve(const sv_params *p, bool have_newest, int64_t newest, in
     }
     *to = newest + SV_HOUR_S;
     *from = *to - SV_DEFAULT_RANGE_S;
+    return SL_OK;
+}
+
+sl_err sv_range_wall(const sv_params *p, int64_t now_s, int64_t def_from, int64_t def_to, int64_t *from, int64_t *to,
+                     char *err, size_t errlen) {
+    bool hf = p->given & SV_PB(SV_P_FROM), ht = p->given & SV_PB(SV_P_TO);
+    int64_t f = hf ? (p->from_rel ? now_s + p->from_raw : p->from_raw) : 0;
+    int64_t t = ht ? (p->to_rel ? now_s + p->to_raw : p->to_raw) : 0;
+    if (!hf && !ht) {
+        f = def_from;
+        t = def_to;
+    } else if (!hf) {
+        f = t - SV_HOUR_S;
+    } else if (!ht) {
+        t = now_s > f ? now_s + 1 : f + SV_HOUR_S; /* up to now (inclusive) */
+    }
+    sl_err e = check_order(f, t, SV_MAX_RANGE_S, "days", 86400, err, errlen);
+    if (e != SL_OK) return e;
+    *from = f;
+    *to = t;
     return SL_OK;
 }

@@ -29,6 +29,8 @@ enum {
     SV_P_OFFSET,
     SV_P_K,
     SV_P_REASON,
+    SV_P_FORMAT,
+    SV_P_HOURS,
     SV_P_N
 };
 #define SV_PB(p) (1u << (p))
@@ -40,6 +42,7 @@ enum {
 #define SV_INSTANCES_MAX 200
 #define SV_OFFSET_MAX 10000000
 #define SV_K_MAX 100
+#define SV_HOURS_MAX 168
 #define SV_DEFAULT_RANGE_S (7 * 86400)
 #define SV_MAX_RANGE_S (400 * 86400)
 #define SV_HOUR_S 3600
@@ -62,7 +65,10 @@ typedef struct sv_pspec {
 
 typedef struct sv_params {
     unsigned given;                 /* SV_PB bits of the parameters present */
-    int64_t from, to;               /* epoch seconds: from floored, to rounded up to the hour */
+    int64_t from, to;               /* epoch seconds: from floored, to rounded up to the hour
+                                       (absolute times; relative ones: set by sv_range_resolve) */
+    int64_t from_raw, to_raw;       /* as given: epoch seconds, or the offset in seconds when relative */
+    bool from_rel, to_rel;          /* now[(+|-)N(s|m|h|d|w)] or (+|-)N(s|m|h|d|w) */
     char source[SV_SOURCE_MAX + 1];
     int64_t instances[SV_INSTANCES_MAX]; /* sorted, distinct */
     size_t ninstances;
@@ -70,15 +76,20 @@ typedef struct sv_params {
     int final;                      /* -1 all (default), 0 or 1 */
     int64_t limit, offset, k;       /* defaults filled in (limit_def, 0, 10) */
     char reason[SV_REASON_MAX + 1];
+    bool csv;                       /* format=csv */
+    int64_t hours;                  /* live: hours of the series (default 1) */
 } sv_params;
 
 /* Parse n pairs against spec into p. */
 sl_err sv_params_parse(sv_params *p, const sv_pspec *spec, const sv_kv *kv, size_t n, char *err, size_t errlen);
 
 /* A time parameter: YYYY-MM-DD, YYYY-MM-DD(T| )HH[:MM[:SS[.fraction]]] with an
- * optional Z, or integer epoch seconds; years 0000..9999.  *out = epoch
- * seconds (a fraction is dropped).  name is used in the message. */
-sl_err sv_parse_time(const char *name, const char *s, size_t n, int64_t *out, char *err, size_t errlen);
+ * optional Z or offset (+HH:MM, -HHMM, +HH), or integer epoch seconds; years
+ * 0000..9999.  *out = epoch seconds (a fraction is dropped).  Or a relative
+ * time: `now`, `now-24h`, `now+1h`, `-7d` (units s, m, h, d, w): *rel true
+ * and *out the offset in seconds (rel may be NULL: then refused).  name is
+ * used in the message. */
+sl_err sv_parse_time(const char *name, const char *s, size_t n, int64_t *out, bool *rel, char *err, size_t errlen);
 
 /* The effective hour range [*from, *to) of a request.  newest: the newest
  * hour in the store (epoch seconds), have_newest false when the store holds
@@ -89,6 +100,14 @@ sl_err sv_parse_time(const char *name, const char *s, size_t n, int64_t *out, ch
  * data and no explicit range. */
 sl_err sv_range_resolve(const sv_params *p, bool have_newest, int64_t newest, int64_t *from, int64_t *to, bool *empty,
                         char *err, size_t errlen);
+/* The anchor of relative times for hourly data: the newest hour + 1 h, or
+ * (an empty store) the current wall-clock hour + 1 h. */
+int64_t sv_rel_anchor(bool have_newest, int64_t newest, int64_t now_s);
+/* A range in seconds (not hours) relative to the wall clock now_s, for the
+ * health history: relative times are now_s + offset; only `from`: up to
+ * now_s... see docs/api.md.  def_from/def_to: the range without either. */
+sl_err sv_range_wall(const sv_params *p, int64_t now_s, int64_t def_from, int64_t def_to, int64_t *from, int64_t *to,
+                     char *err, size_t errlen);
 
 /* 'YYYY-MM-DD HH:00:00'-style text of epoch seconds: out gets
  * 'YYYY-MM-DD HH:MM:SS' (20 bytes with the NUL); false outside years 0..9999. */

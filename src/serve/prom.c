@@ -1,4 +1,5 @@
 #include "serve/prom.h"
+#include "util/version.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -196,4 +197,10 @@ void sv_prom_server(sl_buf *out, const sv_prom_server_stats *s) {
 void sv_prom_gauge(sl_buf *out, hl_id id, double v) {
     family(out, id);
     sample_f64(out, hl_defs[id].name, "", v);
+}
+
+void sv_prom_build_info(sl_buf *out) {
+    sl_buf_puts(out, "# HELP sluice_build_info The version and commit of this sluice build (value 1).\n"
+                     "# TYPE sluice_build_info gauge\n"
+                     "sluice_build_info{version=\"" SLUICE_VERSION "\",commit=\"" SLUICE_COMMIT "\"} 1\n");
 }

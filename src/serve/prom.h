@@ -45,6 +45,8 @@ typedef struct sv_prom_server_stats {
  * out (invalid names). */
 size_t sv_prom_health(sl_buf *out, const hr_health_row *rows, size_t n);
 void sv_prom_server(sl_buf *out, const sv_prom_server_stats *s);
+/* sluice_build_info{version="..",commit=".."} 1 */
+void sv_prom_build_info(sl_buf *out);
 /* One family with one unlabelled sample (a gauge of the registry). */
 void sv_prom_gauge(sl_buf *out, hl_id id, double v);
 /* A sample value as Prometheus text: shortest round-trip decimal, NaN, +Inf, -Inf. */

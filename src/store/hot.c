@@ -40,7 +40,7 @@ struct hs {
     sqlite3_stmt **ins;      /* per table (NULL for the events table) */
     sqlite3_stmt **del_prov; /* per table (hourly tables only) */
     int evc_hour;            /* bind index (0-based) of the events' hour: after the schema's, source, _input, _row */
-    sqlite3_stmt *ins_events, *ins_health, *prune, *ins_contrib;
+    sqlite3_stmt *ins_events, *ins_health, *prune, *ins_contrib, *ins_hist, *prune_hist;
     sqlite3_stmt *begin, *commit, *rollback, *sp, *sp_release, *sp_rollback;
     char *owner;          /* hs_set_owner: who the contributions are from */
     int64_t span_from, span_to; /* hs_set_owner: its event-time range */
@@ -234,6 +234,9 @@ static void events_upsert_sql(sl_buf *b, const sc_schema *s, const char *name) {
 static const char SCHEMA_FIXED[] =
     "CREATE TABLE IF NOT EXISTS \"pipeline_health\" (\"name\" TEXT PRIMARY KEY, \"value\" REAL, "
     "\"updated_at\" TEXT NOT NULL) WITHOUT ROWID;\n"
+    /* a few health series sampled at every health commit (hs_write_health) */
+    "CREATE TABLE IF NOT EXISTS \"health_history\" (\"ts\" TEXT NOT NULL, \"name\" TEXT NOT NULL, \"value\" REAL);\n"
+    "CREATE INDEX IF NOT EXISTS \"health_history_ts\" ON \"health_history\" (\"ts\");\n"
     "CREATE TABLE IF NOT EXISTS \"schema_version\" (\"version\" INTEGER NOT NULL);\n"
     "CREATE TABLE IF NOT EXISTS \"store_meta\" (\"key\" TEXT PRIMARY KEY, \"value\" TEXT) WITHOUT ROWID;\n"
     /* the ledger of composed runs (docs/compose.md); rowid tables: their rows
@@ -400,6 +403,8 @@ static sl_err prepare_all(hs *h, char *err, size_t errlen) {
         {offsetof(hs, ins_health),
          "INSERT INTO \"pipeline_health\" (\"name\", \"value\", \"updated_at\") VALUES (?1, ?2, ?3) "
          "ON CONFLICT (\"name\") DO UPDATE SET \"value\" = excluded.\"value\", \"updated_at\" = excluded.\"updated_at\""},
+        {offsetof(hs, ins_hist), "INSERT INTO \"health_history\" (\"ts\", \"name\", \"value\") VALUES (?1, ?2, ?3)"},
+        {offsetof(hs, prune_hist), "DELETE FROM \"health_history\" WHERE \"ts\" < ?1"},
         {offsetof(hs, ins_contrib),
          "INSERT INTO \"contributions\" (\"hour\", \"owner\", \"state\", \"updated_at\") VALUES (?1, ?2, ?3, ?4) "
          "ON CONFLICT (\"hour\", \"owner\") DO UPDATE SET \"state\" = excluded.\"state\", "
@@ -425,7 +430,8 @@ static void free_handle(hs *h) {
     free(h->ins);
     free(h->del_prov);
     sqlite3_stmt *fixed[] = {h->ins_events, h->ins_health, h->prune,      h->begin,       h->commit,
-                             h->rollback,   h->sp,         h->sp_release, h->sp_rollback, h->ins_contrib};
+                             h->rollback,   h->sp,         h->sp_release, h->sp_rollback, h->ins_contrib,
+                             h->ins_hist,   h->prune_hist};
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) sqlite3_finalize(fixed[i]);
     sqlite3_close_v2(h->db);
     free(h->path);
@@ -648,6 +654,19 @@ sl_err hs_write_events(hs *h, const sl_batch *b, const uint32_t *idx, size_t n, 
 
 static void now_text(char out[32]) { fmt_ts(out, sl_now_us(), true); }
 
+/* The health series kept in health_history (hot.h): exact names, or a
+ * family whose labelled rows are all kept (name ends with '{'). */
+static const char *const k_history[] = {"sluice_events_per_second", "sluice_replay_lag_seconds",
+                                        "sluice_sink_queue_wait_seconds_total{", "sluice_sink_write_max_seconds{"};
+
+static bool in_history(const char *name) {
+    for (size_t i = 0; i < sizeof k_history / sizeof *k_history; i++) {
+        size_t n = strlen(k_history[i]);
+        if (k_history[i][n - 1] == '{' ? !strncmp(name, k_history[i], n) : !strcmp(name, k_history[i])) return true;
+    }
+    return false;
+}
+
 sl_err hs_write_health(hs *h, const char *const *names, const double *values, size_t n, char *err, size_t errlen) {
     if (n == 0) return SL_OK;
     sl_err e = call_begin(h, err, errlen);
@@ -666,6 +685,20 @@ sl_err hs_write_health(hs *h, const char *const *names, const double *values, si
         if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 3, now, 26, SQLITE_STATIC);
         if (rc == SQLITE_OK) rc = run(st);
         if (rc != SQLITE_OK) e = row_fail(h, rc, false, "pipeline_health", i, names[i], err, errlen);
+        if (e != SL_OK || !in_history(names[i])) continue;
+        sqlite3_stmt *hi = h->ins_hist;
+        rc = sqlite3_bind_text(hi, 1, now, 26, SQLITE_STATIC);
+        if (rc == SQLITE_OK) rc = sqlite3_bind_text(hi, 2, names[i], -1, SQLITE_STATIC);
+        if (rc == SQLITE_OK) rc = sqlite3_bind_double(hi, 3, values[i]);
+        if (rc == SQLITE_OK) rc = run(hi);
+        if (rc != SQLITE_OK) e = row_fail(h, rc, false, "health_history", i, names[i], err, errlen);
+    }
+    /* the history keeps the retention's hours of wall-clock time */
+    char cut[32];
+    if (e == SL_OK && fmt_ts(cut, sl_now_us() - (int64_t)h->o.retention_hours * SL_US_PER_HOUR, true)) {
+        int rc = sqlite3_bind_text(h->prune_hist, 1, cut, 26, SQLITE_TRANSIENT);
+        if (rc == SQLITE_OK) rc = run(h->prune_hist);
+        if (rc != SQLITE_OK) e = db_fail(h->path, h->db, rc, err, errlen, "pruning health_history");
     }
     return call_end(h, e, err, errlen);
 }

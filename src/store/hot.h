@@ -45,7 +45,11 @@ sl_err hs_open(hs **out, const char *path, const hs_opts *o, const sc_schema *s,
 sl_err hs_write_rows(hs *h, size_t table, int64_t hour_us, bool final, const sl_batch *rows, char *err, size_t errlen);
 /* Recent cleaned events (rows idx[0..n) of canonical batch b). */
 sl_err hs_write_events(hs *h, const sl_batch *b, const uint32_t *idx, size_t n, char *err, size_t errlen);
-/* Health counters: name -> value (upsert). */
+/* Health counters: name -> value (upsert).  A few series (events per
+ * second, replay lag, the stores' queue wait counters and longest calls:
+ * k_history in hot.c) are also appended to `health_history` (ts, name,
+ * value) with the same wall-clock ts; rows older than retention_hours of
+ * wall-clock time are deleted. */
 sl_err hs_write_health(hs *h, const char *const *names, const double *values, size_t n, char *err, size_t errlen);
 /* Commit the open transaction (and start the next lazily); prunes events
  * older than the retention relative to the newest event. */

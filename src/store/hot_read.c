@@ -146,6 +146,9 @@ int hr_filter_col(const tb_def *t, hr_filter f) {
     if ((unsigned)f >= HR_F_FINAL) return HR_NOCOL;
     int c = tb_find(t, k_filter_name[f]);
     if (c >= 0 && f == HR_F_HOUR && t->cols[c].type.logical != SL_LOG_TIMESTAMP) c = -1;
+    if (c < 0 && f == HR_F_HOUR && t->kind == TB_EVENTS) /* the events' time: their first timestamp column */
+        for (size_t i = 0; i < t->ncols && c < 0; i++)
+            if (t->cols[i].type.logical == SL_LOG_TIMESTAMP) c = (int)i;
     return c < 0 ? HR_NOCOL : c;
 }
 
@@ -214,7 +217,7 @@ static sl_err where_conds(const tb_def *t, const hr_where *w, cond *cs, size_t *
     sl_err e = SL_OK;
     *n = 0;
     if (w->none) return SL_OK;
-    if (w->range && w->to - w->from == 3600 && w->from % 3600 == 0) {
+    if (w->range && w->to - w->from == 3600 && w->from % 3600 == 0 && t->kind != TB_EVENTS) {
         /* one window: hour = (the store's hours are whole), so the key's
          * next columns can narrow the search too */
         if ((e = add_cond(t, HR_F_HOUR, cs, n, err, errlen)) != SL_OK ||
@@ -634,6 +637,51 @@ sl_err hr_store_schema(hr_conn *c, char *name, size_t n, char *err, size_t errle
         if (n) snprintf(name, n, "%s", v ? v : "");
     } else if (rc != SQLITE_DONE && !no_table(c->db, rc)) {
         e = fail(c->db, rc, "store_meta", err, errlen);
+    }
+    stmt_put(c, f.st, f.slot);
+    return e;
+}
+
+sl_err hr_history_read(hr_conn *c, int64_t from_us, int64_t to_us, hr_history_fn fn, void *ctx, char *err,
+                       size_t errlen) {
+    char lo[SL_TIME_BUF], hi[SL_TIME_BUF];
+    if (!sl_fmt_time(lo, sizeof lo, from_us < SL_TIME_MIN_US ? SL_TIME_MIN_US : from_us, SL_TIME_SQL_US) ||
+        !sl_fmt_time(hi, sizeof hi, to_us > SL_TIME_MAX_US ? SL_TIME_MAX_US : to_us, SL_TIME_SQL_US))
+        return sl_err_set(err, errlen, SL_ERR_ARG, HR_HISTORY_TABLE ": a bound outside the years 0000..9999");
+    fixed f;
+    int rc = fixed_open(c, &f,
+                        "SELECT \"ts\", \"name\", \"value\" FROM \"" HR_HISTORY_TABLE "\" WHERE \"ts\" >= ?1 AND "
+                        "\"ts\" < ?2 ORDER BY \"ts\", \"name\"");
+    if (rc == SQLITE_OK) rc = sqlite3_bind_text(f.st, 1, lo, -1, SQLITE_TRANSIENT);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_text(f.st, 2, hi, -1, SQLITE_TRANSIENT);
+    sl_err e = SL_OK;
+    while (rc == SQLITE_OK && (rc = sqlite3_step(f.st)) == SQLITE_ROW) {
+        rc = SQLITE_OK;
+        int64_t us;
+        const char *t = (const char *)sqlite3_column_text(f.st, 0);
+        if (!t || !hr_parse_ts(t, (size_t)sqlite3_column_bytes(f.st, 0), &us)) continue; /* not a timestamp: skipped */
+        const char *nm = (const char *)sqlite3_column_text(f.st, 1);
+        bool null = sqlite3_column_type(f.st, 2) == SQLITE_NULL;
+        if ((e = fn(ctx, us, nm ? nm : "", null ? NAN : sqlite3_column_double(f.st, 2), null, err, errlen)) != SL_OK)
+            break;
+    }
+    if (e == SL_OK && rc != SQLITE_OK && rc != SQLITE_DONE && !no_table(c->db, rc))
+        e = fail(c->db, rc, HR_HISTORY_TABLE, err, errlen);
+    stmt_put(c, f.st, f.slot);
+    return e;
+}
+
+sl_err hr_history_newest(hr_conn *c, int64_t *ts_us, char *err, size_t errlen) {
+    *ts_us = INT64_MIN;
+    fixed f;
+    int rc = fixed_open(c, &f, "SELECT max(\"ts\") FROM \"" HR_HISTORY_TABLE "\"");
+    if (rc == SQLITE_OK) rc = sqlite3_step(f.st);
+    sl_err e = SL_OK;
+    if (rc == SQLITE_ROW) {
+        const char *t = (const char *)sqlite3_column_text(f.st, 0);
+        if (t && !hr_parse_ts(t, (size_t)sqlite3_column_bytes(f.st, 0), ts_us)) *ts_us = INT64_MIN;
+    } else if (rc != SQLITE_DONE && !no_table(c->db, rc)) {
+        e = fail(c->db, rc, HR_HISTORY_TABLE, err, errlen);
     }
     stmt_put(c, f.st, f.slot);
     return e;

@@ -225,6 +225,17 @@ typedef struct hr_health {
 sl_err hr_health_read(hr_conn *c, hr_health *out, char *err, size_t errlen);
 void hr_health_free(hr_health *h);
 
+/* health_history (hot.h: hs_write_health): samples of a few health series
+ * at each health commit.  fn gets the rows with from_us <= ts < to_us in
+ * ts order (then name); a store without the table has no rows. */
+#define HR_HISTORY_TABLE "health_history"
+typedef sl_err (*hr_history_fn)(void *ctx, int64_t ts_us, const char *name, double value, bool null, char *err,
+                                size_t errlen);
+sl_err hr_history_read(hr_conn *c, int64_t from_us, int64_t to_us, hr_history_fn fn, void *ctx, char *err,
+                       size_t errlen);
+/* The newest sample's ts (INT64_MIN: none). */
+sl_err hr_history_newest(hr_conn *c, int64_t *ts_us, char *err, size_t errlen);
+
 /* schema_version's version.  SL_ERR_NOTFOUND: no schema_version table (not
  * a hot store); SL_ERR_CORRUPT: the table is empty. */
 sl_err hr_schema_version(hr_conn *c, int64_t *version, char *err, size_t errlen);

@@ -177,13 +177,14 @@ test('status: pipeline_health, hours and sources', async () => {
     strftime(max(hour), '%Y-%m-%d %H:%M:%S') FROM ${cold('query_hourly')}`);
   const [{ u }] = sqlite(HOT, 'SELECT max(updated_at) AS u FROM pipeline_health');
   same('status', st, {
-    running: false, uptime_s: h.sluice_uptime_seconds, event_time: ts(h.sluice_replay_position_seconds),
-    watermark: ts(h.sluice_watermark_seconds), events_per_second: h.sluice_events_per_second,
+    state: 'stopped', running: false, uptime_s: h.sluice_uptime_seconds, event_time: ts(h.sluice_replay_position_seconds),
+    watermark: ts(h.sluice_watermark_seconds), events_per_second: 0,
     replay_lag_s: h.sluice_replay_lag_seconds, open_windows: 0, events_read: h.sluice_events_read_total,
     events_accepted: h.sluice_events_accepted_total, bad, late: h.sluice_events_late_total,
     duplicates: h.sluice_events_duplicate_total, first_hour: first, last_hour: last, last_final_hour: lastFinal,
     sources: ['alpha', 'beta'], health_updated_at: u,
   });
+  assert.equal(h.sluice_events_per_second, 0, 'the last health commit of a finished run writes 0 events/s');
   assert.equal(st.events_read, st.events_accepted + st.bad + st.duplicates + st.late, 'accounting identity');
   assert.equal(bad, genBad, 'bad rows = what sluice gen injected');
   assert.match(st.now, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}$/);
@@ -266,10 +267,11 @@ test('cache: hit rate by instance (ordering, limit) and per hour', async () => {
   assert.equal((await ok(S.url, `/api/v1/cache?${ALL}`)).instances.length, 50);
 });
 
-test('top_tables: reads summed over the hourly top-k rows, k, filters', async () => {
+test('top_tables: reads summed per (source, instance_id, table_id) over the hourly top-k rows, k, filters', async () => {
   for (const [q, where, k] of [['k=100', '', 100], ['', '', 10], ['k=5&source=beta', `AND source = 'beta'`, 5]]) {
-    const exp = await queryObjects(`SELECT table_id, sum(reads) AS reads, count(DISTINCT hour) AS hours
-      FROM ${cold('top_tables_hourly')} WHERE ${RANGE} ${where} GROUP BY ALL ORDER BY reads DESC, table_id LIMIT ${k}`);
+    const exp = await queryObjects(`SELECT source, instance_id, table_id, sum(reads) AS reads, count(DISTINCT hour) AS hours
+      FROM ${cold('top_tables_hourly')} WHERE ${RANGE} ${where} GROUP BY ALL
+      ORDER BY reads DESC, source, instance_id, table_id LIMIT ${k}`);
     const got = await ok(S.url, `/api/v1/top_tables?${ALL}${q ? '&' + q : ''}`);
     same(`top_tables ${q}`, got, { tables: exp });
     assert.equal(got.tables.length, k);
@@ -456,7 +458,9 @@ test('/metrics: strict Prometheus text; values equal pipeline_health; the server
     if (value === null) assert.ok(Number.isNaN(s.value), `${name}: NULL -> NaN`);
     else assert.equal(s.value, value, `${name}`);
   }
-  const pipelineSamples = [...fams.values()].filter((f) => !f.name.startsWith('sluice_http_') && f.name !== 'sluice_health_updated_timestamp_seconds')
+  assert.match(r.text, /\nsluice_build_info\{version="\d+\.\d+\.\d+",commit="(?:[0-9a-f]{7,40}|unknown)"\} 1\n/);
+  const pipelineSamples = [...fams.values()].filter((f) => !f.name.startsWith('sluice_http_') && f.name !== 'sluice_health_updated_timestamp_seconds'
+    && f.name !== 'sluice_build_info')
     .reduce((n, f) => n + f.samples.length, 0);
   assert.equal(pipelineSamples, rows.length, 'one sample per pipeline_health row');
   const [{ u }] = sqlite(HOT, 'SELECT max(updated_at) AS u FROM pipeline_health');
@@ -479,6 +483,208 @@ test('/metrics: strict Prometheus text; values equal pipeline_health; the server
 });
 
 // ------------------------------------------------------------------ errors
+
+// ------------------------------------------------------------------ issue 12: the dashboard's additions
+
+/** RFC 4180 CSV -> rows of strings (quoted fields, doubled quotes, CRLF). */
+function parseCsv(text) {
+  const rows = [];
+  let row = [], f = '', q = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (q) {
+      if (c === '"' && text[i + 1] === '"') { f += '"'; i++; } else if (c === '"') q = false; else f += c;
+    } else if (c === '"') q = true;
+    else if (c === ',') { row.push(f); f = ''; } else if (c === '\r' && text[i + 1] === '\n') { row.push(f); rows.push(row); row = []; f = ''; i++; } else f += c;
+  }
+  assert.equal(row.length + f.length, 0, 'the CSV ends with CRLF');
+  return rows;
+}
+const csvVal = (v) => (v === null || v === undefined ? '' : v === true ? '1' : v === false ? '0' : String(v));
+
+test('instances: the (source, instance_id) of query_hourly in range with their queries', async () => {
+  for (const [q, where] of [['', ''], ['&source=beta', `AND source = 'beta'`]]) {
+    const exp = await queryObjects(`SELECT source, instance_id, sum(queries) AS queries FROM ${cold('query_hourly')}
+      WHERE ${RANGE} ${where} GROUP BY ALL ORDER BY source, instance_id`);
+    const got = await ok(S.url, `/api/v1/instances?${ALL}${q}`);
+    same(`instances ${q}`, got, { from: '2024-03-01 00:00:00', to: '2024-03-12 00:00:00', instances: exp });
+    assert.equal(got.instances.length, exp.length);
+    assert.ok(exp.length > 5);
+  }
+});
+
+test('live?hours=N: the series of the last N hours (totals per hour, final), source filter', async () => {
+  const [[newest]] = await query(`SELECT max(hour) FROM ${cold('query_hourly')}`);
+  const newestMs = Number(newest.micros / 1000n);
+  const fmt = (ms) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+  for (const [q, where] of [['?hours=30', ''], ['?hours=5&source=beta', `AND source = 'beta'`]]) {
+    const n = Number(/hours=(\d+)/.exec(q)[1]);
+    const rows = await queryObjects(`SELECT ${HOUR} AS h, sum(queries) AS queries, sum(spilled) AS spilled, sum(cached) AS cached,
+      sum(exec_ms_sum) AS exec_ms_sum FROM ${cold('query_hourly')} WHERE 1 = 1 ${where} GROUP BY ALL`);
+    const by = new Map(rows.map((r) => [r.h, r]));
+    const exp = [];
+    for (let i = n - 1; i >= 0; i--) {
+      const h = fmt(newestMs - i * 3600e3);
+      const r = by.get(h);
+      exp.push({ hour: h, final: true, queries: r ? num(r.queries) : 0, spilled: r ? num(r.spilled) : 0, cached: r ? num(r.cached) : 0,
+        exec_ms_sum: r ? num(r.exec_ms_sum) : 0 });
+    }
+    const got = await ok(S.url, `/api/v1/live${q}`);
+    same(`live series ${q}`, got.series, exp);
+    assert.equal(got.series.length, n);
+  }
+  assert.equal((await ok(S.url, '/api/v1/live')).series.length, 1, 'default: 1 hour');
+  assert.equal((await get(S.url, '/api/v1/live?hours=169')).status, 400);
+});
+
+test('health/history: the health samples of every commit, by wall-clock time', async () => {
+  const rows = sqlite(HOT, 'SELECT ts, name, value FROM health_history ORDER BY ts, name');
+  assert.ok(rows.length > 0, 'sluice run wrote health_history');
+  const sec = (t) => Date.parse(t.slice(0, 19).replace(' ', 'T') + 'Z') / 1000 + Number('0' + t.slice(19));
+  const pick = (name) => rows.filter((r) => r.name === name).map((r) => [sec(r.ts), r.value]);
+  const times = [...new Set(rows.map((r) => r.ts))];
+  const qsum = times.map((t) => rows.filter((r) => r.ts === t && r.name.startsWith('sluice_sink_queue_wait_seconds_total{'))
+    .reduce((s, r) => s + r.value, 0));
+  const queue = [];
+  for (let i = 1; i < times.length; i++) queue.push([sec(times[i]), qsum[i] >= qsum[i - 1] ? qsum[i] - qsum[i - 1] : qsum[i]]);
+  const got = await ok(S.url, `/api/v1/health/history?from=-30d&to=${encodeURIComponent('now+1d')}`);
+  same('history', got.series, {
+    events_per_second: pick('sluice_events_per_second'), replay_lag_s: pick('sluice_replay_lag_seconds'), queue_wait_s: queue,
+    hot_write_s: pick('sluice_sink_write_max_seconds{store="hot"}'), cold_write_s: pick('sluice_sink_write_max_seconds{store="cold"}'),
+  });
+  assert.equal(got.series.events_per_second.at(-1)[1], 0, 'the last sample of a finished run: 0 events/s');
+  // the default: the last hour of samples; relative times against the wall clock
+  const d = await ok(S.url, '/api/v1/health/history');
+  assert.equal(d.series.events_per_second.length, got.series.events_per_second.length);
+  const rel = await ok(S.url, '/api/v1/health/history?from=now-10d');
+  assert.equal(rel.series.events_per_second.length, got.series.events_per_second.length);
+  const none = await ok(S.url, '/api/v1/health/history?from=2000-01-01&to=2000-01-02');
+  assert.deepEqual(none.series.events_per_second, []);
+});
+
+test('format=csv: the same rows as JSON, RFC 4180, a download', async () => {
+  const lists = [['top_tables', `${ALL}&k=20`, 'tables'], ['cache', ALL, 'instances'], ['instances', ALL, 'instances'],
+    ['compile', ALL, 'buckets'], ['utilization', `${ALL}&limit=30`, 'top']];
+  for (const [ep, q, key] of lists) {
+    const j = await ok(S.url, `/api/v1/${ep}?${q}`);
+    const r = await get(S.url, `/api/v1/${ep}?${q}&format=csv`);
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.headers.get('content-type'), 'text/csv; charset=utf-8');
+    assert.equal(r.headers.get('content-disposition'), `attachment; filename="${ep}.csv"`);
+    const rows = parseCsv(r.text);
+    const cols = Object.keys(j[key][0]);
+    assert.deepEqual(rows[0], cols, `${ep} header`);
+    // numbers: the same value (the CSV keeps the JSON's shortest form, e.g. 6.5e-05)
+    assert.deepEqual(rows.slice(1).map((r, ri) => r.map((v, i) => (typeof j[key][ri]?.[cols[i]] === 'number' ? Number(v) : v))),
+      j[key].map((o) => cols.map((c) => (typeof o[c] === 'number' ? o[c] : csvVal(o[c])))), `${ep} rows`);
+  }
+  // spill: long form
+  const sp = await ok(S.url, `/api/v1/spill?${ALL}`);
+  const spc = parseCsv((await get(S.url, `/api/v1/spill?${ALL}&format=csv`)).text);
+  assert.deepEqual(spc[0], ['hour', 'query_type', 'spilled', 'mbytes', 'queries']);
+  const expSp = [];
+  sp.hours.forEach((h, i) => sp.series.forEach((s) => expSp.push([h, s.query_type, String(s.spilled[i]), String(s.mbytes[i]), String(s.queries[i])])));
+  assert.deepEqual(spc.slice(1), expSp);
+  // tables: bad_rows (raw JSON with quotes and commas) equals the hot store
+  const br = parseCsv((await get(S.url, '/api/v1/table/bad_rows?limit=50000&format=csv')).text);
+  const exp = sqlite(HOT, `SELECT * FROM bad_rows ORDER BY ${KEYS.bad_rows}`);
+  assert.deepEqual(br[0], Object.keys(exp[0]));
+  assert.deepEqual(br.slice(1), exp.map((o) => br[0].map((c) => csvVal(o[c]))));
+  assert.ok(exp.some((o) => o.raw && o.raw.includes('"')), 'quoted fields were exercised');
+  assert.equal((await get(S.url, '/api/v1/status?format=csv')).status, 400);
+  assert.equal((await get(S.url, '/api/v1/spill?format=xml')).status, 400);
+});
+
+test('table/events and table/pipeline_health equal the hot store', async () => {
+  const ev = sqlite(HOT, 'SELECT * FROM events ORDER BY source, _input, _row');
+  assert.ok(ev.length > 0);
+  const cols = Object.keys(ev[0]).filter((c) => c !== 'hour');
+  const g = await ok(S.url, '/api/v1/table/events?limit=50000');
+  assert.deepEqual(g.columns, cols);
+  same('events', g.rows, ev.map((r) => cols.map((c) => r[c])));
+  const t0 = ev[Math.floor(ev.length / 2)].arrival_timestamp.slice(0, 13);
+  const inst = ev[0].instance_id;
+  const from = `${t0.replace(' ', 'T')}:00:00Z`;
+  const f = await ok(S.url, `/api/v1/table/events?limit=50000&source=${ev[0].source}&instance=${inst}&from=${from}&to=${from.replace(/T(\d\d)/, (m, h) => `T${String(+h + 1).padStart(2, '0')}`)}`);
+  const exp = sqlite(HOT, `SELECT * FROM events WHERE source = ${sqlStr(ev[0].source)} AND instance_id = ${inst}
+    AND arrival_timestamp >= '${t0}:00:00' AND arrival_timestamp < '${t0.slice(0, 11)}${String(+t0.slice(11, 13) + 1).padStart(2, '0')}:00:00'
+    ORDER BY source, _input, _row`);
+  same('events filtered', f.rows, exp.map((r) => cols.map((c) => r[c])));
+  const ph = await ok(S.url, '/api/v1/table/pipeline_health?limit=50000');
+  same('pipeline_health', ph.rows, sqlite(HOT, 'SELECT name, value, updated_at FROM pipeline_health ORDER BY name')
+    .map((r) => [r.name, r.value, r.updated_at]));
+});
+
+test('relative times, ISO offsets and query_type in any case', async () => {
+  const [[newest]] = await query(`SELECT max(hour) FROM ${cold('query_hourly')}`);
+  const endMs = Number(newest.micros / 1000n) + 3600e3;
+  const fmt = (ms) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+  const a = await ok(S.url, '/api/v1/spill?from=now-24h&to=now');
+  assert.equal(a.from, fmt(endMs - 86400e3));
+  assert.equal(a.to, fmt(endMs));
+  const b = await ok(S.url, `/api/v1/spill?from=${encodeURIComponent(fmt(endMs - 86400e3).replace(' ', 'T') + 'Z')}&to=${endMs / 1000}`);
+  same('now-24h = the absolute range', a, b);
+  const c = await ok(S.url, '/api/v1/spill?from=-2d');
+  assert.equal(c.from, fmt(endMs - 2 * 86400e3));
+  // +01:00: 10:00 local is 09:00 UTC
+  const o = await ok(S.url, `/api/v1/spill?from=${encodeURIComponent('2024-03-05T10:00:00+01:00')}&to=${encodeURIComponent('2024-03-05T12:00:00+01:00')}`);
+  assert.equal(o.from, '2024-03-05 09:00:00');
+  assert.equal(o.to, '2024-03-05 11:00:00');
+  same('query_type any case', await ok(S.url, `/api/v1/spill?${ALL}&query_type=SeLeCt&source=alpha`),
+    await expectSpill('query_hourly', `AND source = 'alpha' AND query_type = 'select'`));
+  for (const bad of ['now-', 'now-3x', 'now+-1h', '2024-03-05T10:00:00+']) {
+    const r = await get(S.url, `/api/v1/spill?from=${encodeURIComponent(bad)}`);
+    assert.equal(r.status, 400, bad);
+    assert.match(r.body.error, /^from: /);
+  }
+});
+
+test('/healthz: 200 when the store can be read, 503 otherwise', async () => {
+  const r = await get(S.url, '/healthz');
+  assert.equal(r.status, 200);
+  assert.deepEqual(r.body, { ok: true });
+  assert.equal(r.headers.get('cache-control'), 'no-store');
+  const missing = await startServe(['--hot', path.join(ROOT, 'nosuch.db'), '--listen', '127.0.0.1:0', '--quiet']);
+  const m = await get(missing.url, '/healthz');
+  assert.equal(m.status, 503);
+  assert.equal(m.body.ok, false);
+  assert.ok(m.body.error.includes('nosuch.db'));
+  missing.stop();
+});
+
+test('status: state running / stale / stopped; events_per_second 0 unless running', async () => {
+  const copy = path.join(ROOT, 'state.db');
+  assert.equal(spawnSync('sqlite3', [HOT, `VACUUM INTO '${copy}'`]).status, 0);
+  const now = new Date().toISOString().replace('T', ' ').replace('Z', '000');
+  const set = (running, at) => spawnSync('sqlite3', [copy, `UPDATE pipeline_health SET value = ${running} WHERE name = 'sluice_running';
+    UPDATE pipeline_health SET value = 123.5 WHERE name = 'sluice_events_per_second'; UPDATE pipeline_health SET updated_at = '${at}';`]);
+  const srv = await startServe(['--hot', copy, '--listen', '127.0.0.1:0', '--quiet']);
+  const fresh = { headers: { 'X-Sluice-Fresh': '1' } };
+  const prom = async () => Number(/\nsluice_events_per_second (\S+)\n/.exec((await get(srv.url, '/metrics', fresh)).text)[1]);
+  set(1, now);
+  let st = await ok(srv.url, '/api/v1/status', fresh);
+  assert.equal(st.state, 'running');
+  assert.equal(st.events_per_second, 123.5);
+  assert.equal(await prom(), 123.5);
+  set(1, '2020-01-01 00:00:00.000000'); // a killed run: its row stopped moving
+  st = await ok(srv.url, '/api/v1/status', fresh);
+  assert.equal(st.state, 'stale');
+  assert.equal(st.running, true);
+  assert.equal(st.events_per_second, 0);
+  assert.equal(await prom(), 0);
+  set(0, now);
+  st = await ok(srv.url, '/api/v1/status', fresh);
+  assert.equal(st.state, 'stopped');
+  assert.equal(st.events_per_second, 0);
+  assert.equal(await prom(), 0);
+  srv.stop();
+});
+
+test('serve --cold is refused with the reason', () => {
+  const r = spawnSync(SLUICE_BIN, ['serve', '--hot', HOT, '--cold', COLD, '--listen', '127.0.0.1:0'], { encoding: 'utf8', timeout: 10_000 });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /--cold .*not implemented.*hot store keeps every metric row/);
+});
 
 test('bad parameters: 400 naming the parameter; unknown paths 404; other methods 405', async () => {
   const cases = [
@@ -530,7 +736,7 @@ test('bad parameters: 400 naming the parameter; unknown paths 404; other methods
     assert.ok(r.body.error.startsWith(name) || r.body.error.includes(name), `${p}: message names ${name}: ${r.body.error}`);
     assert.match(r.body.error, re, p);
   }
-  for (const p of ['/api/v1/nope', '/api/v2/status', '/api/v1/table/events', '/api/v1/status/', '/nope', '/api/v1']) {
+  for (const p of ['/api/v1/nope', '/api/v2/status', '/api/v1/table/contributions', '/api/v1/status/', '/nope', '/api/v1']) {
     const r = await get(S.url, p);
     assert.equal(r.status, 404, p);
     assert.ok(r.body.error.length > 0);

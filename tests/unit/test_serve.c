@@ -221,22 +221,36 @@ static void test_params_time(void) {
     };
     for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
         v = -1;
-        sl_err e = sv_parse_time("from", ok[i].s, strlen(ok[i].s), &v, err, sizeof err);
+        sl_err e = sv_parse_time("from", ok[i].s, strlen(ok[i].s), &v, NULL, err, sizeof err);
         if (e != SL_OK || v != ok[i].want) fprintf(stderr, "  time '%s': %s %lld\n", ok[i].s, err, (long long)v);
         CHECK(e == SL_OK && v == ok[i].want);
     }
     const char *bad[] = {"yesterday", "2024-13-01", "2024-02-30", "2023-02-29", "1900-02-29", "2024-03-01T24",
                          "2024-03-01T05:60", "2024-03-01T05:00:60", "", "2024-3-1", "2024-03-01T5",
-                         "2024-03-01T05:00:00+01:00", "2024-03-01T05:00:00.", "2024-03-01T05:00:00.1234567890",
+                         "2024-03-01T05:00:00.", "2024-03-01T05:00:00.1234567890",
                          "-5", "1e9", " 2024-03-01", "2024-03-01ZZ", "253402300800", "99999999999999999999"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        sl_err e = sv_parse_time("to", bad[i], strlen(bad[i]), &v, err, sizeof err);
+        sl_err e = sv_parse_time("to", bad[i], strlen(bad[i]), &v, NULL, err, sizeof err);
         if (e == SL_OK) fprintf(stderr, "  time '%s' accepted\n", bad[i]);
         CHECK(e == SL_ERR_ARG && !strncmp(err, "to: ", 4));
     }
-    CHECK(sv_parse_time("from", "yesterday", 9, &v, err, sizeof err) == SL_ERR_ARG);
-    CHECK_EQ_STR(err, "from: expected YYYY-MM-DD[THH[:MM[:SS]]][Z] or epoch seconds, got 'yesterday'");
-    CHECK(sv_parse_time("from", "2024-02-30", 10, &v, err, sizeof err) == SL_ERR_ARG);
+    CHECK(sv_parse_time("from", "yesterday", 9, &v, NULL, err, sizeof err) == SL_ERR_ARG);
+    CHECK_EQ_STR(err, "from: expected YYYY-MM-DD[THH[:MM[:SS]]][Z|+HH:MM], epoch seconds or a relative time (now, "
+                      "now-24h, -7d), got 'yesterday'");
+    /* offsets and relative times */
+    CHECK(sv_parse_time("from", "2024-03-01T05:00:00+01:00", 25, &v, NULL, err, sizeof err) == SL_OK &&
+          v == T2024_03_01 + 4 * 3600);
+    CHECK(sv_parse_time("from", "2024-03-01T05:00:00-0130", 24, &v, NULL, err, sizeof err) == SL_OK &&
+          v == T2024_03_01 + 6 * 3600 + 1800);
+    bool rel = false;
+    CHECK(sv_parse_time("from", "now-24h", 7, &v, &rel, err, sizeof err) == SL_OK && rel && v == -86400);
+    CHECK(sv_parse_time("from", "-7d", 3, &v, &rel, err, sizeof err) == SL_OK && rel && v == -7 * 86400);
+    CHECK(sv_parse_time("from", "now", 3, &v, &rel, err, sizeof err) == SL_OK && rel && v == 0);
+    CHECK(sv_parse_time("from", "now+2w", 6, &v, &rel, err, sizeof err) == SL_OK && rel && v == 14 * 86400);
+    CHECK(sv_parse_time("from", "now-24h", 7, &v, NULL, err, sizeof err) == SL_ERR_ARG);
+    CHECK(sv_parse_time("from", "now-24", 6, &v, &rel, err, sizeof err) == SL_ERR_ARG);
+    CHECK(sv_parse_time("from", "now-h", 5, &v, &rel, err, sizeof err) == SL_ERR_ARG);
+    CHECK(sv_parse_time("from", "2024-02-30", 10, &v, NULL, err, sizeof err) == SL_ERR_ARG);
     CHECK_EQ_STR(err, "from: '2024-02-30' is not a valid date and time");
 
     /* formatting and the calendar */
@@ -376,6 +390,12 @@ static void test_params_range(void) {
     CHECK(sv_range_resolve(&p, true, newest, &f, &t, &empty, err, sizeof err) == SL_ERR_ARG);
     CHECK(strstr(err, "from: the range from 2022-01-01 00:00:00 to the end of the data (2024-03-01 08:00:00) is "
                       "longer than 400 days") != NULL);
+    /* relative: to the newest hour + 1 h */
+    CHECK(parse(&p, &SPEC_ALL, "from=now-1d&to=now") == SL_OK);
+    CHECK(sv_range_resolve(&p, true, newest, &f, &t, &empty, err, sizeof err) == SL_OK);
+    CHECK(t == newest + 3600 && f == t - 86400);
+    CHECK(parse(&p, &SPEC_ALL, "from=now&to=now-1h") == SL_OK);
+    CHECK(sv_range_resolve(&p, true, newest, &f, &t, &empty, err, sizeof err) == SL_ERR_ARG);
 }
 
 /* ------------------------------------------------------------ Prometheus */
@@ -932,10 +952,16 @@ static void test_api_endpoints(void) {
            "\"instances\":[{\"source\":\"b\",\"instance_id\":1,\"queries\":7,\"cached\":0,\"hit_rate\":0}],"
            "\"instances_total\":1,\"hours\":[\"2024-03-01 05:00:00\"],\"hit_rate\":[0]}");
 
+    /* per (source, instance_id, table_id): table 200 of a/1 and of b/1 are different tables */
     EXPECT("/api/v1/top_tables", "", 200,
-           "\"tables\":[{\"table_id\":200,\"reads\":8,\"hours\":1},{\"table_id\":100,\"reads\":6,\"hours\":2}]}");
-    EXPECT("/api/v1/top_tables", "k=1&instance=1", 200, "\"tables\":[{\"table_id\":200,\"reads\":8,\"hours\":1}]}");
-    EXPECT("/api/v1/top_tables", "final=0", 200, "\"tables\":[{\"table_id\":100,\"reads\":1,\"hours\":1}]}");
+           "\"tables\":[{\"source\":\"a\",\"instance_id\":1,\"table_id\":100,\"reads\":6,\"hours\":2},"
+           "{\"source\":\"b\",\"instance_id\":1,\"table_id\":200,\"reads\":5,\"hours\":1},"
+           "{\"source\":\"a\",\"instance_id\":1,\"table_id\":200,\"reads\":3,\"hours\":1}]}");
+    EXPECT("/api/v1/top_tables", "k=1&instance=1", 200,
+           "\"tables\":[{\"source\":\"a\",\"instance_id\":1,\"table_id\":100,\"reads\":6,\"hours\":2}]}");
+    EXPECT("/api/v1/top_tables", "final=0", 200, "\"tables\":[{\"source\":\"a\",\"instance_id\":1,\"table_id\":100,\"reads\":1,\"hours\":1}]}");
+    EXPECT("/api/v1/top_tables", "k=2&format=csv", 200,
+           "source,instance_id,table_id,reads,hours\r\na,1,100,6,2\r\nb,1,200,5,1\r\n");
 
     EXPECT("/api/v1/compile", "", 200,
            "\"buckets\":[{\"joins_bucket\":\"0\",\"queries\":11,\"compile_ms_sum\":6,\"compile_ms_avg\":"
@@ -966,12 +992,14 @@ static void test_api_endpoints(void) {
            "{\"hour\":\"2024-03-01 07:00:00\",\"final\":false,\"by_query_type\":[{\"query_type\":\"select\","
            "\"queries\":4,\"aborted\":0,\"cached\":0,\"spilled\":0,\"exec_ms_sum\":40,\"queue_ms_sum\":0,"
            "\"compile_ms_sum\":1,\"mbytes_scanned_sum\":0,\"mbytes_spilled_sum\":0}],\"totals\":{\"queries\":4,");
-    HAS("\"instances\":1}");
+    HAS("\"instances\":1,\"series\":[{\"hour\":\"2024-03-01 07:00:00\",\"final\":false,\"queries\":4,");
     EXPECT("/api/v1/live", "source=b", 200, "\"by_query_type\":[],\"totals\":{\"queries\":0,");
 
     EXPECT("/api/v1/status", "", 200, "{\"now\":\"");
+    /* sluice_running 1 but the row is from 2024: a killed run, no throughput */
+    HAS("\",\"state\":\"stale\",\"events_per_second\":0,\"running\":true,");
     HAS("\"running\":true,\"uptime_s\":null,\"event_time\":null,\"watermark\":\"2024-03-01 05:00:00.500000\","
-        "\"events_per_second\":null,\"replay_lag_s\":null,\"open_windows\":null,\"events_read\":100,"
+        "\"replay_lag_s\":null,\"open_windows\":null,\"events_read\":100,"
         "\"events_accepted\":null,\"bad\":2,\"late\":null,\"duplicates\":null,\"first_hour\":\"2024-03-01 05:00:00\","
         "\"last_hour\":\"2024-03-01 07:00:00\",\"last_final_hour\":\"2024-03-01 05:00:00\",\"sources\":[\"a\",\"b\"],"
         "\"health_updated_at\":\"2024-06-01 00:00:02.500000\"}");
@@ -1008,7 +1036,8 @@ static void test_api_endpoints(void) {
     EXPECT("/api/v1/cache", "query_type=select", 400,
            "query_type: /api/v1/cache cannot filter by query_type (cache_hourly: no query_type column)");
     EXPECT("/api/v1/spill", "from=yesterday", 400,
-           "{\"error\":\"from: expected YYYY-MM-DD[THH[:MM[:SS]]][Z] or epoch seconds, got 'yesterday'\"}");
+           "{\"error\":\"from: expected YYYY-MM-DD[THH[:MM[:SS]]][Z|+HH:MM], epoch seconds or a relative time (now, "
+           "now-24h, -7d), got 'yesterday'\"}");
     EXPECT("/api/v1/spill", "from=2020-01-01", 400, "from: the range from 2020-01-01 00:00:00 to the end of the data");
     EXPECT("/api/v1/nope", "", 404, "not found: /api/v1/nope");
     EXPECT("/api/v2/status", "", 404, "not found: /api/v2/status");
@@ -1045,14 +1074,14 @@ static void test_api_versions(void) {
     /* it appears */
     CHECK(make_store(path, NULL));
     sleep_ms(50); /* the poller sees it */
-    EXPECT("/api/v1/top_tables", "", 200, "{\"table_id\":200,\"reads\":8,\"hours\":1}");
+    EXPECT("/api/v1/top_tables", "", 200, "{\"source\":\"b\",\"instance_id\":1,\"table_id\":200,\"reads\":5,\"hours\":1}");
     CHECK(how_last == SV_CACHE_MISS);
-    EXPECT("/api/v1/top_tables", "", 200, "{\"table_id\":200,\"reads\":8,\"hours\":1}");
+    EXPECT("/api/v1/top_tables", "", 200, "{\"source\":\"b\",\"instance_id\":1,\"table_id\":200,\"reads\":5,\"hours\":1}");
     CHECK(how_last == SV_CACHE_HIT);
     /* a commit by another connection: a fresh request sees it at once */
     CHECK(exec_sql(path, "UPDATE top_tables_hourly SET reads = 50 WHERE table_id = 100 AND final = 0"));
     get_how(a, "/api/v1/top_tables", "", true);
-    CHECK(status == 200 && strstr(body, "\"tables\":[{\"table_id\":100,\"reads\":55,\"hours\":2}") &&
+    CHECK(status == 200 && strstr(body, "\"tables\":[{\"source\":\"a\",\"instance_id\":1,\"table_id\":100,\"reads\":55,\"hours\":2}") &&
           how_last == SV_CACHE_MISS);
     /* another commit: other requests get the previous answer ("stale") until
      * the background recomputation is in, within milliseconds */
@@ -1065,7 +1094,7 @@ static void test_api_versions(void) {
         sleep_ms(10);
         get(a, "/api/v1/top_tables", "");
     } while (!strstr(body, "\"reads\":65,") && ++tries < 200);
-    CHECK(status == 200 && how_last == SV_CACHE_HIT && strstr(body, "{\"table_id\":100,\"reads\":65,\"hours\":2}"));
+    CHECK(status == 200 && how_last == SV_CACHE_HIT && strstr(body, "{\"source\":\"a\",\"instance_id\":1,\"table_id\":100,\"reads\":65,\"hours\":2}"));
     sv_api_metrics(a, true, &r);
     CHECK(r.status == 200 && r.body && strstr(r.body->data, "sluice_events_read_total 100\n") &&
           strstr(r.body->data, "sluice_health_updated_timestamp_seconds 1717200002.5\n"));
@@ -1080,7 +1109,7 @@ static void test_api_versions(void) {
     unlink(side);
     CHECK(rename(other, path) == 0);
     get_how(a, "/api/v1/top_tables", "", true);
-    CHECK(status == 200 && strstr(body, "\"tables\":[{\"table_id\":200,\"reads\":1003,\"hours\":1}"));
+    CHECK(status == 200 && strstr(body, "\"tables\":[{\"source\":\"b\",\"instance_id\":1,\"table_id\":200,\"reads\":1000,\"hours\":1}"));
     /* and removed */
     unlink(path);
     sleep_ms(50);
@@ -1160,7 +1189,7 @@ static void test_http(void) {
     char *r = http(port, "GET /api/v1/top_tables?k=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     CHECK(r && !strncmp(r, "HTTP/1.1 200", 12) && strstr(r, "Content-Type: application/json; charset=utf-8") &&
           strstr(r, "Cache-Control: no-store") && strstr(r, "X-Sluice-Cache: miss") &&
-          strstr(r, "\"tables\":[{\"table_id\":200,\"reads\":8,\"hours\":1}]}"));
+          strstr(r, "\"tables\":[{\"source\":\"a\",\"instance_id\":1,\"table_id\":100,\"reads\":6,\"hours\":2}]}"));
     /* keep-alive: two requests on one connection; the second is a cache hit */
     int fd = connect_to(port);
     r = roundtrip(fd, "GET /api/v1/top_tables?k=1 HTTP/1.1\r\nHost: x\r\n\r\n");

@@ -183,7 +183,9 @@ function healthHistory(hot) {
     queue_wait_s: [], hot_write_s: p(h['sluice_sink_write_seconds_total{store="hot"}']), cold_write_s: p(h['sluice_sink_write_seconds_total{store="cold"}']) } };
 }
 async function routeContract(context, url, hot, inputs = []) {
-  const json = (route, body) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(body) });
+  const json = (route, body) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(body) }).catch(() => {});
+  // a handler that asks the server: when the server is down (a test stops it), the page sees a refused connection
+  const proxy = (fn) => async (route) => { try { await fn(route); } catch { await route.abort('connectionrefused').catch(() => {}); } };
   if (!await serverHas(url, '/api/v1/top_tables?k=1', (j) => !j.tables.length || 'source' in j.tables[0])) {
     await context.route((u) => u.pathname === '/api/v1/top_tables', (route) => json(route, contractTopTables(hot, new URL(route.request().url()))));
   }
@@ -191,23 +193,23 @@ async function routeContract(context, url, hot, inputs = []) {
     await context.route((u) => u.pathname === '/api/v1/instances', (route) => json(route, contractInstances(hot, new URL(route.request().url()))));
   }
   if (!await serverHas(url, '/api/v1/live?hours=2', (j) => Array.isArray(j.series))) {
-    await context.route((u) => u.pathname === '/api/v1/live', async (route) => {
+    await context.route((u) => u.pathname === '/api/v1/live', proxy(async (route) => {
       const u = new URL(route.request().url());
       const n = Number(u.searchParams.get('hours') || 1);
       const source = u.searchParams.get('source') || '';
       const r = await fetch(`${url}/api/v1/live${source ? `?source=${encodeURIComponent(source)}` : ''}`);
       return json(route, { ...(await r.json()), series: liveSeries(hot, n, source) });
-    });
+    }));
   }
   if (!await serverHas(url, '/api/v1/health/history', (j) => j.series && typeof j.series === 'object')) {
     await context.route((u) => u.pathname === '/api/v1/health/history', (route) => json(route, healthHistory(hot)));
   }
   if (!await serverHas(url, '/api/v1/table/bad_rows?limit=1', (j) => j.columns.includes('input_file'))) {
-    await context.route((u) => u.pathname === '/api/v1/table/bad_rows', async (route) => {
+    await context.route((u) => u.pathname === '/api/v1/table/bad_rows', proxy(async (route) => {
       const r = await (await fetch(`${url}/api/v1/table/bad_rows${new URL(route.request().url()).search}`)).json();
       const i = r.columns.indexOf('_input');
       return json(route, { ...r, columns: [...r.columns, 'input_file'], rows: r.rows.map((x) => [...x, inputs[x[i]] ?? null]) });
-    });
+    }));
   }
 }
 
@@ -672,9 +674,9 @@ test('provisional hours are marked on every history chart, and the view refreshe
   await page.addInitScript(() => { window.SLUICE_REFRESH_MS = 700; });
   let spillCalls = 0;
   await page.route((u) => u.pathname === '/api/v1/status', async (route) => {
-    const st = await (await fetch(`${data.url}/api/v1/status`)).json();
+    const st = await fetch(`${data.url}/api/v1/status`).then((r) => r.json()).catch(() => ({}));
     return route.fulfill({ status: 200, contentType: 'application/json',
-      body: JSON.stringify({ ...st, running: true, state: 'running', last_final_hour: lastFinal, health_updated_at: st.now }) });
+      body: JSON.stringify({ ...st, running: true, state: 'running', last_final_hour: lastFinal, health_updated_at: st.now }) }).catch(() => {});
   });
   page.on('request', (r) => { if (new URL(r.url()).pathname === '/api/v1/spill') spillCalls++; });
   await page.goto(`${data.url}/#/history?from=${RANGE.from}&to=${RANGE.to}`);

@@ -90,8 +90,9 @@ async function stop(proc, sig = 'SIGTERM') {
  * other hosts (which are also blocked).  check() asserts none happened; allow4xx() lets
  * the "Failed to load resource ... 4xx" messages of a deliberately bad request pass.
  */
-async function newPage(t) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+async function newPage(t, { viewport = { width: 1280, height: 900 }, colorScheme = 'light', hot = null, url = null, inputs = [] } = {}) {
+  const context = await browser.newContext({ viewport, colorScheme, acceptDownloads: true });
+  if (hot) await routeContract(context, url, hot, inputs);
   const page = await context.newPage();
   const problems = [];
   const external = [];
@@ -123,6 +124,95 @@ async function newPage(t) {
     },
   };
 }
+// ------------------------------------------------------------------ the API contract of issue 12
+// The page is written against the contract shared with the server branch (i12-api). Where
+// the server under test does not answer an endpoint in the contract's shape yet, the page
+// gets the contract's answer computed here from the same hot store (sqlite3), so every
+// assertion still compares the page with the store; with a server that has the endpoint
+// the real answer is used.
+const hasCache = new Map();
+async function serverHas(url, pathq, ok) {
+  const key = `${url}${pathq}`;
+  if (!hasCache.has(key)) {
+    let v = false;
+    try { const r = await fetch(`${url}${pathq}`); v = r.ok && ok(await r.json()); } catch { v = false; }
+    hasCache.set(key, v);
+  }
+  return hasCache.get(key);
+}
+const toHourText = (v) => (v ? `${v.replace('T', ' ')}${v.length === 10 ? ' 00' : ''}:00:00`.slice(0, 19) : null);
+function rangeOf(u, hot) {
+  const last = one(hot, 'SELECT max(hour) FROM query_hourly');
+  const to = toHourText(u.searchParams.get('to')) || (last ? secText(tsMs(last) / 1000 + 3600) : '1970-01-01 00:00:00');
+  const from = toHourText(u.searchParams.get('from')) || secText(tsMs(to) / 1000 - 7 * 86400);
+  return { from, to };
+}
+const filt = (u) => {
+  const w = [];
+  if (u.searchParams.get('source')) w.push(`source = '${u.searchParams.get('source').replace(/'/g, "''")}'`);
+  const inst = u.searchParams.get('instance');
+  if (inst && /^\d+(,\d+)*$/.test(inst)) w.push(`instance_id IN (${inst})`);
+  return w.map((x) => ` AND ${x}`).join('');
+};
+function contractTopTables(hot, u) {
+  const { from, to } = rangeOf(u, hot);
+  const k = Number(u.searchParams.get('k') || 10);
+  const tables = sqlite(hot, `SELECT source, instance_id, table_id, sum(reads) AS reads, count(DISTINCT hour) AS hours FROM top_tables_hourly
+    WHERE hour >= '${from}' AND hour < '${to}'${filt(u)} GROUP BY 1, 2, 3 ORDER BY reads DESC, source, instance_id, table_id LIMIT ${k}`);
+  return { from, to, tables };
+}
+function contractInstances(hot, u) {
+  const { from, to } = rangeOf(u, hot);
+  return { from, to, instances: sqlite(hot, `SELECT source, instance_id, sum(queries) AS queries FROM query_hourly
+    WHERE hour >= '${from}' AND hour < '${to}'${filt(u)} GROUP BY 1, 2 ORDER BY 1, 2`) };
+}
+function liveSeries(hot, n, source) {
+  const last = one(hot, 'SELECT max(hour) FROM query_hourly');
+  if (!last) return [];
+  const from = secText(tsMs(last) / 1000 - (n - 1) * 3600);
+  return sqlite(hot, `SELECT hour, min(final) = 1 AS final, sum(queries) AS queries, sum(spilled) AS spilled, sum(cached) AS cached,
+    sum(exec_ms_sum) AS exec_ms_sum FROM query_hourly WHERE hour >= '${from}'${source ? ` AND source = '${source}'` : ''} GROUP BY hour ORDER BY hour`)
+    .map((r) => ({ ...r, final: r.final === 1 }));
+}
+function healthHistory(hot) {
+  // one sample per series: the pipeline_health gauges at their updated_at (a store without health_history)
+  const h = Object.fromEntries(sqlite(hot, 'SELECT name, value FROM pipeline_health').map((r) => [r.name, r.value]));
+  const at = Math.floor(tsMs(one(hot, 'SELECT max(updated_at) FROM pipeline_health') || '1970-01-01 00:00:00') / 1000);
+  const p = (v) => (typeof v === 'number' ? [[at, v]] : []);
+  return { from: at - 3600, to: at + 1, series: { events_per_second: p(h.sluice_events_per_second), replay_lag_s: p(h.sluice_replay_lag_seconds),
+    queue_wait_s: [], hot_write_s: p(h['sluice_sink_write_seconds_total{store="hot"}']), cold_write_s: p(h['sluice_sink_write_seconds_total{store="cold"}']) } };
+}
+async function routeContract(context, url, hot, inputs = []) {
+  const json = (route, body) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(body) }).catch(() => {});
+  // a handler that asks the server: when the server is down (a test stops it), the page sees a refused connection
+  const proxy = (fn) => async (route) => { try { await fn(route); } catch { await route.abort('connectionrefused').catch(() => {}); } };
+  if (!await serverHas(url, '/api/v1/top_tables?k=1', (j) => !j.tables.length || 'source' in j.tables[0])) {
+    await context.route((u) => u.pathname === '/api/v1/top_tables', (route) => json(route, contractTopTables(hot, new URL(route.request().url()))));
+  }
+  if (!await serverHas(url, '/api/v1/instances', (j) => Array.isArray(j.instances))) {
+    await context.route((u) => u.pathname === '/api/v1/instances', (route) => json(route, contractInstances(hot, new URL(route.request().url()))));
+  }
+  if (!await serverHas(url, '/api/v1/live?hours=2', (j) => Array.isArray(j.series))) {
+    await context.route((u) => u.pathname === '/api/v1/live', proxy(async (route) => {
+      const u = new URL(route.request().url());
+      const n = Number(u.searchParams.get('hours') || 1);
+      const source = u.searchParams.get('source') || '';
+      const r = await fetch(`${url}/api/v1/live${source ? `?source=${encodeURIComponent(source)}` : ''}`);
+      return json(route, { ...(await r.json()), series: liveSeries(hot, n, source) });
+    }));
+  }
+  if (!await serverHas(url, '/api/v1/health/history', (j) => j.series && typeof j.series === 'object')) {
+    await context.route((u) => u.pathname === '/api/v1/health/history', (route) => json(route, healthHistory(hot)));
+  }
+  if (!await serverHas(url, '/api/v1/table/bad_rows?limit=1', (j) => j.columns.includes('input_file'))) {
+    await context.route((u) => u.pathname === '/api/v1/table/bad_rows', proxy(async (route) => {
+      const r = await (await fetch(`${url}/api/v1/table/bad_rows${new URL(route.request().url()).search}`)).json();
+      const i = r.columns.indexOf('_input');
+      return json(route, { ...r, columns: [...r.columns, 'input_file'], rows: r.rows.map((x) => [...x, inputs[x[i]] ?? null]) });
+    }));
+  }
+}
+
 const tid = (page, id) => page.locator(`[data-testid="${id}"]`);
 const value = (page, id) => tid(page, id).getAttribute('data-value');
 const values = async (page, id) => JSON.parse(await tid(page, id).getAttribute('data-values'));
@@ -168,8 +258,10 @@ test.after(async () => {
 });
 
 // ------------------------------------------------------------------ tests
+const P = () => ({ hot: data.hot, url: data.url, inputs: [data.input] });
+
 test('live view: header numbers and the current hour equal the hot store', { skip: SKIP }, async (t) => {
-  const { page, check } = await newPage(t);
+  const { page, check } = await newPage(t, P());
   const { hot, gen } = data;
   await page.goto(`${data.url}/#/live`);
   await livePolled(page, 2);
@@ -189,8 +281,19 @@ test('live view: header numbers and the current hour equal the hot store', { ski
   assert.equal(await num('live-open-windows'), health.sluice_open_windows);
   assert.equal(await num('live-open-windows'), one(hot, 'SELECT count(DISTINCT hour) FROM query_hourly WHERE final = 0'));
   assertClose(await num('live-replay-lag'), health.sluice_replay_lag_seconds, 'replay lag');
-  assertClose(await num('live-eps'), health.sluice_events_per_second, 'events/s', 1e-6);
+  // the run has finished: throughput reads 0 and the state says stopped (not the last rate)
   assert.equal(await value(page, 'live-running'), 'false', 'the run has finished');
+  assert.equal(await value(page, 'live-state'), 'stopped');
+  assert.equal(await num('live-eps'), 0, 'throughput of a stopped pipeline');
+  assert.equal(await tid(page, 'live-eps').innerText(), '0 (stopped)');
+  assert.deepEqual(await values(page, 'chart-live-eps'), Array((await values(page, 'chart-live-eps')).length).fill(0), 'sparkline of a stopped run');
+  // "… ago" next to the health time, from the same timestamp
+  const agoS = (Date.now() - tsMs(await value(page, 'live-health-updated'))) / 1000;
+  const agoText = await tid(page, 'live-health-ago').innerText();
+  const m = /\((\d+) (s|min|h|d) ago\)/.exec(agoText);
+  assert.ok(m, `ago text ${agoText}`);
+  const unit = { s: 1, min: 60, h: 3600, d: 86400 }[m[2]];
+  assert.ok(Math.abs(Number(m[1]) * unit - agoS) <= unit + 5, `${agoText} vs ${agoS} s`);
   // the displayed text is the same number
   assert.equal((await tid(page, 'live-events-read').innerText()).replace(/,/g, ''), String(gen.rows_out));
 
@@ -223,12 +326,35 @@ test('live view: header numbers and the current hour equal the hot store', { ski
   assert.equal(await page.locator('[data-testid="table-live-by-query-type"] tbody tr[data-query-type]').count(), want.length);
   assert.equal(Number(await value(page, 'live-instances')),
     one(hot, `SELECT count(DISTINCT source || '/' || instance_id) FROM query_hourly WHERE hour = '${hour}'`));
+  // MB columns in MB / GB / TB, not "40.00 M"
+  for (const txt of await page.locator('[data-testid="table-live-by-query-type"] tbody tr td:nth-child(10)').allInnerTexts()) {
+    assert.match(txt, /^[\d.,]+ (MB|GB|TB)$/, `MB scanned shown as ${txt}`);
+  }
+
+  // the rolling chart: the last 24 hours' totals per hour (the default), oldest first
+  const roll = await values(page, 'chart-live-rolling');
+  const last24 = sqlite(hot, `SELECT hour, sum(queries) AS q, sum(spilled) AS s, sum(cached) AS c, min(final) AS f FROM query_hourly
+    WHERE hour > datetime('${hour}', '-24 hours') GROUP BY hour ORDER BY hour`);
+  assert.deepEqual(roll.hours, last24.map((r) => r.hour));
+  assert.deepEqual(roll.series.queries, last24.map((r) => r.q));
+  assert.deepEqual(roll.series.spilled, last24.map((r) => r.s));
+  assert.deepEqual(roll.series.cached, last24.map((r) => r.c));
+  assert.deepEqual(roll.provisional, last24.map((r) => r.f === 0));
+  // 6 hours, then the source filter (the table and the chart are that source's)
+  await tid(page, 'live-hours').selectOption('6');
+  await page.waitForFunction(() => JSON.parse(document.querySelector('[data-testid="chart-live-rolling"]').dataset.values).hours.length <= 6);
+  assert.deepEqual((await values(page, 'chart-live-rolling')).hours, last24.slice(-6).map((r) => r.hour));
+  await tid(page, 'live-source').selectOption('generated');
+  await livePolled(page, Number(await page.locator('[data-testid="view-live"]').getAttribute('data-polls')) + 2);
+  const bySrc = sqlite(hot, `SELECT query_type, sum(queries) AS queries FROM query_hourly WHERE hour = '${hour}' AND source = 'generated' GROUP BY 1 ORDER BY 1`);
+  assert.deepEqual((await values(page, 'table-live-by-query-type')).by_query_type.map((r) => [r.query_type, r.queries]).sort(),
+    bySrc.map((r) => [r.query_type, r.queries]));
   await shot(page, 'live');
   check();
 });
 
 test('historical view: spill, cache, top tables, compile and utilization equal the hot store', { skip: SKIP }, async (t) => {
-  const { page, check } = await newPage(t);
+  const { page, check } = await newPage(t, P());
   const { hot } = data;
   await page.goto(`${data.url}/#/history?from=${RANGE.from}&to=${RANGE.to}`);
   assert.equal(await historyReady(page), 'ready', `history view state (banner: ${await tid(page, 'error-banner').innerText()})`);
@@ -281,11 +407,23 @@ test('historical view: spill, cache, top tables, compile and utilization equal t
   assert.deepEqual(fleetGot.hours, fleet.map((r) => r.hour));
   fleet.forEach((r, i) => assertClose(fleetGot.series['hit rate'][i], r.r, `fleet hit rate ${r.hour}`));
 
-  // top tables: reads summed over the hourly top-k rows
-  const topWant = sqlite(hot, `SELECT table_id, sum(reads) AS reads FROM ${R('top_tables_hourly')} GROUP BY table_id ORDER BY 2 DESC, 1 LIMIT 10`);
+  // top tables: ranked per (source, instance, table id), never summed across instances
+  const topWant = sqlite(hot, `SELECT source, instance_id, table_id, sum(reads) AS reads FROM ${R('top_tables_hourly')}
+    GROUP BY 1, 2, 3 ORDER BY 4 DESC, 1, 2, 3 LIMIT 10`);
   const topGot = await values(page, 'table-top-tables');
-  assert.deepEqual(topGot.map((r) => [r.table_id, r.reads]), topWant.map((r) => [r.table_id, r.reads]));
-  assert.equal(await page.locator('[data-testid="table-top-tables"] tbody tr').first().getAttribute('data-table-id'), String(topWant[0].table_id));
+  assert.deepEqual(topGot.map((r) => [r.source, r.instance_id, r.table_id, r.reads]), topWant.map((r) => [r.source, r.instance_id, r.table_id, r.reads]));
+  const topRows = page.locator('[data-testid="table-top-tables"] tbody tr');
+  assert.equal(await topRows.count(), topWant.length);
+  for (let i = 0; i < topWant.length; i++) {
+    const cells = await topRows.nth(i).locator('td').allInnerTexts();
+    assert.deepEqual([cells[1], cells[2], cells[3], cells[4].replace(/,/g, '')],
+      [topWant[i].source, String(topWant[i].instance_id), String(topWant[i].table_id), String(topWant[i].reads)], `top table row ${i}`);
+  }
+  // one row per (source, instance, table id), each with that instance's reads only
+  assert.equal(new Set(topGot.map((r) => `${r.source}/${r.instance_id}/${r.table_id}`)).size, topGot.length, 'keys are unique');
+  for (const g of topGot) {
+    assert.equal(g.reads, one(hot, `SELECT sum(reads) FROM ${R('top_tables_hourly')} WHERE source = '${g.source}' AND instance_id = ${g.instance_id} AND table_id = ${g.table_id}`));
+  }
 
   // compile: buckets in bucket order, the correlation per hour and its mean
   const order = ['0', '1', '2', '3', '4-5', '6-9', '10+'];
@@ -342,13 +480,46 @@ test('historical view: spill, cache, top tables, compile and utilization equal t
   const nOver = topU.filter((r) => r.oversubscribed).length;
   assert.ok(topU.slice(0, nOver).every((r) => r.oversubscribed), 'oversubscribed rows first');
   assert.equal(await page.locator('[data-testid="table-util-top"] tr.over').count(), nOver, 'oversubscribed rows highlighted');
+  // the threshold line (docs/metrics.md 4.5: threshold = 0.5) and the oversubscribed hours marked
+  assert.equal(uGot.hline, 0.5);
+  assert.equal(Number(await value(page, 'util-threshold')), 0.5);
+  assert.match(await page.locator('[data-testid="chart-util-composite"] .chart-note .hline').innerText(), /threshold 0\.5/);
+  assert.deepEqual(uGot.oversubscribed_hours, uWant.map((w) => w.o > 0));
+  // every hour of this store is final: no provisional band, on any history chart
+  for (const c of ['chart-spill-count', 'chart-spill-mb', 'chart-queries-stacked', 'chart-cache-fleet', 'chart-util-composite', 'chart-util-slowdown']) {
+    const v = await values(page, c);
+    assert.equal(v.provisional.length, v.hours.length, c);
+    assert.ok(v.provisional.every((x) => x === false), `${c}: no provisional hour`);
+  }
+  assert.equal(await page.locator('[data-testid="view-history"]').getAttribute('data-auto-refresh'), '', 'no auto refresh when all hours are final');
+
+  // numbers: MB in MB/GB/TB, integers without ".0", a help text on each metric
+  for (const w of spillWant) {
+    const txt = await page.locator(`[data-testid="table-spill-totals"] tr[data-query-type="${w.query_type}"] td`).nth(2).innerText();
+    const m = /^([\d.,]+) (MB|GB|TB)$/.exec(txt);
+    assert.ok(m, `MB spilled of ${w.query_type} shown as ${txt}`);
+    const back = Number(m[1].replace(/,/g, '')) * { MB: 1, GB: 1e3, TB: 1e6 }[m[2]];
+    assertClose(back, w.mbytes, `${txt} = ${w.mbytes} MB`, 0.01);
+  }
+  for (const w of bWant) {
+    const txt = await page.locator(`[data-testid="table-compile-buckets"] tr[data-bucket="${w.joins_bucket}"] td`).nth(3).innerText();
+    assert.equal(txt.replace(/,/g, ''), String(w.mx), `compile max of ${w.joins_bucket} (an integer, no .0)`);
+  }
+  const docs = fs.readFileSync(path.join(REPO, 'docs', 'metrics.md'), 'utf8');
+  for (const k of ['queue', 'compile', 'spill', 'parallel', 'composite', 'fp_groups', 'slowdown']) {
+    const title = await page.locator(`[data-help="${k}"]`).first().getAttribute('title');
+    assert.ok(title && title.length > 30, `help for ${k}: ${title}`);
+  }
+  assert.match(await page.locator('[data-help="slowdown"]').first().getAttribute('title'), /slowdown >= 1/);
+  assert.match(docs, /slowdown >= 1/, 'the slowdown help quotes docs/metrics.md');
+  assert.match(await page.locator('[data-help="composite"]').first().getAttribute('title'), /threshold \(default 0\.5\)/);
 
   await shot(page, 'history');
   check();
 });
 
 test('historical view: instance filter and range presets', { skip: SKIP }, async (t) => {
-  const { page, check } = await newPage(t);
+  const { page, check } = await newPage(t, P());
   const { hot } = data;
   await page.goto(`${data.url}/#/history`);
   await historyReady(page);
@@ -385,8 +556,175 @@ test('historical view: instance filter and range presets', { skip: SKIP }, async
   check();
 });
 
+test('drill-down, instance picker, zoom, legend, stacked query types, CSV/JSON download', { skip: SKIP }, async (t) => {
+  const { page, check } = await newPage(t, P());
+  const { hot } = data;
+  await page.goto(`${data.url}/#/history?from=${RANGE.from}&to=${RANGE.to}`);
+  assert.equal(await historyReady(page), 'ready');
+  // the instance picker lists the valid ids of the range
+  const inst = sqlite(hot, `SELECT source, instance_id, sum(queries) AS queries FROM ${R('query_hourly')} GROUP BY 1, 2 ORDER BY 1, 2`);
+  await page.waitForFunction((n) => document.querySelectorAll('#hist-instance-list option').length === n, inst.length);
+  assert.deepEqual(await page.locator('#hist-instance-list option').evaluateAll((os) => os.map((o) => Number(o.value))), inst.map((r) => r.instance_id));
+  assert.deepEqual(await values(page, 'hist-instance-list'), inst);
+  // stacked query types: the raw queries per type and hour
+  const st = await values(page, 'chart-queries-stacked');
+  assert.equal(st.stacked, true);
+  for (const r of sqlite(hot, `SELECT hour, query_type, sum(queries) AS q FROM ${R('query_hourly')} GROUP BY 1, 2`)) {
+    assert.equal(st.series[r.query_type][st.hours.indexOf(r.hour)], r.q, `queries ${r.hour} ${r.query_type}`);
+  }
+  // download the top tables as CSV (what is shown) and JSON (the numbers)
+  const [dl] = await Promise.all([page.waitForEvent('download'), tid(page, 'dl-csv-top-tables').click()]);
+  assert.equal(dl.suggestedFilename(), 'top-tables.csv');
+  const csv = fs.readFileSync(await dl.path(), 'utf8').trim().split('\r\n');
+  assert.equal(csv[0], '#,source,instance,table_id,reads,hours');
+  const topWant = contractTopTables(hot, new URL(`http://x/?from=${RANGE.from}&to=${RANGE.to}&k=10`)).tables;
+  assert.equal(csv.length, topWant.length + 1);
+  topWant.forEach((w, i) => assert.deepEqual(csv[i + 1].split(',').slice(1, 5).map((x) => x.replace(/"/g, '')),
+    [w.source, String(w.instance_id), String(w.table_id), String(w.reads)], `csv row ${i}`));
+  const [dj] = await Promise.all([page.waitForEvent('download'), tid(page, 'dl-json-top-tables').click()]);
+  assert.deepEqual(JSON.parse(fs.readFileSync(await dj.path(), 'utf8')).map((r) => r.reads), topWant.map((w) => w.reads));
+  // clicking a legend series hides it
+  await page.locator('[data-testid="chart-spill-count"] .u-legend .u-series').nth(1).click();
+  const first = (await values(page, 'chart-spill-count')).series;
+  assert.deepEqual(JSON.parse(await tid(page, 'chart-spill-count').getAttribute('data-hidden')), [Object.keys(first)[0]]);
+  // zooming one chart (drag over two days) sets the range of every chart, the fields and the URL
+  const box = await page.locator('[data-testid="chart-spill-count"] .u-over').boundingBox();
+  const loads = Number(await page.locator('[data-testid="view-history"]').getAttribute('data-loads'));
+  await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2, { steps: 5 });
+  await page.mouse.up();
+  await page.waitForFunction((n) => Number(document.getElementById('view-history').dataset.loads) > n && document.getElementById('view-history').dataset.state === 'ready', loads);
+  const hash = new URLSearchParams(new URL(page.url()).hash.split('?')[1]);
+  const [zf, zt] = [hash.get('from'), hash.get('to')];
+  assert.ok(zf > RANGE.from && zt < RANGE.to && zf < zt, `zoomed range ${zf} .. ${zt}`);
+  assert.equal(await tid(page, 'hist-from').inputValue(), zf);
+  assert.equal(await tid(page, 'hist-to').inputValue(), zt);
+  for (const c of ['chart-spill-count', 'chart-cache-fleet', 'chart-util-composite']) {
+    const hs = (await values(page, c)).hours;
+    assert.ok(hs.length > 0 && hs.every((h) => h >= toHourText(zf) && h < toHourText(zt)), `${c} within the zoomed range`);
+  }
+  // click an instance: the per-instance view with its hours, query types, top tables, utilization
+  const row = page.locator('[data-testid="table-cache-instances"] tbody tr').first();
+  const [src, id] = (await row.getAttribute('data-instance')).split('/');
+  await row.click();
+  await page.waitForFunction(() => location.hash.startsWith('#/instance?'));
+  const ih = new URLSearchParams(new URL(page.url()).hash.split('?')[1]);
+  assert.deepEqual([ih.get('source'), ih.get('id'), ih.get('from'), ih.get('to')], [src, id, zf, zt]);
+  await page.waitForFunction(() => document.getElementById('view-history').dataset.mode === 'instance');
+  assert.equal(await historyReady(page), 'ready');
+  assert.equal(await value(page, 'hist-instance-name'), `${src}/${id}`);
+  const W = `hour >= '${toHourText(zf)}' AND hour < '${toHourText(zt)}' AND source = '${src}' AND instance_id = ${id}`;
+  const spillW = sqlite(hot, `SELECT query_type, sum(spilled) AS spilled, sum(queries) AS queries FROM query_hourly WHERE ${W} GROUP BY 1 ORDER BY 1`);
+  const spillG = await values(page, 'table-spill-totals');
+  assert.deepEqual(Object.keys(spillG).sort(), spillW.map((r) => r.query_type));
+  for (const w of spillW) assert.deepEqual([spillG[w.query_type].spilled, spillG[w.query_type].queries], [w.spilled, w.queries]);
+  const uW = sqlite(hot, `SELECT hour, max(composite) AS mx FROM utilization_hourly WHERE ${W} GROUP BY hour ORDER BY hour`);
+  const uG = await values(page, 'chart-util-composite');
+  assert.deepEqual(uG.hours, uW.map((r) => r.hour));
+  uW.forEach((w, i) => assertClose(uG.series.max[i], w.mx, `composite ${w.hour}`));
+  const tW = sqlite(hot, `SELECT table_id, sum(reads) AS reads FROM top_tables_hourly WHERE ${W} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10`);
+  assert.deepEqual((await values(page, 'table-top-tables')).map((r) => [r.instance_id, r.table_id, r.reads]), tW.map((r) => [Number(id), r.table_id, r.reads]));
+  await shot(page, 'instance');
+  // back to the fleet
+  await tid(page, 'hist-back').click();
+  await page.waitForFunction(() => location.hash.startsWith('#/history'));
+  check();
+});
+
+test('range fields: relative times, ISO offsets, the date picker', { skip: SKIP }, async (t) => {
+  const { page, check } = await newPage(t, P());
+  const { hot } = data;
+  const last = one(hot, 'SELECT max(hour) FROM query_hourly');
+  const anchor = tsMs(last) / 1000 + 3600; // "now" for the hourly data: the newest hour + 1 h
+  await page.goto(`${data.url}/#/history?from=now-24h`);
+  assert.equal(await historyReady(page), 'ready');
+  assert.equal(await tid(page, 'hist-from').inputValue(), 'now-24h', 'the field keeps what was typed');
+  assert.deepEqual(JSON.parse(await value(page, 'hist-resolved')), { from: secText(anchor - 86400).replace(' ', 'T'), to: '' });
+  const hrs = sqlite(hot, `SELECT DISTINCT hour FROM query_hourly WHERE hour >= '${secText(anchor - 86400)}' ORDER BY 1`).map((r) => r.hour);
+  assert.deepEqual((await values(page, 'chart-spill-count')).hours, hrs);
+  assert.equal(await tid(page, 'hist-from-pick').inputValue(), secText(anchor - 86400).slice(0, 16).replace(' ', 'T'));
+  // -2d .. now-1d, and an ISO offset
+  await tid(page, 'hist-from').fill('-2d');
+  await tid(page, 'hist-to').fill('now-1d');
+  await tid(page, 'hist-apply').click();
+  await page.waitForFunction(() => location.hash.includes('from=-2d'));
+  assert.equal(await historyReady(page), 'ready');
+  const h2 = sqlite(hot, `SELECT DISTINCT hour FROM query_hourly WHERE hour >= '${secText(anchor - 2 * 86400)}' AND hour < '${secText(anchor - 86400)}' ORDER BY 1`).map((r) => r.hour);
+  assert.deepEqual((await values(page, 'chart-spill-count')).hours, h2);
+  await tid(page, 'hist-from').fill('2024-03-05T10:00:00+02:00');
+  await tid(page, 'hist-to').fill('2024-03-05T12:00:00Z');
+  await tid(page, 'hist-apply').click();
+  await page.waitForFunction(() => location.hash.includes('from=2024-03-05T10'));
+  assert.equal(await historyReady(page), 'ready');
+  assert.deepEqual(JSON.parse(await value(page, 'hist-resolved')), { from: '2024-03-05T08:00:00', to: '2024-03-05T12:00:00' });
+  assert.deepEqual((await values(page, 'chart-spill-count')).hours,
+    sqlite(hot, `SELECT DISTINCT hour FROM query_hourly WHERE hour >= '2024-03-05 08:00:00' AND hour < '2024-03-05 12:00:00' ORDER BY 1`).map((r) => r.hour));
+  // the date picker fills the field
+  await tid(page, 'hist-from-pick').fill('2024-03-02T06:00');
+  assert.equal(await tid(page, 'hist-from').inputValue(), '2024-03-02T06:00');
+  check();
+});
+
+test('provisional hours are marked on every history chart, and the view refreshes itself', { skip: SKIP }, async (t) => {
+  // the store's answers, with the status of a run that is going: the last 3 hours still open
+  const { page, check } = await newPage(t, P());
+  const { hot } = data;
+  const lastFinal = one(hot, `SELECT datetime(max(hour), '-3 hours') FROM query_hourly`);
+  await page.addInitScript(() => { window.SLUICE_REFRESH_MS = 700; });
+  let spillCalls = 0;
+  await page.route((u) => u.pathname === '/api/v1/status', async (route) => {
+    const st = await fetch(`${data.url}/api/v1/status`).then((r) => r.json()).catch(() => ({}));
+    return route.fulfill({ status: 200, contentType: 'application/json',
+      body: JSON.stringify({ ...st, running: true, state: 'running', last_final_hour: lastFinal, health_updated_at: st.now }) }).catch(() => {});
+  });
+  page.on('request', (r) => { if (new URL(r.url()).pathname === '/api/v1/spill') spillCalls++; });
+  await page.goto(`${data.url}/#/history?from=${RANGE.from}&to=${RANGE.to}`);
+  assert.equal(await historyReady(page), 'ready');
+  for (const c of ['chart-spill-count', 'chart-spill-mb', 'chart-queries-stacked', 'chart-cache-fleet', 'chart-compile-corr',
+    'chart-util-composite', 'chart-util-over', 'chart-util-slowdown']) {
+    const v = await values(page, c);
+    assert.deepEqual(v.provisional, v.hours.map((h) => h > lastFinal), `${c}: hours after ${lastFinal} are provisional`);
+    assert.ok(v.provisional.filter(Boolean).length >= 1, c);
+    assert.match(await page.locator(`[data-testid="${c}"] .chart-note .prov`).innerText(), /provisional/);
+  }
+  assert.equal(await page.locator('[data-testid="view-history"]').getAttribute('data-auto-refresh'), '700');
+  const n0 = spillCalls;
+  await page.waitForFunction(() => Number(document.getElementById('view-history').dataset.loads) >= 3, null, { timeout: 10000 });
+  assert.ok(spillCalls >= n0 + 1, `the view reloaded itself (${n0} -> ${spillCalls} spill requests)`);
+  await shot(page, 'history-provisional');
+  // the live view of the same status: running, so the throughput is the API's rate
+  await page.goto(`${data.url}/#/live`);
+  await livePolled(page, 1);
+  assert.equal(await value(page, 'live-state'), 'running');
+  assert.equal(Number(await value(page, 'live-eps')), one(hot, "SELECT value FROM pipeline_health WHERE name = 'sluice_events_per_second'"));
+  check();
+});
+
+test('dark mode and 800 px: every view fits without horizontal scrolling', { skip: SKIP }, async (t) => {
+  for (const colorScheme of ['light', 'dark']) {
+    const { page, check } = await newPage(t, { ...P(), viewport: { width: 800, height: 900 }, colorScheme });
+    for (const v of ['live', `history?from=${RANGE.from}&to=${RANGE.to}`, 'health']) {
+      await page.goto(`${data.url}/#/${v}`);
+      if (v === 'live') await livePolled(page, 2);
+      else if (v === 'health') await page.waitForSelector('[data-testid="view-health"][data-state="ready"]');
+      else assert.equal(await historyReady(page), 'ready');
+      await page.waitForTimeout(200); // resize observer
+      const { sw, bg, chartW } = await page.evaluate(() => ({ sw: document.documentElement.scrollWidth, bg: getComputedStyle(document.body).backgroundColor,
+        chartW: Math.max(0, ...[...document.querySelectorAll('.view:not([hidden]) .chart canvas')].map((c) => c.getBoundingClientRect().right)) }));
+      assert.ok(sw <= 800, `${colorScheme} ${v}: page is ${sw} px wide at 800`);
+      assert.ok(chartW <= 800, `${colorScheme} ${v}: charts end at ${chartW} px`);
+      const [r, g, b] = bg.match(/\d+/g).map(Number);
+      if (colorScheme === 'dark') assert.ok(r + g + b < 150, `dark background ${bg}`);
+      else assert.ok(r + g + b > 600, `light background ${bg}`);
+      await shot(page, `${v.split('?')[0]}-800-${colorScheme}`);
+    }
+    check();
+  }
+});
+
 test('a bad parameter shows the server\'s error in the banner', { skip: SKIP }, async (t) => {
-  const p = await newPage(t);
+  const p = await newPage(t, P());
   const { page } = p;
   await page.goto(`${data.url}/#/history?from=${RANGE.from}&to=${RANGE.to}`);
   assert.equal(await historyReady(page), 'ready');
@@ -419,7 +757,7 @@ test('a bad parameter shows the server\'s error in the banner', { skip: SKIP }, 
 });
 
 test('pipeline health view equals the hot store', { skip: SKIP }, async (t) => {
-  const { page, check } = await newPage(t);
+  const { page, check } = await newPage(t, P());
   const { hot, gen } = data;
   await page.goto(`${data.url}/#/health`);
   await page.waitForSelector('[data-testid="view-health"][data-state="ready"]', { timeout: 15000 });
@@ -438,15 +776,38 @@ test('pipeline health view equals the hot store', { skip: SKIP }, async (t) => {
   const got = await values(page, 'table-bad-reasons');
   assert.deepEqual(Object.fromEntries(got.map((r) => [r.reason, r.count])), Object.fromEntries(reasons.map((r) => [r.reason, r.n])));
   for (const r of reasons) assert.equal(r.n, gen.bad[r.reason], `generated ${r.reason}`);
-  // the sample: real quarantined rows
+  // the quarantined rows, a page of 20 in key order: real rows, with their input file's name
+  await page.waitForFunction(() => JSON.parse(document.querySelector('[data-testid="table-bad-sample"]').dataset.values).length > 0, null, { timeout: 10000 });
   const sample = await values(page, 'table-bad-sample');
-  assert.ok(sample.length > 0 && sample.length <= 20, `sample of ${sample.length} rows`);
+  const keyOrder = sqlite(hot, 'SELECT source, _input, _row FROM bad_rows ORDER BY source, _input, _row LIMIT 40');
+  assert.deepEqual(sample.map((r) => [r.source, r._input, r._row]), keyOrder.slice(0, 20).map((r) => [r.source, r._input, r._row]));
   for (const s of sample) {
     const r = sqlite(hot, `SELECT reason, raw FROM bad_rows WHERE source = '${s.source}' AND _input = ${s._input} AND _row = ${s._row}`);
     assert.equal(r.length, 1, `bad row ${s.source}/${s._input}/${s._row} is in the store`);
     assert.equal(s.reason, r[0].reason);
+    assert.equal(s.input_file, data.input, 'input file of the row');
   }
   assert.equal(await page.locator('[data-testid="table-bad-sample"] tbody tr').count(), sample.length);
+  assert.equal(await page.locator('[data-testid="table-bad-sample"] tbody tr td').nth(1).innerText(), path.basename(data.input));
+  // paging: the next 20
+  await tid(page, 'bad-next').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="bad-page"]').dataset.value === '20');
+  await page.waitForFunction((k) => JSON.parse(document.querySelector('[data-testid="table-bad-sample"]').dataset.values)[0]._row === k, keyOrder[20]._row);
+  // a reason filter: only that reason's rows, all of them when fewer than a page
+  const reason = reasons.sort((a, b) => a.n - b.n)[0];
+  await tid(page, 'bad-reason').selectOption(reason.reason);
+  await page.waitForFunction((r) => { const v = JSON.parse(document.querySelector('[data-testid="table-bad-sample"]').dataset.values);
+    return v.length > 0 && v.every((x) => x.reason === r); }, reason.reason, { timeout: 10000 });
+  assert.equal((await values(page, 'table-bad-sample')).length, Math.min(20, reason.n));
+  assert.equal(await value(page, 'bad-page'), '0', 'a new filter starts at the first page');
+  // health over time: the samples the API gives (here: the store's health gauges)
+  const hh = await (await page.evaluate(async () => (await fetch('/api/v1/health/history')).json()));
+  const eps = await values(page, 'chart-health-eps');
+  assert.deepEqual(eps['events/s'], hh.series.events_per_second);
+  const secsV = await values(page, 'chart-health-seconds');
+  assert.deepEqual(secsV['replay lag'], hh.series.replay_lag_s);
+  assert.deepEqual(secsV['hot store write'], hh.series.hot_write_s);
+  assert.ok(hh.series.events_per_second.length > 0, 'at least one sample');
   // every counter
   const counters = await values(page, 'table-counters');
   assert.deepEqual(Object.keys(counters).sort(), Object.keys(health).sort());
@@ -464,7 +825,7 @@ test('an empty store shows the empty state; a stopped server shows, and recovers
   assert.equal(one(hot, 'SELECT count(*) FROM query_hourly'), 0);
   let { url, proc } = await startServe(hot);
   t.after(() => stop(proc));
-  const p = await newPage(t);
+  const p = await newPage(t, { hot, url });
   const { page, check } = p;
   await page.goto(`${url}/#/live`);
   await livePolled(page, 1);
@@ -504,7 +865,7 @@ test('live view follows a running pipeline: the event-time clock advances', { sk
   sluiceOk(['run', '--source', 'generated', input, '--from', '2030-01-01', '--speed', 'max', '--hot', hot, '--quiet']);
   const { url, proc } = await startServe(hot);
   t.after(() => stop(proc));
-  const { page, check } = await newPage(t);
+  const { page, check } = await newPage(t, { hot, url });
   await page.goto(`${url}/#/live`);
   await livePolled(page, 1);
   const run = spawn(SLUICE_BIN, ['run', '--source', 'generated', input, '--speed', '3600', '--hot', hot, '--quiet'],
@@ -562,7 +923,7 @@ function synthetic(H, I) {
 }
 
 test('history view draws 90 days x 200 instances in well under a second', { skip: SKIP }, async (t) => {
-  const { page, check } = await newPage(t);
+  const { page, check } = await newPage(t, P());
   const H = 90 * 24;
   const answers = synthetic(H, 200);
   await page.route(/\/api\/v1\/(spill|cache|top_tables|compile|utilization)\?/, (route) => {

@@ -49,7 +49,41 @@ function emptyState(el, text) {
   el.appendChild(p);
 }
 
-const axisStyle = { stroke: '#555', grid: { stroke: '#0000000f', width: 1 }, ticks: { stroke: '#0000001a', width: 1 } };
+// Axis colours follow the page's colour scheme (style.css: --axis, --grid), read when a chart is made.
+const cssVar = (name, dflt) => (getComputedStyle(document.documentElement).getPropertyValue(name).trim() || dflt);
+function axisStyleNow() {
+  const grid = cssVar('--grid', '#0000000f');
+  return { stroke: cssVar('--axis', '#555'), grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
+}
+let axisStyle = axisStyleNow();
+
+// A hatch pattern for provisional hours (created once per canvas context).
+function hatch(ctx) {
+  const c = document.createElement('canvas');
+  c.width = 8; c.height = 8;
+  const g = c.getContext('2d');
+  g.strokeStyle = cssVar('--prov', 'rgba(120, 120, 120, 0.45)');
+  g.lineWidth = 1.5;
+  g.beginPath(); g.moveTo(0, 8); g.lineTo(8, 0); g.stroke();
+  return ctx.createPattern(c, 'repeat');
+}
+/** The note under a chart: what the bands and lines mean (a DOM legend next to uPlot's). */
+function chartNote(el, items) {
+  if (!items.length) return;
+  const d = document.createElement('div');
+  d.className = 'chart-note small';
+  for (const { cls, text, help } of items) {
+    const s = document.createElement('span');
+    s.className = `key ${cls}`;
+    s.dataset.key = cls;
+    if (help) s.title = help;
+    const sw = document.createElement('i');
+    s.append(sw, text);
+    d.appendChild(s);
+  }
+  el.appendChild(d);
+}
+const SYNC_KEY = 'sluice-hours';
 // y axis as wide as its longest label, measured in the axis font (uPlot calls this again
 // after laying out the ticks; keep the first answer then, so the layout converges)
 function ySize(u, vals, axisIdx, cycle) {
@@ -79,12 +113,22 @@ function timeVals(u, splits, axisIdx, space, incr) {
  * Time series over hours.
  * spec: {title, hours: ['YYYY-MM-DD HH:00:00', ...], series: [{label, values, color?, bars?, fmt?}],
  *        height?, yFmt?, shade?: boolean per hour (background band), yRange?: [min, max],
- *        yLog?: log10 y scale (values > 0), extra?: more arrays for data-values only}
+ *        yLog?: log10 y scale (values > 0), extra?: more arrays for data-values only,
+ *        provisional?: boolean per hour (hatched band, legend "provisional"),
+ *        hline?: {value, label} (a dashed horizontal line, e.g. the threshold),
+ *        stacked?: draw each series on top of the previous ones (data-values keep the raw values),
+ *        onZoom?: (fromSec, toSec) called when the user drags over the chart (the page reloads the range)}
+ * Charts of hours share the cursor (hovering one shows the same hour in the others).
  */
 export function timeChart(el, spec) {
   reset(el);
+  axisStyle = axisStyleNow();
   const { hours, series } = spec;
+  const prov = spec.provisional && spec.provisional.some(Boolean) ? spec.provisional : null;
   const values = { hours, series: Object.fromEntries(series.map((s) => [s.label, s.values])), ...(spec.extra || {}) };
+  if (spec.provisional) values.provisional = spec.provisional;
+  if (spec.hline) values.hline = spec.hline.value;
+  if (spec.stacked) values.stacked = true;
   el.dataset.values = JSON.stringify(values);
   el.dataset.points = String(hours.length);
   if (!hours.length) {
@@ -104,7 +148,7 @@ export function timeChart(el, spec) {
     tzDate: utc,
     scales: { x: { time: true }, y: spec.yLog ? { distr: 3, log: 10 } : spec.yRange ? { range: spec.yRange } : { auto: true } },
     legend: { live: true },
-    cursor: { drag: { x: true, y: false } },
+    cursor: { drag: { x: true, y: false, setScale: !spec.onZoom }, sync: { key: SYNC_KEY, setSeries: false } },
     axes: [
       { ...axisStyle, values: timeVals },
       { ...axisStyle, size: ySize, values: (u, splits) => splits.map((v) => (v === null || v === undefined ? null : yFmt(v))) },
@@ -130,6 +174,43 @@ export function timeChart(el, spec) {
     ],
     hooks: {},
   };
+  if (prov || spec.hline) {
+    opts.hooks.draw = [(u) => {
+      const { ctx } = u;
+      const { left, top, width, height: h } = u.bbox;
+      ctx.save();
+      if (prov) {
+        ctx.fillStyle = hatch(ctx);
+        for (let i = 0; i < xs.length; i++) {
+          if (!prov[i]) continue;
+          const x0 = u.valToPos(xs[i], 'x', true);
+          const x1 = u.valToPos(xs[i] + 3600, 'x', true);
+          ctx.fillRect(x0, top, Math.max(2, x1 - x0), h);
+        }
+      }
+      if (spec.hline) {
+        const y = u.valToPos(spec.hline.value, 'y', true);
+        if (y >= top && y <= top + h) {
+          ctx.strokeStyle = cssVar('--bad', '#d9534f');
+          ctx.lineWidth = 1.5 * (window.devicePixelRatio || 1);
+          ctx.setLineDash([6, 4]);
+          ctx.beginPath(); ctx.moveTo(left, y); ctx.lineTo(left + width, y); ctx.stroke();
+        }
+      }
+      ctx.restore();
+    }];
+  }
+  if (spec.onZoom) {
+    opts.hooks.setSelect = [(u) => {
+      if (u.select.width < 4) return;
+      const a = u.posToVal(u.select.left, 'x');
+      const b = u.posToVal(u.select.left + u.select.width, 'x');
+      u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+      const from = Math.floor(a / 3600) * 3600;
+      const to = Math.max(from + 3600, Math.ceil(b / 3600) * 3600);
+      spec.onZoom(from, to);
+    }];
+  }
   if (shade) {
     opts.hooks.drawClear = [(u) => {
       const { ctx } = u;
@@ -145,9 +226,31 @@ export function timeChart(el, spec) {
       ctx.restore();
     }];
   }
-  const data = [xs, ...series.map((s) => s.values.map((v) => (v === null || v === undefined ? null : Number(v))))];
+  let ys = series.map((s) => s.values.map((v) => (v === null || v === undefined ? null : Number(v))));
+  if (spec.stacked) {
+    // cumulative: series k is drawn at the sum of series 0..k; the legend shows its own value
+    const acc = new Array(xs.length).fill(0);
+    ys = ys.map((a) => a.map((v, i) => (acc[i] += v ?? 0)));
+    opts.series.forEach((o, k) => {
+      if (k === 0) return;
+      const raw = series[k - 1].values;
+      o.fill = `${o.stroke}55`;
+      o.value = (u, v, si, i) => (i === null || i === undefined || raw[i] == null ? '—' : (series[k - 1].fmt || yFmt)(raw[i]));
+    });
+    // fill each band down to the previous series
+    opts.bands = ys.slice(1).map((_, k) => ({ series: [k + 2, k + 1] }));
+  }
+  const data = [xs, ...ys];
   const u = new uPlot(opts, data, el);
   el.__u = u;
+  const notes = [];
+  if (prov) notes.push({ cls: 'prov', text: 'provisional (hour still open; values can change)' });
+  if (spec.hline) notes.push({ cls: 'hline', text: spec.hline.label });
+  chartNote(el, notes);
+  // uPlot hides a series when its legend entry is clicked; note it for readers and tests
+  u.root.querySelector('.u-legend')?.addEventListener('click', () => {
+    el.dataset.hidden = JSON.stringify(u.series.slice(1).filter((x) => !x.show).map((x) => x.label));
+  });
   observe(el);
   return u;
 }
@@ -220,6 +323,48 @@ export function sparkline(el, values, { color = PALETTE[0], height = 46 } = {}) 
     scales: { x: { time: false }, y: { range: (u2, min, max) => [0, max > 0 ? max * 1.1 : 1] } },
     axes: [{ show: false }, { show: false }],
     series: [{}, { stroke: color, fill: `${color}22`, width: 1.5, points: { show: false } }],
+  }, data, el);
+  el.__u = u;
+  observe(el);
+  return u;
+}
+
+/**
+ * Series over wall-clock time (epoch seconds), e.g. the pipeline's health samples.
+ * spec: {title, series: [{label, points: [[ts, v], ...], color?}], height?, yFmt?}
+ * The x values are the union of the series' times; a series without a sample at a time
+ * has a gap there (drawn across: samples are irregular).
+ */
+export function epochChart(el, spec) {
+  reset(el);
+  axisStyle = axisStyleNow();
+  const series = spec.series;
+  el.dataset.values = JSON.stringify(Object.fromEntries(series.map((s) => [s.label, s.points])));
+  const xsSet = new Set();
+  for (const s of series) for (const [x] of s.points) xsSet.add(x);
+  const xs = Float64Array.from([...xsSet].sort((a, b) => a - b));
+  el.dataset.points = String(xs.length);
+  if (!xs.length) { emptyState(el, spec.emptyText || 'no samples in this range'); return null; }
+  const uPlot = U();
+  const idx = new Map();
+  xs.forEach((x, i) => idx.set(x, i));
+  const data = [xs, ...series.map((s) => {
+    const a = new Array(xs.length).fill(null);
+    for (const [x, v] of s.points) a[idx.get(x)] = v;
+    return a;
+  })];
+  const yFmt = spec.yFmt || ((v) => String(v));
+  const u = new uPlot({
+    title: spec.title,
+    width: widthOf(el),
+    height: spec.height || 170,
+    tzDate: utc,
+    scales: { x: { time: true }, y: { auto: true } },
+    legend: { live: true },
+    axes: [{ ...axisStyle }, { ...axisStyle, size: ySize, values: (u2, splits) => splits.map((v) => (v == null ? null : yFmt(v))) }],
+    series: [{ label: 'time (UTC)', value: '{YYYY}-{MM}-{DD} {HH}:{mm}:{ss}' },
+      ...series.map((s, i) => ({ label: s.label, stroke: s.color || colorOf(i), width: 1.5, spanGaps: true,
+        value: (u2, v) => (v == null ? '—' : yFmt(v)), points: { show: xs.length < 60 } }))],
   }, data, el);
   el.__u = u;
   observe(el);

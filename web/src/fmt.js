@@ -16,14 +16,54 @@ export function num(v, digits = 0) {
   if (!isNum(v)) return DASH;
   return digits === 0 ? intFmt.format(v) : fixed(digits).format(v);
 }
-/** Compact: 1234567 -> "1.23 M". */
+// at most 3 significant digits, no trailing zeros: 40 -> "40", 4.5 -> "4.5", 123.4 -> "123"
+function sig3(v) {
+  const a = Math.abs(v);
+  const d = a >= 100 ? 0 : a >= 10 ? 1 : 2;
+  return new Intl.NumberFormat('en-US', { maximumFractionDigits: d }).format(v);
+}
+/** Compact count: 1234567 -> "1.23 M", 40000000 -> "40 M" (no trailing zeros). */
 export function compact(v) {
   if (!isNum(v)) return DASH;
   const a = Math.abs(v);
-  if (a >= 1e9) return `${fixed(2).format(v / 1e9)} G`;
-  if (a >= 1e6) return `${fixed(2).format(v / 1e6)} M`;
-  if (a >= 1e4) return `${fixed(1).format(v / 1e3)} k`;
-  return a < 10 && !Number.isInteger(v) ? fixed(2).format(v) : intFmt.format(v);
+  if (a >= 1e9) return `${sig3(v / 1e9)} G`;
+  if (a >= 1e6) return `${sig3(v / 1e6)} M`;
+  if (a >= 1e4) return `${sig3(v / 1e3)} k`;
+  return a < 10 && !Number.isInteger(v) ? sig3(v) : intFmt.format(v);
+}
+/** Megabytes (decimal units, as Redset's mbytes_*): 950 -> "950 MB", 40000000 -> "40 TB". */
+export function mb(v) {
+  if (!isNum(v)) return DASH;
+  const a = Math.abs(v);
+  if (a >= 1e6) return `${sig3(v / 1e6)} TB`;
+  if (a >= 1e3) return `${sig3(v / 1e3)} GB`;
+  return `${sig3(v)} MB`;
+}
+/** A number with up to `digits` decimals and none for an integer: 61884 -> "61,884", 9058.4375 -> "9,058.4". */
+export function dec(v, digits = 1) {
+  if (!isNum(v)) return DASH;
+  return Number.isInteger(v) ? intFmt.format(v) : new Intl.NumberFormat('en-US', { maximumFractionDigits: digits }).format(v);
+}
+/** Epoch seconds -> "2024-03-01 07:59:07" (UTC). */
+export function epoch(v) {
+  return isNum(v) ? new Date(v * 1000).toISOString().slice(0, 19).replace('T', ' ') : DASH;
+}
+/** Store timestamp text (UTC) or epoch seconds -> epoch milliseconds (NaN when neither). */
+export function toMs(v) {
+  if (isNum(v)) return v * 1000;
+  if (typeof v !== 'string' || v.length < 10) return NaN;
+  return Date.parse(`${v.slice(0, 23).replace(' ', 'T')}Z`);
+}
+/** How long ago, relative to nowMs: "12 s ago", "5 min ago", "3 h ago", "2 d ago" ('' when unknown). */
+export function ago(v, nowMs = Date.now()) {
+  const t = toMs(v);
+  if (!Number.isFinite(t)) return '';
+  const s = Math.round((nowMs - t) / 1000);
+  if (s < 0) return `in ${-s} s`;
+  if (s < 120) return `${s} s ago`;
+  if (s < 7200) return `${Math.round(s / 60)} min ago`;
+  if (s < 172800) return `${Math.round(s / 3600)} h ago`;
+  return `${Math.round(s / 86400)} d ago`;
 }
 export function pct(v, digits = 1) { return isNum(v) ? `${fixed(digits).format(v * 100)} %` : DASH; }
 export function secs(v) {

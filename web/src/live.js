@@ -1,12 +1,25 @@
 // Live view: polls /api/v1/status and /api/v1/live every second while shown.
 
 import { clearError, getJson, showError } from './api.js';
-import { sparkline } from './charts.js';
-import { barTd, compact, fillBody, emptyRow, num, secs, setVal, td, tid, tr, ts } from './fmt.js';
+import { colorOf, sparkline, timeChart } from './charts.js';
+import { ago, barTd, compact, fillBody, emptyRow, mb, num, secs, setVal, td, tid, toMs, tr, ts } from './fmt.js';
 import { noteStatus } from './shared.js';
 
 const PERIOD_MS = 1000;
 const SPARK_POINTS = 120;
+const STALE_S = 10; // health older than this while "running": the run was killed (the API's state "stale")
+
+/**
+ * The pipeline's state: the API's `state` when it has one; else running false = stopped,
+ * running with health older than 10 s = stale (a killed run).  Throughput is shown only
+ * while running: a stopped pipeline's last rate is not a rate.
+ */
+export function pipelineState(st) {
+  if (st.state === 'running' || st.state === 'stopped' || st.state === 'stale') return st.state;
+  if (st.running !== true) return st.running === false ? 'stopped' : null;
+  const age = (toMs(st.now) - toMs(st.health_updated_at)) / 1000;
+  return Number.isFinite(age) && age > STALE_S ? 'stale' : 'running';
+}
 
 export function initLive() {
   const view = document.getElementById('view-live');
@@ -21,8 +34,17 @@ export function initLive() {
     setVal(t('live-event-time'), st.event_time, ts(st.event_time));
     setVal(t('live-watermark'), st.watermark, ts(st.watermark));
     setVal(t('live-running'), st.running, st.running === true ? 'running' : st.running === false ? 'stopped' : '—');
+    const state = pipelineState(st);
+    const stEl = t('live-state');
+    setVal(stEl, state, state === 'stale' ? 'stale (no health for > 10 s: killed?)' : state ?? '—');
+    stEl.dataset.state = state ?? '';
     setVal(t('live-health-updated'), st.health_updated_at, ts(st.health_updated_at));
-    setVal(t('live-eps'), st.events_per_second, compact(st.events_per_second));
+    const agoEl = t('live-health-ago');
+    const agoText = st.health_updated_at ? `(${ago(st.health_updated_at, Number.isFinite(toMs(st.now)) ? toMs(st.now) : Date.now())})` : '';
+    if (agoEl.textContent !== agoText) agoEl.textContent = agoText;
+    // not running: 0 (the API says 0 too; an older server kept the last rate)
+    const epsVal = state === 'running' ? st.events_per_second : (typeof st.events_per_second === 'number' ? 0 : null);
+    setVal(t('live-eps'), epsVal, state === 'running' || epsVal === null ? compact(epsVal) : `0 (${state})`);
     setVal(t('live-replay-lag'), st.replay_lag_s, secs(st.replay_lag_s));
     setVal(t('live-open-windows'), st.open_windows, num(st.open_windows));
     setVal(t('live-events-read'), st.events_read, num(st.events_read));
@@ -35,8 +57,8 @@ export function initLive() {
     setVal(t('live-last-final-hour'), st.last_final_hour);
     const src = Array.isArray(st.sources) ? st.sources : [];
     setVal(t('live-sources'), src.join(','), src.length ? src.join(', ') : '—');
-    if (typeof st.events_per_second === 'number') {
-      eps.push(st.events_per_second);
+    if (typeof epsVal === 'number') {
+      eps.push(epsVal);
       if (eps.length > SPARK_POINTS) eps.shift();
     }
     const spark = t('chart-live-eps');
@@ -59,7 +81,7 @@ export function initLive() {
     const line = (r, name) => [
       td(name), td(num(r.queries), 'r'), barTd((r.queries || 0) / max), td(num(r.aborted), 'r'), td(num(r.cached), 'r'),
       td(num(r.spilled), 'r'), td(sec(r.exec_ms_sum), 'r'), td(sec(r.queue_ms_sum), 'r'),
-      td(sec(r.compile_ms_sum), 'r'), td(num(r.mbytes_scanned_sum, 1), 'r'), td(num(r.mbytes_spilled_sum, 1), 'r'),
+      td(sec(r.compile_ms_sum), 'r'), td(mb(r.mbytes_scanned_sum), 'r'), td(mb(r.mbytes_spilled_sum), 'r'),
     ];
     fillBody(table.tBodies[0], rows.length ? rows.map((r) => {
       const row = tr(line(r, r.query_type));
@@ -74,16 +96,43 @@ export function initLive() {
     } else foot.replaceChildren();
   }
 
+  let rollingJson = null;
+  function renderRolling(lv) {
+    const series = Array.isArray(lv.series) ? lv.series : [];
+    const json = JSON.stringify(series);
+    if (json === rollingJson) return;
+    rollingJson = json;
+    timeChart(t('chart-live-rolling'), {
+      hours: series.map((x) => x.hour), height: 170, yFmt: compact, provisional: series.map((x) => x.final === false),
+      emptyText: 'no hours in the store yet',
+      series: [{ label: 'queries', values: series.map((x) => x.queries), color: colorOf(0) },
+        { label: 'spilled', values: series.map((x) => x.spilled), color: colorOf(8) },
+        { label: 'cached', values: series.map((x) => x.cached), color: colorOf(2) }],
+      extra: { exec_ms_sum: series.map((x) => x.exec_ms_sum), final: series.map((x) => x.final) },
+    });
+  }
+  const form = t('live-form');
+  form.addEventListener('change', () => { rollingJson = null; t('table-live-by-query-type').dataset.values = ''; if (running) { gen++; if (timer) clearTimeout(timer); tick(gen); } });
+  function fillSources(st) {
+    const sel = form.elements.source;
+    const have = new Set([...sel.options].map((o) => o.value));
+    for (const s of Array.isArray(st.sources) ? st.sources : []) if (!have.has(s)) sel.add(new Option(s, s));
+  }
+
   async function tick(g) {
     timer = null;
     const started = performance.now();
     if (!document.hidden) {
       try {
-        const [st, lv] = await Promise.all([getJson('/api/v1/status'), getJson('/api/v1/live')]);
+        const source = form.elements.source.value;
+        const [st, lv] = await Promise.all([getJson('/api/v1/status'),
+          getJson('/api/v1/live', { source, hours: form.elements.hours.value })]);
         if (g !== gen) return;
         clearError('live');
+        fillSources(st);
         renderStatus(st);
         renderLive(lv);
+        renderRolling(lv);
         noteStatus(st, lv);
         view.dataset.state = 'ready';
       } catch (e) {

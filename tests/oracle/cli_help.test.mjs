@@ -117,3 +117,29 @@ test('option tables: spellings, values and messages of cat, scan, inspect, conve
     assert.match(r.stderr, new RegExp(`^usage: sluice ${args[0]} `), args.join(' '));
   }
 });
+
+test('help CMD and CMD --help: the same text on stdout, exit 0, options in a column, wrapped at 100', (t) => {
+  requireSluice(t);
+  const listed = [...runSluice(['help']).stdout.matchAll(/^ {2}([a-z]+) /gm)].map((m) => m[1]);
+  assert.ok(listed.includes('inspect') && listed.includes('run') && listed.includes('gen'), `listed: ${listed}`);
+  for (const name of listed) {
+    const a = runSluice(['help', name]), b = runSluice([name, '--help']);
+    for (const [r, what] of [[a, `sluice help ${name}`], [b, `sluice ${name} --help`]]) {
+      assert.equal(r.status, 0, `${what}: exit ${r.status}`);
+      assert.equal(r.stderr, '', `${what}: nothing on stderr`);
+      assert.match(r.stdout, /^usage: sluice /, what);
+    }
+    assert.equal(a.stdout, b.stdout, `help ${name} = ${name} --help`);
+    const lines = a.stdout.split('\n');
+    lines.forEach((l, i) => {
+      assert.ok(l.length <= 100, `${name} --help line ${i + 1} is ${l.length} columns: ${l}`);
+      // an option's line: its text starts at column 24, or on the next line at column 24
+      const m = l.match(/^ {2}(--[a-z0-9-]+(?:, -[a-z])?(?: \S+)?)( {2,})\S/);
+      if (m) assert.equal(2 + m[1].length + m[2].length, 24, `${name}: '${l}' is aligned`);
+      else if (/^ {2}--\S+( \S+)?$/.test(l)) assert.match(lines[i + 1], /^ {24}\S/, `${name}: the text after '${l}'`);
+    });
+  }
+  // a long help text is wrapped onto lines indented to the column, not cut
+  const run = runSluice(['help', 'run']).stdout;
+  assert.match(run, /^ {2}--commit-interval DURATION\n {24}how often the outputs commit.*\n {24}\S/m);
+});

@@ -92,7 +92,7 @@ static const sl_opt k_input_opt_source = {.name = "source", .type = SL_OPT_T_STR
 /* The option a flag sets (its type, arg, help, default), or NULL. */
 static const sl_opt *flag_opt(const run_flag *f) {
     switch (f->w) {
-    case W_REPLAY: return sl_opt_find(rp_replay_opts_table, f->key);
+    case W_REPLAY: return sl_opt_find(rp_pipeline_replay_opts_table, f->key);
     case W_ENGINE: return sl_opt_find(en_opts_table, f->key);
     case W_PIPELINE: return sl_opt_find(pl_opts_table, f->key);
     case W_SERVE: return sl_opt_find(sv_opts_table, f->key);
@@ -126,7 +126,8 @@ static const sl_opt_cmd k_run_cmd = {
     .tables = k_run_tables,
     .usage = "sluice run INPUT... [options]\nsluice run --config FILE [INPUT...] [options]",
     .about = "Run the pipeline: replay the events of INPUT files (Parquet, CSV, JSON Lines; a file or a glob\n"
-             "like 'data/*.parquet') in event-time order, paced on the wall clock; clean them, assign them to\n"
+             "like 'data/*.parquet') in event-time order (as fast as it goes; --speed N paces them on the wall\n"
+             "clock); clean them, assign them to\n"
              "UTC hour windows with a watermark, compute the transforms' tables (Redset: docs/metrics.md) and\n"
              "write them into the outputs: the hot store (SQLite, provisional rows refreshed every second,\n"
              "final rows when a window closes) and the cold store (hour-partitioned Parquet, one publish per\n"

@@ -488,7 +488,10 @@ void sl_opt_format(const sl_opt *o, const void *obj, sl_buf *out) {
         for (int i = 0; i < n; i++) sl_buf_printf(out, "%s%g", i ? "," : "", v[i]);
         break;
     }
-    case SL_OPT_T_CUSTOM: sl_buf_puts(out, "?"); break;
+    case SL_OPT_T_CUSTOM:
+        if (o->format) o->format(f, out);
+        else sl_buf_puts(out, "?");
+        break;
     }
 }
 

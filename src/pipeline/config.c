@@ -134,6 +134,8 @@ static sl_err load_inputs(pl_conf *c, const cf_doc *d, cf_node *root, char *err,
         size_t n0 = c->paths.n;
         cf_node *pn = ent->kind == CF_MAP ? cf_get(ent, "path") : ent;
         if ((e = sl_paths_add(&c->paths, io.path, err, errlen)) != SL_OK) {
+            /* an INPUT of the command line: the message as every command gives it */
+            if (pn && pn->flag && !strcmp(pn->flag, io.path)) return e;
             char tmp[SL_ERRLEN];
             snprintf(tmp, sizeof tmp, "%s", err);
             return cf_fail(d, pn ? pn : ent, err, errlen, e, "%s", tmp);

@@ -55,11 +55,14 @@ sl_err cli_files_arg(void *ctx, const char *word, char *err, size_t errlen);
 int cli_parse_files(const sl_opt_cmd *doc, void *obj, cli_files *files, int argc, char **argv);
 
 /* --codec of the commands that write Parquet (convert, gen): an ENUM over
- * CLI_CODEC_CHOICES; cli_codec maps its value to the writer's codec. */
+ * CLI_CODEC_CHOICES, the codecs pq_compress writes; cli_codec maps its value
+ * to the writer's codec (lz4 = lz4_raw: the Hadoop-framed LZ4 is deprecated;
+ * uncompressed = none).  One entry for both commands: the same set. */
 #define CLI_CODEC_CHOICES "zstd|snappy|gzip|brotli|lz4_raw|lz4|none|uncompressed"
 #define CLI_OPT_CODEC(S, f)                                                                                         \
     {.name = "codec", .type = SL_OPT_T_ENUM, SL_OPT_F_(S, f), .def = "zstd", .choices = CLI_CODEC_CHOICES, .arg = "C", \
-     .expect = "zstd, snappy, gzip, brotli, lz4_raw or none", .help = "Parquet codec: zstd, snappy, gzip, brotli, lz4_raw or none"}
+     .expect = "zstd, snappy, gzip, brotli, lz4_raw (lz4) or none (uncompressed)",                                   \
+     .help = "Parquet codec: zstd, snappy, gzip, brotli, lz4_raw (lz4 is the same) or none (uncompressed)"}
 pq_codec cli_codec(int choice);
 /* --row-group-rows of the same commands (a size_t field). */
 #define CLI_OPT_ROW_GROUP_ROWS(S, f)                                                                              \
@@ -73,12 +76,15 @@ int cli_fail(int code, const char *fmt, ...)
 #endif
     ;
 
-/* Open FILE as a Parquet reader; on failure prints the error and returns NULL. */
+/* Open FILE as a Parquet reader; on failure prints the error and returns its
+ * exit code.  A glob (no file of that name) must match one file: matching
+ * none is "CMD: no file matches 'GLOB'", as for every command taking globs. */
 typedef struct cli_pq {
     sl_source *src;
     pq_reader *r;
+    char *path; /* the file a glob matched (owned), or NULL */
 } cli_pq;
-int cli_pq_open(cli_pq *p, const char *path);
+int cli_pq_open(cli_pq *p, const char *cmd, const char *path);
 void cli_pq_close(cli_pq *p);
 
 /* Split "a,b,c" into a NULL-terminated malloc'd array (strings in one block). */

@@ -43,7 +43,7 @@ int cli_cat(int argc, char **argv) {
     sl_fmt_mode mode = o.format == 1 ? SL_FMT_CSV : SL_FMT_JSON;
 
     cli_pq p;
-    if ((rc = cli_pq_open(&p, path))) return rc;
+    if ((rc = cli_pq_open(&p, "cat", path))) return rc;
     if ((rc = cli_select_columns(&p, cols))) {
         cli_pq_close(&p);
         return rc;

@@ -67,7 +67,7 @@ static int print_config(const pl_conf *c) {
         if (cfg->inputs[i].format) sl_buf_printf(&b, "    format: %s\n", cfg->inputs[i].format->name);
     }
     sl_buf_puts(&b, "replay:\n");
-    print_opts(&b, rp_replay_opts_table, &cfg->replay, "  ");
+    print_opts(&b, rp_pipeline_replay_opts_table, &cfg->replay, "  ");
     sl_buf_puts(&b, "engine:\n");
     print_opts(&b, en_opts_table, &cfg->engine, "  ");
     sl_buf_puts(&b, "transforms:\n");

@@ -113,7 +113,7 @@ int cli_convert(int argc, char **argv) {
 
     double t0 = sl_now_mono();
     cli_pq p;
-    if ((rc = cli_pq_open(&p, in))) return rc;
+    if ((rc = cli_pq_open(&p, "convert", in))) return rc;
     if ((rc = cli_select_columns(&p, cols))) {
         cli_pq_close(&p);
         return rc;

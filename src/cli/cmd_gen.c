@@ -250,9 +250,9 @@ static int generate(gen_opts *go, const gen_out_opts *oo, const gen_cli *gc, out
         if (!gc->quiet) {
             double dt = sl_now_mono() - t0;
             fprintf(stderr,
-                    "sluice gen: %" PRIu64 " rows (%" PRIu64 " base + %" PRIu64 " duplicates) in %.2f s; late %" PRIu64
-                    ", bad %" PRIu64 ", repaired %" PRIu64 "; %s\n",
-                    c->rows_out, c->base_rows, c->duplicates, dt, c->late, c->bad_total, c->repaired_rows,
+                    "sluice gen: %" PRIu64 " rows (%" PRIu64 " base + %" PRIu64 " duplicates) in %.2f s; displaced %" PRIu64
+                    ", bad %" PRIu64 ", repaired %" PRIu64 "; %d instances; profile: %s\n",
+                    c->rows_out, c->base_rows, c->duplicates, dt, c->late, c->bad_total, c->repaired_rows, gen_num_instances(g),
                     gen_profile_desc(g));
             if (!summary && (c->bad_total || c->repaired_rows || c->late_held || c->duplicates)) {
                 fputs("sluice gen: summary ", stderr);

@@ -247,7 +247,7 @@ int cli_inspect(int argc, char **argv) {
     const char *path = files.v[0];
     bool json = io.json;
     cli_pq p;
-    if ((rc = cli_pq_open(&p, path))) return rc;
+    if ((rc = cli_pq_open(&p, "inspect", path))) return rc;
     sl_buf o;
     sl_buf_init(&o);
     if (json) inspect_json(&p, &o);

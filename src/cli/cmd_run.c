@@ -32,6 +32,8 @@ typedef struct run_cli {
     const char *config;
     const char *summary;
     bool json, quiet;
+    int log_format; /* 0 text, 1 json */
+    int64_t progress_every_us;
 } run_cli;
 
 static const sl_opt k_run_opts[] = {
@@ -43,6 +45,14 @@ static const sl_opt k_run_opts[] = {
      .expect = "a file name or '-'", .help = "write the summary as JSON to FILE ('-' = stdout)"},
     {.name = "quiet", .type = SL_OPT_T_FLAG, SL_OPT_F_(run_cli, quiet), .def = "false",
      .help = "no progress or summary line on stderr"},
+    {.name = "log_format", .type = SL_OPT_T_ENUM, SL_OPT_F_(run_cli, log_format), .def = "text", .choices = "text|json",
+     .arg = "F",
+     .help = "the stderr log (resuming, leftovers removed, progress, the summary): text, or json: one object a\n"
+             "line, {\"ts\", \"level\", \"msg\", and the message's fields}, for log collectors"},
+    {.name = "progress_every", .type = SL_OPT_T_DURATION, SL_OPT_F_(run_cli, progress_every_us), .def = "10s",
+     .min = 1000, .max = 9.2e18, .arg = "DUR",
+     .help = "when stderr is not a terminal (Airflow, Kubernetes): a progress line this often\n"
+             "(on a terminal: one line updated in place)"},
     SL_OPT_END,
 };
 
@@ -92,7 +102,7 @@ static const sl_opt k_input_opt_source = {.name = "source", .type = SL_OPT_T_STR
 /* The option a flag sets (its type, arg, help, default), or NULL. */
 static const sl_opt *flag_opt(const run_flag *f) {
     switch (f->w) {
-    case W_REPLAY: return sl_opt_find(rp_replay_opts_table, f->key);
+    case W_REPLAY: return sl_opt_find(rp_pipeline_replay_opts_table, f->key);
     case W_ENGINE: return sl_opt_find(en_opts_table, f->key);
     case W_PIPELINE: return sl_opt_find(pl_opts_table, f->key);
     case W_SERVE: return sl_opt_find(sv_opts_table, f->key);
@@ -126,7 +136,8 @@ static const sl_opt_cmd k_run_cmd = {
     .tables = k_run_tables,
     .usage = "sluice run INPUT... [options]\nsluice run --config FILE [INPUT...] [options]",
     .about = "Run the pipeline: replay the events of INPUT files (Parquet, CSV, JSON Lines; a file or a glob\n"
-             "like 'data/*.parquet') in event-time order, paced on the wall clock; clean them, assign them to\n"
+             "like 'data/*.parquet') in event-time order (as fast as it goes; --speed N paces them on the wall\n"
+             "clock); clean them, assign them to\n"
              "UTC hour windows with a watermark, compute the transforms' tables (Redset: docs/metrics.md) and\n"
              "write them into the outputs: the hot store (SQLite, provisional rows refreshed every second,\n"
              "final rows when a window closes) and the cold store (hour-partitioned Parquet, one publish per\n"
@@ -238,7 +249,11 @@ static int parse_argv(int argc, char **argv, argv_state *st) {
         size_t len = eq ? (size_t)(eq - a) : strlen(a);
         char name[64];
         snprintf(name, sizeof name, "%.*s", (int)(len < 63 ? len : 63), a);
-        const sl_opt *own = sl_opt_find(k_run_opts, name + 2);
+        char key[64]; /* --log-format is the key log_format */
+        snprintf(key, sizeof key, "%s", name + 2);
+        for (char *k = key; *k; k++)
+            if (*k == '-') *k = '_';
+        const sl_opt *own = sl_opt_find(k_run_opts, key);
         const run_flag *f = own ? NULL : find_flag(name + 2, strlen(name + 2));
         if (!own && !f) {
             const char *near = NULL;
@@ -246,7 +261,7 @@ static int parse_argv(int argc, char **argv, argv_state *st) {
                 sl_opt one[2] = {{.name = k_flags[k].flag}, SL_OPT_END};
                 if (sl_opt_suggest(one, name + 2)) near = k_flags[k].flag;
             }
-            if (!near && sl_opt_suggest(k_run_opts, name + 2)) near = sl_opt_suggest(k_run_opts, name + 2)->name;
+            if (!near && sl_opt_suggest(k_run_opts, key)) near = sl_opt_suggest(k_run_opts, key)->name;
             if (near) return cli_fail(1, "unknown option '%s' (did you mean --%s?)", name, near);
             return cli_fail(1, "unknown option '%s'", name);
         }
@@ -286,12 +301,68 @@ static void on_signal(int sig) {
     if (p) pl_stop(p);
 }
 
+/* ------------------------------------------------------------------ the log */
+
+static int g_log_json;
+
+/* One log line on stderr: text "sluice run: msg", or a JSON object
+ * {"ts","level","msg", fields...}; fields is "" or JSON members without the
+ * braces (",\"rows\":3"). */
+static void run_log(const char *level, const char *msg, const char *fields) {
+    if (!g_log_json) {
+        fprintf(stderr, "sluice run: %s%s%s\n", strcmp(level, "info") ? level : "", strcmp(level, "info") ? ": " : "",
+                msg);
+        fflush(stderr);
+        return;
+    }
+    sl_buf b;
+    sl_buf_init(&b);
+    char ts[40];
+    cli_fmt_time(ts, sizeof ts, sl_now_us());
+    sl_buf_printf(&b, "{\"ts\":\"%s\",\"level\":\"%s\",\"msg\":", ts, level);
+    sl_fmt_json_str(&b, msg, strlen(msg));
+    sl_buf_printf(&b, "%s}\n", fields ? fields : "");
+    fputs(sl_buf_cstr(&b), stderr);
+    fflush(stderr);
+    sl_buf_free(&b);
+}
+
 /* ------------------------------------------------------------------ progress and summary */
 
+typedef struct progress_ctx {
+    bool tty;
+    double every_s, last;
+} progress_ctx;
+
 static void on_progress(void *ctx, const pl_progress *pg) {
-    (void)ctx;
+    progress_ctx *pc = ctx;
+    if (!pc->tty) {
+        /* a line every every_s seconds, never carriage returns (a log file, a collector) */
+        double now = sl_now_mono();
+        if (now - pc->last < pc->every_s) return;
+        pc->last = now;
+        const en_stats *es = pg->engine;
+        char at[40], wm[40], msg[512];
+        cli_fmt_time(at, sizeof at, pg->position_us);
+        cli_fmt_time(wm, sizeof wm, es->watermark_us);
+        if (!pg->planned) {
+            run_log("info", "planning the replay order", ",\"phase\":\"planning\"");
+            return;
+        }
+        snprintf(msg, sizeof msg,
+                 "progress: %" PRIu64 " events, %.0f ev/s, at %s, watermark %s, lag %.1f s, open windows %" PRIu64
+                 ", bad %" PRIu64 ", late %" PRIu64 ", duplicates %" PRIu64,
+                 es->clean.rows, pg->rate, at, wm, pg->lag_s, es->open_windows, es->bad, es->late, es->duplicates);
+        char fields[512];
+        snprintf(fields, sizeof fields,
+                 ",\"phase\":\"progress\",\"events\":%" PRIu64 ",\"events_per_s\":%.1f,\"position\":\"%s\",\"watermark\":\"%s\","
+                 "\"lag_s\":%.3f,\"open_windows\":%" PRIu64 ",\"bad\":%" PRIu64 ",\"late\":%" PRIu64 ",\"duplicates\":%" PRIu64,
+                 es->clean.rows, pg->rate, at, wm, pg->lag_s, es->open_windows, es->bad, es->late, es->duplicates);
+        run_log("info", msg, fields);
+        return;
+    }
     if (!pg->planned) {
-        fputs("sluice run: planning...\033[K", stderr);
+        fputs("\rsluice run: planning...\033[K", stderr);
         return;
     }
     const en_stats *es = pg->engine;
@@ -425,26 +496,44 @@ static int write_summary(const pl_summary *s, const sc_schema *sch, const pl_con
         const en_stats *ps = &s->engine;
         char wm[40];
         cli_fmt_time(wm, sizeof wm, ps->watermark_us);
-        const char *pre = sig ? "interrupted: " : s->failed ? "failed: " : "";
-        sl_buf outs;
+        const char *pre = sig ? "interrupted" : s->failed ? "failed" : "done";
+        sl_buf outs, m;
         sl_buf_init(&outs);
+        sl_buf_init(&m);
         for (size_t i = 0; i < s->noutputs; i++)
             sl_buf_printf(&outs, "%s%s %s", i ? ", " : "", s->outputs[i].name,
                           s->outputs[i].location ? s->outputs[i].location : "");
         if (!s->planned) {
-            fprintf(stderr, "sluice run: %snothing replayed (%s after %.2f s); %s\n", pre,
-                    sig ? "stopped while planning the order" : "the replay could not start", s->seconds,
-                    sl_buf_cstr(&outs));
+            sl_buf_printf(&m, "%s: nothing replayed (%s after %.2f s); %s", pre,
+                          sig ? "stopped while planning the order" : "the replay could not start", s->seconds,
+                          sl_buf_cstr(&outs));
+        } else if (g_log_json) {
+            sl_buf_printf(&m, "%s: %" PRIu64 " rows read, %" PRIu64 " accepted", pre, ps->clean.rows, ps->accepted);
         } else {
-            fprintf(stderr,
-                    "sluice run: %s%" PRIu64 " rows read: %" PRIu64 " accepted (%" PRIu64 " repaired), %" PRIu64
-                    " bad, %" PRIu64 " duplicates, %" PRIu64 " late; %" PRIu64 " windows final, %" PRIu64
-                    " open%s; watermark %s; %.2f s (%.0f events/s, %s); peak RSS %.1f MB; %s\n",
-                    pre, ps->clean.rows, ps->accepted, ps->clean.repaired_rows, ps->bad, ps->duplicates, ps->late,
-                    ps->windows_final, ps->open_windows, ps->open_windows ? " (provisional)" : "", wm, s->seconds,
-                    s->seconds > 0 ? (double)ps->clean.rows / s->seconds : 0.0, rp_strategy_name(s->strategy),
-                    (double)rss / 1048576.0, sl_buf_cstr(&outs));
+            /* a readable block: one fact a line */
+            sl_buf_printf(&m,
+                          "%s\n  rows read    %" PRIu64 ": %" PRIu64 " accepted (%" PRIu64 " repaired), %" PRIu64
+                          " bad, %" PRIu64 " duplicates, %" PRIu64 " late\n  windows      %" PRIu64 " final, %" PRIu64
+                          " open%s\n  watermark    %s\n  time         %.2f s (%.0f events/s, %s)\n  peak RSS     %.1f MB\n"
+                          "  outputs      %s",
+                          pre, ps->clean.rows, ps->accepted, ps->clean.repaired_rows, ps->bad, ps->duplicates, ps->late,
+                          ps->windows_final, ps->open_windows, ps->open_windows ? " (provisional)" : "", wm, s->seconds,
+                          s->seconds > 0 ? (double)ps->clean.rows / s->seconds : 0.0, rp_strategy_name(s->strategy),
+                          (double)rss / 1048576.0, sl_buf_cstr(&outs));
         }
+        sl_buf fields;
+        sl_buf_init(&fields);
+        if (g_log_json) { /* the summary object's members (as --summary writes them) */
+            sl_buf js;
+            sl_buf_init(&js);
+            summary_json(&js, s, sch, cfg->replay.speed, cfg->ninputs, rss, sig);
+            sl_buf_puts(&fields, ",\"phase\":\"summary\",");
+            if (js.len > 3) sl_buf_put(&fields, js.p + 1, js.len - 3); /* without '{' and "}\n" */
+            sl_buf_free(&js);
+        }
+        run_log(sig || s->failed ? "warning" : "info", sl_buf_cstr(&m), sl_buf_cstr(&fields));
+        sl_buf_free(&fields);
+        sl_buf_free(&m);
         sl_buf_free(&outs);
     }
     return rc;
@@ -489,8 +578,13 @@ int cli_run(int argc, char **argv) {
     const sv_opts *so = pl_conf_serve(conf);
     pl_config c = *cfg;
     c.replay.formats = reg_inputs();
-    bool tty = isatty(2) && !st.cli.quiet;
-    if (tty) c.on_progress = on_progress;
+    g_log_json = st.cli.log_format == 1;
+    bool tty = isatty(2) && !st.cli.quiet && !g_log_json;
+    progress_ctx pctx = {.tty = tty, .every_s = (double)st.cli.progress_every_us / 1e6, .last = sl_now_mono()};
+    if (!st.cli.quiet) {
+        c.on_progress = on_progress;
+        c.progress_ctx = &pctx;
+    }
 
     /* Outputs first: a bad path fails before any planning work. */
     if ((e = pl_open(&p, &c, err, sizeof err)) != SL_OK) {
@@ -503,20 +597,31 @@ int cli_run(int argc, char **argv) {
         if (sm0.resumed_rows) {
             char t[40] = "the start";
             if (sm0.resume_from_us != INT64_MIN) sl_fmt_time(t, sizeof t, sm0.resume_from_us, SL_TIME_ISO);
-            fprintf(stderr,
-                    "run: resuming this run's checkpoint: its first %" PRIu64
-                    " rows are committed; the replay starts again at %s (the first hour still open): rows before it "
-                    "are not processed again, and not read again where the input's order allows seeking\n",
-                    sm0.resumed_rows, t);
+            char msg[512], f[160];
+            snprintf(msg, sizeof msg,
+                     "resuming this run's checkpoint: its first %" PRIu64
+                     " rows are committed; the replay starts again at %s (the first hour still open): rows before it "
+                     "are not processed again, and not read again where the input's order allows seeking",
+                     sm0.resumed_rows, t);
+            snprintf(f, sizeof f, ",\"phase\":\"resume\",\"resumed_rows\":%" PRIu64 ",\"resume_from\":\"%s\"",
+                     sm0.resumed_rows, t);
+            run_log("info", msg, f);
         }
         if (sm0.resume_ignored)
-            fprintf(stderr, "run: this run's checkpoint is of other options (lateness, transform options, batch size): "
-                            "starting over\n");
+            run_log("warning",
+                    "this run's checkpoint is of other options (lateness, transform options, batch size): starting over",
+                    ",\"phase\":\"resume\"");
         if (sm0.leftovers.files || sm0.leftovers.dirs)
-            fprintf(stderr,
-                    "run: removed what dead runs left: %" PRIu64 " temporary files, %" PRIu64
-                    " spill directories (%.1f MB)\n",
-                    sm0.leftovers.files, sm0.leftovers.dirs, (double)sm0.leftovers.bytes / 1e6);
+        {
+            char msg[256], f[200];
+            snprintf(msg, sizeof msg,
+                     "removed what dead runs left: %" PRIu64 " temporary files, %" PRIu64 " spill directories (%.1f MB)",
+                     sm0.leftovers.files, sm0.leftovers.dirs, (double)sm0.leftovers.bytes / 1e6);
+            snprintf(f, sizeof f,
+                     ",\"phase\":\"leftovers\",\"files\":%" PRIu64 ",\"spill_dirs\":%" PRIu64 ",\"bytes\":%" PRIu64,
+                     sm0.leftovers.files, sm0.leftovers.dirs, sm0.leftovers.bytes);
+            run_log("info", msg, f);
+        }
     }
     if (so->enabled) {
         sv_opts vo = *so;
@@ -539,8 +644,12 @@ int cli_run(int argc, char **argv) {
             rc = cli_fail(exit_code(e), "run: --serve: %s", err);
             goto out;
         }
-        fprintf(stderr, "sluice run: dashboard and API at %s\n", sv_url(srv));
-        fflush(stderr);
+        {
+            char msg[300], f[300];
+            snprintf(msg, sizeof msg, "dashboard and API at %s", sv_url(srv));
+            snprintf(f, sizeof f, ",\"phase\":\"serve\",\"url\":\"%s\"", sv_url(srv));
+            run_log("info", msg, f);
+        }
     }
 
     memset(&sa, 0, sizeof sa);
@@ -568,8 +677,12 @@ int cli_run(int argc, char **argv) {
     }
     if (srv && !g_signal && !failed) {
         /* the run is over; the results stay on view until Ctrl-C / SIGTERM */
-        fprintf(stderr, "sluice run: done; still serving %s (Ctrl-C to stop)\n", sv_url(srv));
-        fflush(stderr);
+        {
+            char msg[300], f[300];
+            snprintf(msg, sizeof msg, "done; still serving %s (Ctrl-C to stop)", sv_url(srv));
+            snprintf(f, sizeof f, ",\"phase\":\"serve\",\"url\":\"%s\"", sv_url(srv));
+            run_log("info", msg, f);
+        }
         while (!g_signal) {
             struct timespec ts = {0, 200 * 1000 * 1000};
             nanosleep(&ts, NULL);

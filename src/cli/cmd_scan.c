@@ -109,7 +109,7 @@ int cli_scan(int argc, char **argv) {
     size_t batch_rows = o.batch_rows;
     double t0 = sl_now_mono();
     cli_pq p;
-    if ((rc = cli_pq_open(&p, path))) return rc;
+    if ((rc = cli_pq_open(&p, "scan", path))) return rc;
     if ((rc = cli_select_columns(&p, cols))) {
         cli_pq_close(&p);
         return rc;

@@ -3,6 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+
+#include "util/paths.h"
 
 #include "batch/format.h"
 #include "cli/cli.h"
@@ -16,13 +19,33 @@ int cli_fail(int code, const char *fmt, ...) {
     return r;
 }
 
-int cli_pq_open(cli_pq *p, const char *path) {
+int cli_pq_open(cli_pq *p, const char *cmd, const char *path) {
     char err[SL_ERRLEN];
     memset(p, 0, sizeof *p);
-    if (sl_source_open_file(&p->src, path, err, sizeof err) != SL_OK) return cli_fail(2, "%s", err);
-    if (pq_reader_open(&p->r, p->src, NULL, err, sizeof err) != SL_OK) {
+    /* a glob (not a file of that name): it must match exactly one file */
+    struct stat st;
+    if (strpbrk(path, "*?[") && stat(path, &st) != 0) {
+        sl_paths ps = {0};
+        if (sl_paths_add(&ps, path, err, sizeof err) != SL_OK) {
+            sl_paths_free(&ps);
+            return cli_fail(2, "%s: %s", cmd, err);
+        }
+        if (ps.n != 1) {
+            size_t n = ps.n;
+            sl_paths_free(&ps);
+            return cli_fail(1, "%s: '%s' matches %zu files; %s reads one", cmd, path, n, cmd);
+        }
+        p->path = ps.v[0];
+        ps.v[0] = NULL;
+        ps.n = 0;
+        sl_paths_free(&ps);
+        path = p->path;
+    }
+    if (sl_source_open_file(&p->src, path, err, sizeof err) != SL_OK ||
+        pq_reader_open(&p->r, p->src, NULL, err, sizeof err) != SL_OK) {
         sl_source_close(p->src);
-        p->src = NULL;
+        free(p->path);
+        memset(p, 0, sizeof *p);
         return cli_fail(2, "%s", err);
     }
     return 0;
@@ -31,6 +54,7 @@ int cli_pq_open(cli_pq *p, const char *path) {
 void cli_pq_close(cli_pq *p) {
     pq_reader_close(p->r);
     sl_source_close(p->src);
+    free(p->path);
     memset(p, 0, sizeof *p);
 }
 

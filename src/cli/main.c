@@ -112,6 +112,11 @@ static int cli_help(int argc, char **argv) {
 }
 
 static int cli_version(int argc, char **argv) {
+    if (argc > 0 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))) {
+        sl_opt_cmd one = {.usage = "sluice version", .about = "Print the version."};
+        return cli_usage(&one, stdout);
+    }
+    if (argc > 0) return cli_fail(1, "version: unexpected argument '%s'", argv[0]);
     puts("sluice " SLUICE_VERSION);
     return 0;
 }

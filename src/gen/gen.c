@@ -492,19 +492,24 @@ const sl_opt gen_opts_table[] = {
      .help = "serverless (cluster_size NULL), provisioned, or product-events (Segment-style\n"
              "JSON Lines, its own options: sluice gen --kind product-events --help)"},
     {.name = "instances", .type = SL_OPT_T_INT, SL_OPT_F_(gen_opts, instances), .def = "200", .min = 1, .max = 100000,
-     .help = "number of instances"},
+     .help = "number of instances; each has rows in the output when there are at least N rows"},
     GEN_OPT_RANGE(gen_opts),
     {.name = "profile", .type = SL_OPT_T_STRING, SL_OPT_F_(gen_opts, profile), .arg = "FILE|none",
-     .help = "hourly profile Parquet (instance_id, timestamp, query_count); default\n"
-             "$SLUICE_SHARED or ../shared /data/redset/hourly_by_instance_KIND.parquet when\n"
-             "present, else built-in approximations; 'none' forces built-in"},
+     .help = "hourly profile Parquet (instance_id, timestamp, query_count); default: the real one,\n"
+             "hourly_by_instance_KIND.parquet in --profiles DIR, else in data/redset/ of $SLUICE_SHARED,\n"
+             "../shared, or the shared/ beside the binary's checkout, else built-in approximations;\n"
+             "'none' forces built-in.  The summary says which was used"},
+    {.name = "profiles", .type = SL_OPT_T_STRING, SL_OPT_F_(gen_opts, profiles_dir), .arg = "DIR",
+     .help = "the directory of hourly_by_instance_KIND.parquet (an error when it is not there)"},
     {.name = "order", .type = SL_OPT_T_ENUM, SL_OPT_F_(gen_opts, order), .def = "sorted", .choices = "sorted|runs|shuffled",
      .arg = "O",
      .help = "sorted (by arrival_timestamp), runs (one arrival-ordered run per instance,\n"
              "like full.parquet) or shuffled (like the sample files)"},
-    GEN_OPT_FRACTION(gen_opts, late, "late", "faults (each counted in the summary)",
-                     "fraction of rows emitted out of order (held back)"),
-    GEN_OPT_DISPLACEMENT(gen_opts, 1, "how far in event time a late row is held back, at most"),
+    GEN_OPT_FRACTION(gen_opts, late, "displaced", "faults (each counted in the summary)",
+                     "fraction of rows displaced: held back and emitted out of order (what a run then\n"
+                     "counts as late depends on its --lateness)"),
+    GEN_OPT_RENAMED_LATE,
+    GEN_OPT_DISPLACEMENT(gen_opts, 1, "how far in event time a displaced row is held back, at most"),
     GEN_OPT_FRACTION(gen_opts, duplicates, "duplicates", NULL,
                      "fraction of rows emitted a second time later in the same hour"),
     GEN_OPT_FRACTION(gen_opts, bad_rows, "bad_rows", NULL,
@@ -549,6 +554,7 @@ sl_err gen_open(gen **out, const gen_opts *o, char *err, size_t errlen) {
     sl_err e = gen_plan(g, err, errlen);
     g->o.profile = NULL;
     g->o.shared_dir = NULL;
+    g->o.profiles_dir = NULL;
     if (e) {
         gen_close(g);
         return e;

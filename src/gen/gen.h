@@ -40,7 +40,9 @@ typedef struct gen_opts {
     double scale;           /* rows = scale * real rows of the selected instances and hours */
     double rate;            /* rows = rate * hours (average events per hour, whole fleet) */
     const char *profile;    /* hourly profile Parquet; NULL: the default path if present; "none": built-in */
-    const char *shared_dir; /* where the default profile is looked for (default "../shared", env SLUICE_SHARED) */
+    const char *shared_dir; /* where the default profile is looked for (NULL: $SLUICE_SHARED, ../shared,
+                               ../shared beside the binary's checkout) */
+    const char *profiles_dir; /* --profiles DIR: DIR/hourly_by_instance_KIND.parquet (must exist) */
     gen_order order;
     /* faults */
     double late;            /* fraction of rows emitted late */

@@ -52,3 +52,11 @@ sl_err gen_cli_summary(const char *summary, const sl_buf *json, char *err, size_
     ok = (f != stdout ? fclose(f) == 0 : fflush(f) == 0) && ok;
     return ok ? SL_OK : sl_err_set(err, errlen, SL_ERR_IO, "%s: write failed", summary);
 }
+
+sl_err gen_cli_renamed_late(void *field, const char *value, char *err, size_t errlen) {
+    (void)field;
+    return sl_err_set(err, errlen, SL_ERR_ARG,
+                      "renamed: use --displaced %s (the fraction of rows emitted out of order; 'late' is what "
+                      "`sluice run` calls events behind the watermark)",
+                      value);
+}

@@ -63,6 +63,13 @@ sl_err gen_cli_summary(const char *summary, const sl_buf *json, char *err, size_
 #define GEN_OPT_FRACTION(S, f, nm, sec, hp)                                                                   \
     {.name = nm, .type = SL_OPT_T_DOUBLE, SL_OPT_F_(S, f), .def = "0", .min = 0, .max = 1, .arg = "F",     \
      .expect = "a fraction in [0, 1]", .section = sec, .help = hp}
+/* --late was the name of --displaced (rows emitted out of order): a hidden
+ * option whose every value is an error pointing to the new name, so it is
+ * not taken for `sluice run`'s late events (behind the watermark). */
+sl_err gen_cli_renamed_late(void *field, const char *value, char *err, size_t errlen);
+#define GEN_OPT_RENAMED_LATE \
+    {.name = "late", .type = SL_OPT_T_CUSTOM, .offset = 0, .size = 0, .arg = "F", .flags = SL_OPT_HIDDEN, \
+     .parse = gen_cli_renamed_late, .help = "renamed --displaced"}
 #define GEN_OPT_DISPLACEMENT(S, lo, hp)                                                                             \
     {.name = "max_displacement", .type = SL_OPT_T_DURATION, SL_OPT_F_(S, max_disp_us), .def = "30m", .min = lo, \
      .max = 9.2e18, .help = hp}

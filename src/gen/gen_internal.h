@@ -120,4 +120,9 @@ uint32_t gen_hour_of(const gen *g, uint32_t inst, uint64_t seq);
 void gen_fault_pure(gen *g, gen_row *r);
 void gen_set_str(char *dst, uint16_t *len, size_t cap, const char *s);
 
+/* The real hourly profile of kindname ("serverless") where gen looks for it
+ * by default (gen_opts.shared_dir, $SLUICE_SHARED, ../shared, beside the
+ * binary's checkout); its path into path. */
+bool gen_find_profile(const char *shared_dir, const char *kindname, char *path, size_t n);
+
 #endif

@@ -1610,7 +1610,7 @@ sl_err gen_product_open(gen_product **out, const gen_product_opts *o, char *err,
              nd = (uint64_t)llround(o->duplicates * (double)o->rows);
     if (nb + nl + nd > o->rows)
         return sl_err_set(err, errlen, SL_ERR_ARG,
-                          "--bad-rows + --late + --duplicates must be at most 1 for --kind product-events "
+                          "--bad-rows + --displaced + --duplicates must be at most 1 for --kind product-events "
                           "(each message gets at most one fault)");
     if (o->late > 0 && o->max_disp_us < 1000)
         return sl_err_set(err, errlen, SL_ERR_ARG, "--max-displacement must be at least 1ms");
@@ -1983,9 +1983,10 @@ static const sl_opt k_product_opts[] = {
      .max = GEN_PRODUCT_MAX_EVENT_TYPES, .help = "distinct track event names, Zipf-skewed"},
     {.name = "users", .type = SL_OPT_T_INT, SL_OPT_F_(gen_product_opts, users), .min = 1, .max = 9.2e18,
      .help = "identified users (default: rows / 25)"},
-    GEN_OPT_FRACTION(gen_product_opts, late, "late",
+    GEN_OPT_FRACTION(gen_product_opts, late, "displaced",
                      "faults (exact counts, each in the summary; their fractions add up to at most 1)",
-                     "fraction received late: held back up to --max-displacement"),
+                     "fraction displaced: received late, held back up to --max-displacement"),
+    GEN_OPT_RENAMED_LATE,
     GEN_OPT_DISPLACEMENT(gen_product_opts, 1000, "largest hold-back"),
     GEN_OPT_FRACTION(gen_product_opts, duplicates, "duplicates", NULL,
                      "fraction re-sent: the same line again, later in the same hour"),

@@ -12,10 +12,13 @@
  * cell gets floor or ceil of its expectation.
  */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "batch/format.h"
 #include "gen/gen_internal.h"
@@ -235,6 +238,69 @@ static void calibrate_mix(gen *g) {
     }
 }
 
+static void give_every_instance_a_row(gen *g, const float *cw) {
+    size_t nh = (size_t)g->nhours;
+    uint64_t *itot = calloc((size_t)g->ninst, sizeof *itot);
+    if (!itot) return;
+    for (int i = 0; i < g->ninst; i++)
+        for (size_t h = 0; h < nh; h++) itot[i] += g->cnt[(size_t)i * nh + h];
+    int donor = 0;
+    for (int i = 0; i < g->ninst; i++) {
+        if (itot[i]) continue;
+        /* the instance's likeliest hour; none likely: an hour by the seed */
+        size_t best = (size_t)(gen_hash3(g->seed, 0x1a57, (uint64_t)i) % nh);
+        for (size_t h = 0; h < nh; h++)
+            if (cw[(size_t)i * nh + h] > cw[(size_t)i * nh + best]) best = h;
+        /* the busiest instance (at least two rows, so it keeps one) */
+        for (int k = 0; k < g->ninst; k++)
+            if (itot[k] > itot[donor]) donor = k;
+        if (itot[donor] < 2) break;
+        size_t dh = 0;
+        for (size_t h = 0; h < nh; h++)
+            if (g->cnt[(size_t)donor * nh + h] > g->cnt[(size_t)donor * nh + dh]) dh = h;
+        g->cnt[(size_t)donor * nh + dh]--;
+        itot[donor]--;
+        g->cnt[(size_t)i * nh + best]++;
+        itot[i]++;
+    }
+    free(itot);
+}
+
+static bool is_file(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* The real profile of kind: shared_dir, $SLUICE_SHARED, ../shared (from the
+ * working directory), then ../shared beside each directory above the
+ * binary (build/release/sluice of a checkout next to shared/).  Fills path. */
+bool gen_find_profile(const char *shared_dir, const char *kindname, char *path, size_t n) {
+    const char *env = getenv("SLUICE_SHARED");
+    const char *fixed[] = {shared_dir, env && *env ? env : NULL, "../shared"};
+    for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++) {
+        if (!fixed[i]) continue;
+        snprintf(path, n, "%s/data/redset/hourly_by_instance_%s.parquet", fixed[i], kindname);
+        if (is_file(path)) return true;
+        if (i == 0) return false; /* an explicit directory is the only place looked */
+    }
+    char exe[1024];
+    ssize_t l = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (l <= 0) return false;
+    exe[l] = 0;
+    for (int up = 0; up < 5; up++) {
+        char *slash = strrchr(exe, '/');
+        if (!slash || slash == exe) break;
+        *slash = 0; /* exe is now a directory above the binary */
+        int w = snprintf(path, n, "%s/../shared/data/redset/hourly_by_instance_%s.parquet", exe, kindname);
+        if (w > 0 && (size_t)w < n && is_file(path)) {
+            char real[PATH_MAX];
+            if (realpath(path, real) && strlen(real) < n) snprintf(path, n, "%s", real);
+            return true;
+        }
+    }
+    return false;
+}
+
 sl_err gen_plan(gen *g, char *err, size_t errlen) {
     const gen_opts *o = &g->o;
     int64_t h_start = o->start_us >= 0 ? o->start_us / GEN_HOUR_US : -((-o->start_us + GEN_HOUR_US - 1) / GEN_HOUR_US);
@@ -256,22 +322,24 @@ sl_err gen_plan(gen *g, char *err, size_t errlen) {
     char defpath[1024];
     const char *path = o->profile;
     bool builtin = path && !strcmp(path, "none");
-    if (!path) {
-        const char *shared = o->shared_dir ? o->shared_dir : getenv("SLUICE_SHARED");
-        if (!shared) shared = "../shared";
-        snprintf(defpath, sizeof defpath, "%s/data/redset/hourly_by_instance_%s.parquet", shared, kindname);
-        FILE *f = fopen(defpath, "rb");
-        if (f) {
-            fclose(f);
-            path = defpath;
-        } else builtin = true;
+    const char *tried = "";
+    if (!path && o->profiles_dir) {
+        snprintf(defpath, sizeof defpath, "%s/hourly_by_instance_%s.parquet", o->profiles_dir, kindname);
+        path = defpath; /* a missing file is prof_load's error */
+    } else if (!path) {
+        if (gen_find_profile(o->shared_dir, kindname, defpath, sizeof defpath)) path = defpath;
+        else {
+            builtin = true;
+            tried = " (no hourly_by_instance profile found: $SLUICE_SHARED, ../shared or beside the binary's "
+                    "repository; --profiles DIR)";
+        }
     }
     if (!builtin) {
         sl_err e = prof_load(&p, path, err, errlen);
         if (e) return e;
         snprintf(g->profile_desc, sizeof g->profile_desc, "%s (%d instances, %lld hours)", path, p.n, (long long)p.nh);
     } else {
-        snprintf(g->profile_desc, sizeof g->profile_desc, "built-in %s approximation", kindname);
+        snprintf(g->profile_desc, sizeof g->profile_desc, "built-in %s approximation%s", kindname, tried);
     }
 
     g->inst = calloc((size_t)g->ninst, sizeof *g->inst);
@@ -373,6 +441,10 @@ sl_err gen_plan(gen *g, char *err, size_t errlen) {
             tot--;
         }
     }
+    /* every instance appears (when there are rows enough): one without a row
+     * gets one in its likeliest hour, taken from the busiest instance's
+     * busiest hour (the total stays exact) */
+    if (target >= (uint64_t)g->ninst) give_every_instance_a_row(g, cw);
     free(cw);
     g->nrows = tot;
     for (int i = 0; i < g->ninst; i++) {

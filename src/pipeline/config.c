@@ -134,6 +134,8 @@ static sl_err load_inputs(pl_conf *c, const cf_doc *d, cf_node *root, char *err,
         size_t n0 = c->paths.n;
         cf_node *pn = ent->kind == CF_MAP ? cf_get(ent, "path") : ent;
         if ((e = sl_paths_add(&c->paths, io.path, err, errlen)) != SL_OK) {
+            /* an INPUT of the command line: the message as every command gives it */
+            if (pn && pn->flag && !strcmp(pn->flag, io.path)) return e;
             char tmp[SL_ERRLEN];
             snprintf(tmp, sizeof tmp, "%s", err);
             return cf_fail(d, pn ? pn : ent, err, errlen, e, "%s", tmp);
@@ -154,11 +156,11 @@ static sl_err load_inputs(pl_conf *c, const cf_doc *d, cf_node *root, char *err,
 static sl_err load_replay(pl_conf *c, const cf_doc *d, cf_node *root, char *err, size_t errlen) {
     rp_replay_opts *ro = &c->cfg.replay;
     *ro = rp_replay_opts_default();
-    sl_err e = sl_opt_defaults(rp_replay_opts_table, ro, err, errlen);
+    sl_err e = sl_opt_defaults(rp_pipeline_replay_opts_table, ro, err, errlen);
     cf_node *sec = cf_get(root, "replay");
     if (e != SL_OK || !sec) return e;
     if (sec->kind != CF_MAP) return cf_fail(d, sec, err, errlen, SL_ERR_ARG, "needs a map of replay options");
-    if ((e = cf_bind(d, sec, rp_replay_opts_table, ro, NULL, err, errlen)) != SL_OK) return e;
+    if ((e = cf_bind(d, sec, rp_pipeline_replay_opts_table, ro, NULL, err, errlen)) != SL_OK) return e;
     cf_node *to = cf_get(sec, "to"), *from = cf_get(sec, "from");
     if (ro->from_us >= ro->to_us) {
         sl_buf a;
@@ -385,7 +387,7 @@ void pl_conf_doc_md(sl_buf *out) {
     sl_buf_puts(out, "### inputs[] (each input)\n\n");
     sl_opt_doc_md(in_opts_table, out);
     sl_buf_puts(out, "\n### replay\n\n");
-    sl_opt_doc_md(rp_replay_opts_table, out);
+    sl_opt_doc_md(rp_pipeline_replay_opts_table, out);
     sl_buf_puts(out, "\n### engine\n\n");
     sl_opt_doc_md(en_opts_table, out);
     sl_buf_puts(out, "\n### pipeline\n\n");

@@ -45,22 +45,38 @@ static sl_err parse_speed(void *field, const char *v, char *err, size_t errlen) 
     return SL_OK;
 }
 
+static void format_speed(const void *field, sl_buf *out) {
+    double d;
+    memcpy(&d, field, sizeof d);
+    if (d <= 0) sl_buf_puts(out, "max");
+    else sl_buf_printf(out, "%g", d);
+}
+
+/* The options of a replay; only the default of speed differs between
+ * `sluice replay` (paced: 60) and the pipeline (max, see replay.h). */
+#define RP_REPLAY_OPTS(SPEED_DEF, SPEED_HELP) \
+    {.name = "speed", .type = SL_OPT_T_CUSTOM, SL_OPT_F_(rp_replay_opts, speed), .def = SPEED_DEF, .arg = "N|max", \
+     .parse = parse_speed, .format = format_speed, .expect = "a positive number (event seconds per wall second) or 'max'", .help = SPEED_HELP}, \
+    {.name = "from", .type = SL_OPT_T_TIME, SL_OPT_F_(rp_replay_opts, from_us), .def = "min", .arg = "TIME", \
+     .help = "event time range [from, to), e.g. 2024-03-01 or 2024-03-01T05:00:00Z"}, \
+    {.name = "to", .type = SL_OPT_T_TIME, SL_OPT_F_(rp_replay_opts, to_us), .def = "max", .arg = "TIME", \
+     .help = "end of the event time range, exclusive"}, \
+    {.name = "memory", .type = SL_OPT_T_SIZE, SL_OPT_F_(rp_replay_opts, memory), .def = "1G", .min = 1 << 20, \
+     .max = 9.2e18, .help = "budget for ordering the events (an external sort beyond it)"}, \
+    {.name = "tmpdir", .type = SL_OPT_T_STRING, SL_OPT_F_(rp_replay_opts, tmpdir), .arg = "DIR", \
+     .help = "where the external sort spills (default $TMPDIR or /tmp)"}, \
+    {.name = "force_sort", .type = SL_OPT_T_FLAG, SL_OPT_F_(rp_replay_opts, force_sort), .def = "false", \
+     .flags = SL_OPT_HIDDEN, .help = "always sort externally (tests, benchmarks)"}, \
+    {.name = "batch_rows", .type = SL_OPT_T_INT, SL_OPT_F_(rp_replay_opts, batch_rows), .def = "65536", .min = 1, \
+     .max = 1 << 24, .flags = SL_OPT_HIDDEN, .help = "rows per batch"}
+
 const sl_opt rp_replay_opts_table[] = {
-    {.name = "speed", .type = SL_OPT_T_CUSTOM, SL_OPT_F_(rp_replay_opts, speed), .def = "60", .arg = "N|max",
-     .parse = parse_speed, .expect = "a positive number (event seconds per wall second) or 'max'",
-     .help = "N event seconds per wall second (3600 = an event hour a second); max = no pacing"},
-    {.name = "from", .type = SL_OPT_T_TIME, SL_OPT_F_(rp_replay_opts, from_us), .def = "min", .arg = "TIME",
-     .help = "event time range [from, to), e.g. 2024-03-01 or 2024-03-01T05:00:00Z"},
-    {.name = "to", .type = SL_OPT_T_TIME, SL_OPT_F_(rp_replay_opts, to_us), .def = "max", .arg = "TIME",
-     .help = "end of the event time range, exclusive"},
-    {.name = "memory", .type = SL_OPT_T_SIZE, SL_OPT_F_(rp_replay_opts, memory), .def = "1G", .min = 1 << 20,
-     .max = 9.2e18, .help = "budget for ordering the events (an external sort beyond it)"},
-    {.name = "tmpdir", .type = SL_OPT_T_STRING, SL_OPT_F_(rp_replay_opts, tmpdir), .arg = "DIR",
-     .help = "where the external sort spills (default $TMPDIR or /tmp)"},
-    {.name = "force_sort", .type = SL_OPT_T_FLAG, SL_OPT_F_(rp_replay_opts, force_sort), .def = "false",
-     .flags = SL_OPT_HIDDEN, .help = "always sort externally (tests, benchmarks)"},
-    {.name = "batch_rows", .type = SL_OPT_T_INT, SL_OPT_F_(rp_replay_opts, batch_rows), .def = "65536", .min = 1,
-     .max = 1 << 24, .flags = SL_OPT_HIDDEN, .help = "rows per batch"},
+    RP_REPLAY_OPTS("60", "N event seconds per wall second (3600 = an event hour a second); max = no pacing"),
+    SL_OPT_END,
+};
+const sl_opt rp_pipeline_replay_opts_table[] = {
+    RP_REPLAY_OPTS("max", "N event seconds per wall second (3600 = an event hour a second); max = no pacing: as fast "
+                          "as the pipeline goes (a backfill; pace it to watch a live-like feed)"),
     SL_OPT_END,
 };
 

@@ -67,6 +67,10 @@ rp_replay_opts rp_replay_opts_default(void);
 /* The options' table (speed, from, to, memory, tmpdir; util/opt.h): `sluice
  * replay`'s flags and a pipeline file's `replay:` section. */
 extern const sl_opt rp_replay_opts_table[];
+/* The same options with speed max by default: the pipeline's (`sluice run`,
+ * a pipeline file's `replay:` section).  A pipeline run is a load: paced at
+ * 60x a three-month file would take 36 hours; pacing is asked for. */
+extern const sl_opt rp_pipeline_replay_opts_table[];
 
 typedef struct rp_replay_stats {
     uint64_t rows;         /* rows released */

@@ -488,11 +488,17 @@ void sl_opt_format(const sl_opt *o, const void *obj, sl_buf *out) {
         for (int i = 0; i < n; i++) sl_buf_printf(out, "%s%g", i ? "," : "", v[i]);
         break;
     }
-    case SL_OPT_T_CUSTOM: sl_buf_puts(out, "?"); break;
+    case SL_OPT_T_CUSTOM:
+        if (o->format) o->format(f, out);
+        else sl_buf_puts(out, "?");
+        break;
     }
 }
 
 /* ------------------------------------------------------------------ help and docs */
+
+#define HELP_COL 24    /* --help: the column of the options' text */
+#define HELP_WIDTH 100 /* and the width it is wrapped to */
 
 static const char *arg_of(const sl_opt *o) {
     if (o->arg) return o->arg;
@@ -546,6 +552,40 @@ static bool names_choices(const char *help, const char *choices) {
     return true;
 }
 
+/* Text of the column starting at col, words wrapped so no line passes width
+ * (a longer word overflows); each '\n' of text starts a new line. */
+static void wrap_text(sl_buf *out, const char *text, int col, int width) {
+    int x = col;
+    bool first = true;
+    for (const char *p = text; *p;) {
+        if (*p == '\n') {
+            sl_buf_printf(out, "\n%*s", col, "");
+            x = col;
+            first = true;
+            p++;
+            continue;
+        }
+        if (*p == ' ') {
+            p++;
+            continue;
+        }
+        size_t l = strcspn(p, " \n");
+        if (!first && x + 1 + (int)l > width) {
+            sl_buf_printf(out, "\n%*s", col, "");
+            x = col;
+            first = true;
+        }
+        if (!first) {
+            sl_buf_putc(out, ' ');
+            x++;
+        }
+        sl_buf_put(out, p, l);
+        x += (int)l;
+        first = false;
+        p += l;
+    }
+}
+
 void sl_opt_help(const sl_opt *t, const char *prefix, sl_buf *out) {
     const char *section = NULL;
     for (size_t i = 0; t && t[i].name; i++) {
@@ -562,25 +602,19 @@ void sl_opt_help(const sl_opt *t, const char *prefix, sl_buf *out) {
         const char *a = arg_of(o);
         if (a) sl_buf_printf(out, " %s", a);
         size_t w = out->len - start;
-        if (w < 24) sl_buf_printf(out, "%*s", (int)(24 - w), "");
-        else sl_buf_puts(out, "\n                        ");
-        /* help: continuation lines after '\n' are indented */
-        const char *h = o->help ? o->help : "";
-        while (*h) {
-            const char *nl = strchr(h, '\n');
-            size_t l = nl ? (size_t)(nl - h) : strlen(h);
-            sl_buf_put(out, h, l);
-            h += l;
-            if (*h) {
-                sl_buf_puts(out, "\n                        ");
-                h++;
-            }
-        }
-        if (show_default(o)) sl_buf_printf(out, " (default %s)", o->def);
+        if (w + 2 <= HELP_COL) sl_buf_printf(out, "%*s", (int)(HELP_COL - w), ""); /* at least two spaces */
+        else sl_buf_printf(out, "\n%*s", HELP_COL, "");
+        /* the text: help, its default, its choices; wrapped under the column */
+        sl_buf text;
+        sl_buf_init(&text);
+        sl_buf_puts(&text, o->help ? o->help : "");
+        if (show_default(o)) sl_buf_printf(&text, " (default %s)", o->def);
         if (o->type == SL_OPT_T_ENUM && o->choices && !o->expect && !names_choices(o->help, o->choices)) {
-            sl_buf_puts(out, ": ");
-            choices_text(out, o->choices);
+            sl_buf_puts(&text, ": ");
+            choices_text(&text, o->choices);
         }
+        wrap_text(out, sl_buf_cstr(&text), HELP_COL, HELP_WIDTH);
+        sl_buf_free(&text);
         sl_buf_putc(out, '\n');
     }
 }

@@ -74,6 +74,7 @@ struct sl_opt {
                              "needs ..." text without the name */
     const char *section;  /* heading in --help; NULL: the previous entry's */
     const char *alias;    /* another command-line word for it ("-q"), or NULL */
+    void (*format)(const void *field, sl_buf *out); /* CUSTOM: the value as text (NULL: "?") */
 };
 
 #define SL_OPT_END {.name = NULL}

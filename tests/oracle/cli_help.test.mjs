@@ -117,3 +117,63 @@ test('option tables: spellings, values and messages of cat, scan, inspect, conve
     assert.match(r.stderr, new RegExp(`^usage: sluice ${args[0]} `), args.join(' '));
   }
 });
+
+test('help CMD and CMD --help: the same text on stdout, exit 0, options in a column, wrapped at 100', (t) => {
+  requireSluice(t);
+  const listed = [...runSluice(['help']).stdout.matchAll(/^ {2}([a-z]+) /gm)].map((m) => m[1]);
+  assert.ok(listed.includes('inspect') && listed.includes('run') && listed.includes('gen'), `listed: ${listed}`);
+  for (const name of listed) {
+    const a = runSluice(['help', name]), b = runSluice([name, '--help']);
+    for (const [r, what] of [[a, `sluice help ${name}`], [b, `sluice ${name} --help`]]) {
+      assert.equal(r.status, 0, `${what}: exit ${r.status}`);
+      assert.equal(r.stderr, '', `${what}: nothing on stderr`);
+      assert.match(r.stdout, /^usage: sluice /, what);
+    }
+    assert.equal(a.stdout, b.stdout, `help ${name} = ${name} --help`);
+    const lines = a.stdout.split('\n');
+    lines.forEach((l, i) => {
+      assert.ok(l.length <= 100, `${name} --help line ${i + 1} is ${l.length} columns: ${l}`);
+      // an option's line: its text starts at column 24, or on the next line at column 24
+      const m = l.match(/^ {2}(--[a-z0-9-]+(?:, -[a-z])?(?: \S+)?)( {2,})\S/);
+      if (m) assert.equal(2 + m[1].length + m[2].length, 24, `${name}: '${l}' is aligned`);
+      else if (/^ {2}--\S+( \S+)?$/.test(l)) assert.match(lines[i + 1], /^ {24}\S/, `${name}: the text after '${l}'`);
+    });
+  }
+  // a long help text is wrapped onto lines indented to the column, not cut
+  const run = runSluice(['help', 'run']).stdout;
+  assert.match(run, /^ {2}--commit-interval DURATION\n {24}how often the outputs commit.*\n {24}\S/m);
+});
+
+test('gen and convert take the same codecs; a glob matching nothing: one message everywhere', async (t) => {
+  requireSluice(t);
+  const codecOf = (file) => JSON.parse(sluiceOk(['inspect', file, '--json'])).row_groups[0].columns[0].codec;
+  const help = (cmd) => runSluice(['help', cmd]).stdout.match(/^ {2}--codec C +(.*(?:\n {24}.*)*)/m)[1].replace(/\s+/g, ' ');
+  assert.equal(help('gen'), help('convert'), 'the same --codec help');
+  const src = path.join(DIR, 'codec_src.parquet');
+  sluiceOk(['gen', '--rows', '300', '--quiet', '--out', src, '--start', '2024-03-01', '--end', '2024-03-02']);
+  const expect = { zstd: 'ZSTD', snappy: 'SNAPPY', gzip: 'GZIP', brotli: 'BROTLI', lz4_raw: 'LZ4_RAW', lz4: 'LZ4_RAW', none: 'UNCOMPRESSED', uncompressed: 'UNCOMPRESSED' };
+  for (const [name, codec] of Object.entries(expect)) {
+    const g = path.join(DIR, `codec_gen_${name}.parquet`), c = path.join(DIR, `codec_conv_${name}.parquet`);
+    sluiceOk(['gen', '--rows', '300', '--quiet', '--codec', name, '--out', g, '--start', '2024-03-01', '--end', '2024-03-02']);
+    sluiceOk(['convert', src, c, '--codec', name]);
+    assert.equal(codecOf(g), codec, `gen --codec ${name}`);
+    assert.equal(codecOf(c), codec, `convert --codec ${name}`);
+  }
+  for (const cmd of ['gen', 'convert']) {
+    const r = runSluice(cmd === 'gen' ? ['gen', '--codec', 'lzo'] : ['convert', src, path.join(DIR, 'x.parquet'), '--codec', 'lzo']);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /^sluice: --codec needs zstd, snappy, gzip, brotli, lz4_raw \(lz4\) or none \(uncompressed\), got 'lzo'$/m, cmd);
+  }
+  const glob = path.join(DIR, 'nothing-here-*.parquet');
+  for (const args of [['run', glob, '--hot', path.join(DIR, 'g.db')], ['replay', glob], ['scan', glob], ['cat', glob],
+    ['inspect', glob], ['convert', glob, path.join(DIR, 'x.parquet')]]) {
+    const r = runSluice(args);
+    assert.equal(r.status, 2, args.join(' '));
+    assert.equal(r.stderr, `sluice: ${args[0]}: no file matches '${glob}'\n`, args.join(' '));
+  }
+  // a single-file command takes a glob that matches one file, and refuses one that matches several
+  assert.equal(JSON.parse(sluiceOk(['scan', path.join(DIR, 'codec_src.parq*')])).rows, 300);
+  const many = runSluice(['cat', path.join(DIR, 'codec_gen_*.parquet')]);
+  assert.equal(many.status, 1);
+  assert.match(many.stderr, /cat: '.*codec_gen_\*\.parquet' matches 8 files; cat reads one/);
+});

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ensureDataDir, query, runSluice, requireSluice, sqlStr, REDSET_COLUMNS } from './lib.mjs';
+import { REPO, ensureDataDir, query, runSluice, requireSluice, sqlStr, REDSET_COLUMNS } from './lib.mjs';
 
 const DIR = ensureDataDir('gen_cli');
 const GEN = ['gen', '--rows', '20000', '--seed', '7', '--start', '2024-03-01', '--end', '2024-03-08', '--quiet'];
@@ -73,4 +73,53 @@ test('gen: injected faults are counted exactly in the summary', async (t) => {
   const [[rows, distinct]] = await query(`SELECT count(*), (SELECT count(*) FROM (SELECT DISTINCT * FROM read_parquet(${sqlStr(f)}))) FROM read_parquet(${sqlStr(f)})`);
   assert.equal(Number(rows), 20000 + dups);
   assert.equal(Number(rows) - Number(distinct), dups);
+});
+
+test('gen --instances N: exactly N distinct instance_id, with the real profile or the built-in one', async (t) => {
+  requireSluice(t);
+  for (const [n, extra] of [[150, []], [200, []], [37, ['--profile', 'none']], [500, ['--kind', 'provisioned']]]) {
+    const out = path.join(DIR, `inst_${n}.parquet`);
+    gen(out, ['--instances', String(n), ...extra]);
+    const [[d]] = await query(`SELECT count(DISTINCT instance_id) FROM read_parquet(${sqlStr(out)})`);
+    assert.equal(Number(d), n, `--instances ${n} ${extra.join(' ')}`);
+    const [[rows]] = await query(`SELECT count(*) FROM read_parquet(${sqlStr(out)})`);
+    assert.equal(Number(rows), 20000, 'the row count stays exact');
+  }
+});
+
+test('gen finds the real profile from any directory and says which it used; --profiles DIR', (t) => {
+  requireSluice(t);
+  const shared = process.env.SLUICE_SHARED || path.resolve(REPO, '..', 'shared');
+  const real = path.join(shared, 'data', 'redset', 'hourly_by_instance_serverless.parquet');
+  if (!fs.existsSync(real)) return t.skip(`no ${real}`);
+  const env = { ...process.env };
+  delete env.SLUICE_SHARED;
+  const line = (r) => r.stderr.match(/profile: (.*)$/m)?.[1] ?? '';
+  // from / (no ../shared there): beside the binary's checkout
+  const r = runSluice(['gen', '--rows', '100', '--out', path.join(DIR, 'p.csv')], { env, cwd: '/' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(line(r), /hourly_by_instance_serverless\.parquet \(200 instances, \d+ hours\)/);
+  assert.equal(fs.realpathSync(line(r).replace(/ \(.*$/, '')), fs.realpathSync(real));
+  // --profiles DIR
+  const p = runSluice(['gen', '--rows', '100', '--kind', 'provisioned', '--profiles', path.dirname(real), '--out', path.join(DIR, 'p.csv')]);
+  assert.equal(p.status, 0, p.stderr);
+  assert.ok(line(p).startsWith(path.join(path.dirname(real), 'hourly_by_instance_provisioned.parquet')), line(p));
+  const m = runSluice(['gen', '--rows', '100', '--profiles', DIR, '--out', path.join(DIR, 'p.csv')]);
+  assert.equal(m.status, 2);
+  assert.match(m.stderr, /hourly_by_instance_serverless\.parquet: cannot open/);
+  // none: built-in, said so
+  assert.match(line(runSluice(['gen', '--rows', '100', '--profile', 'none', '--out', path.join(DIR, 'p.csv')])), /^built-in serverless approximation/);
+});
+
+test('gen --displaced (was --late): the old name is an error naming the new one', (t) => {
+  requireSluice(t);
+  for (const kind of [[], ['--kind', 'product-events']]) {
+    const r = runSluice(['gen', ...kind, '--rows', '100', '--late', '0.1']);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /^sluice: --late: renamed: use --displaced 0\.1 /m);
+    assert.equal(r.stdout, '');
+  }
+  const s = JSON.parse(runSluice([...GEN, '--displaced', '0.05', '--out', path.join(DIR, 'd.csv'), '--summary', '-']).stdout);
+  assert.ok(s.late_held >= 900 && s.late_held <= 1100, `late_held ${s.late_held}`);
+  assert.match(runSluice(['help', 'gen']).stdout, /--displaced F/);
 });

@@ -90,7 +90,7 @@ function fileOrder(files) {
 
 test('product-events: same seed gives byte-identical output, another seed does not', { skip: SKIP }, () => {
   const a = path.join(DIR, 'a.jsonl'), b = path.join(DIR, 'b.jsonl'), c = path.join(DIR, 'c.jsonl');
-  const f = ['--rows', '20000', '--bad-rows', '0.01', '--duplicates', '0.01', '--late', '0.01', '--quiet'];
+  const f = ['--rows', '20000', '--bad-rows', '0.01', '--duplicates', '0.01', '--displaced', '0.01', '--quiet'];
   gen([...f, '--seed', '3', '--out', a]);
   gen([...f, '--seed', '3', '--out', b, '--batch-rows', '7']);
   gen([...f, '--seed', '4', '--out', c]);
@@ -106,7 +106,7 @@ test('product-events: DuckDB read_json counts match the summary (faults, types, 
   { skip: SKIP }, async () => {
     const out = path.join(DIR, 'f.jsonl'), sum = path.join(DIR, 'f.json');
     const rows = 90000;
-    gen(['--rows', String(rows), '--seed', '7', '--bad-rows', '0.018', '--duplicates', '0.02', '--late', '0.02',
+    gen(['--rows', String(rows), '--seed', '7', '--bad-rows', '0.018', '--duplicates', '0.02', '--displaced', '0.02',
       '--max-displacement', '1h', '--files', '3', '--out', out, '--summary', sum, '--quiet']);
     const s = JSON.parse(fs.readFileSync(sum, 'utf8'));
     const files = [0, 1, 2].map((k) => path.join(DIR, `f-0000${k}.jsonl`));

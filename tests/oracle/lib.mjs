@@ -87,6 +87,7 @@ export function requireSluice(t) {
 export function runSluice(args, opts = {}) {
   const r = spawnSync(SLUICE_BIN, args, {
     encoding: 'utf8', maxBuffer: 2 * 1024 * 1024 * 1024, timeout: opts.timeout ?? 120_000, env: opts.env ?? process.env,
+    cwd: opts.cwd,
   });
   if (r.error) throw new Error(`spawning ${SLUICE_BIN} ${args.join(' ')}: ${r.error.message}`);
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };

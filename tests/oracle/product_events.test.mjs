@@ -134,7 +134,7 @@ async function checkRollups(hot, cold) {
 
 test('product events: bad rows, the wide table, properties and the rollups == DuckDB', { skip: SKIP }, async () => {
   const input = path.join(DIR, 'a.jsonl');
-  const s = gen(input, ['--rows', '40000', '--seed', '11', '--bad-rows', '0.018', '--duplicates', '0.02', '--late', '0.01',
+  const s = gen(input, ['--rows', '40000', '--seed', '11', '--bad-rows', '0.018', '--duplicates', '0.02', '--displaced', '0.01',
     '--max-displacement', '2h']);
   const { summary, hot, cold } = run(input, 'a', ['--lateness', '1d']); /* nothing late: a clean comparison */
   await loadInput(input);
@@ -225,7 +225,7 @@ test('product events: bad rows, the wide table, properties and the rollups == Du
 test('product events: client clocks out of order by hours: the replay orders by event time, nothing is late, the rollups hold',
   { skip: SKIP }, async () => {
     const input = path.join(DIR, 'b.jsonl');
-    const s = gen(input, ['--rows', '30000', '--seed', '12', '--bad-rows', '0.009', '--duplicates', '0.03', '--late', '0.05',
+    const s = gen(input, ['--rows', '30000', '--seed', '12', '--bad-rows', '0.009', '--duplicates', '0.03', '--displaced', '0.05',
       '--max-displacement', '3h']);
     const { summary, hot, cold } = run(input, 'b'); /* the example's lateness: 10m */
     assert.equal(summary.rows_read, s.rows_out);

@@ -298,9 +298,9 @@ test('sluice run exists', () => {
 
 test('sorted + runs + hand-made long queries, three sources; second run byte-identical', async () => {
   const a = gen('sorted.csv', ['--rows', '12000', '--seed', '11', '--order', 'sorted', '--duplicates', '0.02',
-    '--bad-rows', '0.05', '--repairs', '0.1', '--late', '0.03', '--max-displacement', '5m']);
+    '--bad-rows', '0.05', '--repairs', '0.1', '--displaced', '0.03', '--max-displacement', '5m']);
   const b = gen('runs.csv', ['--rows', '12000', '--seed', '12', '--kind', 'provisioned', '--order', 'runs',
-    '--duplicates', '0.02', '--bad-rows', '0.03', '--repairs', '0.1', '--late', '0.05', '--max-displacement', '3h']);
+    '--duplicates', '0.02', '--bad-rows', '0.03', '--repairs', '0.1', '--displaced', '0.05', '--max-displacement', '3h']);
   const c = handMade();
   const sum = await checkRun('multi', [[a, 'alpha'], [b, 'beta'], [c, 'handmade']], { secondRun: true });
   assert.ok(sum.duplicates > 0 && sum.bad_total > 0 && sum.repaired > 0, JSON.stringify(sum));
@@ -309,7 +309,7 @@ test('sorted + runs + hand-made long queries, three sources; second run byte-ide
 
 test('shuffled with faults and late events beyond the lateness', async () => {
   const s = gen('shuffled.csv', ['--rows', '15000', '--seed', '13', '--order', 'shuffled', '--duplicates', '0.02',
-    '--bad-rows', '0.05', '--repairs', '0.1', '--late', '0.05', '--max-displacement', '2h']);
+    '--bad-rows', '0.05', '--repairs', '0.1', '--displaced', '0.05', '--max-displacement', '2h']);
   await checkRun('shuffled', [[s, 'shuf']]);
 });
 

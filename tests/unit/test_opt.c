@@ -690,6 +690,24 @@ static void test_help(void) {
     sl_buf_free(&b);
 }
 
+/* Long help wraps at 100 columns under the option's column (24). */
+static void test_help_wrap(void) {
+    typedef struct { int64_t n; } wopts;
+    static const sl_opt W[] = {
+        SL_OPT_INT(wopts, n, "n", "7", 0, 100,
+                   "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+                   "sixteen seventeen eighteen"),
+        SL_OPT_END,
+    };
+    sl_buf b;
+    sl_buf_init(&b);
+    sl_opt_help(W, "", &b);
+    CHECK_EQ_STR(sl_buf_cstr(&b),
+                 "  --n N                 one two three four five six seven eight nine ten eleven twelve thirteen\n"
+                 "                        fourteen fifteen sixteen seventeen eighteen (default 7)\n");
+    sl_buf_free(&b);
+}
+
 static void test_doc_md(void) {
     sl_buf b;
     sl_buf_init(&b);
@@ -1120,6 +1138,7 @@ int main(void) {
     RUN(test_clipping);
     RUN(test_format_round_trip);
     RUN(test_help);
+    RUN(test_help_wrap);
     RUN(test_doc_md);
     RUN(test_argv_values);
     RUN(test_argv_help);

@@ -13,8 +13,17 @@ OUT=build/demo
 mkdir -p "$OUT"
 ROWS=${DEMO_ROWS:-1000000}
 SAMPLE=$OUT/redset_sample.parquet
-echo "== sluice gen --rows $ROWS --kind serverless --order runs --seed 1 --out $SAMPLE"
-$BIN gen --rows "$ROWS" --kind serverless --order runs --seed 1 --out "$SAMPLE"
+SAMPLE_B=$OUT/redset_sample_b.parquet
+# Two fleets with the faults a real feed has (duplicates, bad rows, repairable rows, rows
+# out of order) and overloaded episodes, so that every chart of the dashboard has
+# something to show: oversubscribed hours, late events, quarantined rows (docs/gen.md).
+FAULTS="--duplicates 0.01 --bad-rows 0.002 --repairs 0.01 --displaced 0.002 --max-displacement 30m --overload 0.02"
+echo "== sluice gen --rows $((ROWS * 6 / 10)) --kind serverless --order runs --seed 1 $FAULTS --out $SAMPLE"
+# shellcheck disable=SC2086
+$BIN gen --rows $((ROWS * 6 / 10)) --kind serverless --order runs --seed 1 $FAULTS --out "$SAMPLE"
+echo "== sluice gen --rows $((ROWS * 4 / 10)) --kind provisioned --order runs --seed 2 $FAULTS --out $SAMPLE_B"
+# shellcheck disable=SC2086
+$BIN gen --rows $((ROWS * 4 / 10)) --kind provisioned --order runs --seed 2 $FAULTS --out "$SAMPLE_B"
 echo
 echo "== sluice inspect $SAMPLE (first lines)"
 { $BIN inspect "$SAMPLE" || true; } | head -32
@@ -28,7 +37,7 @@ echo
 echo "== sluice scan $SAMPLE (decode every value of every column)"
 { $BIN scan "$SAMPLE" || true; } | head -c 300; echo " ..."
 REAL=../shared/data/redset/serverless_sample_0.001.csv
-INPUTS="--source generated $SAMPLE"
+INPUTS="--source fleet-a $SAMPLE --source fleet-b $SAMPLE_B"
 if [ -f "$REAL" ]; then
     INPUTS="$INPUTS --source serverless $REAL"
     echo
@@ -48,10 +57,14 @@ if command -v sqlite3 >/dev/null 2>&1; then
     sqlite3 -readonly -box "$HOT" "SELECT source, count(DISTINCT hour) AS hours, sum(queries) AS queries,
         sum(aborted) AS aborted, sum(cached) AS cached, sum(spilled) AS spilled
         FROM query_hourly WHERE final = 1 GROUP BY source ORDER BY source;"
+    echo "== sqlite3 $HOT: oversubscribed instance-hours per source (composite >= the threshold, 0.5)"
+    sqlite3 -readonly -box "$HOT" "SELECT source, sum(oversubscribed) AS oversubscribed, count(*) AS instance_hours,
+        round(max(composite), 3) AS max_composite FROM utilization_hourly WHERE final = 1 GROUP BY source ORDER BY source;"
     echo "== sqlite3 $HOT: the most oversubscribed instance-hours"
     sqlite3 -readonly -box "$HOT" "SELECT hour, source, instance_id, round(busy_ms / 1000.0) AS busy_s,
-        round(composite, 3) AS composite, round(slowdown, 2) AS slowdown, fp_groups
-        FROM utilization_hourly WHERE final = 1 ORDER BY composite DESC, hour LIMIT 5;"
+        round(q_score, 2) AS queue, round(s_score, 2) AS spill, round(p_score, 2) AS parallel,
+        round(composite, 3) AS composite, round(slowdown, 2) AS slowdown
+        FROM utilization_hourly WHERE final = 1 AND oversubscribed = 1 ORDER BY composite DESC, hour LIMIT 5;"
     echo "== sqlite3 $HOT: pipeline health (non-zero counters)"
     sqlite3 -readonly -box "$HOT" "SELECT name, value FROM pipeline_health
         WHERE (name LIKE 'sluice_events_%' OR name LIKE 'sluice_windows%') AND value > 0 ORDER BY name;"

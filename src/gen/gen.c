@@ -365,6 +365,7 @@ void gen_make_row(const gen *g, uint32_t inst, uint64_t seq, uint32_t hour, gen_
     r->text_fault = 0;
     r->bad_kind = 0;
     r->rep_kind = 0;
+    r->overloaded = 0;
     r->inst = inst;
     r->hour = hour;
     r->seq = seq;
@@ -474,6 +475,18 @@ void gen_make_row(const gen *g, uint32_t inst, uint64_t seq, uint32_t hour, gen_
     else if ((un -= P_NULL_F) < P_NULL_M) r->nulls |= 1u << C_MB_SCANNED | 1u << C_MB_SPILLED;
     if (r->nulls & 1u << C_COMPILE) r->compile = 0;
     if (r->nulls & 1u << C_MB_SCANNED) r->mb_scanned = r->mb_spilled = 0;
+    /* an overloaded episode of the instance (4 hours, chosen by the seed): every uncached
+     * query runs 10-40 min after waiting 3-8 times that, and spills -- high queue, spill and
+     * concurrency scores (docs/metrics.md, utilization); the other draws are not changed */
+    if (g->o.overload > 0 &&
+        (double)(gen_hash3(g->seed ^ 0x0e7b1adu, inst, hour / 4) >> 11) * 0x1.0p-53 < g->o.overload) {
+        r->overloaded = 1;
+        double ov_exec = 600000.0 + floor(gen_u01(&rng) * 1800000.0);
+        if ((double)r->exec < ov_exec) r->exec = (int64_t)ov_exec;
+        r->queue = (int64_t)((double)r->exec * (3.0 + 5.0 * gen_u01(&rng)));
+        if (!(r->nulls & 1u << C_MB_SPILLED))
+            r->mb_spilled = fmax(r->mb_spilled, fmax(1, fmin(floor(gen_lognormal(&rng, SPILL_MU + 2, SPILL_SD)), SPILL_MAX)));
+    }
 }
 
 /* ------------------------------------------------------------------ options */
@@ -518,6 +531,10 @@ const sl_opt gen_opts_table[] = {
                      "fraction of rows with a repairable defect (NULL durations, odd flags,\n"
                      "mixed-case query_type, odd or invalid table-id tokens, ...);\n"
                      "--bad-rows + --repairs <= 1"),
+    GEN_OPT_FRACTION(gen_opts, overload, "overload", NULL,
+                     "fraction of each instance's 4-hour episodes that are overloaded: their queries "
+                     "wait 3-8 times a 10-40 min execution and spill (oversubscribed hours, "
+                     "docs/gen.md)"),
     SL_OPT_END,
 };
 
@@ -541,6 +558,7 @@ sl_err gen_open(gen **out, const gen_opts *o, char *err, size_t errlen) {
     shapes_init();
     if (!(o->late >= 0 && o->late <= 1) || !(o->duplicates >= 0 && o->duplicates <= 1) ||
         !(o->bad_rows >= 0 && o->bad_rows <= 1) || !(o->repairs >= 0 && o->repairs <= 1) ||
+        !(o->overload >= 0 && o->overload <= 1) ||
         o->bad_rows + o->repairs > 1)
         return sl_err_set(err, errlen, SL_ERR_ARG, "fault rates must be in [0, 1] (and --bad-rows + --repairs <= 1)");
     if (o->late > 0 && o->max_disp_us <= 0)
@@ -870,7 +888,7 @@ static int fill_ready(gen *g) {
             g->base_end = true;
             continue;
         }
-        bool m_cached = r->cached, m_aborted = r->aborted, m_spilled = r->mb_spilled > 0;
+        bool m_cached = r->cached, m_aborted = r->aborted, m_spilled = r->mb_spilled > 0, m_over = r->overloaded;
         bool m_nc = !r->cached && (r->nulls >> C_COMPILE & 1), m_nm = !r->cached && (r->nulls >> C_MB_SCANNED & 1);
         bool m_nf = !r->cached && (r->nulls >> C_FINGERPRINT & 1);
         gen_fault_pure(g, r);
@@ -878,6 +896,7 @@ static int fill_ready(gen *g) {
             g->c.cached += m_cached;
             g->c.aborted += m_aborted;
             g->c.spilled += m_spilled;
+            g->c.overloaded += m_over;
             g->c.null_compile += m_nc;
             g->c.null_mbytes += m_nm;
             g->c.null_fingerprint += m_nf;
@@ -980,7 +999,8 @@ void gen_counts_json(const gen *g, sl_buf *o) {
                   c->malformed_text);
     sl_buf_printf(o, "\"repaired_rows\":%" PRIu64 ",\"repairs\":{", c->repaired_rows);
     for (int k = 0; k < GEN_REP_NKINDS; k++) sl_buf_printf(o, "%s\"%s\":%" PRIu64, k ? "," : "", gen_rep_names[k], c->rep[k]);
-    sl_buf_printf(o, "},\"bad_table_id_tokens\":%" PRIu64 ",", c->bad_table_id_tokens);
+    sl_buf_printf(o, "},\"bad_table_id_tokens\":%" PRIu64 ",\"overloaded_rows\":%" PRIu64 ",", c->bad_table_id_tokens,
+                  c->overloaded);
     sl_buf_printf(o,
                   "\"model\":{\"cached\":%" PRIu64 ",\"aborted\":%" PRIu64 ",\"spilled\":%" PRIu64
                   ",\"null_compile_duration_ms\":%" PRIu64 ",\"null_mbytes\":%" PRIu64 ",\"null_feature_fingerprint\":%" PRIu64 "}}",

@@ -50,6 +50,7 @@ typedef struct gen_opts {
     double duplicates;      /* fraction of rows emitted again */
     double bad_rows;        /* fraction of rows made bad, spread over the bad kinds */
     double repairs;         /* fraction of rows given a repairable defect */
+    double overload;        /* fraction of instances' 4-hour episodes that are overloaded */
     bool text_faults;       /* the output is CSV/JSONL: also unparseable timestamps and broken lines */
 } gen_opts;
 
@@ -100,6 +101,7 @@ extern const char *const gen_bad_names[GEN_BAD_NKINDS];
 extern const char *const gen_rep_names[GEN_REP_NKINDS];
 
 typedef struct gen_counts {
+    uint64_t overloaded;     /* rows of overloaded episodes (--overload) */
     uint64_t base_rows;      /* rows of the model (planned) */
     uint64_t rows_out;       /* rows emitted so far = base rows + duplicates */
     uint64_t late;           /* rows emitted after a row that followed them in the undisturbed order */

@@ -33,6 +33,7 @@ typedef struct gen_row {
     int64_t joins, scans, aggs;
     uint32_t nulls; /* bit c set: column c is NULL */
     uint8_t qt_len, text_fault, bad_kind, rep_kind; /* bad/rep_kind: 0 none, else GEN_BAD_* / GEN_REP_* + 1 */
+    uint8_t overloaded; /* in an overloaded episode (--overload): long queued, spilling executions */
     uint8_t fp_len;
     uint16_t rt_len, wt_len;
     char fp[64];

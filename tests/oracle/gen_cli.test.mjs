@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { REPO, ensureDataDir, query, runSluice, requireSluice, sqlStr, REDSET_COLUMNS } from './lib.mjs';
+import { REPO, ensureDataDir, query, queryObjects, runSluice, requireSluice, sqlStr, REDSET_COLUMNS } from './lib.mjs';
 
 const DIR = ensureDataDir('gen_cli');
 const GEN = ['gen', '--rows', '20000', '--seed', '7', '--start', '2024-03-01', '--end', '2024-03-08', '--quiet'];
@@ -122,4 +122,31 @@ test('gen --displaced (was --late): the old name is an error naming the new one'
   const s = JSON.parse(runSluice([...GEN, '--displaced', '0.05', '--out', path.join(DIR, 'd.csv'), '--summary', '-']).stdout);
   assert.ok(s.late_held >= 900 && s.late_held <= 1100, `late_held ${s.late_held}`);
   assert.match(runSluice(['help', 'gen']).stdout, /--displaced F/);
+});
+
+// --overload F: a fraction of each instance's 4-hour episodes is overloaded (every uncached
+// query of the episode runs 10-40 min after waiting 3-8 times that, and spills). The summary
+// counts its rows; DuckDB finds exactly those rows by their shape, grouped in 4-hour
+// episodes; without the option no row has that shape, and the rest of the file is unchanged.
+test('gen --overload: overloaded episodes counted exactly, nothing else changed', async (t) => {
+  requireSluice(t);
+  const a = path.join(DIR, 'over.parquet'), b = path.join(DIR, 'plain.parquet');
+  const sa = path.join(DIR, 'over.json');
+  gen(a, ['--overload', '0.05', '--summary', sa]);
+  gen(b);
+  const n = JSON.parse(fs.readFileSync(sa, 'utf8')).overloaded_rows;
+  assert.ok(n > 100, `${n} overloaded rows`);
+  const shape = `execution_duration_ms >= 600000 AND queue_duration_ms >= 3 * execution_duration_ms`;
+  const [x] = await queryObjects(`SELECT
+      (SELECT count(*) FROM read_parquet(${sqlStr(a)}) WHERE ${shape}) AS shaped,
+      (SELECT count(*) FROM read_parquet(${sqlStr(b)}) WHERE ${shape}) AS plain,
+      (SELECT count(*) FROM (SELECT instance_id, query_id, arrival_timestamp, query_type FROM read_parquet(${sqlStr(a)})
+        WHERE NOT (${shape}) EXCEPT ALL SELECT instance_id, query_id, arrival_timestamp, query_type FROM read_parquet(${sqlStr(b)})
+        WHERE NOT (${shape}))) AS changed,
+      (SELECT count(DISTINCT (instance_id, epoch(date_trunc('hour', arrival_timestamp)) // 14400))
+        FROM read_parquet(${sqlStr(a)}) WHERE ${shape}) AS episodes`);
+  assert.equal(Number(x.plain), 0, 'no such row without --overload');
+  assert.equal(Number(x.changed), 0, 'the other rows are the same');
+  assert.equal(Number(x.shaped), n, 'the rows of the shape are the counted ones');
+  assert.ok(Number(x.episodes) > 5, `${x.episodes} episodes`);
 });

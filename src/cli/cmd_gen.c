@@ -29,7 +29,7 @@ static const sl_opt k_gen_out[] = {
     CLI_OPT_ROW_GROUP_ROWS(gen_out_opts, row_group_rows),
     {.name = "ts_format", .type = SL_OPT_T_ENUM, SL_OPT_F_(gen_out_opts, ts_format), .def = "auto",
      .choices = "auto|space|iso", .expect = "space or iso", .arg = "T",
-     .help = "csv/jsonl timestamps: space ('2024-03-01 05:00:00.000000', default for\n"
+     .help = "csv/jsonl timestamps: space ('2024-03-01 05:00:00.000000', default for "
              "csv) or iso ('2024-03-01T05:00:00.000000Z', default for jsonl)"},
     GEN_OPT_BATCH_ROWS(gen_out_opts, batch_rows, "65536", "rows per generated batch"),
     SL_OPT_END,

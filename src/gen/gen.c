@@ -495,31 +495,31 @@ const sl_opt gen_opts_table[] = {
     GEN_OPT_ROWS(gen_opts, "exactly N rows before duplicates"),
     {.name = "scale", .type = SL_OPT_T_DOUBLE, SL_OPT_F_(gen_opts, scale), .min = 0, .max = 1e300, .flags = SL_OPT_MIN_EXCL,
      .arg = "F", .expect = "a positive number",
-     .help = "F x the real number of queries of the chosen instances and hours\n"
+     .help = "F x the real number of queries of the chosen instances and hours "
              "(1.0 = real volume: 8.2M serverless, 433M provisioned for 200 instances)"},
     {.name = "rate", .type = SL_OPT_T_DOUBLE, SL_OPT_F_(gen_opts, rate), .min = 0, .max = 1e300, .flags = SL_OPT_MIN_EXCL,
      .arg = "R", .expect = "a positive number", .help = "R events per hour on average, whole fleet (rows = R x hours)"},
     GEN_OPT_SEED(gen_opts),
     {.name = "kind", .type = SL_OPT_T_ENUM, SL_OPT_F_(gen_opts, kind), .def = "serverless",
      .choices = "serverless|provisioned|product-events", .arg = "K",
-     .help = "serverless (cluster_size NULL), provisioned, or product-events (Segment-style\n"
+     .help = "serverless (cluster_size NULL), provisioned, or product-events (Segment-style "
              "JSON Lines, its own options: sluice gen --kind product-events --help)"},
     {.name = "instances", .type = SL_OPT_T_INT, SL_OPT_F_(gen_opts, instances), .def = "200", .min = 1, .max = 100000,
      .help = "number of instances; each has rows in the output when there are at least N rows"},
     GEN_OPT_RANGE(gen_opts),
     {.name = "profile", .type = SL_OPT_T_STRING, SL_OPT_F_(gen_opts, profile), .arg = "FILE|none",
-     .help = "hourly profile Parquet (instance_id, timestamp, query_count); default: the real one,\n"
-             "hourly_by_instance_KIND.parquet in --profiles DIR, else in data/redset/ of $SLUICE_SHARED,\n"
-             "../shared, or the shared/ beside the binary's checkout, else built-in approximations;\n"
+     .help = "hourly profile Parquet (instance_id, timestamp, query_count); default: the real one, "
+             "hourly_by_instance_KIND.parquet in --profiles DIR, else in data/redset/ of $SLUICE_SHARED, "
+             "../shared, or the shared/ beside the binary's checkout, else built-in approximations; "
              "'none' forces built-in.  The summary says which was used"},
     {.name = "profiles", .type = SL_OPT_T_STRING, SL_OPT_F_(gen_opts, profiles_dir), .arg = "DIR",
      .help = "the directory of hourly_by_instance_KIND.parquet (an error when it is not there)"},
     {.name = "order", .type = SL_OPT_T_ENUM, SL_OPT_F_(gen_opts, order), .def = "sorted", .choices = "sorted|runs|shuffled",
      .arg = "O",
-     .help = "sorted (by arrival_timestamp), runs (one arrival-ordered run per instance,\n"
+     .help = "sorted (by arrival_timestamp), runs (one arrival-ordered run per instance, "
              "like full.parquet) or shuffled (like the sample files)"},
     GEN_OPT_FRACTION(gen_opts, late, "displaced", "faults (each counted in the summary)",
-                     "fraction of rows displaced: held back and emitted out of order (what a run then\n"
+                     "fraction of rows displaced: held back and emitted out of order (what a run then "
                      "counts as late depends on its --lateness)"),
     GEN_OPT_RENAMED_LATE,
     GEN_OPT_DISPLACEMENT(gen_opts, 1, "how far in event time a displaced row is held back, at most"),
@@ -528,8 +528,8 @@ const sl_opt gen_opts_table[] = {
     GEN_OPT_FRACTION(gen_opts, bad_rows, "bad_rows", NULL,
                      "fraction of bad rows, spread evenly over the 17 bad-row kinds"),
     GEN_OPT_FRACTION(gen_opts, repairs, "repairs", NULL,
-                     "fraction of rows with a repairable defect (NULL durations, odd flags,\n"
-                     "mixed-case query_type, odd or invalid table-id tokens, ...);\n"
+                     "fraction of rows with a repairable defect (NULL durations, odd flags, "
+                     "mixed-case query_type, odd or invalid table-id tokens, ...); "
                      "--bad-rows + --repairs <= 1"),
     GEN_OPT_FRACTION(gen_opts, overload, "overload", NULL,
                      "fraction of each instance's 4-hour episodes that are overloaded: their queries "

@@ -2011,7 +2011,7 @@ static const sl_opt k_redset_only[] = {
      .choices = "serverless|provisioned|product-events", .flags = SL_OPT_HIDDEN},
     REDSET_ONLY("scale"), REDSET_ONLY("rate"), REDSET_ONLY("instances"), REDSET_ONLY("profile"),
     REDSET_ONLY("order"), REDSET_ONLY("repairs"), REDSET_ONLY("codec"), REDSET_ONLY("row_group_rows"),
-    REDSET_ONLY("ts_format"), REDSET_ONLY("overload"), SL_OPT_END,
+    REDSET_ONLY("ts_format"), REDSET_ONLY("overload"), REDSET_ONLY("profiles"), SL_OPT_END,
 };
 #undef REDSET_ONLY
 static const sl_opt *const k_product_tables[] = {k_product_opts, k_product_out, gen_cli_table, k_redset_only, NULL};

@@ -416,8 +416,8 @@ static void test_open_creates_file(void) {
     CHECK_EQ_I64(q_int(db, "SELECT version FROM schema_version"), 1);
     CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM schema_version"), 1);
     /* 7 metric + bad_rows + late_events + events + pipeline_health + schema_version + store_meta
-     * + the ledger's contributions, owners, coverage and checkpoints (docs/compose.md) */
-    CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"), 17);
+     * + the ledger's contributions, owners, coverage and checkpoints (docs/compose.md) + health_history */
+    CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"), 18);
     CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM sqlite_schema WHERE name IN ('contributions', 'owners', 'coverage', "
                            "'checkpoints')"),
                  4);
@@ -1058,8 +1058,8 @@ static void test_other_schema_refused(void) {
     db = reader(tpath);
     CHECK_EQ_STR(q_text(db, "SELECT value FROM store_meta WHERE key = 'schema'"), "tiny");
     /* tiny_hourly, bad_rows, late_events, events, pipeline_health, schema_version, store_meta, contributions,
-     * owners, coverage, checkpoints */
-    CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"), 11);
+     * owners, coverage, checkpoints, health_history */
+    CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"), 12);
     CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'query_hourly'"), 0);
     CHECK_EQ_STR(q_text(db, "SELECT group_concat(name || ':' || type || ':' || \"notnull\" || ':' || pk, ',') FROM "
                             "pragma_table_info('tiny_hourly')"),

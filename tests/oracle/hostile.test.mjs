@@ -3,6 +3,7 @@
 //    written by sluice's writer, read back by sluice and by DuckDB.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { exec, query, closeDuck, ensureDataDir, runSluice, sluiceOk, requireSluice, sqlStr,
@@ -46,3 +47,58 @@ test('all-NULL columns in data pages v2: every codec reads back in sluice and Du
     assert.ok(Number(nullBytes) < 60, `${codec}: all-NULL chunk is ${nullBytes} bytes`);
   }
 });
+
+// ------------------------------------------------------------------ empty inputs
+
+// Empty inputs of every format: a 0-row Parquet file (written by DuckDB and by sluice), a CSV with
+// only its header, an empty JSON Lines file.
+async function emptyInputs() {
+  const gen = path.join(DIR, 'five.parquet');
+  if (!fs.existsSync(gen)) sluiceOk(['gen', '--rows', '5', '--out', gen]);
+  const duck0 = path.join(DIR, 'empty_duckdb.parquet');
+  fs.rmSync(duck0, { force: true });
+  await exec(`COPY (SELECT * FROM read_parquet(${sqlStr(gen)}) WHERE false) TO ${sqlStr(duck0)} (FORMAT parquet)`);
+  const sl0 = path.join(DIR, 'empty_sluice.parquet');
+  fs.rmSync(sl0, { force: true });
+  sluiceOk(['convert', duck0, sl0]);
+  const csv = path.join(DIR, 'five.csv');
+  if (!fs.existsSync(csv)) sluiceOk(['gen', '--rows', '5', '--out', csv]);
+  const csv0 = path.join(DIR, 'empty_header.csv');
+  fs.writeFileSync(csv0, fs.readFileSync(csv, 'utf8').split('\n')[0] + '\n');
+  const jsonl0 = path.join(DIR, 'empty.jsonl');
+  fs.writeFileSync(jsonl0, '');
+  return { gen, duck0, sl0, csv0, jsonl0 };
+}
+
+test('empty inputs: replay exits 0 with zero rows; run creates consistent, empty stores', async (t) => {
+  requireSluice(t);
+  const f = await emptyInputs();
+  for (const input of [f.duck0, f.sl0, f.csv0, f.jsonl0]) {
+    const name = path.basename(input);
+    const r = runSluice(['replay', input, '--speed', 'max', '--summary', '-', '-q']);
+    assert.equal(r.status, 0, `replay ${name}: ${r.stderr}`);
+    assert.equal(JSON.parse(r.stdout).rows, 0, `replay ${name}: rows`);
+    const hot = path.join(DIR, `empty_${name}.db`);
+    const cold = path.join(DIR, `empty_${name}_cold`);
+    for (const x of [hot, hot + '-wal', hot + '-shm']) fs.rmSync(x, { force: true });
+    fs.rmSync(cold, { recursive: true, force: true });
+    const run = runSluice(['run', input, '--speed', 'max', '--hot', hot, '--cold', cold, '--json', '--quiet']);
+    assert.equal(run.status, 0, `run ${name}: ${run.stderr}`);
+    assert.ok(fs.statSync(cold).isDirectory(), `run ${name}: cold store directory`);
+    const rows = (sql) => runSluiceSqlite(hot, sql);
+    assert.equal(rows("SELECT value FROM store_meta WHERE key = 'schema'"), 'redset', `run ${name}: store_meta`);
+    for (const tbl of ['events', 'bad_rows', 'query_hourly', 'late_events']) {
+      assert.equal(rows(`SELECT count(*) FROM ${tbl}`), '0', `run ${name}: ${tbl}`);
+    }
+  }
+  // an empty input next to a non-empty one changes nothing
+  const r = runSluice(['replay', f.duck0, f.gen, '--speed', 'max', '--summary', '-', '-q', '--out', '/dev/null']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).rows, 5);
+});
+
+function runSluiceSqlite(db, sql) {
+  const r = spawnSync('sqlite3', ['-readonly', db, sql], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`sqlite3 ${db} ${sql}: ${r.stderr}`);
+  return r.stdout.trim();
+}

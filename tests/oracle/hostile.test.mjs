@@ -102,3 +102,45 @@ function runSluiceSqlite(db, sql) {
   if (r.status !== 0) throw new Error(`sqlite3 ${db} ${sql}: ${r.stderr}`);
   return r.stdout.trim();
 }
+
+// ------------------------------------------------------------------ inputs that are not Redset-shaped
+
+test('inputs that are not Redset-shaped: exit 2, the file and the missing columns named, raw bytes escaped', async (t) => {
+  requireSluice(t);
+  const { gen } = await emptyInputs();
+  const csv = path.join(DIR, 'five.csv');
+  const bin = path.join(DIR, 'binary.dat');
+  fs.writeFileSync(bin, Buffer.from([0x01, 0x02, 0x1b, 0x5b, 0x33, 0x31, 0x6d, 0x0d, 0x7f, 0xff, 0xfe, 0x00, 0x0a, 0x41, 0x42]));
+  const foreignCsv = path.join(DIR, 'foreign.csv');
+  fs.writeFileSync(foreignCsv, 'a\x01b,c\n1,2\n');
+  const foreignPq = path.join(DIR, 'allnull_src.parquet'); // written by the Parquet test above, else:
+  if (!fs.existsSync(foreignPq)) await exec(`COPY (SELECT 1 AS id, 'x' AS s) TO ${sqlStr(foreignPq)} (FORMAT parquet)`);
+  // a Redset CSV without its query_id column
+  const lines = fs.readFileSync(csv, 'utf8').trimEnd().split('\n').map((l) => l.split(','));
+  const qi = lines[0].indexOf('query_id');
+  assert.ok(qi >= 0);
+  const noQid = path.join(DIR, 'no_query_id.csv');
+  fs.writeFileSync(noQid, lines.map((f) => f.filter((_, k) => k !== qi).join(',')).join('\n') + '\n');
+  // a Redset Parquet file without query_id and query_type
+  const noQidPq = path.join(DIR, 'no_query_id.parquet');
+  fs.rmSync(noQidPq, { force: true });
+  await exec(`COPY (SELECT * EXCLUDE (query_id, query_type) FROM read_parquet(${sqlStr(gen)})) TO ${sqlStr(noQidPq)} (FORMAT parquet)`);
+
+  const cases = [
+    [bin, /binary\.dat: the CSV header has no instance_id, query_id, arrival_timestamp, query_type columns \(required by schema 'redset'\)/],
+    [foreignCsv, /foreign\.csv: the CSV header has no instance_id, query_id, arrival_timestamp, query_type columns .*\(header: a\\x01b,c\)/],
+    [foreignPq, /allnull_src\.parquet: no instance_id, query_id, arrival_timestamp, query_type columns \(required by schema 'redset'\)/],
+    [noQid, /no_query_id\.csv: the CSV header has no query_id column \(required by schema 'redset'\)/],
+    [noQidPq, /no_query_id\.parquet: no query_id, query_type columns \(required by schema 'redset'\)/],
+  ];
+  for (const [file, re] of cases) {
+    const hot = path.join(DIR, 'refused.db');
+    for (const cmd of [['replay', file, '--speed', 'max', '--out', '/dev/null'], ['run', file, '--speed', 'max', '--hot', hot, '--quiet']]) {
+      const r = runSluice(cmd);
+      assert.equal(r.status, 2, `${cmd.join(' ')}: exit ${r.status}: ${r.stderr}`);
+      assert.match(r.stderr, re, cmd.join(' '));
+      // no raw control character (other than the final newline) reaches the terminal
+      assert.doesNotMatch(r.stderr.replace(/\n$/, ''), /[\x00-\x1f\x7f]/, `${cmd.join(' ')}: raw control bytes in ${JSON.stringify(r.stderr)}`);
+    }
+  }
+});

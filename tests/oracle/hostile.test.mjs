@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { exec, query, closeDuck, ensureDataDir, runSluice, sluiceOk, requireSluice, sqlStr,
+import { exec, query, closeDuck, ensureDataDir, runSluice, sluiceOk, requireSluice, sqlStr, SLUICE_BIN,
   parseJsonLines } from './lib.mjs';
 
 const DIR = ensureDataDir('hostile');
@@ -143,4 +143,29 @@ test('inputs that are not Redset-shaped: exit 2, the file and the missing column
       assert.doesNotMatch(r.stderr.replace(/\n$/, ''), /[\x00-\x1f\x7f]/, `${cmd.join(' ')}: raw control bytes in ${JSON.stringify(r.stderr)}`);
     }
   }
+});
+
+// ------------------------------------------------------------------ replay --out on a full disk
+
+test('replay --out: a failed write leaves the old file untouched and no temporary file', async (t) => {
+  requireSluice(t);
+  const big = path.join(DIR, 'big.parquet');
+  if (!fs.existsSync(big)) sluiceOk(['gen', '--rows', '3000', '--out', big]);
+  const outDir = path.join(DIR, 'outdir');
+  fs.rmSync(outDir, { recursive: true, force: true });
+  fs.mkdirSync(outDir);
+  const out = path.join(outDir, 'events.jsonl');
+  fs.writeFileSync(out, 'old\n');
+  // a file size limit stands in for a full disk: write(2) fails (EFBIG; SIGXFSZ ignored)
+  const r = spawnSync('sh', ['-c', `trap '' XFSZ; ulimit -f 16; exec "$0" "$@"`, SLUICE_BIN, 'replay', big, '--speed', 'max', '--out', out],
+    { encoding: 'utf8' });
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /events\.jsonl: write failed: File too large/);
+  assert.equal(fs.readFileSync(out, 'utf8'), 'old\n', 'the old file is untouched');
+  assert.deepEqual(fs.readdirSync(outDir), ['events.jsonl'], 'no temporary file left');
+  // success: the whole output under the name, nothing else in the directory
+  const ok = runSluice(['replay', big, '--speed', 'max', '--out', out, '-q']);
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.equal(parseJsonLines(fs.readFileSync(out, 'utf8')).length, 3000);
+  assert.deepEqual(fs.readdirSync(outDir), ['events.jsonl']);
 });

@@ -493,6 +493,11 @@ int cli_run(int argc, char **argv) {
     bool tty = isatty(2) && !st.cli.quiet;
     if (tty) c.on_progress = on_progress;
 
+    /* The listen address before anything is created (the hot store file). */
+    if (so->enabled && (e = sv_check_listen(so, err, sizeof err)) != SL_OK) {
+        rc = cli_fail(exit_code(e), "run: --serve: %s", err);
+        goto out;
+    }
     /* Outputs first: a bad path fails before any planning work. */
     if ((e = pl_open(&p, &c, err, sizeof err)) != SL_OK) {
         rc = cli_fail(exit_code(e), "run: %s", err);

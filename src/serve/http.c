@@ -54,7 +54,7 @@ const sl_opt sv_opts_table[] = {
     {.name = "cold", .type = SL_OPT_T_STRING, SL_OPT_F_(sv_opts, cold_dir), .flags = SL_OPT_CLI_ONLY, .arg = "DIR",
      .help = "cold store directory (checked; reserved: history is read from the\nhot store only for now)"},
     {.name = "listen", .type = SL_OPT_T_STRING, SL_OPT_F_(sv_opts, listen), .def = "127.0.0.1:8080",
-     .arg = "ADDR:PORT", .help = "address to listen on; port 0 = any free port, [::1]:PORT for IPv6"},
+     .arg = "ADDR:PORT", .help = "address to listen on; port 0 = any free port, [::1]:PORT for IPv6 ([::ffff:127.0.0.1]:PORT\nlistens on 127.0.0.1)"},
     {.name = "listen_any", .type = SL_OPT_T_FLAG, SL_OPT_F_(sv_opts, allow_any), .def = "false",
      .help = "allow a non-loopback address (the API has no authentication)"},
     {.name = "threads", .type = SL_OPT_T_INT, SL_OPT_F_(sv_opts, threads), .def = "4", .min = 1, .max = 64, .arg = "N",
@@ -316,6 +316,22 @@ static void mhd_log(void *cls, const char *fmt, va_list ap) {
 /* ------------------------------------------------------------------------ */
 /* start / stop                                                             */
 
+static sl_err listen_checked(const sv_opts *o, sv_listen *l, char *err, size_t errlen) {
+    sl_err e = sv_listen_parse(o->listen ? o->listen : sv_opts_default().listen, l, err, errlen);
+    if (e != SL_OK) return e;
+    if (!l->loopback && !o->allow_any)
+        return sl_err_set(err, errlen, SL_ERR_ARG,
+                          "listen address %s:%d is not a loopback address; the API has no authentication, so "
+                          "exposing it must be explicit (--listen-any)",
+                          l->host, l->port);
+    return SL_OK;
+}
+
+sl_err sv_check_listen(const sv_opts *o, char *err, size_t errlen) {
+    sv_listen l;
+    return listen_checked(o, &l, err, errlen);
+}
+
 sl_err sv_start(sv_server **out, const sv_opts *o, char *err, size_t errlen) {
     *out = NULL;
     if (!o->hot_path || !*o->hot_path) return sl_err_set(err, errlen, SL_ERR_ARG, "no hot store file given");
@@ -329,13 +345,8 @@ sl_err sv_start(sv_server **out, const sv_opts *o, char *err, size_t errlen) {
             return sl_err_set(err, errlen, SL_ERR_ARG, "cold store %s is not a directory", o->cold_dir);
     }
     sv_listen l;
-    sl_err e = sv_listen_parse(o->listen ? o->listen : sv_opts_default().listen, &l, err, errlen);
+    sl_err e = listen_checked(o, &l, err, errlen);
     if (e != SL_OK) return e;
-    if (!l.loopback && !o->allow_any)
-        return sl_err_set(err, errlen, SL_ERR_ARG,
-                          "listen address %s:%d is not a loopback address; the API has no authentication, so "
-                          "exposing it must be explicit (--listen-any)",
-                          l.host, l.port);
     sv_server *s = calloc(1, sizeof *s);
     if (!s) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
     s->quiet = o->quiet;

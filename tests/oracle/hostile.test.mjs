@@ -3,7 +3,7 @@
 //    written by sluice's writer, read back by sluice and by DuckDB.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { exec, query, closeDuck, ensureDataDir, runSluice, sluiceOk, requireSluice, sqlStr, SLUICE_BIN,
@@ -169,3 +169,74 @@ test('replay --out: a failed write leaves the old file untouched and no temporar
   assert.equal(parseJsonLines(fs.readFileSync(out, 'utf8')).length, 3000);
   assert.deepEqual(fs.readdirSync(outDir), ['events.jsonl']);
 });
+
+// ------------------------------------------------------------------ run: address and hot store checks
+
+test('run: a refused --listen creates nothing; a foreign SQLite database is refused untouched', async (t) => {
+  requireSluice(t);
+  const { gen } = await emptyInputs();
+  const fresh = path.join(DIR, 'never_created.db');
+  for (const x of [fresh, fresh + '-wal', fresh + '-shm']) fs.rmSync(x, { force: true });
+  const r = runSluice(['run', gen, '--speed', 'max', '--hot', fresh, '--listen', '0.0.0.0:0', '--quiet']);
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /listen address 0\.0\.0\.0:0 is not a loopback address.*--listen-any/);
+  assert.equal(fs.existsSync(fresh), false, 'the hot store file was created before the address was refused');
+
+  const app = path.join(DIR, 'app.db');
+  for (const x of [app, app + '-wal', app + '-shm']) fs.rmSync(x, { force: true });
+  const mk = spawnSync('sqlite3', [app, "CREATE TABLE users(id INTEGER, name TEXT); INSERT INTO users VALUES (1, 'ann');"], { encoding: 'utf8' });
+  assert.equal(mk.status, 0, mk.stderr);
+  const before = fs.readFileSync(app);
+  const f = runSluice(['run', gen, '--speed', 'max', '--hot', app, '--quiet']);
+  assert.equal(f.status, 2, f.stderr);
+  assert.match(f.stderr, /hot store .*app\.db is not a sluice store: it holds other tables \(users\) and no schema_version/);
+  assert.equal(runSluiceSqlite(app, "SELECT group_concat(name) FROM sqlite_master WHERE type = 'table'"), 'users');
+  assert.ok(fs.readFileSync(app).equals(before), 'the foreign database is byte-identical');
+  // sluice's own store opens again (a second run over it)
+  const own = path.join(DIR, 'own.db');
+  for (const x of [own, own + '-wal', own + '-shm']) fs.rmSync(x, { force: true });
+  for (let i = 0; i < 2; i++) {
+    const o = runSluice(['run', gen, '--speed', 'max', '--hot', own, '--quiet']);
+    assert.equal(o.status, 0, `run ${i}: ${o.stderr}`);
+  }
+});
+
+test('serve and run --serve: IPv4-mapped IPv6 loopback and [::1] are accepted', async (t) => {
+  requireSluice(t);
+  const { gen } = await emptyInputs();
+  const hot = path.join(DIR, 'listen.db');
+  for (const x of [hot, hot + '-wal', hot + '-shm']) fs.rmSync(x, { force: true });
+  sluiceOk(['run', gen, '--speed', 'max', '--hot', hot, '--quiet']);
+  for (const addr of ['[::ffff:127.0.0.1]:0', '[::1]:0']) {
+    const s = await startServe(['--hot', hot, '--listen', addr]);
+    try {
+      const r = await fetch(`${s.url}/api/v1/status`);
+      assert.equal(r.status, 200, `${addr}: ${await r.text()}`);
+    } finally {
+      await s.stop();
+    }
+  }
+});
+
+// ------------------------------------------------------------------ serve helpers
+
+function startServe(args) {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(SLUICE_BIN, ['serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let errText = '';
+    const timer = setTimeout(() => { proc.kill('SIGKILL'); reject(new Error(`serve ${args.join(' ')}: no URL; ${errText}`)); }, 10_000);
+    const exited = new Promise((res) => proc.on('exit', res));
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = /http:\/\/(\S+?)\//.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ proc, url: `http://${m[1]}`, stderr: () => errText,
+          stop: () => { if (proc.exitCode === null) proc.kill('SIGTERM'); return exited; } });
+      }
+    });
+    proc.stderr.on('data', (d) => { errText += d; });
+    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`serve ${args.join(' ')} exited ${code}: ${errText}`)); });
+  });
+}

@@ -156,7 +156,11 @@ static int sink_open_file(sink *s, const char *out) {
         return s->f ? 0 : cli_fail(2, "%s: %s", out, strerror(errno));
     }
     char err[SL_ERRLEN];
-    if (sl_target_open_file(&s->tgt, out, err, sizeof err) != SL_OK) return cli_fail(2, "%s", err);
+    errno = 0;
+    if (sl_target_open_file(&s->tgt, out, err, sizeof err) != SL_OK) {
+        /* the temporary name is an implementation detail: name the file and the reason */
+        return errno ? cli_fail(2, "%s: %s", out, strerror(errno)) : cli_fail(2, "%s", err);
+    }
     s->f = fopencookie(s, "wb", (cookie_io_functions_t){.write = tgt_cookie_write});
     if (!s->f) {
         int saved = errno;

@@ -5,6 +5,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { exec, query, closeDuck, ensureDataDir, runSluice, sluiceOk, requireSluice, sqlStr, SLUICE_BIN,
   parseJsonLines } from './lib.mjs';
@@ -240,3 +241,90 @@ function startServe(args) {
     proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`serve ${args.join(' ')} exited ${code}: ${errText}`)); });
   });
 }
+
+// ------------------------------------------------------------------ HTTP server
+
+/** A raw HTTP/1.1 request (any bytes in the target); resolves with the status and the body. */
+function rawGet(port, target) {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    let d = '';
+    const timer = setTimeout(() => { s.destroy(); resolve({ status: 0, body: '', text: d }); }, 10_000);
+    s.on('data', (x) => { d += x; });
+    s.on('error', () => {});
+    s.on('close', () => {
+      clearTimeout(timer);
+      const m = /^HTTP\/1\.1 (\d+)/.exec(d);
+      const body = d.slice(d.indexOf('\r\n\r\n') + 4);
+      resolve({ status: m ? Number(m[1]) : 0, body, text: d });
+    });
+    s.write(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
+  });
+}
+
+async function serveFixture() {
+  const { gen } = await emptyInputs();
+  const hot = path.join(DIR, 'serve.db');
+  if (!fs.existsSync(hot)) sluiceOk(['run', gen, '--speed', 'max', '--hot', hot, '--quiet']);
+  return startServe(['--hot', hot, '--listen', '127.0.0.1:0']);
+}
+
+test('serve: too many parameters, a too long URI and NUL bytes get a JSON error, never silence', async (t) => {
+  requireSluice(t);
+  const s = await serveFixture();
+  const port = Number(new URL(s.url).port);
+  try {
+    const many = Array.from({ length: 500 }, (_, i) => `p${i}=${i}`).join('&'); // ~4 KB
+    let r = await rawGet(port, `/api/v1/status?${many}`);
+    assert.equal(r.status, 400, r.text.slice(0, 300));
+    assert.match(JSON.parse(r.body).error, /too many query parameters \(at most 64\)/);
+    for (const target of [`/api/v1/status?${'&'.repeat(20000)}`, `/api/v1/status?${many}&${many}&${many}`, `/${'a'.repeat(9000)}`]) {
+      r = await rawGet(port, target);
+      assert.equal(r.status, 414, `${target.length}-byte target: ${r.text.slice(0, 300)}`);
+      assert.match(JSON.parse(r.body).error, /^URI too long \(\d+ bytes, at most 8192\)$/);
+    }
+    // far beyond the connection's memory: libmicrohttpd's own 414, still an answer
+    r = await rawGet(port, `/api/v1/status?${'&'.repeat(1_000_000)}`);
+    assert.equal(r.status, 414, r.text.slice(0, 300));
+    for (const target of ['/api/v1/table/query_hourly%00junk', '/api/v1/table/query_hourly?limit=1%00', '/api/v1/table/query_hourly?li%00mit=1',
+      '/metrics%00', '/index.html%00.js']) {
+      r = await rawGet(port, target);
+      assert.equal(r.status, 400, `${target}: ${r.text.slice(0, 300)}`);
+      assert.equal(JSON.parse(r.body).error, 'NUL byte (%00) in the path or a parameter', target);
+    }
+    // the same requests without the NUL byte still work
+    r = await rawGet(port, '/api/v1/table/query_hourly?limit=1');
+    assert.equal(r.status, 200, r.text.slice(0, 300));
+  } finally {
+    await s.stop();
+  }
+});
+
+test('serve: idle connections time out within seconds; refused connections are logged at a limited rate', async (t) => {
+  requireSluice(t);
+  const s = await serveFixture();
+  const port = Number(new URL(s.url).port);
+  const idle = [];
+  try {
+    for (let i = 0; i < 520; i++) { const c = net.connect(port, '127.0.0.1'); c.on('error', () => {}); idle.push(c); }
+    await new Promise((r) => setTimeout(r, 500));
+    for (let i = 0; i < 300; i++) { const c = net.connect(port, '127.0.0.1'); c.on('error', () => {}); idle.push(c); }
+    const t0 = Date.now();
+    let status = 0;
+    while (Date.now() - t0 < 15_000) {
+      try {
+        const r = await fetch(`${s.url}/api/v1/status`, { signal: AbortSignal.timeout(1000) });
+        status = r.status;
+        break;
+      } catch { /* refused or closed: still locked out */ }
+    }
+    assert.equal(status, 200, `no answer within 15 s of ${idle.length} idle connections`);
+    assert.ok(Date.now() - t0 < 10_000, `answered only after ${Date.now() - t0} ms`);
+  } finally {
+    for (const c of idle) c.destroy();
+  }
+  await s.stop();
+  const lines = s.stderr().split('\n').filter((l) => l.includes('libmicrohttpd'));
+  assert.ok(lines.length <= 5, `${lines.length} log lines:\n${lines.slice(0, 10).join('\n')}`);
+  assert.match(s.stderr(), /more messages suppressed/);
+});

@@ -1,5 +1,6 @@
 /* sluice replay: events of one or more files in event-time order, paced on
  * the wall clock, as JSON Lines or CSV (see docs/replay.md). */
+#define _GNU_SOURCE /* fopencookie: the text sink writes through an atomic sl_target */
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "batch/format.h"
+#include "io/target.h"
 #include "cli/cli.h"
 #include "cli/inputs.h"
 #include "plugins/plugin.h"
@@ -37,7 +39,7 @@ static const sl_opt k_replay_cli[] = {
     {.name = "format", .type = SL_OPT_T_ENUM, SL_OPT_F_(replay_cli, format), .def = "jsonl", .choices = "jsonl|csv|json|ndjson",
      .expect = "jsonl or csv", .arg = "F", .section = "output", .help = "jsonl or csv (default jsonl)"},
     {.name = "out", .type = SL_OPT_T_STRING, SL_OPT_F_(replay_cli, out), .alias = "-o", .arg = "FILE",
-     .expect = "a file name", .help = "output file (default stdout); /dev/null is recognised as --discard"},
+     .expect = "a file name", .help = "output file (default stdout), written under a temporary name and renamed into place on\nsuccess; /dev/null is recognised as --discard"},
     {.name = "discard", .type = SL_OPT_T_FLAG, SL_OPT_F_(replay_cli, discard), .def = "false",
      .help = "count the rows, write nothing (no formatting; for benchmarks)"},
     {.name = "summary", .type = SL_OPT_T_STRING, SL_OPT_F_(replay_cli, summary), .arg = "FILE",
@@ -60,7 +62,8 @@ static const sl_opt_cmd k_replay_cmd = {
              "sorted); a glob matching nothing is an error.",
     .notes = "Ctrl-C / SIGTERM stop cleanly (exit 130 / 143: output flushed, temporary files removed);\n"
              "a second Ctrl-C exits at once.  Writing into a closed pipe (| head) ends the replay\n"
-             "normally.  Exit status: 0 ok, 1 bad option, 2 I/O or runtime error.",
+             "normally.  Exit status: 0 ok, 1 bad option, 2 I/O error, an input that cannot be replayed\n"
+             "(a binary file, required columns missing) or a runtime error.",
 };
 const sl_opt_cmd *cli_replay_doc(void) { return &k_replay_cmd; }
 
@@ -68,10 +71,15 @@ const sl_opt_cmd *cli_replay_doc(void) { return &k_replay_cmd; }
 
 static volatile sig_atomic_t g_signal;
 static rp_replay *volatile g_replay; /* set once open; rp_replay_stop is async-signal-safe */
+static const char *volatile g_out_tmp; /* --out's temporary file while it is written */
 
 static void on_signal(int sig) {
     rp_order_cleanup_all(); /* unlink/rmdir only */
-    if (g_signal) _exit(128 + sig);
+    if (g_signal) {
+        const char *tmp = g_out_tmp;
+        if (tmp) unlink(tmp); /* a second signal: never leave the half output behind */
+        _exit(128 + sig);
+    }
     g_signal = sig;
     if (g_replay) rp_replay_stop(g_replay); /* ends a pacing wait within 50 ms */
 }
@@ -82,6 +90,9 @@ typedef struct sink {
     bool discard;
     FILE *f;
     bool own_f;
+    sl_target *tgt; /* --out FILE (a regular file): written under a temporary name, renamed on success */
+    int tgt_errno;  /* the target's write failed (an errno value) */
+    char tgt_msg[SL_ERRLEN]; /* and why */
     const char *name;
     sl_textout t;
     bool t_init;
@@ -100,6 +111,7 @@ static int sink_error(sink *s, const char *err, int saved_errno) {
         s->broken_pipe = true;
         return 0;
     }
+    if (s->tgt_msg[0]) return cli_fail(2, "%s", s->tgt_msg); /* the target's own message names the file and errno */
     if (saved_errno) return cli_fail(2, "%s: %s: %s", s->name, err, strerror(saved_errno));
     return cli_fail(2, "%s: %s", s->name, err);
 }
@@ -108,31 +120,94 @@ static int sink_write(sink *s, const sl_batch *b, bool flush) {
     if (s->discard || s->broken_pipe) return 0;
     char err[SL_ERRLEN];
     errno = 0;
-    if (sl_textout_write(&s->t, b, err, sizeof err) != SL_OK) return sink_error(s, err, errno);
+    if (sl_textout_write(&s->t, b, err, sizeof err) != SL_OK) return sink_error(s, err, s->tgt_errno ? s->tgt_errno : errno);
     if (flush) {
         errno = 0;
-        if (sl_textout_finish(&s->t, err, sizeof err) != SL_OK) return sink_error(s, err, errno);
+        if (sl_textout_finish(&s->t, err, sizeof err) != SL_OK) return sink_error(s, err, s->tgt_errno ? s->tgt_errno : errno);
     }
     return 0;
 }
 
-static int sink_close(sink *s) {
+/* fopencookie's write: bytes go to the target; a failure sets errno. */
+static ssize_t tgt_cookie_write(void *cookie, const char *buf, size_t n) {
+    sink *s = cookie;
+    if (s->tgt_errno) { /* failed already: keep the first reason */
+        errno = s->tgt_errno;
+        return -1;
+    }
+    errno = 0;
+    if (sl_target_write(s->tgt, buf, n, s->tgt_msg, sizeof s->tgt_msg) != SL_OK) {
+        s->tgt_errno = errno ? errno : EIO;
+        errno = s->tgt_errno;
+        return -1;
+    }
+    return (ssize_t)n;
+}
+
+/* --out FILE: a regular file (or a new one) is written under a temporary
+ * name in the same directory and renamed into place by sink_close when
+ * everything was written; anything else (a FIFO, a device) is opened as is.
+ * Returns 0 or 2 after printing the error. */
+static int sink_open_file(sink *s, const char *out) {
+    struct stat st;
+    s->own_f = true;
+    if (stat(out, &st) == 0 && !S_ISREG(st.st_mode)) {
+        s->f = fopen(out, "wb");
+        return s->f ? 0 : cli_fail(2, "%s: %s", out, strerror(errno));
+    }
+    char err[SL_ERRLEN];
+    errno = 0;
+    if (sl_target_open_file(&s->tgt, out, err, sizeof err) != SL_OK) {
+        /* the temporary name is an implementation detail: name the file and the reason */
+        return errno ? cli_fail(2, "%s: %s", out, strerror(errno)) : cli_fail(2, "%s", err);
+    }
+    s->f = fopencookie(s, "wb", (cookie_io_functions_t){.write = tgt_cookie_write});
+    if (!s->f) {
+        int saved = errno;
+        sl_target_abort(s->tgt);
+        s->tgt = NULL;
+        return cli_fail(2, "%s: %s", out, strerror(saved));
+    }
+    g_out_tmp = sl_target_file_tmp(s->tgt);
+    return 0;
+}
+
+/* ok: publish the target (rename into place); else remove its temporary file. */
+static int sink_target_end(sink *s, bool ok) {
+    if (!s->tgt) return 0;
+    int rc = 0;
+    char err[SL_ERRLEN];
+    g_out_tmp = NULL;
+    if (ok && (sl_target_finish(s->tgt, true, err, sizeof err) != SL_OK || sl_target_commit(s->tgt, true, err, sizeof err) != SL_OK)) {
+        rc = cli_fail(2, "%s", err);
+        ok = false;
+    }
+    if (ok) sl_target_close(s->tgt);
+    else sl_target_abort(s->tgt);
+    s->tgt = NULL;
+    return rc;
+}
+
+/* failed: an error happened elsewhere; the output is not published. */
+static int sink_close(sink *s, bool failed) {
     char err[SL_ERRLEN];
     int rc = 0;
     if (s->t_init) {
-        if (!s->broken_pipe) {
+        if (!s->broken_pipe && !failed) {
             errno = 0;
-            if (sl_textout_finish(&s->t, err, sizeof err) != SL_OK) rc = sink_error(s, err, errno);
+            if (sl_textout_finish(&s->t, err, sizeof err) != SL_OK) rc = sink_error(s, err, s->tgt_errno ? s->tgt_errno : errno);
         }
         sl_textout_free(&s->t);
         s->t_init = false;
     }
     if (s->own_f && s->f) {
         errno = 0;
-        if (fclose(s->f) != 0 && !rc && !s->broken_pipe) rc = sink_error(s, "close failed", errno);
+        if (fclose(s->f) != 0 && !rc && !s->broken_pipe && !failed)
+            rc = sink_error(s, "close failed", s->tgt_errno ? s->tgt_errno : errno);
     }
     s->f = NULL;
-    return rc;
+    int trc = sink_target_end(s, !rc && !failed);
+    return rc ? rc : trc;
 }
 
 /* ------------------------------------------------------------------ helpers */
@@ -293,12 +368,12 @@ int cli_replay(int argc, char **argv) {
     memset(&s, 0, sizeof s);
     s.name = out ? out : "stdout";
     if (out) {
-        s.f = fopen(out, "wb");
-        if (!s.f) {
+        int orc = sink_open_file(&s, out);
+        if (orc) {
             cli_inputs_free(&in);
-            return cli_fail(2, "%s: %s", out, strerror(errno));
+            sc_close(schema);
+            return orc;
         }
-        s.own_f = true;
     } else {
         s.f = stdout;
     }
@@ -380,7 +455,7 @@ int cli_replay(int argc, char **argv) {
     }
     if (tty) fputs("\r\033[K", stderr);
     {
-        int crc = sink_close(&s);
+        int crc = sink_close(&s, rc != 0);
         if (!rc) rc = crc;
     }
     if (!rc || g_signal) {
@@ -388,7 +463,7 @@ int cli_replay(int argc, char **argv) {
         if (!rc) rc = src;
     }
 done:
-    if (s.f) sink_close(&s);
+    if (s.f || s.tgt) sink_close(&s, true);
     sl_batch_free(&b);
     g_replay = NULL;
     rp_replay_close(r); /* removes the temporary files */

@@ -147,7 +147,8 @@ static const sl_opt_cmd k_run_cmd = {
              "number is seconds.  Ctrl-C / SIGTERM / SIGHUP stop the replay, process what is already on the bus,\n"
              "commit, and exit 130 / 143 / 129: windows still open stay provisional (final = 0) and are not\n"
              "published to the cold store.  A second signal exits at once (the hot store keeps its last\n"
-             "commit).  Exit status: 0 ok, 1 bad option or pipeline file, 2 I/O or runtime error.",
+             "commit).  Exit status: 0 ok, 1 bad option or pipeline file, 2 I/O error, an input that cannot be\n"
+             "replayed (a binary file, required columns missing) or a runtime error.",
 };
 
 const sl_opt_cmd *cli_run_doc(void) {
@@ -586,6 +587,11 @@ int cli_run(int argc, char **argv) {
         c.progress_ctx = &pctx;
     }
 
+    /* The listen address before anything is created (the hot store file). */
+    if (so->enabled && (e = sv_check_listen(so, err, sizeof err)) != SL_OK) {
+        rc = cli_fail(exit_code(e), "run: --serve: %s", err);
+        goto out;
+    }
     /* Outputs first: a bad path fails before any planning work. */
     if ((e = pl_open(&p, &c, err, sizeof err)) != SL_OK) {
         rc = cli_fail(exit_code(e), "run: %s", err);

@@ -17,7 +17,9 @@
 /* Decompress src[0..srclen) into dst, which holds exactly dstlen bytes (the
  * page's uncompressed size).  The result must be exactly dstlen bytes: fewer
  * or more is SL_ERR_CODEC ("decompressed to N bytes, expected M").  Never
- * writes past dst+dstlen, never crashes or hangs on garbage input. */
+ * writes past dst+dstlen, never crashes or hangs on garbage input.  An empty
+ * section decodes from 0 bytes as well as from the codec's encoding of empty
+ * input, for every supported codec (data page v2 values of an all-NULL page). */
 sl_err pq_decompress(pq_codec codec, const uint8_t *src, size_t srclen, uint8_t *dst, size_t dstlen,
                      char *err, size_t errlen);
 

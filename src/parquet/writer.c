@@ -786,7 +786,15 @@ static sl_err flush_page(pq_writer *w, wcol *c, char *err, size_t errlen) {
     size_t cn;
     size_t before = c->pages.len;
     if (w->o.page_version == 2) {
-        if ((e = page_compress(w, vp, vn, &cp, &cn, err, errlen)) != SL_OK) return e;
+        /* An empty values section (every value NULL) is stored as 0 bytes, as
+         * parquet-mr does: readers must accept it (sluice's reader does, for
+         * every codec), and it is smaller than any codec's empty frame. */
+        if (vn == 0) {
+            cp = vp;
+            cn = 0;
+        } else if ((e = page_compress(w, vp, vn, &cp, &cn, err, errlen)) != SL_OK) {
+            return e;
+        }
         e = emit_page(w, &c->pages, PQ_PAGE_DATA_V2, w->lvl.len + vn, (const uint8_t *)w->lvl.p, w->lvl.len, cp, cn,
                       fill_data, &pc, err, errlen);
         if (e != SL_OK) return e;

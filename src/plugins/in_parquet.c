@@ -291,10 +291,33 @@ static sl_err pq_open(rp_input *in, char *err, size_t errlen) {
                               : rp_col_kind(s, c) == RP_K_I64 ? "INT64" : "INT32");
         }
     }
-    if (p->leaf[s->time] < 0) {
+    /* every REQUIRED column (the event time among them) must be in the file:
+     * without one, every row would be bad */
+    sl_buf miss;
+    sl_buf_init(&miss);
+    size_t nmiss = 0;
+    for (size_t c = 0; c < s->ncols; c++) {
+        if (!(s->cols[c].rules & SC_REQUIRED) || p->leaf[c] >= 0) continue;
+        if (nmiss++) sl_buf_puts(&miss, ", ");
+        sl_buf_puts(&miss, s->cols[c].name);
+    }
+    if (nmiss) {
+        sl_buf h;
+        sl_buf_init(&h);
+        for (size_t i = 0; i < nl && h.len < 200; i++) {
+            const pq_leaf *L = pq_reader_leaf(r, i);
+            size_t ln = strlen(L->name);
+            if (i) sl_buf_putc(&h, ',');
+            sl_buf_put_escaped(&h, L->name, ln > 40 ? 40 : ln);
+        }
+        if (h.len >= 200) sl_buf_puts(&h, "...");
         free(used);
-        return sl_err_set(err, errlen, SL_ERR_ARG, "%s: no %s column, so nothing could be replayed", in->path,
-                          s->cols[s->time].name);
+        sl_err me = sl_err_set(err, errlen, SL_ERR_CORRUPT,
+                              "%s: no %s column%s (required by schema '%s'), so the file cannot be replayed (columns: %s)",
+                              in->path, sl_buf_cstr(&miss), nmiss > 1 ? "s" : "", s->name, sl_buf_cstr(&h));
+        sl_buf_free(&h);
+        sl_buf_free(&miss);
+        return me;
     }
     for (size_t i = 0; i < nl; i++) {
         const pq_leaf *L = pq_reader_leaf(r, i);

@@ -153,19 +153,33 @@ static sl_err read_header(rp_input *in, char *err, size_t errlen) {
             t->nextra++;
         }
     }
-    if (!cs_has(&t->present, s->time)) {
+    /* every REQUIRED column (the event time among them) must be in the header:
+     * without one, every row would be bad */
+    sl_buf miss;
+    sl_buf_init(&miss);
+    size_t nmiss = 0;
+    for (size_t c = 0; c < s->ncols; c++) {
+        if (!(s->cols[c].rules & SC_REQUIRED) || cs_has(&t->present, (int)c)) continue;
+        if (nmiss++) sl_buf_puts(&miss, ", ");
+        sl_buf_puts(&miss, s->cols[c].name);
+    }
+    if (nmiss) {
         sl_buf h;
         sl_buf_init(&h);
         for (size_t k = 0; k < nf && h.len < 200; k++) {
             if (k) sl_buf_putc(&h, ',');
-            sl_buf_put(&h, t->csv.f[k].p, t->csv.f[k].len > 40 ? 40 : t->csv.f[k].len);
+            sl_buf_put_escaped(&h, t->csv.f[k].p, t->csv.f[k].len > 40 ? 40 : t->csv.f[k].len);
         }
-        sl_err e = sl_err_set(err, errlen, SL_ERR_ARG,
-                              "%s: the CSV header has no %s column, so nothing could be replayed (header: %s)", in->path,
-                              s->cols[s->time].name, sl_buf_cstr(&h));
+        if (h.len >= 200) sl_buf_puts(&h, "...");
+        sl_err e = sl_err_set(err, errlen, SL_ERR_CORRUPT,
+                              "%s: the CSV header has no %s column%s (required by schema '%s'), so the file cannot be replayed "
+                              "(header: %s)",
+                              in->path, sl_buf_cstr(&miss), nmiss > 1 ? "s" : "", s->name, sl_buf_cstr(&h));
         sl_buf_free(&h);
+        sl_buf_free(&miss);
         return e;
     }
+    sl_buf_free(&miss);
     return SL_OK;
 }
 

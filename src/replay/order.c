@@ -816,7 +816,12 @@ sl_err rp_order_open(rp_order **out, rp_input **inputs, size_t n, const rp_order
         for (size_t i = 0; i < n && !e && !over; i++)
             e = count_segments(o, i, &segs, &nseg, &segcap, maxseg, &over, err, errlen);
         if (e) goto fail;
-        if (!over && nseg == n) {
+        if (!over && nseg == 0) {
+            /* every input holds 0 rows (a valid empty Parquet file): nothing to order */
+            strat = RP_STRAT_STREAM;
+            o->done = true;
+            snprintf(o->st.reason, sizeof o->st.reason, "every input is empty (%zu input%s)", n, n == 1 ? "" : "s");
+        } else if (!over && nseg == n) {
             if (cur_sum <= o->o.memory || n == 1) {
                 strat = RP_STRAT_STREAM;
                 snprintf(o->st.reason, sizeof o->st.reason, "every input is sorted (%zu input%s)", n, n == 1 ? "" : "s");
@@ -847,7 +852,9 @@ sl_err rp_order_open(rp_order **out, rp_input **inputs, size_t n, const rp_order
     bool resume = o->o.resume;
     bool ranged = o->o.from_us != INT64_MIN || o->o.to_us != INT64_MAX;
     if (resume && o->o.resume_us > o->o.from_us) o->o.from_us = o->o.resume_us; /* the merge's filter */
-    if (strat == RP_STRAT_STREAM) {
+    if (o->done) {
+        /* empty inputs: rp_order_next returns 0 at once */
+    } else if (strat == RP_STRAT_STREAM) {
         if (n == 1 && !ranged) {
             /* resume: the rows before the resume point are a prefix of the sorted input */
             if (resume && nseg == 1 && segs[0].skip) {

@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <microhttpd.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +20,19 @@
 #include "serve/serve.h"
 
 #define MAX_ARGS 64
+#define MAX_URI 8192 /* longer: 414 */
 #define CONN_LIMIT 512
+/* Per-connection memory of libmicrohttpd (the request, its parsed parameters,
+ * at most MAX_ARGS of them (uri_seen), and the response headers): a request
+ * line up to about half of it gets the JSON 414, a longer one libmicrohttpd's
+ * own 414 page. */
+#define CONN_MEMORY (128u << 10)
+/* Idle connections are closed after this many seconds: CONN_LIMIT idle
+ * connections must not lock the clients out for long. */
+#define IDLE_TIMEOUT_S 5
+/* libmicrohttpd's log lines (one per refused connection at the limit): at
+ * most one per this many seconds; the next printed line counts the others. */
+#define LOG_EVERY_S 5.0
 #define STACK_SIZE (512u << 10)
 /* A request may get the answer of the previous store version while another
  * request recomputes it, if that answer is at most this old (cache.h). */
@@ -28,7 +41,7 @@
 #define POLL_MS 5
 
 /* status codes counted one by one; anything else under "other" slot 0 */
-static const int k_codes[] = {0, 200, 304, 400, 404, 405, 500, 503};
+static const int k_codes[] = {0, 200, 304, 400, 404, 405, 414, 500, 503};
 #define NCODES (int)(sizeof k_codes / sizeof *k_codes)
 
 struct sv_server {
@@ -44,6 +57,10 @@ struct sv_server {
     uint64_t bucket[SV_PROM_NBUCKETS];
     uint64_t count;
     uint64_t nanos;
+    /* rate limit of libmicrohttpd's log lines */
+    pthread_mutex_t log_mu;
+    double log_last;          /* when the last line was printed (0: never) */
+    uint64_t log_suppressed;  /* lines not printed since */
 };
 
 const sl_opt sv_opts_table[] = {
@@ -55,7 +72,7 @@ const sl_opt sv_opts_table[] = {
      .help = "refused: serving hours from the cold store is not implemented (the hot\nstore keeps every metric row; "
              "docs/api.md)"},
     {.name = "listen", .type = SL_OPT_T_STRING, SL_OPT_F_(sv_opts, listen), .def = "127.0.0.1:8080",
-     .arg = "ADDR:PORT", .help = "address to listen on; port 0 = any free port, [::1]:PORT for IPv6"},
+     .arg = "ADDR:PORT", .help = "address to listen on; port 0 = any free port, [::1]:PORT for IPv6 ([::ffff:127.0.0.1]:PORT\nlistens on 127.0.0.1)"},
     {.name = "listen_any", .type = SL_OPT_T_FLAG, SL_OPT_F_(sv_opts, allow_any), .def = "false",
      .help = "allow a non-loopback address (the API has no authentication)"},
     {.name = "threads", .type = SL_OPT_T_INT, SL_OPT_F_(sv_opts, threads), .def = "4", .min = 1, .max = 64, .arg = "N",
@@ -194,6 +211,49 @@ static enum MHD_Result send_asset(sv_server *s, struct MHD_Connection *c, size_t
 /* ------------------------------------------------------------------------ */
 /* requests                                                                 */
 
+/* Per request: what the raw URI (before libmicrohttpd unescapes it) showed. */
+typedef struct req {
+    bool started;   /* the handler's first call (the request's announcement) happened */
+    size_t uri_len; /* bytes of the raw URI, path and query */
+    bool nul;       /* the raw URI holds %00: a NUL byte once unescaped */
+    bool too_many;  /* more than MAX_ARGS parameters (their parsing was skipped) */
+} req;
+
+/* MHD_OPTION_URI_LOG_CALLBACK: sees the raw URI once per request, before
+ * the access handler; the result becomes the request's *req_cls. */
+static void *uri_seen(void *cls, const char *uri_const, struct MHD_Connection *c) {
+    char *uri = (char *)uri_const; /* libmicrohttpd's read buffer: see below */
+    (void)cls;
+    (void)c;
+    req *r = calloc(1, sizeof *r);
+    if (!r) return NULL;
+    r->uri_len = strlen(uri);
+    for (const char *p = uri; (p = strchr(p, '%')) != NULL; p++)
+        if (p[1] == '0' && p[2] == '0') r->nul = true;
+    char *q = strchr(uri, '?');
+    if (q && q[1]) {
+        size_t n = 1;
+        for (const char *p = q + 1; (p = strchr(p, '&')) != NULL; p++) n++;
+        r->too_many = n > MAX_ARGS;
+        /* A request that is refused anyway (414, 400) must not have its
+         * parameters parsed: libmicrohttpd keeps a record per parameter in the
+         * connection's memory, and thousands of them ('&&&&...') exhaust it,
+         * after which it closes the connection without an answer.  It calls
+         * this function before it parses them, in its own (writable) buffer:
+         * cutting the query short here leaves nothing to parse. */
+        if (r->too_many || r->uri_len > MAX_URI) q[1] = '\0';
+    }
+    return r;
+}
+
+static void req_done(void *cls, struct MHD_Connection *c, void **req_cls, enum MHD_RequestTerminationCode toe) {
+    (void)cls;
+    (void)c;
+    (void)toe;
+    free(*req_cls);
+    *req_cls = NULL;
+}
+
 typedef struct args {
     sv_kv kv[MAX_ARGS];
     size_t n;
@@ -255,15 +315,20 @@ static enum MHD_Result metrics(sv_server *s, struct MHD_Connection *c, bool fres
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                const char *version, const char *upload_data, size_t *upload_data_size,
                                void **req_cls) {
-    static int first_call_marker;
     sv_server *s = cls;
     (void)version;
     (void)upload_data;
+    req *rq = *req_cls;
+    if (!rq) { /* uri_seen ran out of memory */
+        if (!(rq = calloc(1, sizeof *rq))) return MHD_NO;
+        rq->uri_len = strlen(url);
+        *req_cls = rq;
+    }
     /* The first call only announces the request: answering before the whole
      * request was received would make libmicrohttpd close the connection
      * (no keep-alive).  A body (there should be none) is discarded. */
-    if (*req_cls == NULL) {
-        *req_cls = &first_call_marker;
+    if (!rq->started) {
+        rq->started = true;
         return MHD_YES;
     }
     if (*upload_data_size) {
@@ -280,15 +345,29 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         count_request(s, code, now_s() - t0);
         return ret;
     }
+    if (rq->uri_len > MAX_URI) {
+        char m[128];
+        snprintf(m, sizeof m, "URI too long (%zu bytes, at most %d)", rq->uri_len, MAX_URI);
+        ret = send_error(c, 414, m, &code);
+        count_request(s, code, now_s() - t0);
+        return ret;
+    }
     args a;
     a.n = 0;
     a.overflow = false;
     MHD_get_connection_values_n(c, MHD_GET_ARGUMENT_KIND, collect, &a);
+    if (rq->too_many) a.overflow = true;
+    for (size_t i = 0; i < a.n && !rq->nul; i++)
+        rq->nul = memchr(a.kv[i].key, 0, a.kv[i].klen) || (a.kv[i].val && memchr(a.kv[i].val, 0, a.kv[i].vlen));
     /* X-Sluice-Fresh: 1 asks for an answer as of now (no stale answer). */
     const char *fh = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Sluice-Fresh");
     bool fresh = fh && !strcmp(fh, "1");
-    if (a.overflow) {
-        ret = send_error(c, 400, "too many query parameters", &code);
+    if (rq->nul) {
+        ret = send_error(c, 400, "NUL byte (%00) in the path or a parameter", &code);
+    } else if (a.overflow) {
+        char m[96];
+        snprintf(m, sizeof m, "too many query parameters (at most %d)", MAX_ARGS);
+        ret = send_error(c, 400, m, &code);
     } else if (!strncmp(url, "/api/", 5)) {
         sv_reply r;
         sv_api_handle(s->api, url, a.kv, a.n, fresh, &r);
@@ -333,15 +412,46 @@ __attribute__((format(printf, 2, 0)))
 static void mhd_log(void *cls, const char *fmt, va_list ap) {
     sv_server *s = cls;
     if (s->quiet) return;
+    double now = now_s();
+    pthread_mutex_lock(&s->log_mu);
+    if (s->log_last > 0 && now - s->log_last < LOG_EVERY_S) {
+        s->log_suppressed++;
+        pthread_mutex_unlock(&s->log_mu);
+        return;
+    }
+    uint64_t skipped = s->log_suppressed;
+    s->log_suppressed = 0;
+    s->log_last = now;
+    pthread_mutex_unlock(&s->log_mu);
     char m[512];
     vsnprintf(m, sizeof m, fmt, ap);
     size_t n = strlen(m);
     while (n && (m[n - 1] == '\n' || m[n - 1] == '\r')) m[--n] = '\0';
-    fprintf(stderr, "sluice serve: libmicrohttpd: %s\n", m);
+    if (skipped)
+        fprintf(stderr, "sluice serve: libmicrohttpd: %s (%" PRIu64 " more messages suppressed in the last %.0f s)\n", m,
+                skipped, LOG_EVERY_S);
+    else
+        fprintf(stderr, "sluice serve: libmicrohttpd: %s\n", m);
 }
 
 /* ------------------------------------------------------------------------ */
 /* start / stop                                                             */
+
+static sl_err listen_checked(const sv_opts *o, sv_listen *l, char *err, size_t errlen) {
+    sl_err e = sv_listen_parse(o->listen ? o->listen : sv_opts_default().listen, l, err, errlen);
+    if (e != SL_OK) return e;
+    if (!l->loopback && !o->allow_any)
+        return sl_err_set(err, errlen, SL_ERR_ARG,
+                          "listen address %s:%d is not a loopback address; the API has no authentication, so "
+                          "exposing it must be explicit (--listen-any)",
+                          l->host, l->port);
+    return SL_OK;
+}
+
+sl_err sv_check_listen(const sv_opts *o, char *err, size_t errlen) {
+    sv_listen l;
+    return listen_checked(o, &l, err, errlen);
+}
 
 sl_err sv_start(sv_server **out, const sv_opts *o, char *err, size_t errlen) {
     *out = NULL;
@@ -357,16 +467,12 @@ sl_err sv_start(sv_server **out, const sv_opts *o, char *err, size_t errlen) {
                           "every hour (docs/api.md)",
                           o->cold_dir);
     sv_listen l;
-    sl_err e = sv_listen_parse(o->listen ? o->listen : sv_opts_default().listen, &l, err, errlen);
+    sl_err e = listen_checked(o, &l, err, errlen);
     if (e != SL_OK) return e;
-    if (!l.loopback && !o->allow_any)
-        return sl_err_set(err, errlen, SL_ERR_ARG,
-                          "listen address %s:%d is not a loopback address; the API has no authentication, so "
-                          "exposing it must be explicit (--listen-any)",
-                          l.host, l.port);
     sv_server *s = calloc(1, sizeof *s);
     if (!s) return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
     s->quiet = o->quiet;
+    pthread_mutex_init(&s->log_mu, NULL);
     sv_api_opts ao = {o->hot_path, o->threads, (size_t)(o->cache_mb ? o->cache_mb : sv_opts_default().cache_mb) << 20,
                       STALE_MAX_S, POLL_MS};
     e = sv_api_new(&s->api, &ao, err, errlen);
@@ -388,7 +494,9 @@ sl_err sv_start(sv_server **out, const sv_opts *o, char *err, size_t errlen) {
                                 MHD_USE_ERROR_LOG | MHD_USE_ITC,
                             0, NULL, NULL, handler, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
                             MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd, MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONN_LIMIT,
-                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60, MHD_OPTION_THREAD_STACK_SIZE,
+                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                            (size_t)CONN_MEMORY, MHD_OPTION_URI_LOG_CALLBACK, uri_seen, (void *)s,
+                            MHD_OPTION_NOTIFY_COMPLETED, req_done, (void *)s, MHD_OPTION_THREAD_STACK_SIZE,
                             (size_t)STACK_SIZE, MHD_OPTION_END);
     if (!s->d) {
         close(fd);
@@ -403,6 +511,9 @@ sl_err sv_start(sv_server **out, const sv_opts *o, char *err, size_t errlen) {
 void sv_stop(sv_server *s) {
     if (!s) return;
     if (s->d) MHD_stop_daemon(s->d); /* closes the listening socket, joins the connection threads */
+    if (s->log_suppressed && !s->quiet)
+        fprintf(stderr, "sluice serve: libmicrohttpd: %" PRIu64 " more messages suppressed\n", s->log_suppressed);
+    pthread_mutex_destroy(&s->log_mu);
     sv_api_free(s->api);
     free(s->etags);
     free(s);

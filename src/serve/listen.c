@@ -38,12 +38,25 @@ sl_err sv_listen_parse(const char *s, sv_listen *out, char *err, size_t errlen) 
         if (inet_pton(AF_INET6, host + 1, &a->sin6_addr) != 1)
             return sl_err_set(err, errlen, SL_ERR_ARG, "listen address '%.80s': '%s' is not an IPv6 address", s,
                               host + 1);
+        if (IN6_IS_ADDR_V4MAPPED(&a->sin6_addr)) {
+            /* ::ffff:A.B.C.D is an IPv4 address: an IPv6-only socket cannot bind it (EINVAL),
+             * so listen on A.B.C.D itself */
+            struct in_addr v4;
+            memcpy(&v4, a->sin6_addr.s6_addr + 12, 4);
+            memset(&out->ss, 0, sizeof out->ss);
+            struct sockaddr_in *a4 = (struct sockaddr_in *)&out->ss;
+            a4->sin_family = AF_INET;
+            a4->sin_addr = v4;
+            a4->sin_port = htons((uint16_t)port);
+            out->len = sizeof *a4;
+            out->loopback = (ntohl(v4.s_addr) >> 24) == 127;
+            inet_ntop(AF_INET, &v4, out->host, sizeof out->host);
+            return SL_OK;
+        }
         a->sin6_family = AF_INET6;
         a->sin6_port = htons((uint16_t)port);
         out->len = sizeof *a;
-        const unsigned char *b = a->sin6_addr.s6_addr;
-        static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-        out->loopback = IN6_IS_ADDR_LOOPBACK(&a->sin6_addr) || (!memcmp(b, mapped, 12) && b[12] == 127);
+        out->loopback = IN6_IS_ADDR_LOOPBACK(&a->sin6_addr);
         snprintf(out->host, sizeof out->host, "[%s]", host + 1);
         return SL_OK;
     }

@@ -51,6 +51,9 @@ typedef struct sv_opts {
 extern const sl_opt sv_opts_table[];
 sv_opts sv_opts_default(void);
 
+/* Check the listen address alone (its syntax; loopback unless allow_any), as
+ * sv_start does: for a caller that must refuse it before creating anything. */
+sl_err sv_check_listen(const sv_opts *o, char *err, size_t errlen);
 /* Validate the options, bind the address and start serving; returns once
  * listening.  Errors (SL_ERR_ARG: bad option, non-loopback address without
  * allow_any; SL_ERR_IO: address in use, cannot bind) name the address. */

@@ -473,10 +473,44 @@ sl_err hs_open(hs **out, const char *path, const hs_opts *o, const sc_schema *s,
     sqlite3_extended_result_codes(h->db, 1);
     sqlite3_busy_timeout(h->db, HS_BUSY_TIMEOUT_MS);
 
+    /* A database with tables but without sluice's schema_version is someone
+     * else's: refuse it before changing anything in it (not even its journal
+     * mode). */
+    sqlite3_stmt *st = NULL;
+    rc = sqlite3_prepare_v2(h->db,
+                            "SELECT count(*), count(*) FILTER (WHERE name = 'schema_version'), "
+                            "group_concat(name, ', ') FROM (SELECT name FROM sqlite_master WHERE type = 'table' "
+                            "AND name NOT LIKE 'sqlite_%' ORDER BY name)",
+                            -1, &st, NULL);
+    if (rc == SQLITE_OK) rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        sl_err e = open_fail(path, h->db, rc, err, errlen);
+        sqlite3_finalize(st);
+        free_handle(h);
+        return e;
+    }
+    if (sqlite3_column_int64(st, 0) > 0 && sqlite3_column_int64(st, 1) == 0) {
+        sl_buf names;
+        sl_buf_init(&names);
+        const unsigned char *tn = sqlite3_column_text(st, 2);
+        size_t tl = tn ? strlen((const char *)tn) : 0;
+        sl_buf_put_escaped(&names, tn ? (const char *)tn : "", tl > 120 ? 120 : tl);
+        if (tl > 120) sl_buf_puts(&names, "...");
+        sl_err e = sl_err_set(err, errlen, SL_ERR_UNSUPPORTED,
+                              "hot store %s is not a sluice store: it holds other tables (%s) and no schema_version; "
+                              "sluice will not add its tables to it (use another file)",
+                              path, sl_buf_cstr(&names));
+        sl_buf_free(&names);
+        sqlite3_finalize(st);
+        free_handle(h);
+        return e;
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+
     /* journal_mode answers with the mode in effect: it stays "delete" (or
      * whatever) when WAL is impossible, e.g. on a file system without shared
      * memory; readers would then block the writer, so refuse. */
-    sqlite3_stmt *st = NULL;
     rc = sqlite3_prepare_v2(h->db, "PRAGMA journal_mode=WAL", -1, &st, NULL);
     if (rc == SQLITE_OK) rc = sqlite3_step(st);
     if (rc != SQLITE_ROW) {

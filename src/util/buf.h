@@ -27,6 +27,11 @@ static inline void sl_buf_putc(sl_buf *b, char c) {
     b->p[b->len++] = c;
 }
 static inline void sl_buf_puts(sl_buf *b, const char *s) { sl_buf_put(b, s, strlen(s)); }
+/* Append n bytes of untrusted input for a message: valid UTF-8 text as is,
+ * control characters and DEL escaped (\n, \r, \t, else \xHH), a backslash
+ * as \\, bytes that are not UTF-8 as \xHH.  Never appends a raw control
+ * character or a NUL. */
+void sl_buf_put_escaped(sl_buf *b, const void *p, size_t n);
 /* NUL-terminate (not counted in len) and return p ("" when empty). */
 const char *sl_buf_cstr(sl_buf *b);
 /* Write the buffer to f and empty it; false on write error. */

@@ -474,13 +474,24 @@ static void test_csv_input_errors(void) {
     rp_input_opts o = {.path = "h.csv", .schema = RS, .candidates = reg_inputs()};
     rp_input *in;
     const char *t1 = "instance_id,query_id\n1,2\n";
-    CHECK(rp_input_open_mem(&in, &o, t1, strlen(t1), err, sizeof err) == SL_ERR_ARG);
-    CHECK(strstr(err, "no arrival_timestamp column") != NULL);
+    CHECK(rp_input_open_mem(&in, &o, t1, strlen(t1), err, sizeof err) == SL_ERR_CORRUPT);
+    CHECK_EQ_STR(err, "h.csv: the CSV header has no arrival_timestamp, query_type columns (required by schema 'redset'), "
+                      "so the file cannot be replayed (header: instance_id,query_id)");
+    /* a required column other than the event time: refused too (every row would be bad) */
+    const char *t2r = "instance_id,arrival_timestamp,query_type\n1,2024-03-01,select\n";
+    CHECK(rp_input_open_mem(&in, &o, t2r, strlen(t2r), err, sizeof err) == SL_ERR_CORRUPT);
+    CHECK(strstr(err, "h.csv: the CSV header has no query_id column (required by schema 'redset')") != NULL);
+    /* raw bytes of the header are escaped in the message */
+    const char *t3r = "a\x01" "b,\"c\nd\",e\\f,\xff\n1,2,3,4\n";
+    CHECK(rp_input_open_mem(&in, &o, t3r, strlen(t3r), err, sizeof err) == SL_ERR_CORRUPT);
+    if (!strstr(err, "(header: a\\x01b,c\\nd,e\\\\f,\\xFF)")) fprintf(stderr, "  got: %s\n", err);
+    CHECK(strstr(err, "(header: a\\x01b,c\\nd,e\\\\f,\\xFF)") != NULL);
+    for (const char *q = err; *q; q++) CHECK((unsigned char)*q >= 0x20 && (unsigned char)*q != 0x7F);
     CHECK(rp_input_open_mem(&in, &o, "", 0, err, sizeof err) == SL_ERR_CORRUPT);
     CHECK(strstr(err, "empty CSV file") != NULL);
     /* header only: no rows */
     sl_batch b;
-    CHECK_EQ_I64(read_mem("h.csv", "arrival_timestamp\n", &b, NULL), 0);
+    CHECK_EQ_I64(read_mem("h.csv", "instance_id,query_id,arrival_timestamp,query_type\n", &b, NULL), 0);
     sl_batch_free(&b);
     /* format by magic */
     o.path = "noext";
@@ -488,7 +499,8 @@ static void test_csv_input_errors(void) {
     CHECK(rp_input_open_mem(&in, &o, t2, strlen(t2), err, sizeof err) == SL_OK);
     CHECK(rp_input_format(in) == reg_input("jsonl"));
     rp_input_close(in);
-    CHECK(rp_input_open_mem(&in, &o, "arrival_timestamp\n", 18, err, sizeof err) == SL_OK);
+    const char *hdr = "instance_id,query_id,arrival_timestamp,query_type\n";
+    CHECK(rp_input_open_mem(&in, &o, hdr, strlen(hdr), err, sizeof err) == SL_OK);
     CHECK(rp_input_format(in) == reg_input("csv"));
     rp_input_close(in);
     o.path = "/nonexistent/x.csv";
@@ -743,8 +755,8 @@ static void test_parquet_refused(void) {
     sl_batch_free(&b);
     rp_input_opts io = {.path = path, .schema = RS, .candidates = reg_inputs()};
     rp_input *in;
-    CHECK(rp_input_open(&in, &io, err, sizeof err) == SL_ERR_ARG);
-    CHECK(strstr(err, "no arrival_timestamp column") != NULL);
+    CHECK(rp_input_open(&in, &io, err, sizeof err) == SL_ERR_CORRUPT);
+    CHECK(strstr(err, "nots.parquet: no query_id, arrival_timestamp, query_type columns (required by schema 'redset'), so the file cannot be replayed (columns: instance_id)") != NULL);
     unlink(path);
 }
 

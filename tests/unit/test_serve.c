@@ -603,6 +603,17 @@ static void test_listen(void) {
     CHECK_EQ_STR(l.host, "[::1]");
     CHECK(sv_listen_parse("[::]:9", &l, err, sizeof err) == SL_OK && !l.loopback);
     CHECK(sv_listen_parse("[::ffff:127.0.0.1]:9", &l, err, sizeof err) == SL_OK && l.loopback);
+    /* an IPv4-mapped address listens on its IPv4 address (an IPv6-only socket cannot bind it) */
+    CHECK_EQ_STR(l.host, "127.0.0.1");
+    CHECK(l.ss.ss_family == AF_INET && l.len == sizeof(struct sockaddr_in));
+    int fd = -1, port = 0;
+    CHECK(sv_listen_parse("[::ffff:127.0.0.1]:0", &l, err, sizeof err) == SL_OK);
+    CHECK(sv_listen_open(&l, &fd, &port, err, sizeof err) == SL_OK && port > 0);
+    if (fd >= 0) close(fd);
+    fd = -1;
+    CHECK(sv_listen_parse("[::1]:0", &l, err, sizeof err) == SL_OK);
+    if (sv_listen_open(&l, &fd, &port, err, sizeof err) == SL_OK) close(fd); /* no IPv6 on the host: skipped */
+    CHECK(sv_listen_parse("[::ffff:10.0.0.1]:9", &l, err, sizeof err) == SL_OK && !l.loopback);
     const char *bad[] = {"", "8080", ":8080", "127.0.0.1", "127.0.0.1:", "127.0.0.1:65536", "127.0.0.1:-1",
                          "127.0.0.1:80a", "::1:80", "[::1:80", "[zz]:80", "example.com:80", "256.0.0.1:1"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {

@@ -47,7 +47,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     memset(&p, 0, sizeof p);
     (void)sv_params_parse(&p, &none, kv, n, err, sizeof err);
     int64_t t;
-    if (sv_parse_time("from", s, size, &t, err, sizeof err) == SL_OK) {
+    bool rel = false;
+    if (sv_parse_time("from", s, size, &t, &rel, err, sizeof err) == SL_OK) {
         char out[20];
         (void)sv_fmt_time(out, t);
     }

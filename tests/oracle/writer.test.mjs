@@ -177,7 +177,7 @@ test('convert: errors and usage', async () => {
   assert.equal(r.status, 1);
   r = runSluice(['convert', src, path.join(DIR, 'x.parquet'), '--codec', 'lzo']);
   assert.equal(r.status, 1);
-  assert.match(r.stderr, /--codec needs zstd, snappy, gzip, brotli, lz4_raw or none, got 'lzo'/);
+  assert.match(r.stderr, /--codec needs zstd, snappy, gzip, brotli, lz4_raw \(lz4\) or none \(uncompressed\), got 'lzo'/);
   r = runSluice(['convert', src, path.join(DIR, 'no', 'such', 'dir', 'x.parquet')]);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /cannot create temporary file/);

@@ -365,9 +365,10 @@ static sl_err migrate_v1(hs *h, char *err, size_t errlen) {
         create_sql(&b, d);
         sl_buf_printf(&b, "INSERT INTO \"%s\" (", d->name);
         for (size_t i = 0; i < d->ncols; i++) sl_buf_printf(&b, "\"%s\", ", d->cols[i].name);
+        /* qualified: a missing column is an error, not SQLite's string literal */
         sl_buf_puts(&b, "\"owner\") SELECT ");
-        for (size_t i = 0; i < d->ncols; i++) sl_buf_printf(&b, "\"%s\", ", d->cols[i].name);
-        sl_buf_printf(&b, "'' FROM \"%s__v1\" ORDER BY rowid;\n", d->name);
+        for (size_t i = 0; i < d->ncols; i++) sl_buf_printf(&b, "o.\"%s\", ", d->cols[i].name);
+        sl_buf_printf(&b, "'' FROM \"%s__v1\" AS o ORDER BY o.rowid;\n", d->name);
         sl_buf_printf(&b, "DROP TABLE \"%s__v1\";\n", d->name);
         if (b.oom) e = sl_err_set(err, errlen, SL_ERR_NOMEM, "hot store %s: out of memory", h->path);
         else {

@@ -68,6 +68,7 @@ struct pl {
     sl_leftovers leftovers; /* removed at open: what dead runs left */
     char owner[24];         /* this run's owner id (docs/compose.md) */
     char *owner_desc;
+    out_input *inputs;      /* the inputs by _input number, for the outputs (owner_of) */
     pout *ledger;           /* the OUT_LEDGER output, if any */
     uint64_t resumed_rows;  /* rows a checkpoint said were done */
     uint64_t ckpt_fp;       /* ckpt_fingerprint of the configuration */
@@ -477,13 +478,22 @@ static sl_err fan_final(void *ctx, int64_t hour, char *err, size_t errlen) {
 
 /* ------------------------------------------------------------------ the run's owner */
 
+static void free_inputs(pl *p) {
+    for (size_t i = 0; p->inputs && i < p->c.ninputs; i++) {
+        free((char *)p->inputs[i].path);
+        free((char *)p->inputs[i].source);
+    }
+    free(p->inputs);
+    p->inputs = NULL;
+}
+
 static int cmp_cstr(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 /* Who this run is (docs/compose.md): its inputs (absolute paths, with their
  * source labels, in sorted order) and its event-time range.  The same
  * command over the same files is the same owner, whatever the order of its
  * inputs; the id is a 64-bit hash of the description, in hex. */
-static sl_err owner_of(const pl_config *c, char id[24], char **desc, char *err, size_t errlen) {
+static sl_err owner_of(const pl_config *c, char id[24], char **desc, out_input *ins, char *err, size_t errlen) {
     char **ent = calloc(c->ninputs ? c->ninputs : 1, sizeof *ent);
     if (!ent) return NOMEM();
     sl_err e = SL_OK;
@@ -493,6 +503,11 @@ static sl_err owner_of(const pl_config *c, char id[24], char **desc, char *err, 
         if (in->source) snprintf(src, sizeof src, "%s", in->source);
         else rp_default_source(in->path, src, sizeof src);
         char *abs = realpath(in->path, NULL);
+        /* the input as the outputs record it (the hot store's inputs table):
+         * the same path and source as in the description */
+        const in_plugin *f = in->format ? in->format : rp_detect_format(in->path, NULL, 0, c->replay.formats);
+        ins[i].format = f ? f->name : NULL;
+        if (!(ins[i].path = strdup(abs ? abs : in->path)) || !(ins[i].source = strdup(src))) e = NOMEM();
         sl_buf b;
         sl_buf_init(&b);
         sl_buf_printf(&b, "%s (source %s)", abs ? abs : in->path, src);
@@ -789,8 +804,10 @@ sl_err pl_open(pl **out, const pl_config *c, char *err, size_t errlen) {
 
     en_sink sink = {
         .ctx = p, .rows = fan_rows, .events = fan_events, .window_final = fan_final, .window_partial = fan_partial};
-    sl_err oe = owner_of(c, p->owner, &p->owner_desc, err, errlen);
+    p->inputs = calloc(c->ninputs, sizeof *p->inputs);
+    sl_err oe = p->inputs ? owner_of(c, p->owner, &p->owner_desc, p->inputs, err, errlen) : NOMEM();
     if (oe != SL_OK) {
+        free_inputs(p);
         free(p);
         return oe;
     }
@@ -827,7 +844,9 @@ sl_err pl_open(pl **out, const pl_config *c, char *err, size_t errlen) {
                            .owner = p->owner,
                            .owner_desc = p->owner_desc,
                            .owner_from_us = c->replay.from_us,
-                           .owner_to_us = c->replay.to_us};
+                           .owner_to_us = c->replay.to_us,
+                           .inputs = p->inputs,
+                           .ninputs = c->ninputs};
         if (o->plug->check && (e = o->plug->check(o->opts, err, errlen)) != SL_OK) break;
         if ((e = o->plug->open(&o->st, o->opts, &o->env, err, errlen)) != SL_OK) {
             o->st = NULL;
@@ -1073,6 +1092,7 @@ sl_err pl_close(pl *p, char *err, size_t errlen) {
     hl_snap_free(&p->health);
     pthread_mutex_destroy(&p->sh.mu);
     free(p->owner_desc);
+    free_inputs(p);
     free(p);
     return e;
 }

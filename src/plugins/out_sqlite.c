@@ -51,6 +51,14 @@ static sl_err sq_open(void **state, const void *opts, const out_env *env, char *
     if (e == SL_OK && env->owner) {
         e = hs_set_owner(q->h, env->owner, env->owner_desc ? env->owner_desc : env->owner, env->owner_from_us,
                          env->owner_to_us, err, errlen);
+        if (e == SL_OK && env->inputs && env->ninputs) { /* what _input means in this run's quarantine rows */
+            hs_input *v = calloc(env->ninputs, sizeof *v);
+            if (!v) e = sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
+            for (size_t i = 0; e == SL_OK && i < env->ninputs; i++)
+                v[i] = (hs_input){env->inputs[i].path, env->inputs[i].source, env->inputs[i].format};
+            if (e == SL_OK) e = hs_write_inputs(q->h, v, env->ninputs, err, errlen);
+            free(v);
+        }
         if (e == SL_OK) e = hs_commit(q->h, err, errlen);
         if (e == SL_OK) e = hs_ledger_open(&q->ledger, o->path, env->owner, err, errlen);
     }

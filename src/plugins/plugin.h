@@ -55,6 +55,14 @@ typedef struct out_desc {
     const char *location;        /* path or URL, for messages and the run summary */
 } out_desc;
 
+/* One input of the run: the rows it yields carry `_input` = its index in
+ * out_env.inputs. */
+typedef struct out_input {
+    const char *path;   /* absolute when the file exists (as in owner_desc), else as given */
+    const char *source; /* its source label (given or derived from the path) */
+    const char *format; /* the input format's name; NULL when it cannot be told (the replay then fails) */
+} out_input;
+
 /* What the pipeline tells an output when it opens it (valid until the
  * output is closed). */
 typedef struct out_env {
@@ -66,6 +74,8 @@ typedef struct out_env {
     const char *owner;          /* this run's owner id (docs/compose.md): names its contributions and files */
     const char *owner_desc;     /* what the owner is, in words (inputs, sources, time range) */
     int64_t owner_from_us, owner_to_us; /* the owner's event-time range (INT64_MIN / INT64_MAX: open) */
+    const out_input *inputs;    /* the run's inputs by their _input number (NULL: not known) */
+    size_t ninputs;
 } out_env;
 
 /* A callback for read_events: rows idx[0..n) of canonical batch b. */

@@ -275,7 +275,7 @@ static sl_err rows_as_objects(sv_q *q, const hr_query *hq, const char *const *ke
 /* The newest rows of a quarantine table, every column. */
 static sl_err newest_rows(sv_q *q, const tb_def *t) {
     static const hr_order newest_first[] = {{HR_ROWID, true}};
-    const hr_query hq = {.table = t, .order = newest_first, .norder = 1, .limit = q->p->limit};
+    const hr_query hq = {.table = t, .order = newest_first, .norder = 1, .limit = q->p->limit, .input_file = true};
     return rows_as_objects(q, &hq, NULL);
 }
 

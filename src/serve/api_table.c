@@ -1,5 +1,6 @@
 /* api_table.c: /api/v1/table/<name>, raw rows of a metric or quarantine
- * table in key order, with filters, limit and offset. */
+ * table in key order, with filters, limit and offset; the quarantine
+ * tables' rows end with input_file (hot_read.h). */
 #include <pthread.h>
 #include <string.h>
 
@@ -123,6 +124,8 @@ sl_err sv_ep_table(sv_q *q) {
     /* every column (metric tables: then final), in key order; one row more
      * than the limit: is there more? */
     hr_query hq = {.table = d, .order_key = true, .limit = q->p->limit + 1, .offset = q->p->offset};
+    /* quarantined rows: then the path of the input each came from */
+    hq.input_file = d == g_tables.bad || d == g_tables.late;
     sv_q_where(q, use, &hq.where);
     hr_cursor cur;
     if (e == SL_OK) e = sv_q_open(q, &hq, &cur);

@@ -130,9 +130,10 @@ static sl_err check_store(sv_db *d, char *err, size_t errlen) {
         e = sl_err_set(err, errlen, SL_ERR_CORRUPT, "%s is not a sluice hot store (no schema_version table)", d->path);
     else if (r != SL_OK)
         e = sl_err_set(err, errlen, r == SL_ERR_CORRUPT ? SL_ERR_CORRUPT : SL_ERR_IO, "hot store %s: %s", d->path, why);
-    else if (v != HR_SCHEMA_VERSION)
-        e = sl_err_set(err, errlen, SL_ERR_CORRUPT, "hot store %s: schema version %lld, this server reads version %d",
-                       d->path, (long long)v, HR_SCHEMA_VERSION);
+    else if (v < HR_SCHEMA_VERSION_MIN || v > HR_SCHEMA_VERSION)
+        e = sl_err_set(err, errlen, SL_ERR_CORRUPT,
+                       "hot store %s: schema version %lld, this server reads versions %d to %d", d->path, (long long)v,
+                       HR_SCHEMA_VERSION_MIN, HR_SCHEMA_VERSION);
     else if ((r = hr_store_schema(rd, schema, sizeof schema, why, sizeof why)) != SL_OK)
         e = sl_err_set(err, errlen, SL_ERR_IO, "hot store %s: %s", d->path, why);
     else if (schema[0] && strcmp(schema, sc_redset_def.name) != 0)

@@ -26,7 +26,9 @@
 #include "util/buf.h"
 #include "util/time.h"
 
-#define HS_SCHEMA_VERSION 1
+/* 2: quarantine rows carry their run's owner, table inputs (version 1 stores
+ * are migrated on open: migrate_v1) */
+#define HS_SCHEMA_VERSION 2
 #define HS_BUSY_TIMEOUT_MS 5000
 #define HS_MAX_BIND (SC_MAX_COLS + 2) /* widest statement: events: the schema's columns, system columns, hour */
 
@@ -169,6 +171,11 @@ static const char *sql_type(const sl_coltype *t) {
 /* schema and statements                                                    */
 
 static bool is_metric(const tb_def *t) { return t->kind == TB_HOURLY; }
+/* bad_rows, late_events: each row also carries the owner of the run that
+ * wrote it (hs_set_owner; '' without one), part of the key, so that rows of
+ * different runs never collide and (owner, _input) names the row's input in
+ * table `inputs` */
+static bool is_quarantine(const tb_def *t) { return t->kind == TB_QUARANTINE; }
 
 /* The CREATE TABLE of an hourly / quarantine table. */
 static void create_sql(sl_buf *b, const tb_def *t) {
@@ -178,9 +185,11 @@ static void create_sql(sl_buf *b, const tb_def *t) {
     for (size_t i = 0; i < n; i++)
         sl_buf_printf(b, "\"%s\" %s%s, ", c[i].name, sql_type(&c[i].type), c[i].nullable ? "" : " NOT NULL");
     if (is_metric(t)) sl_buf_puts(b, "\"final\" INTEGER NOT NULL CHECK (\"final\" IN (0, 1)), ");
+    if (is_quarantine(t)) sl_buf_puts(b, "\"owner\" TEXT NOT NULL DEFAULT '', ");
     sl_buf_puts(b, "PRIMARY KEY (");
     for (size_t i = 0, k = 0; i < n; i++)
         if (c[i].key) sl_buf_printf(b, "%s\"%s\"", k++ ? ", " : "", c[i].name);
+    if (is_quarantine(t)) sl_buf_puts(b, ", \"owner\"");
     /* metric rows are small and always looked up by key: cluster them by key */
     sl_buf_printf(b, "))%s;\n", is_metric(t) ? " WITHOUT ROWID" : "");
 }
@@ -192,11 +201,13 @@ static void upsert_sql(sl_buf *b, const tb_def *t) {
     sl_buf_printf(b, "INSERT INTO \"%s\" (", name);
     for (size_t i = 0; i < n; i++) sl_buf_printf(b, "%s\"%s\"", i ? ", " : "", c[i].name);
     if (is_metric(t)) sl_buf_puts(b, ", \"final\"");
+    if (is_quarantine(t)) sl_buf_puts(b, ", \"owner\"");
     sl_buf_puts(b, ") VALUES (");
-    for (size_t i = 0; i < n + is_metric(t); i++) sl_buf_printf(b, "%s?%zu", i ? ", " : "", i + 1);
+    for (size_t i = 0; i < n + is_metric(t) + is_quarantine(t); i++) sl_buf_printf(b, "%s?%zu", i ? ", " : "", i + 1);
     sl_buf_puts(b, ") ON CONFLICT (");
     for (size_t i = 0, k = 0; i < n; i++)
         if (c[i].key) sl_buf_printf(b, "%s\"%s\"", k++ ? ", " : "", c[i].name);
+    if (is_quarantine(t)) sl_buf_puts(b, ", \"owner\"");
     sl_buf_puts(b, ") DO UPDATE SET ");
     for (size_t i = 0, k = 0; i < n; i++)
         if (!c[i].key) sl_buf_printf(b, "%s\"%s\" = excluded.\"%s\"", k++ ? ", " : "", c[i].name, c[i].name);
@@ -249,7 +260,11 @@ static const char SCHEMA_FIXED[] =
     "CREATE TABLE IF NOT EXISTS \"coverage\" (\"owner\" TEXT PRIMARY KEY, \"from_us\" INTEGER, \"to_us\" INTEGER, "
     "\"finished_at\" TEXT NOT NULL) WITHOUT ROWID;\n"
     "CREATE TABLE IF NOT EXISTS \"checkpoints\" (\"owner\" TEXT PRIMARY KEY, \"state\" BLOB NOT NULL, "
-    "\"rows\" INTEGER NOT NULL, \"updated_at\" TEXT NOT NULL);\n";
+    "\"rows\" INTEGER NOT NULL, \"updated_at\" TEXT NOT NULL);\n"
+    /* each owner's inputs by their _input number (hs_write_inputs) */
+    "CREATE TABLE IF NOT EXISTS \"inputs\" (\"owner\" TEXT NOT NULL, \"input\" INTEGER NOT NULL, "
+    "\"path\" TEXT NOT NULL, \"source\" TEXT NOT NULL, \"format\" TEXT, PRIMARY KEY (\"owner\", \"input\")) "
+    "WITHOUT ROWID;\n";
 
 static sl_err exec(hs *h, const char *sql, const char *what, char *err, size_t errlen);
 
@@ -312,6 +327,65 @@ static int run(sqlite3_stmt *st) {
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc2 != SQLITE_OK ? rc2 : rc;
 }
 
+/* Does table t have column col? */
+static int has_column(hs *h, const char *t, const char *col, bool *yes) {
+    sqlite3_stmt *st = NULL;
+    *yes = false;
+    int rc = sqlite3_prepare_v2(h->db, "SELECT 1 FROM pragma_table_info(?1) WHERE \"name\" = ?2", -1, &st, NULL);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 1, t, -1, SQLITE_STATIC);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 2, col, -1, SQLITE_STATIC);
+    if (rc == SQLITE_OK) rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) *yes = true;
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* Version 1 -> 2, inside create_schema's transaction: the quarantine tables
+ * get the `owner` column, in their key, so they are rebuilt (a key cannot be
+ * altered): renamed, created anew, their rows copied in rowid order with
+ * owner '' (written before runs recorded their inputs: the input file is
+ * unknown), the old table dropped.  The inputs table was created with the
+ * fixed tables. */
+static sl_err migrate_v1(hs *h, char *err, size_t errlen) {
+    sl_buf b;
+    sl_buf_init(&b);
+    sl_err e = SL_OK;
+    for (size_t t = 0; t < h->tables->n && e == SL_OK; t++) {
+        const tb_def *d = h->tables->v[t];
+        if (!is_quarantine(d)) continue;
+        bool has = false;
+        int rc = has_column(h, d->name, "owner", &has);
+        if (rc != SQLITE_OK) {
+            e = db_fail(h->path, h->db, rc, err, errlen, "migrating to schema version 2");
+            break;
+        }
+        if (has) continue; /* created by this open */
+        b.len = 0;
+        sl_buf_printf(&b, "ALTER TABLE \"%s\" RENAME TO \"%s__v1\";\n", d->name, d->name);
+        create_sql(&b, d);
+        sl_buf_printf(&b, "INSERT INTO \"%s\" (", d->name);
+        for (size_t i = 0; i < d->ncols; i++) sl_buf_printf(&b, "\"%s\", ", d->cols[i].name);
+        /* qualified: a missing column is an error, not SQLite's string literal */
+        sl_buf_puts(&b, "\"owner\") SELECT ");
+        for (size_t i = 0; i < d->ncols; i++) sl_buf_printf(&b, "o.\"%s\", ", d->cols[i].name);
+        sl_buf_printf(&b, "'' FROM \"%s__v1\" AS o ORDER BY o.rowid;\n", d->name);
+        sl_buf_printf(&b, "DROP TABLE \"%s__v1\";\n", d->name);
+        if (b.oom) e = sl_err_set(err, errlen, SL_ERR_NOMEM, "hot store %s: out of memory", h->path);
+        else {
+            char what[160];
+            snprintf(what, sizeof what, "migrating %s to schema version 2", d->name);
+            e = exec(h, sl_buf_cstr(&b), what, err, errlen);
+        }
+    }
+    sl_buf_free(&b);
+    if (e == SL_OK) {
+        char sql[96];
+        snprintf(sql, sizeof sql, "UPDATE \"schema_version\" SET \"version\" = %d", HS_SCHEMA_VERSION);
+        e = exec(h, sql, "writing schema_version", err, errlen);
+    }
+    return e;
+}
+
 static sl_err create_schema(hs *h, char *err, size_t errlen) {
     sl_buf b;
     sl_buf_init(&b);
@@ -346,6 +420,10 @@ static sl_err create_schema(hs *h, char *err, size_t errlen) {
     if (rc == SQLITE_ROW) {
         int64_t v = sqlite3_column_int64(st, 0);
         sqlite3_finalize(st);
+        if (v == 1) { /* an older store: migrated in this transaction */
+            if ((e = migrate_v1(h, err, errlen)) != SL_OK) goto fail;
+            v = HS_SCHEMA_VERSION;
+        }
         if (v != HS_SCHEMA_VERSION) {
             e = sl_err_set(err, errlen, SL_ERR_UNSUPPORTED,
                            "hot store %s: schema version %" PRId64 ", this sluice reads and writes version %d", h->path,
@@ -622,6 +700,8 @@ sl_err hs_write_rows(hs *h, size_t table, int64_t hour_us, bool final, const sl_
         for (; c < n && rc == SQLITE_OK; c++)
             rc = bind_value(h, st, (int)c + 1, &rows->cols[c], r, c == hour_col, &bad_ts);
         if (rc == SQLITE_OK && is_metric(t)) rc = sqlite3_bind_int(st, (int)n + 1, final ? 1 : 0);
+        if (rc == SQLITE_OK && is_quarantine(t))
+            rc = sqlite3_bind_text(st, (int)n + 1, h->owner ? h->owner : "", -1, SQLITE_STATIC);
         if (rc == SQLITE_OK) rc = run(st);
         if (rc != SQLITE_OK) e = row_fail(h, rc, bad_ts, t->name, r, c ? defs[c - 1].name : "", err, errlen);
     }
@@ -764,6 +844,160 @@ sl_err hs_set_owner(hs *h, const char *owner, const char *description, int64_t f
     }
     sqlite3_finalize(st);
     return e;
+}
+
+/* The owner's recorded inputs, by number: path and source of each, NULL
+ * where a number has none.  *n = 1 + the largest number. */
+typedef struct old_input {
+    char *path, *source;
+    int64_t to; /* its number in the new list; -1: none */
+} old_input;
+
+static void old_free(old_input *v, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        free(v[i].path);
+        free(v[i].source);
+    }
+    free(v);
+}
+
+static sl_err old_inputs(hs *h, old_input **out, size_t *nout, char *err, size_t errlen) {
+    *out = NULL;
+    *nout = 0;
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(h->db,
+                                "SELECT \"input\", \"path\", \"source\" FROM \"inputs\" WHERE \"owner\" = ?1 AND "
+                                "\"input\" >= 0 AND \"input\" < 2147483648 ORDER BY \"input\"",
+                                -1, &st, NULL);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 1, h->owner, -1, SQLITE_STATIC);
+    old_input *v = NULL;
+    size_t n = 0;
+    sl_err e = SL_OK;
+    while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        rc = SQLITE_OK;
+        size_t k = (size_t)sqlite3_column_int64(st, 0);
+        const char *p = (const char *)sqlite3_column_text(st, 1), *s = (const char *)sqlite3_column_text(st, 2);
+        old_input *nv = realloc(v, (k + 1) * sizeof *nv);
+        if (!nv) {
+            e = sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
+            break;
+        }
+        v = nv;
+        for (; n <= k; n++) v[n] = (old_input){NULL, NULL, -1};
+        if (!(v[k].path = strdup(p ? p : "")) || !(v[k].source = strdup(s ? s : ""))) {
+            e = sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
+            break;
+        }
+    }
+    if (e == SL_OK && rc != SQLITE_DONE && rc != SQLITE_OK) e = db_fail(h->path, h->db, rc, err, errlen, "inputs");
+    sqlite3_finalize(st);
+    if (e != SL_OK) {
+        old_free(v, n);
+        return e;
+    }
+    *out = v;
+    *nout = n;
+    return SL_OK;
+}
+
+/* Renumber the owner's quarantine rows from old number i to old[i].to: through
+ * negative numbers (-1 - new), which no input has, so a swap never meets a
+ * row of itself in the key. */
+static sl_err renumber(hs *h, const old_input *old, size_t n, char *err, size_t errlen) {
+    sl_err e = SL_OK;
+    for (size_t t = 0; t < h->tables->n && e == SL_OK; t++) {
+        const tb_def *d = h->tables->v[t];
+        if (!is_quarantine(d) || tb_find(d, "_input") < 0) continue;
+        char sql[256];
+        sqlite3_stmt *st = NULL;
+        snprintf(sql, sizeof sql, "UPDATE \"%s\" SET \"_input\" = ?3 WHERE \"owner\" = ?1 AND \"_input\" = ?2",
+                 d->name);
+        int rc = sqlite3_prepare_v2(h->db, sql, -1, &st, NULL);
+        for (size_t i = 0; i < n && rc == SQLITE_OK; i++) {
+            if (old[i].to < 0 || old[i].to == (int64_t)i) continue;
+            rc = sqlite3_bind_text(st, 1, h->owner, -1, SQLITE_STATIC);
+            if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
+            if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 3, -1 - old[i].to);
+            if (rc == SQLITE_OK) rc = run(st);
+        }
+        sqlite3_finalize(st);
+        st = NULL;
+        if (rc == SQLITE_OK) {
+            snprintf(sql, sizeof sql,
+                     "UPDATE \"%s\" SET \"_input\" = -1 - \"_input\" WHERE \"owner\" = ?1 AND \"_input\" < 0",
+                     d->name);
+            rc = sqlite3_prepare_v2(h->db, sql, -1, &st, NULL);
+            if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 1, h->owner, -1, SQLITE_STATIC);
+            if (rc == SQLITE_OK) rc = run(st);
+            sqlite3_finalize(st);
+        }
+        if (rc != SQLITE_OK) {
+            char what[160];
+            snprintf(what, sizeof what, "%s: renumbering the inputs of owner %s", d->name, h->owner);
+            e = db_fail(h->path, h->db, rc, err, errlen, what);
+        }
+    }
+    return e;
+}
+
+sl_err hs_write_inputs(hs *h, const hs_input *v, size_t n, char *err, size_t errlen) {
+    if (!h->owner) return sl_err_set(err, errlen, SL_ERR_ARG, "hot store %s: inputs without an owner", h->path);
+    for (size_t i = 0; i < n; i++)
+        if (!v[i].path || !v[i].source)
+            return sl_err_set(err, errlen, SL_ERR_ARG, "hot store %s: input %zu without a path or source", h->path, i);
+    sl_err e = call_begin(h, err, errlen);
+    if (e != SL_OK) return e;
+    old_input *old = NULL;
+    size_t nold = 0;
+    e = old_inputs(h, &old, &nold, err, errlen);
+    /* match each old number to the new one of the same path and source */
+    bool moved = false;
+    if (e == SL_OK && nold) {
+        bool *used = calloc(n ? n : 1, sizeof *used);
+        if (!used) e = sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");
+        for (size_t i = 0; i < nold && e == SL_OK; i++) {
+            if (!old[i].path) continue;
+            if (i < n && !used[i] && !strcmp(old[i].path, v[i].path) && !strcmp(old[i].source, v[i].source)) {
+                old[i].to = (int64_t)i; /* same place: usual case */
+                used[i] = true;
+            }
+        }
+        for (size_t i = 0; i < nold && e == SL_OK; i++) {
+            if (!old[i].path || old[i].to >= 0) continue;
+            for (size_t j = 0; j < n; j++)
+                if (!used[j] && !strcmp(old[i].path, v[j].path) && !strcmp(old[i].source, v[j].source)) {
+                    old[i].to = (int64_t)j;
+                    used[j] = moved = true;
+                    break;
+                }
+        }
+        free(used);
+    }
+    if (e == SL_OK && moved) e = renumber(h, old, nold, err, errlen);
+    old_free(old, nold);
+    sqlite3_stmt *st = NULL;
+    int rc = SQLITE_OK;
+    if (e == SL_OK) {
+        rc = sqlite3_prepare_v2(h->db, "DELETE FROM \"inputs\" WHERE \"owner\" = ?1", -1, &st, NULL);
+        if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 1, h->owner, -1, SQLITE_STATIC);
+        if (rc == SQLITE_OK) rc = run(st);
+        sqlite3_finalize(st);
+        st = NULL;
+        if (rc == SQLITE_OK)
+            rc = sqlite3_prepare_v2(h->db, "INSERT INTO \"inputs\" VALUES (?1, ?2, ?3, ?4, ?5)", -1, &st, NULL);
+        for (size_t i = 0; i < n && rc == SQLITE_OK; i++) {
+            rc = sqlite3_bind_text(st, 1, h->owner, -1, SQLITE_STATIC);
+            if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
+            if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 3, v[i].path, -1, SQLITE_STATIC);
+            if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 4, v[i].source, -1, SQLITE_STATIC);
+            if (rc == SQLITE_OK)
+                rc = v[i].format ? sqlite3_bind_text(st, 5, v[i].format, -1, SQLITE_STATIC) : sqlite3_bind_null(st, 5);
+            if (rc == SQLITE_OK) rc = run(st);
+        }
+        sqlite3_finalize(st);
+        if (rc != SQLITE_OK) e = db_fail(h->path, h->db, rc, err, errlen, "inputs");
+    }
+    return call_end(h, e, err, errlen);
 }
 
 sl_err hs_write_contribution(hs *h, int64_t hour_us, const void *p, size_t len, char *err, size_t errlen) {

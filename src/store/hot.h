@@ -7,6 +7,7 @@
  * the table's key columns; the quarantine tables (bad_rows, late_events);
  * `events` (recent cleaned events: the schema's columns, source, _input,
  * _row and their hour, pruned to the last `retention_hours` of event time);
+ * `inputs` (each run owner's input files by their _input number);
  * `pipeline_health` (name, value, updated_at); `store_meta` (the schema the
  * store holds).  Writes are idempotent upserts by key, grouped into one
  * transaction per hs_commit (the pipeline commits about once a second).
@@ -76,6 +77,21 @@ sl_err hs_close(hs *h, char *err, size_t errlen);
 sl_err hs_set_owner(hs *h, const char *owner, const char *description, int64_t from_us, int64_t to_us, char *err,
                     size_t errlen);
 sl_err hs_write_contribution(hs *h, int64_t hour_us, const void *p, size_t len, char *err, size_t errlen);
+
+/* The run's inputs (docs/stores.md, table `inputs`): v[i] is the input whose
+ * rows carry `_input` = i.  Replaces the owner's earlier list (hs_set_owner
+ * first), in the open transaction.  The quarantine rows (bad_rows,
+ * late_events) carry their run's owner, so (owner, _input) names a row's
+ * input unambiguously across runs.  When the owner's earlier list numbered
+ * the same inputs (same path and source) differently -- the same command
+ * with its inputs in another order -- the owner's quarantine rows are
+ * renumbered to the new list, so they keep naming their file. */
+typedef struct hs_input {
+    const char *path;   /* as the run's owner names it: absolute when the file exists */
+    const char *source; /* its source label */
+    const char *format; /* its input format ("parquet", "csv", "jsonl"); NULL: not known */
+} hs_input;
+sl_err hs_write_inputs(hs *h, const hs_input *v, size_t n, char *err, size_t errlen);
 
 /* A read-only connection for the processor's thread: the committed
  * contributions of every owner but `owner` to an hour. */

@@ -302,6 +302,8 @@ static sl_err check_query(const hr_query *q, char *err, size_t errlen) {
         if (!ok) return bad_query(q, "an order column out of range", err, errlen);
     }
     if (q->limit < 0 || q->offset < 0 || (q->offset && !q->limit)) return bad_query(q, "a bad limit or offset", err, errlen);
+    if (q->input_file && (t->kind != TB_QUARANTINE || tb_find(t, "_input") < 0 || q->naggs || q->cols))
+        return bad_query(q, "input_file: only with every column of a quarantine table with an _input column", err, errlen);
     return SL_OK;
 }
 
@@ -312,7 +314,27 @@ static void list_sql(sl_buf *b, const tb_def *t, const int *cols, size_t n) {
     }
 }
 
-static void query_sql(sl_buf *b, const hr_query *q, const cond *cs, size_t nc) {
+/* Does the store have table `inputs` (schema version 2: and the quarantine
+ * tables their owner column)?  -1: an SQLite error (rc in *rc). */
+static int have_inputs(hr_conn *c, int *rc) {
+    static const char sql[] = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'inputs'";
+    sqlite3_stmt *st = NULL;
+    int slot_i;
+    *rc = stmt_get(c, sql, sizeof sql - 1, &st, &slot_i);
+    int r = -1;
+    if (*rc == SQLITE_OK) {
+        *rc = sqlite3_step(st);
+        if (*rc == SQLITE_ROW || *rc == SQLITE_DONE) {
+            r = *rc == SQLITE_ROW;
+            *rc = SQLITE_OK;
+        }
+    }
+    stmt_put(c, st, slot_i);
+    return r;
+}
+
+/* with_inputs: the input_file column resolved through table inputs (else NULL) */
+static void query_sql(sl_buf *b, const hr_query *q, const cond *cs, size_t nc, bool with_inputs) {
     const tb_def *t = q->table;
     bool distinct = q->naggs == 1 && q->aggs[0].fn == HR_COUNT_DISTINCT;
     sl_buf_puts(b, "SELECT ");
@@ -332,6 +354,15 @@ static void query_sql(sl_buf *b, const hr_query *q, const cond *cs, size_t nc) {
         if (t->kind == TB_HOURLY) {
             sl_buf_puts(b, ", ");
             col_sql(b, t, HR_FINAL);
+        }
+        if (q->input_file && with_inputs) {
+            sl_buf_puts(b, ", (SELECT i.\"path\" FROM \"inputs\" AS i WHERE i.\"owner\" = ");
+            ident(b, t->name);
+            sl_buf_puts(b, ".\"owner\" AND i.\"input\" = ");
+            ident(b, t->name);
+            sl_buf_puts(b, ".\"_input\") AS \"input_file\"");
+        } else if (q->input_file) {
+            sl_buf_puts(b, ", NULL AS \"input_file\"");
         }
     }
     sl_buf_puts(b, " FROM ");
@@ -359,6 +390,8 @@ static void query_sql(sl_buf *b, const hr_query *q, const cond *cs, size_t nc) {
                 sl_buf_puts(b, k++ ? ", " : " ORDER BY ");
                 ident(b, t->cols[i].name);
             }
+    if (q->order_key && q->input_file && with_inputs) /* the rest of the key: rows of several runs */
+        sl_buf_puts(b, k++ ? ", \"owner\"" : " ORDER BY \"owner\"");
     for (size_t i = 0; i < q->norder; i++) {
         sl_buf_puts(b, k++ ? ", " : " ORDER BY ");
         int c = q->order[i].col;
@@ -377,9 +410,11 @@ sl_err hr_open(hr_conn *c, const hr_query *q, hr_cursor *cur, char *err, size_t 
     size_t nc = 0;
     if (e == SL_OK) e = where_conds(q->table, &q->where, cs, &nc, err, errlen);
     if (e != SL_OK) return e;
+    int with_inputs = 0, rc0 = SQLITE_OK;
+    if (q->input_file && (with_inputs = have_inputs(c, &rc0)) < 0) return fail(c->db, rc0, "inputs", err, errlen);
     sl_buf sql;
     sl_buf_init(&sql);
-    query_sql(&sql, q, cs, nc);
+    query_sql(&sql, q, cs, nc, with_inputs == 1);
     if (sql.oom) {
         sl_buf_free(&sql);
         return sl_err_set(err, errlen, SL_ERR_NOMEM, "out of memory");

@@ -54,8 +54,11 @@
 #include "schema/table.h"
 #include "util/err.h"
 
-/* The store layout these reads understand (schema_version; hot.c writes it). */
-#define HR_SCHEMA_VERSION 1
+/* The store layout hot.c writes (schema_version), and the oldest one these
+ * reads understand (version 1: no inputs table, no owner column in the
+ * quarantine tables: input_file is NULL). */
+#define HR_SCHEMA_VERSION 2
+#define HR_SCHEMA_VERSION_MIN 1
 #define HR_STMT_CACHE 48
 
 typedef struct hr_conn hr_conn;
@@ -145,6 +148,12 @@ typedef struct hr_query {
     size_t norder;
     int64_t limit;         /* > 0: at most limit rows */
     int64_t offset;        /* with a limit: skip this many first */
+    /* rows of a quarantine table (bad_rows, late_events): one more column
+     * after the others, `input_file`, the path of the row's input (table
+     * inputs, by the row's owner and _input; hot.h hs_write_inputs); NULL
+     * when the store does not know it (a row written by a version-1 sluice,
+     * or a version-1 store).  order_key then also orders by the owner. */
+    bool input_file;
 } hr_query;
 
 /* An open query.  The fields are private. */

@@ -320,10 +320,21 @@ const KEYS = {
   utilization_hourly: 'hour, source, instance_id', bad_rows: 'source, _input, _row', late_events: 'source, _input, _row',
 };
 
+// The quarantine tables as the API shows them: the table's columns (without the store's
+// owner), then input_file: the path of the row's input, by (owner, _input) in table inputs.
+const QCOLS = {
+  bad_rows: 'source, _input, _row, reason, detail, raw',
+  late_events: 'hour, source, _input, _row, arrival_timestamp, instance_id, query_id, watermark, raw',
+};
+const quarantineSql = (t, where = '') => `SELECT ${QCOLS[t].split(', ').map((c) => `q.${c}`).join(', ')}, i.path AS input_file
+  FROM ${t} AS q LEFT JOIN inputs AS i ON i.owner = q.owner AND i.input = q._input ${where}
+  ORDER BY ${KEYS[t].split(', ').map((c) => `q.${c}`).join(', ')}, q.owner`;
+
 test('table/<name>: raw rows in key order equal the hot store, paged with limit/offset', async () => {
   for (const t of Object.keys(KEYS)) {
     const hourly = t.endsWith('_hourly');
-    const exp = sqlite(HOT, `SELECT * FROM ${t} ${hourly ? `WHERE hour >= '2024-03-01 00:00:00' AND hour < '2024-03-12 00:00:00'` : ''} ORDER BY ${KEYS[t]}`);
+    const exp = QCOLS[t] ? sqlite(HOT, quarantineSql(t))
+      : sqlite(HOT, `SELECT * FROM ${t} ${hourly ? `WHERE hour >= '2024-03-01 00:00:00' AND hour < '2024-03-12 00:00:00'` : ''} ORDER BY ${KEYS[t]}`);
     const page = 5000;
     const rows = [];
     let cols = null;
@@ -335,7 +346,7 @@ test('table/<name>: raw rows in key order equal the hot store, paged with limit/
       assert.equal(g.truncated, off + g.rows.length < exp.length, `${t} truncated at offset ${off}`);
       if (!g.truncated) break;
     }
-    assert.deepEqual(cols, exp.length ? Object.keys(exp[0]) : cols, `${t} columns`);
+    assert.deepEqual(cols, exp.length ? Object.keys(exp[0]) : QCOLS[t] ? [...QCOLS[t].split(', '), 'input_file'] : cols, `${t} columns`);
     same(t, rows, exp.map((r) => cols.map((c) => r[c])));
     if (hourly) assert.ok(rows.length > 0, `${t} has rows`);
   }
@@ -345,14 +356,66 @@ test('table/<name>: raw rows in key order equal the hot store, paged with limit/
     ORDER BY ${KEYS.query_hourly}`).map((r) => f.columns.map((c) => r[c])));
   const [{ reason }] = sqlite(HOT, 'SELECT reason FROM bad_rows LIMIT 1');
   const br = await ok(S.url, `/api/v1/table/bad_rows?reason=${reason}&source=alpha`);
-  same('bad_rows by reason', br.rows, sqlite(HOT, `SELECT * FROM bad_rows WHERE reason = '${reason}' AND source = 'alpha' ORDER BY ${KEYS.bad_rows}`)
+  same('bad_rows by reason', br.rows, sqlite(HOT, quarantineSql('bad_rows', `WHERE q.reason = '${reason}' AND q.source = 'alpha'`))
     .map((r) => br.columns.map((c) => r[c])));
   assert.ok(br.rows.length > 0);
+  // alpha's bad rows came from A (the run's input 0)
+  assert.deepEqual([...new Set(br.rows.map((r) => r[br.columns.indexOf('input_file')]))], [fs.realpathSync(A)]);
   const lim = await ok(S.url, `/api/v1/table/cache_hourly?${ALL}&limit=3&offset=10`);
   assert.equal(lim.rows.length, 3);
   assert.equal(lim.truncated, true);
   assert.equal(lim.limit, 3);
   assert.equal(lim.offset, 10);
+});
+
+test('quarantined rows name their input file: two runs over two files into one store', async () => {
+  // Two runs under the same source label, so their rows share (source, _input = 0, _row)
+  // keys; each keeps its own rows and names its own file.
+  const C = path.join(DATA, 'gamma.parquet');
+  if (!fs.existsSync(C)) {
+    const s = JSON.parse(sluiceOk(['gen', '--rows', '5000', '--bad-rows', '0.02', '--start', '2024-03-02', '--end', '2024-03-06',
+      '--seed', '9', '--out', C + '.tmp.parquet', '--summary', '-', '--quiet']));
+    fs.renameSync(C + '.tmp.parquet', C);
+    fs.writeFileSync(C + '.summary.json', JSON.stringify(s));
+  }
+  const badC = JSON.parse(fs.readFileSync(C + '.summary.json', 'utf8')).bad_rows;
+  assert.ok(badC > 20, `the generator injected ${badC} bad rows`);
+  const TWO = path.join(ROOT, 'two.db');
+  sluiceOk(['run', '--source', 'fleet', A, '--speed', 'max', '--hot', TWO, '--quiet']);
+  sluiceOk(['run', '--source', 'fleet', C, '--speed', 'max', '--hot', TWO, '--quiet']);
+  const fa = fs.realpathSync(A);
+  const fc = fs.realpathSync(C);
+  // the store, read with sqlite3: every bad row of both runs is kept, each with its run's owner
+  assert.equal(sqlite(TWO, 'SELECT count(*) AS n FROM bad_rows')[0].n, genBad + badC);
+  assert.deepEqual(sqlite(TWO, 'SELECT count(DISTINCT owner) AS n FROM bad_rows')[0].n, 2);
+  const ins = sqlite(TWO, 'SELECT i.owner, i.input, i.path, i.source, i.format, o.description FROM inputs AS i JOIN owners AS o USING (owner) ORDER BY path');
+  assert.deepEqual(ins.map((r) => [r.input, r.path, r.source, r.format]), [[0, fa, 'fleet', 'parquet'], [0, fc, 'fleet', 'parquet']].sort((x, y) => (x[1] < y[1] ? -1 : 1)));
+  for (const r of ins) assert.ok(r.description.includes(`${r.path} (source fleet)`), `owner ${r.owner} is the run over ${r.path}: ${r.description}`);
+  // the API
+  const srv = await startServe(['--hot', TWO, '--listen', '127.0.0.1:0', '--quiet']);
+  const g = await ok(srv.url, '/api/v1/table/bad_rows?limit=50000');
+  srv.stop();
+  assert.equal(g.truncated, false);
+  assert.deepEqual(g.columns, ['source', '_input', '_row', 'reason', 'detail', 'raw', 'input_file']);
+  const rows = g.rows.map((a) => Object.fromEntries(g.columns.map((c, i) => [c, a[i]])));
+  assert.equal(rows.length, genBad + badC);
+  assert.equal(rows.filter((r) => r.input_file === fa).length, genBad, 'rows named after A');
+  assert.equal(rows.filter((r) => r.input_file === fc).length, badC, 'rows named after C');
+  // independently: each row's raw event is the row _row of the file it names (DuckDB reads the files)
+  const KEYC = ['instance_id', 'query_id', 'execution_duration_ms', 'queue_duration_ms'];
+  const fileRows = {};
+  for (const f of [fa, fc]) {
+    fileRows[f] = new Map((await queryObjects(`SELECT file_row_number AS r, ${KEYC.join(', ')} FROM read_parquet(${sqlStr(f)}, file_row_number = true)`))
+      .map((o) => [Number(o.r), KEYC.map((k) => num(o[k]))]));
+  }
+  let other = 0;
+  for (const r of rows) {
+    const raw = JSON.parse(r.raw);
+    const want = KEYC.map((k) => raw[k]);
+    assert.deepEqual(fileRows[r.input_file].get(r._row), want, `bad row ${r._row} (${r.reason}) is row ${r._row} of ${r.input_file}`);
+    if (JSON.stringify(fileRows[r.input_file === fa ? fc : fa].get(r._row)) === JSON.stringify(want)) other++;
+  }
+  assert.equal(other, 0, 'no bad row is also the same row of the other file (the check tells the files apart)');
 });
 
 // ------------------------------------------------------------------ health
@@ -367,7 +430,8 @@ test('health: counters, bad rows by reason with the newest sample, late events, 
       updated_at: hrows.reduce((m, r) => (r.updated_at > m ? r.updated_at : m), ''),
       bad_total: genBad,
       bad_by_reason: sqlite(HOT, 'SELECT reason, count(*) AS count FROM bad_rows GROUP BY reason ORDER BY count(*) DESC, reason'),
-      bad_sample: sqlite(HOT, `SELECT source, _input, _row, reason, detail, raw FROM bad_rows ORDER BY rowid DESC LIMIT ${limit ?? 20}`),
+      bad_sample: sqlite(HOT, `SELECT q.source, q._input, q._row, q.reason, q.detail, q.raw, i.path AS input_file FROM bad_rows AS q
+        LEFT JOIN inputs AS i ON i.owner = q.owner AND i.input = q._input ORDER BY q.rowid DESC LIMIT ${limit ?? 20}`),
       late: { count: 0, sample: [] },
       duplicates: h.sluice_events_duplicate_total,
       replay_lag_s: h.sluice_replay_lag_seconds,
@@ -587,8 +651,9 @@ test('format=csv: the same rows as JSON, RFC 4180, a download', async () => {
   assert.deepEqual(spc.slice(1), expSp);
   // tables: bad_rows (raw JSON with quotes and commas) equals the hot store
   const br = parseCsv((await get(S.url, '/api/v1/table/bad_rows?limit=50000&format=csv')).text);
-  const exp = sqlite(HOT, `SELECT * FROM bad_rows ORDER BY ${KEYS.bad_rows}`);
+  const exp = sqlite(HOT, quarantineSql('bad_rows'));
   assert.deepEqual(br[0], Object.keys(exp[0]));
+  assert.equal(br[0].at(-1), 'input_file');
   assert.deepEqual(br.slice(1), exp.map((o) => br[0].map((c) => csvVal(o[c]))));
   assert.ok(exp.some((o) => o.raw && o.raw.includes('"')), 'quoted fields were exercised');
   assert.equal((await get(S.url, '/api/v1/status?format=csv')).status, 400);

@@ -90,9 +90,9 @@ async function stop(proc, sig = 'SIGTERM') {
  * other hosts (which are also blocked).  check() asserts none happened; allow4xx() lets
  * the "Failed to load resource ... 4xx" messages of a deliberately bad request pass.
  */
-async function newPage(t, { viewport = { width: 1280, height: 900 }, colorScheme = 'light', hot = null, url = null, inputs = [] } = {}) {
+async function newPage(t, { viewport = { width: 1280, height: 900 }, colorScheme = 'light', hot = null, url = null } = {}) {
   const context = await browser.newContext({ viewport, colorScheme, acceptDownloads: true });
-  if (hot) await routeContract(context, url, hot, inputs);
+  if (hot) await routeContract(context, url, hot);
   const page = await context.newPage();
   const problems = [];
   const external = [];
@@ -182,7 +182,7 @@ function healthHistory(hot) {
   return { from: at - 3600, to: at + 1, series: { events_per_second: p(h.sluice_events_per_second), replay_lag_s: p(h.sluice_replay_lag_seconds),
     queue_wait_s: [], hot_write_s: p(h['sluice_sink_write_seconds_total{store="hot"}']), cold_write_s: p(h['sluice_sink_write_seconds_total{store="cold"}']) } };
 }
-async function routeContract(context, url, hot, inputs = []) {
+async function routeContract(context, url, hot) {
   const json = (route, body) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(body) }).catch(() => {});
   // a handler that asks the server: when the server is down (a test stops it), the page sees a refused connection
   const proxy = (fn) => async (route) => { try { await fn(route); } catch { await route.abort('connectionrefused').catch(() => {}); } };
@@ -203,13 +203,6 @@ async function routeContract(context, url, hot, inputs = []) {
   }
   if (!await serverHas(url, '/api/v1/health/history', (j) => j.series && typeof j.series === 'object')) {
     await context.route((u) => u.pathname === '/api/v1/health/history', (route) => json(route, healthHistory(hot)));
-  }
-  if (!await serverHas(url, '/api/v1/table/bad_rows?limit=1', (j) => j.columns.includes('input_file'))) {
-    await context.route((u) => u.pathname === '/api/v1/table/bad_rows', proxy(async (route) => {
-      const r = await (await fetch(`${url}/api/v1/table/bad_rows${new URL(route.request().url()).search}`)).json();
-      const i = r.columns.indexOf('_input');
-      return json(route, { ...r, columns: [...r.columns, 'input_file'], rows: r.rows.map((x) => [...x, inputs[x[i]] ?? null]) });
-    }));
   }
 }
 
@@ -258,7 +251,7 @@ test.after(async () => {
 });
 
 // ------------------------------------------------------------------ tests
-const P = () => ({ hot: data.hot, url: data.url, inputs: [data.input] });
+const P = () => ({ hot: data.hot, url: data.url });
 
 test('live view: header numbers and the current hour equal the hot store', { skip: SKIP }, async (t) => {
   const { page, check } = await newPage(t, P());
@@ -785,14 +778,20 @@ test('pipeline health view equals the hot store', { skip: SKIP }, async (t) => {
   const sample = await values(page, 'table-bad-sample');
   const keyOrder = sqlite(hot, 'SELECT source, _input, _row FROM bad_rows ORDER BY source, _input, _row LIMIT 40');
   assert.deepEqual(sample.map((r) => [r.source, r._input, r._row]), keyOrder.slice(0, 20).map((r) => [r.source, r._input, r._row]));
+  // the server's input_file (no routed answer): the store's inputs table names the run's file
+  const file = fs.realpathSync(data.input);
   for (const s of sample) {
-    const r = sqlite(hot, `SELECT reason, raw FROM bad_rows WHERE source = '${s.source}' AND _input = ${s._input} AND _row = ${s._row}`);
+    const r = sqlite(hot, `SELECT b.reason, b.raw, i.path FROM bad_rows AS b LEFT JOIN inputs AS i ON i.owner = b.owner AND i.input = b._input
+      WHERE b.source = '${s.source}' AND b._input = ${s._input} AND b._row = ${s._row}`);
     assert.equal(r.length, 1, `bad row ${s.source}/${s._input}/${s._row} is in the store`);
     assert.equal(s.reason, r[0].reason);
-    assert.equal(s.input_file, data.input, 'input file of the row');
+    assert.equal(r[0].path, file, 'the store names the run\'s input');
+    assert.equal(s.input_file, file, 'input file of the row');
   }
   assert.equal(await page.locator('[data-testid="table-bad-sample"] tbody tr').count(), sample.length);
-  assert.equal(await page.locator('[data-testid="table-bad-sample"] tbody tr td').nth(1).innerText(), path.basename(data.input));
+  const cell = page.locator('[data-testid="table-bad-sample"] tbody tr td').nth(1);
+  assert.equal(await cell.innerText(), path.basename(data.input));
+  assert.equal(await cell.getAttribute('title'), `${file} (input 0)`);
   // paging: the next 20
   await tid(page, 'bad-next').click();
   await page.waitForFunction(() => document.querySelector('[data-testid="bad-page"]').dataset.value === '20');

@@ -413,11 +413,15 @@ static void test_open_creates_file(void) {
     CHECK(access(path, F_OK) == 0);
     sqlite3 *db = reader(path);
     CHECK_EQ_STR(q_text(db, "PRAGMA journal_mode"), "wal");
-    CHECK_EQ_I64(q_int(db, "SELECT version FROM schema_version"), 1);
+    CHECK_EQ_I64(q_int(db, "SELECT version FROM schema_version"), 2);
     CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM schema_version"), 1);
-    /* 7 metric + bad_rows + late_events + events + pipeline_health + schema_version + store_meta
-     * + the ledger's contributions, owners, coverage and checkpoints (docs/compose.md) + health_history */
-    CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"), 18);
+    /* 7 metric + bad_rows + late_events + events + pipeline_health + health_history + schema_version
+     * + store_meta + the ledger's contributions, owners, coverage and checkpoints (docs/compose.md)
+     * + inputs */
+    CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"), 19);
+    CHECK_EQ_STR(q_text(db, "SELECT group_concat(name || ':' || type || ':' || \"notnull\" || ':' || pk, ',') FROM "
+                            "pragma_table_info('inputs')"),
+                 "owner:TEXT:1:1,input:INTEGER:1:2,path:TEXT:1:0,source:TEXT:1:0,format:TEXT:0:0");
     CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM sqlite_schema WHERE name IN ('contributions', 'owners', 'coverage', "
                            "'checkpoints')"),
                  4);
@@ -477,6 +481,11 @@ static void test_schema_matches_tables(void) {
                 CHECK_EQ_STR(type, "INTEGER");
                 CHECK_EQ_I64(notnull, 1);
                 CHECK_EQ_I64(pk, 0);
+            } else if (i == n) { /* quarantine: the run's owner, last in the key */
+                CHECK_EQ_STR(name, "owner");
+                CHECK_EQ_STR(type, "TEXT");
+                CHECK_EQ_I64(notnull, 1);
+                CHECK_EQ_I64(pk, ++keypos);
             } else {
                 fprintf(stderr, "  %s: extra column %s\n", TL.v[t]->name, name);
                 CHECK(0);
@@ -484,8 +493,8 @@ static void test_schema_matches_tables(void) {
             i++;
         }
         sqlite3_finalize(st);
-        CHECK_EQ_I64(i, n + metric);
-        CHECK_EQ_I64(keypos, (int)tb_nkeys(TL.v[t]));
+        CHECK_EQ_I64(i, n + 1); /* final or owner */
+        CHECK_EQ_I64(keypos, (int)tb_nkeys(TL.v[t]) + !metric);
     }
     /* events: 24 Redset columns + source, _input, _row, hour; key (source, _input, _row) */
     sqlite3_stmt *st;
@@ -1057,9 +1066,9 @@ static void test_other_schema_refused(void) {
     }
     db = reader(tpath);
     CHECK_EQ_STR(q_text(db, "SELECT value FROM store_meta WHERE key = 'schema'"), "tiny");
-    /* tiny_hourly, bad_rows, late_events, events, pipeline_health, schema_version, store_meta, contributions,
-     * owners, coverage, checkpoints, health_history */
-    CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"), 12);
+    /* tiny_hourly, bad_rows, late_events, events, pipeline_health, health_history, schema_version, store_meta,
+     * contributions, owners, coverage, checkpoints, inputs */
+    CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"), 13);
     CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'query_hourly'"), 0);
     CHECK_EQ_STR(q_text(db, "SELECT group_concat(name || ':' || type || ':' || \"notnull\" || ':' || pk, ',') FROM "
                             "pragma_table_info('tiny_hourly')"),
@@ -1070,7 +1079,7 @@ static void test_other_schema_refused(void) {
                  "hour:TEXT:0");
     CHECK_EQ_STR(q_text(db, "SELECT group_concat(name || ':' || type, ',') FROM pragma_table_info('late_events')"),
                  "hour:TEXT,source:TEXT,_input:INTEGER,_row:INTEGER,ts:TEXT,device:TEXT,seq:INTEGER,watermark:TEXT,"
-                 "raw:TEXT");
+                 "raw:TEXT,owner:TEXT");
     CHECK_EQ_STR(q_text(db, "SELECT name FROM pragma_index_info('events_time')"), "ts");
     /* hourly rows: provisional, then final; a provisional row never overwrites a final one */
     sl_batch r;
@@ -1148,6 +1157,146 @@ static void test_other_schema_refused(void) {
     sl_batch_free(&r);
     sl_batch_free(&ev);
     tiny_close(&t);
+}
+
+/* n bad rows of source "fleet": _input in[i], _row row[i], detail det[i] */
+static bool write_bad(hs *h, size_t n, const int32_t *in, const int64_t *row, const char *const *det) {
+    sl_batch b;
+    if (!table_batch(T_BAD_ROWS, &b, n)) return false;
+    const tb_def *d = TL.v[T_BAD_ROWS];
+    for (size_t i = 0; i < n; i++) {
+        set_str(&b, (size_t)tb_find(d, "source"), i, "fleet");
+        set_i32(&b, (size_t)tb_find(d, "_input"), i, in[i]);
+        set_i64(&b, (size_t)tb_find(d, "_row"), i, row[i]);
+        set_str(&b, (size_t)tb_find(d, "reason"), i, "malformed");
+        set_str(&b, (size_t)tb_find(d, "detail"), i, det[i]);
+        set_null(&b, (size_t)tb_find(d, "raw"), i);
+    }
+    sl_err e = hs_write_rows(h, T_BAD_ROWS, 0, true, &b, err, sizeof err);
+    sl_batch_free(&b);
+    return ok(e);
+}
+
+/* Rows whose input (by owner and _input, through table inputs) is not the
+ * file their detail names; -999 on error. */
+#define MISNAMED                                                                                                     \
+    "SELECT count(*) FROM bad_rows AS b LEFT JOIN inputs AS i ON i.owner = b.owner AND i.input = b._input WHERE " \
+    "i.path IS NOT b.detail"
+
+/* Table inputs: each owner's inputs by number; the quarantine rows carry their
+ * owner, so rows of two runs with the same (source, _input, _row) are both
+ * kept and each names its own file; the same owner with its inputs in
+ * another order renumbers its rows; a version-1 store is migrated. */
+static void test_inputs(void) {
+    char path[256];
+    hs *h = open_hot("inputs.db", NULL, path, sizeof path);
+    CHECK(h != NULL);
+    if (!h) return;
+    static const hs_input ab[] = {{"/d/a.parquet", "fleet", "parquet"}, {"/d/b.csv", "fleet", "csv"}};
+    /* no owner yet */
+    CHECK(hs_write_inputs(h, ab, 2, err, sizeof err) == SL_ERR_ARG && strstr(err, "without an owner"));
+    CHECK(ok(hs_set_owner(h, "own-a", "run a", INT64_MIN, INT64_MAX, err, sizeof err)));
+    CHECK(ok(hs_write_inputs(h, ab, 2, err, sizeof err)));
+    static const int32_t in_a[] = {0, 1, 0};
+    static const int64_t row_a[] = {5, 5, 6};
+    static const char *const det_a[] = {"/d/a.parquet", "/d/b.csv", "/d/a.parquet"};
+    CHECK(write_bad(h, 3, in_a, row_a, det_a));
+    CHECK(ok(hs_close(h, err, sizeof err)));
+    sqlite3 *db = reader(path);
+    CHECK_EQ_STR(q_text(db, "SELECT group_concat(owner || ':' || input || ':' || path || ':' || source || ':' || "
+                            "ifnull(format, '-'), ',') FROM (SELECT * FROM inputs ORDER BY owner, input)"),
+                 "own-a:0:/d/a.parquet:fleet:parquet,own-a:1:/d/b.csv:fleet:csv");
+    CHECK_EQ_STR(q_text(db, "SELECT group_concat(DISTINCT owner) FROM bad_rows"), "own-a");
+    sqlite3_close(db);
+
+    /* another run (owner) whose input 0 is another file: same keys, both kept */
+    h = open_hot("inputs.db", NULL, path, sizeof path);
+    CHECK(h != NULL);
+    if (!h) return;
+    static const hs_input c1[] = {{"/d/c.jsonl", "fleet", NULL}};
+    CHECK(ok(hs_set_owner(h, "own-b", "run b", INT64_MIN, INT64_MAX, err, sizeof err)));
+    CHECK(ok(hs_write_inputs(h, c1, 1, err, sizeof err)));
+    static const int32_t in_b[] = {0};
+    static const int64_t row_b[] = {5};
+    static const char *const det_b[] = {"/d/c.jsonl"};
+    CHECK(write_bad(h, 1, in_b, row_b, det_b));
+    CHECK(ok(hs_close(h, err, sizeof err)));
+    db = reader(path);
+    CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM bad_rows"), 4);
+    CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM bad_rows WHERE _input = 0 AND _row = 5"), 2);
+    CHECK_EQ_I64(q_int(db, MISNAMED), 0);
+    CHECK_EQ_STR(q_text(db, "SELECT ifnull(format, '<null>') FROM inputs WHERE owner = 'own-b'"), "<null>");
+    sqlite3_close(db);
+
+    /* owner a again with its inputs in the other order: its rows are
+     * renumbered (0 <-> 1), owner b's are not touched */
+    h = open_hot("inputs.db", NULL, path, sizeof path);
+    CHECK(h != NULL);
+    if (!h) return;
+    static const hs_input ba[] = {{"/d/b.csv", "fleet", "csv"}, {"/d/a.parquet", "fleet", "parquet"}};
+    CHECK(ok(hs_set_owner(h, "own-a", "run a", INT64_MIN, INT64_MAX, err, sizeof err)));
+    CHECK(ok(hs_write_inputs(h, ba, 2, err, sizeof err)));
+    CHECK(ok(hs_commit(h, err, sizeof err)));
+    db = reader(path);
+    CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM bad_rows"), 4);
+    CHECK_EQ_I64(q_int(db, MISNAMED), 0);
+    CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM bad_rows WHERE owner = 'own-a' AND _input = 1"), 2);
+    CHECK_EQ_I64(q_int(db, "SELECT _input FROM bad_rows WHERE owner = 'own-b'"), 0);
+    sqlite3_close(db);
+    /* the renumbered run rewrites its rows under the new numbers: still one copy each */
+    static const int32_t in_a2[] = {1, 0, 1};
+    CHECK(write_bad(h, 3, in_a2, row_a, det_a));
+    CHECK(ok(hs_close(h, err, sizeof err)));
+    db = reader(path);
+    CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM bad_rows"), 4);
+    CHECK_EQ_I64(q_int(db, MISNAMED), 0);
+    sqlite3_close(db);
+
+    /* a version-1 store: bad_rows without owner, no inputs table */
+    db = NULL;
+    CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+    CHECK(sqlite3_exec(db,
+                       "DROP TABLE inputs; DROP TABLE bad_rows; CREATE TABLE bad_rows (source TEXT NOT NULL, _input "
+                       "INTEGER NOT NULL, _row INTEGER NOT NULL, reason TEXT NOT NULL, detail TEXT, raw TEXT, PRIMARY "
+                       "KEY (source, _input, _row)); INSERT INTO bad_rows VALUES ('fleet', 0, 5, 'malformed', 'old', "
+                       "NULL), ('fleet', 0, 7, 'malformed', 'old', '{}'); DROP TABLE late_events; CREATE TABLE "
+                       "late_events (x); UPDATE schema_version SET version = 1",
+                       NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(db);
+    h = open_hot("inputs.db", NULL, path, sizeof path);
+    CHECK(h == NULL); /* late_events of another shape: the migration cannot copy it, nothing changed */
+    CHECK(strstr(err, "migrating late_events to schema version 2") && strstr(err, path));
+    db = reader(path);
+    CHECK_EQ_I64(q_int(db, "SELECT version FROM schema_version"), 1);
+    CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM bad_rows"), 2);
+    sqlite3_close(db);
+    db = NULL;
+    CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+    CHECK(sqlite3_exec(db, "DROP TABLE late_events", NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(db);
+    h = open_hot("inputs.db", NULL, path, sizeof path);
+    CHECK(h != NULL);
+    if (!h) return;
+    db = reader(path);
+    CHECK_EQ_I64(q_int(db, "SELECT version FROM schema_version"), 2);
+    CHECK_EQ_STR(q_text(db, "SELECT group_concat(source || ':' || _input || ':' || _row || ':' || detail || ':' || "
+                            "ifnull(raw, '-') || ':[' || owner || ']', ',') FROM (SELECT * FROM bad_rows ORDER BY rowid)"),
+                 "fleet:0:5:old:-:[],fleet:0:7:old:{}:[]");
+    CHECK_EQ_I64(q_int(db, "SELECT pk FROM pragma_table_info('bad_rows') WHERE name = 'owner'"), 4);
+    CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM sqlite_schema WHERE name IN ('inputs', 'late_events')"), 2);
+    CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM sqlite_schema WHERE name LIKE '%__v1'"), 0);
+    sqlite3_close(db);
+    /* a run writes beside the old rows: same key, another owner */
+    CHECK(ok(hs_set_owner(h, "own-c", "run c", INT64_MIN, INT64_MAX, err, sizeof err)));
+    CHECK(ok(hs_write_inputs(h, c1, 1, err, sizeof err)));
+    CHECK(write_bad(h, 1, in_b, row_b, det_b));
+    CHECK(ok(hs_close(h, err, sizeof err)));
+    db = reader(path);
+    CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM bad_rows WHERE _row = 5"), 2);
+    CHECK_EQ_I64(q_int(db, "SELECT count(*) FROM bad_rows AS b JOIN inputs AS i ON i.owner = b.owner AND i.input = "
+                           "b._input WHERE i.path = '/d/c.jsonl'"),
+                 1);
+    sqlite3_close(db);
 }
 
 static void test_errors_name_the_file(void) {
@@ -1290,6 +1439,7 @@ int main(void) {
     RUN(test_reopen_keeps_data);
     RUN(test_sink_and_window_final);
     RUN(test_other_schema_refused);
+    RUN(test_inputs);
     RUN(test_errors_name_the_file);
     RUN(test_bench);
     if (getenv("SLUICE_KEEP_HOT")) printf("# stores kept in %s\n", tmpdir);

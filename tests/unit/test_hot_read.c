@@ -175,6 +175,10 @@ static bool make_store(void) {
     hs_opts o = hs_opts_default();
     hs *h = NULL;
     bool ok = hs_open(&h, path, &o, S, &TL, err, sizeof err) == SL_OK;
+    /* the run's owner and its two inputs (_input 0 and 1; late rows also name 2 and 3, which it has not) */
+    static const hs_input inputs[] = {{"/data/zero.parquet", "fleet-a", "parquet"}, {"/data/one.csv", "fleet-b", "csv"}};
+    ok = ok && hs_set_owner(h, "run-1", "a test run", INT64_MIN, INT64_MAX, err, sizeof err) == SL_OK &&
+         hs_write_inputs(h, inputs, 2, err, sizeof err) == SL_OK;
     for (int k = 0; ok && k < NHOURS; k++) ok = write_hour(h, H0 + 3600 * k, k < NHOURS - 1);
     ok = ok && write_quarantine(h, 40, 100) && write_health(h) && hs_commit(h, err, sizeof err) == SL_OK;
     if (h && hs_close(h, err, sizeof err) != SL_OK) ok = false;
@@ -334,6 +338,68 @@ static void test_rows(void) {
     sqlite3_close(db);
 }
 
+/* The quarantine tables' columns (the store's tables also have owner). */
+#define BAD_COLS "source, _input, _row, reason, detail, raw"
+#define LATE_COLS "hour, source, _input, _row, arrival_timestamp, instance_id, query_id, watermark, raw"
+
+/* input_file: every row's input's path, by its owner and _input (make_store:
+ * 0 /data/zero.parquet, 1 /data/one.csv, other numbers none). */
+static void test_input_file(void) {
+    sqlite3 *db = open_ro(path);
+    hr_conn *c = conn(db);
+    if (!c) return;
+    static const char *const files[] = {"/data/zero.parquet", "/data/one.csv"};
+    const tb_def *tables[] = {g_bad, g_late};
+    int64_t seen[2][3] = {{0}};
+    for (int t = 0; t < 2; t++) {
+        hr_query q = {.table = tables[t], .order_key = true, .input_file = true};
+        hr_cursor cur;
+        CHECK(hr_open(c, &q, &cur, err, sizeof err) == SL_OK);
+        int n = hr_ncols(&cur), in = (int)cix(tables[t], "_input");
+        CHECK_EQ_I64(n, (int64_t)tables[t]->ncols + 1);
+        CHECK_EQ_STR(hr_col_name(&cur, n - 1), "input_file");
+        int r;
+        while ((r = hr_next(&cur, err, sizeof err)) == HR_ROW) {
+            int64_t k = hr_i64(&cur, in);
+            size_t len;
+            const char *f = hr_text(&cur, n - 1, &len);
+            if (k == 0 || k == 1) {
+                CHECK_EQ_STR(f, files[k]);
+                seen[t][k]++;
+            } else {
+                CHECK(hr_null(&cur, n - 1));
+                seen[t][2]++;
+            }
+        }
+        CHECK_EQ_I64(r, 0);
+        hr_close(&cur);
+    }
+    /* bad_rows: _input = r % 2 of 40 rows; late_events: r % 4 */
+    CHECK_EQ_I64(seen[0][0], 20);
+    CHECK_EQ_I64(seen[0][1], 20);
+    CHECK_EQ_I64(seen[0][2], 0);
+    CHECK_EQ_I64(seen[1][0], 10);
+    CHECK_EQ_I64(seen[1][1], 10);
+    CHECK_EQ_I64(seen[1][2], 20);
+    /* the same rows as the tables' own, in the same order (the key, then the owner) */
+    hr_query q = {.table = g_bad, .order_key = true, .input_file = true, .limit = 7, .offset = 3};
+    CHECK_EQ_I64(same(db, c, &q,
+                      "SELECT " BAD_COLS ", CASE _input WHEN 0 THEN '/data/zero.parquet' WHEN 1 THEN '/data/one.csv' END "
+                      "AS input_file FROM bad_rows ORDER BY source, _input, _row LIMIT 7 OFFSET 3",
+                      true),
+                 7);
+    /* only for quarantine tables, all columns */
+    q = (hr_query){.table = &rs_query_hourly, .input_file = true};
+    hr_cursor cur;
+    CHECK(hr_open(c, &q, &cur, err, sizeof err) == SL_ERR_ARG);
+    CHECK(strstr(err, "input_file") != NULL);
+    static const int two[] = {0, 1};
+    q = (hr_query){.table = g_bad, .cols = two, .ncols = 2, .input_file = true};
+    CHECK(hr_open(c, &q, &cur, err, sizeof err) == SL_ERR_ARG);
+    hr_conn_free(c);
+    sqlite3_close(db);
+}
+
 static void test_quarantine(void) {
     sqlite3 *db = open_ro(path);
     hr_conn *c = conn(db);
@@ -352,13 +418,14 @@ static void test_quarantine(void) {
     /* every column, newest first; in key order with filters */
     static const hr_order newest[] = {{HR_ROWID, true}};
     hr_query q = {.table = g_bad, .order = newest, .norder = 1, .limit = 5};
-    CHECK_EQ_I64(same(db, c, &q, "SELECT * FROM bad_rows ORDER BY rowid DESC LIMIT 5", true), 5);
+    CHECK_EQ_I64(same(db, c, &q, "SELECT " BAD_COLS " FROM bad_rows ORDER BY rowid DESC LIMIT 5", true), 5);
     q = (hr_query){.table = g_bad, .order_key = true, .where = {.reason = "malformed", .source = "fleet-b"}};
     CHECK(same(db, c, &q,
-               "SELECT * FROM bad_rows WHERE source = 'fleet-b' AND reason = 'malformed' ORDER BY source, _input, _row",
+               "SELECT " BAD_COLS " FROM bad_rows WHERE source = 'fleet-b' AND reason = 'malformed' ORDER BY source, _input, "
+               "_row",
                true) > 0);
     q = (hr_query){.table = g_late, .order = newest, .norder = 1, .limit = 100};
-    CHECK_EQ_I64(same(db, c, &q, "SELECT * FROM late_events ORDER BY rowid DESC", true), 40);
+    CHECK_EQ_I64(same(db, c, &q, "SELECT " LATE_COLS " FROM late_events ORDER BY rowid DESC", true), 40);
     static const int64_t inst[] = {1, 3};
     q = (hr_query){.table = g_late,
                    .order_key = true,
@@ -366,7 +433,7 @@ static void test_quarantine(void) {
                    .limit = 3,
                    .offset = 1};
     CHECK(same(db, c, &q,
-               "SELECT * FROM late_events WHERE hour >= '2024-03-01 08:00:00' AND hour < '2024-03-01 10:00:00' AND "
+               "SELECT " LATE_COLS " FROM late_events WHERE hour >= '2024-03-01 08:00:00' AND hour < '2024-03-01 10:00:00' AND "
                "instance_id IN (1, 3) ORDER BY source, _input, _row LIMIT 3 OFFSET 1",
                true) > 0);
     /* count by reason, count desc then reason */
@@ -705,6 +772,7 @@ int main(void) {
     if (!make_store()) return 1;
     RUN(test_rows);
     RUN(test_quarantine);
+    RUN(test_input_file);
     RUN(test_aggregates);
     RUN(test_distinct);
     RUN(test_fixed_tables);

@@ -833,10 +833,13 @@ static const char *ROWS_SQL =
     "('2024-03-01 05:00:00','b',1,1000.0,1.5,0.1,0.2,0.3,0.4,0.7,1,4.0,3,1),"
     "('2024-03-01 07:00:00','a',1,10.0,0.5,0.0,0.0,0.0,0.0,0.1,0,NULL,1,0),"
     "('2024-03-01 07:00:00','b',2,10.0,0.5,0.0,0.0,0.0,0.0,0.7,1,NULL,1,0);"
-    "INSERT INTO bad_rows VALUES ('a',0,5,'malformed','bad json','{\"x\":1}'),"
-    "('a',0,9,'bad_timestamp','ts','raw\n\"q\"');"
+    /* quarantined rows of two runs (owners o1, o2): their inputs' files by (owner, _input) */
+    "INSERT INTO bad_rows VALUES ('a',0,5,'malformed','bad json','{\"x\":1}','o1'),"
+    "('a',0,9,'bad_timestamp','ts','raw\n\"q\"','o2');"
     "INSERT INTO late_events VALUES ('2024-03-01 04:00:00','a',0,3,'2024-03-01 04:10:00.000000',1,77,"
-    "'2024-03-01 05:20:00.000000',NULL);"
+    "'2024-03-01 05:20:00.000000',NULL,'o2');"
+    "INSERT INTO inputs VALUES ('o1',0,'/data/one.parquet','a','parquet'),('o2',0,'/data/two.csv','a','csv'),"
+    "('o2',1,'/data/three.csv','b','csv');"
     "INSERT INTO pipeline_health VALUES ('sluice_running',1,'2024-06-01 00:00:01.000000'),"
     "('sluice_events_read_total',100,'2024-06-01 00:00:02.500000'),"
     "('sluice_events_bad_total{reason=\"malformed\"}',1,'2024-06-01 00:00:01.000000'),"
@@ -1018,8 +1021,10 @@ static void test_api_endpoints(void) {
     EXPECT("/api/v1/health", "limit=1", 200, "\"counters\":{\"sluice_events_bad_total{reason=\\\"bad_timestamp\\\"}\":1,");
     HAS("\"updated_at\":\"2024-06-01 00:00:02.500000\",\"bad_total\":2,\"bad_by_reason\":[{\"reason\":"
         "\"bad_timestamp\",\"count\":1},{\"reason\":\"malformed\",\"count\":1}],\"bad_sample\":[{\"source\":\"a\","
-        "\"_input\":0,\"_row\":9,\"reason\":\"bad_timestamp\",\"detail\":\"ts\",\"raw\":\"raw\\n\\\"q\\\"\"}],"
+        "\"_input\":0,\"_row\":9,\"reason\":\"bad_timestamp\",\"detail\":\"ts\",\"raw\":\"raw\\n\\\"q\\\"\","
+        "\"input_file\":\"/data/two.csv\"}],"
         "\"late\":{\"count\":1,\"sample\":[{\"hour\":\"2024-03-01 04:00:00\",\"source\":\"a\",\"_input\":0,\"_row\":3,");
+    HAS("\"raw\":null,\"input_file\":\"/data/two.csv\"}]}");
     HAS("\"duplicates\":null,\"replay_lag_s\":null,\"sink\":{\"hot\":{\"seconds_total\":0.5,\"max_seconds\":null,"
         "\"errors\":null},\"cold\":null}}");
 
@@ -1033,9 +1038,13 @@ static void test_api_endpoints(void) {
            "\"truncated\":false}");
     EXPECT("/api/v1/table/bad_rows", "reason=malformed", 200,
            "{\"table\":\"bad_rows\",\"from\":null,\"to\":null,\"limit\":1000,\"offset\":0,\"columns\":[\"source\","
-           "\"_input\",\"_row\",\"reason\",\"detail\",\"raw\"],\"rows\":[[\"a\",0,5,\"malformed\",\"bad json\","
-           "\"{\\\"x\\\":1}\"]],\"truncated\":false}");
+           "\"_input\",\"_row\",\"reason\",\"detail\",\"raw\",\"input_file\"],\"rows\":[[\"a\",0,5,\"malformed\","
+           "\"bad json\",\"{\\\"x\\\":1}\",\"/data/one.parquet\"]],\"truncated\":false}");
+    EXPECT("/api/v1/table/bad_rows", "", 200, "\"raw\\n\\\"q\\\"\",\"/data/two.csv\"]],\"truncated\":false}");
+    EXPECT("/api/v1/table/bad_rows", "format=csv", 200, "source,_input,_row,reason,detail,raw,input_file\r\n");
+    HAS("/data/one.parquet\r\n");
     EXPECT("/api/v1/table/late_events", "", 200, "\"rows\":[[\"2024-03-01 04:00:00\",\"a\",0,3,");
+    HAS("\"2024-03-01 05:20:00.000000\",null,\"/data/two.csv\"]]");
     EXPECT("/api/v1/table/late_events", "from=2024-03-02", 200, "\"rows\":[]");
     EXPECT("/api/v1/table/compile_corr_hourly", "final=0", 200, "\"rows\":[[\"2024-03-01 07:00:00\",1,null,0]]");
 
@@ -1081,6 +1090,24 @@ static void test_api_versions(void) {
     CHECK(rename(other, path) == 0);
     sleep_ms(50);
     EXPECT("/api/v1/live", "", 503, "holds the tables of schema 'other'; this server reads 'redset'");
+    unlink(path);
+    /* a later layout is refused */
+    CHECK(make_store(other, "UPDATE schema_version SET version = 3"));
+    CHECK(rename(other, path) == 0);
+    sleep_ms(50);
+    EXPECT("/api/v1/status", "", 503, "schema version 3, this server reads versions 1 to 2");
+    unlink(path);
+    /* a version-1 store (before table inputs and the quarantine rows' owner)
+     * is read: input_file is null */
+    CHECK(make_store(other, "DROP TABLE inputs; DROP TABLE bad_rows; CREATE TABLE bad_rows (source TEXT NOT NULL, "
+                            "_input INTEGER NOT NULL, _row INTEGER NOT NULL, reason TEXT NOT NULL, detail TEXT, raw TEXT, "
+                            "PRIMARY KEY (source, _input, _row)); INSERT INTO bad_rows VALUES "
+                            "('a',0,5,'malformed','bad json','x'); UPDATE schema_version SET version = 1"));
+    CHECK(rename(other, path) == 0);
+    sleep_ms(50);
+    EXPECT("/api/v1/table/bad_rows", "", 200,
+           "\"columns\":[\"source\",\"_input\",\"_row\",\"reason\",\"detail\",\"raw\",\"input_file\"],"
+           "\"rows\":[[\"a\",0,5,\"malformed\",\"bad json\",\"x\",null]]");
     unlink(path);
     /* it appears */
     CHECK(make_store(path, NULL));

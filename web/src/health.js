@@ -10,7 +10,7 @@ const PERIOD_MS = 2000;
 const HISTORY_EVERY = 5; // ticks: the history every 10 s
 const BAD_PAGE = 20;
 const basename = (f) => (typeof f === 'string' ? f.split('/').pop() : f);
-const LATE_COLUMNS = ['hour', 'source', '_input', '_row', 'arrival_timestamp', 'instance_id', 'query_id', 'watermark', 'raw'];
+const LATE_COLUMNS = ['hour', 'source', '_input', '_row', 'arrival_timestamp', 'instance_id', 'query_id', 'watermark', 'raw', 'input_file'];
 const clip = (s, n = 160) => (typeof s === 'string' && s.length > n ? `${s.slice(0, n)}…` : s);
 const cellText = (v) => (v === null || v === undefined ? '—' : typeof v === 'number' ? String(v) : clip(String(v)));
 
@@ -110,6 +110,8 @@ export function initHealth() {
     tl.tHead.replaceChildren(head);
     fillBody(tl.tBodies[0], late.length ? late.map((r) => tr(cols.map((c, i) => {
       const v = Array.isArray(r) ? r[i] : r[c];
+      // the input file: its name, the path as the tooltip
+      if (c === 'input_file') return td(cellText(basename(v)), 'mono', v ?? '');
       return td(cellText(v), typeof v === 'number' ? 'r' : c === 'raw' ? 'mono raw' : '', c === 'raw' ? (v ?? '') : undefined);
     }))) : [emptyRow(cols.length, 'no late events')]);
 

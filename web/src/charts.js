@@ -99,6 +99,10 @@ function ySize(u, vals, axisIdx, cycle) {
 const pad2 = (n) => String(n).padStart(2, '0');
 // 24-hour UTC labels: "06:00", with the date under midnight and the first tick; dates only
 // when the ticks are a day or more apart.
+// Tick steps of an hourly axis: whole hours at least (a few hours would otherwise get
+// sub-hour ticks, each labelled with its hour: "18:00 18:00 18:00").
+const HOUR_INCRS = [3600, 2 * 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 2 * 86400, 7 * 86400, 14 * 86400, 28 * 86400,
+  91 * 86400, 182 * 86400, 364 * 86400];
 function timeVals(u, splits, axisIdx, space, incr) {
   return splits.map((s, i) => {
     const d = new Date(s * 1000);
@@ -150,7 +154,7 @@ export function timeChart(el, spec) {
     legend: { live: true },
     cursor: { drag: { x: true, y: false, setScale: !spec.onZoom }, sync: { key: SYNC_KEY, setSeries: false } },
     axes: [
-      { ...axisStyle, values: timeVals },
+      { ...axisStyle, values: timeVals, incrs: HOUR_INCRS },
       { ...axisStyle, size: ySize, values: (u, splits) => splits.map((v) => (v === null || v === undefined ? null : yFmt(v))) },
     ],
     series: [

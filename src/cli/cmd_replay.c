@@ -392,7 +392,7 @@ int cli_replay(int argc, char **argv) {
         if (sl_progress_due(&pg, now)) progress(&pg, r, t0, now);
     }
     /* a log's last progress line says where the replay ended */
-    if (!rc && pg.mode == SL_PROGRESS_LINES) progress(&pg, r, t0, rp_now());
+    if (!rc && sl_progress_final(&pg, rp_replay_get_stats(r)->rows)) progress(&pg, r, t0, rp_now());
     sl_progress_end(&pg, stderr);
     {
         int crc = sink_close(&s);

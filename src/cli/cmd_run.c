@@ -378,7 +378,7 @@ static void on_progress(void *ctx, const pl_progress *pg) {
     double now = sl_now_mono();
     if (pg->planned) sl_progress_sample(P, now, pg->rows_done);
     /* the last call always prints (a log's last line says where it ended) */
-    if (!sl_progress_due(P, now) && !(pg->final && P->mode == SL_PROGRESS_LINES)) return;
+    if (!sl_progress_due(P, now) && !(pg->final && sl_progress_final(P, pg->rows_done))) return;
     const en_stats *es = pg->engine;
     char at[40], wm[40], pe[64], pj[64];
     cli_fmt_time(at, sizeof at, pg->position_us);

@@ -18,6 +18,8 @@ void sl_progress_init(sl_progress *p, sl_progress_mode mode, double every_s, dou
     p->next_s = mode == SL_PROGRESS_LINES ? now + p->every_s : now;
     p->n = 0;
     p->head = 0;
+    p->shown = false;
+    p->shown_done = 0;
 }
 
 void sl_progress_sample(sl_progress *p, double now, uint64_t done) {
@@ -79,8 +81,10 @@ void sl_progress_fmt_dur(char *out, size_t n, double s) {
     else snprintf(out, n, "%lldd%02lldh", t / 86400, t % 86400 / 3600);
 }
 
-void sl_progress_fmt(const sl_progress *p, double now, uint64_t done, uint64_t total, char *text, size_t tn,
-                     char *json, size_t jn) {
+void sl_progress_fmt(sl_progress *p, double now, uint64_t done, uint64_t total, char *text, size_t tn, char *json,
+                     size_t jn) {
+    p->shown = true;
+    p->shown_done = done;
     if (text && tn) text[0] = 0;
     if (json && jn) json[0] = 0;
     if (total == 0) return;
@@ -94,6 +98,10 @@ void sl_progress_fmt(const sl_progress *p, double now, uint64_t done, uint64_t t
         if (eta < 0) snprintf(json, jn, ",\"pct\":%.1f,\"eta_s\":null", pct);
         else snprintf(json, jn, ",\"pct\":%.1f,\"eta_s\":%lld", pct, llround(eta));
     }
+}
+
+bool sl_progress_final(const sl_progress *p, uint64_t done) {
+    return p->mode == SL_PROGRESS_LINES && !(p->shown && p->shown_done == done);
 }
 
 void sl_progress_print(const sl_progress *p, FILE *f, const char *cmd, const char *msg) {

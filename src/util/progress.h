@@ -21,6 +21,7 @@
  *           ... sl_progress_print(&pg, stderr, "replay", msg) ...
  *       }
  *   }
+ *   if (sl_progress_final(&pg, done)) ... the last line (LINES: where it ended) ...
  *   sl_progress_end(&pg, stderr);   // a terminal's line cleared before the summary
  *
  * Pure bookkeeping (no clock of its own: the caller passes now, seconds of
@@ -45,6 +46,8 @@ typedef struct sl_progress {
     double every_s; /* LINES: seconds between lines */
     double next_s;  /* when the next line is due */
     size_t n, head; /* samples held; the next slot */
+    bool shown;     /* a line was formatted (sl_progress_fmt), of shown_done units */
+    uint64_t shown_done;
     double t[SL_PROGRESS_SAMPLES];
     uint64_t v[SL_PROGRESS_SAMPLES];
 } sl_progress;
@@ -69,11 +72,15 @@ double sl_progress_eta_s(const sl_progress *p, double now, uint64_t done, uint64
 double sl_progress_pct(uint64_t done, uint64_t total);
 /* A duration for people: "45s", "1m23s", "2h05m", "3d04h"; "?" when s < 0. */
 void sl_progress_fmt_dur(char *out, size_t n, double s);
-/* total > 0: text "42.1% done, ETA 1m23s" (ETA ? while unknown) and json
+/* Formats a line and remembers done (sl_progress_final).  total > 0: text "42.1% done, ETA 1m23s" (ETA ? while unknown) and json
  * ",\"pct\":42.1,\"eta_s\":83" (eta_s null while unknown); total 0 (not
  * known): both empty.  Either buffer may be NULL. */
-void sl_progress_fmt(const sl_progress *p, double now, uint64_t done, uint64_t total, char *text, size_t tn,
+void sl_progress_fmt(sl_progress *p, double now, uint64_t done, uint64_t total, char *text, size_t tn,
                      char *json, size_t jn);
+/* At the end: whether a log (LINES) still needs its last line, where the
+ * work ended (false in TTY and OFF, and when the last line formatted was of
+ * done already). */
+bool sl_progress_final(const sl_progress *p, uint64_t done);
 /* The line: TTY "\rsluice CMD: MSG" and clear to the end of the line;
  * LINES "sluice CMD: progress: MSG\n"; OFF nothing.  Flushes f. */
 void sl_progress_print(const sl_progress *p, FILE *f, const char *cmd, const char *msg);

@@ -105,7 +105,23 @@ static void test_cadence(void) {
     CHECK_EQ_I64(lines, 0);
 }
 
+/* The last line of a log: needed unless the last line formatted said it. */
+static void test_final(void) {
+    sl_progress p;
+    sl_progress_init(&p, SL_PROGRESS_LINES, 10, 0);
+    CHECK(sl_progress_final(&p, 0)); /* no line yet */
+    char text[64];
+    sl_progress_fmt(&p, 5, 40, 100, text, sizeof text, NULL, 0);
+    CHECK(sl_progress_final(&p, 100));
+    sl_progress_fmt(&p, 6, 100, 100, text, sizeof text, NULL, 0);
+    CHECK_EQ_STR(text, "100.0% done, ETA 0s");
+    CHECK(!sl_progress_final(&p, 100));
+    sl_progress_init(&p, SL_PROGRESS_TTY, 10, 0);
+    CHECK(!sl_progress_final(&p, 100)); /* a terminal's line is cleared, not ended */
+}
+
 int main(void) {
+    RUN(test_final);
     RUN(test_pct);
     RUN(test_fmt_dur);
     RUN(test_rate_window);

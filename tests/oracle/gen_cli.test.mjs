@@ -165,3 +165,31 @@ test('gen: stderr not a terminal: progress lines with a % that grows and ends at
   assert.ok(pp.every((x) => x.total === total), p.stderr);
   assert.deepEqual(pp.at(-1), { pct: 100, eta: '0s', rows: total, total });
 });
+
+test('convert: stderr not a terminal: progress lines, rows over the footer\'s row count, ending at 100.0; --quiet silences them', (t) => {
+  requireSluice(t);
+  const src = path.join(DIR, 'progress.parquet');
+  if (!fs.existsSync(src)) {
+    const g = runSluice(['gen', '--rows', '600000', '--seed', '7', '--duplicates', '0.01', '--quiet', '--out', src], { timeout: 120_000 });
+    assert.equal(g.status, 0, g.stderr);
+  }
+  const out = path.join(DIR, 'progress_conv.parquet');
+  const r = runSluice(['convert', src, out, '--codec', 'gzip', '--row-group-rows', '65536', '--progress-every', '100ms'],
+    { timeout: 120_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const rows = JSON.parse(r.stdout).rows;
+  assert.ok(rows > 600000, r.stdout);
+  const prog = r.stderr.split('\n').filter((l) => l.startsWith('sluice convert: progress: ')).map((l) => {
+    const m = l.match(/^sluice convert: progress: (\d+\.\d)% done, ETA (\S+?), (\d+) of (\d+) rows, \d+ rows\/s$/);
+    assert.ok(m, `progress line: ${l}`);
+    return { pct: Number(m[1]), eta: m[2], rows: Number(m[3]), total: Number(m[4]) };
+  });
+  assert.ok(prog.length >= 2, r.stderr);
+  for (let i = 1; i < prog.length; i++) assert.ok(prog[i].rows > prog[i - 1].rows, r.stderr);
+  assert.ok(prog.every((p) => p.total === rows && p.pct === Math.floor((p.rows / rows) * 1000) / 10), r.stderr);
+  assert.deepEqual(prog.at(-1), { pct: 100, eta: '0s', rows, total: rows });
+  const q = runSluice(['convert', src, path.join(DIR, 'progress_conv_q.parquet'), '--quiet', '--progress-every', '1ms'],
+    { timeout: 120_000 });
+  assert.equal(q.status, 0, q.stderr);
+  assert.equal(q.stderr, '');
+});

@@ -94,7 +94,7 @@ static const sl_opt k_convert_opts[] = {
      .section = "progress", .help = "no progress on stderr"},
     {.name = "progress_every", .type = SL_OPT_T_DURATION, SL_OPT_F_(convert_opts, progress_every_us), .def = "10s",
      .min = 1000, .max = 9.2e18, .arg = "DUR",
-     .help = "when stderr is not a terminal (Airflow, Kubernetes): a progress line this often with % done\n"
+     .help = "when stderr is not a terminal (Airflow, Kubernetes): a progress line this often with % done "
              "and ETA (rows over IN's row count from its footer; on a terminal: one line updated in place)"},
     SL_OPT_END,
 };

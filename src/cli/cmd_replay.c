@@ -48,8 +48,8 @@ static const sl_opt k_replay_cli[] = {
      .help = "no progress or summary line on stderr"},
     {.name = "progress_every", .type = SL_OPT_T_DURATION, SL_OPT_F_(replay_cli, progress_every_us), .def = "10s",
      .min = 1000, .max = 9.2e18, .arg = "DUR",
-     .help = "when stderr is not a terminal (Airflow, Kubernetes): a progress line this often\n"
-             "(on a terminal: one line updated in place)"},
+     .help = "when stderr is not a terminal (Airflow, Kubernetes): a progress line this often with "
+             "% done and ETA (on a terminal: one line updated in place)"},
     SL_OPT_END,
 };
 

@@ -57,12 +57,12 @@ static const sl_opt k_run_opts[] = {
      .help = "no progress or summary line on stderr"},
     {.name = "log_format", .type = SL_OPT_T_ENUM, SL_OPT_F_(run_cli, log_format), .def = "text", .choices = "text|json",
      .arg = "F",
-     .help = "the stderr log (resuming, leftovers removed, progress, the summary): text, or json: one object a\n"
-             "line, {\"ts\", \"level\", \"msg\", and the message's fields}, for log collectors"},
+     .help = "the stderr log (resuming, leftovers removed, progress, the summary, a fatal error): text, or json: "
+             "one object a line, {\"ts\", \"level\", \"msg\", and the message's fields}, for log collectors"},
     {.name = "progress_every", .type = SL_OPT_T_DURATION, SL_OPT_F_(run_cli, progress_every_us), .def = "10s",
      .min = 1000, .max = 9.2e18, .arg = "DUR",
-     .help = "when stderr is not a terminal (Airflow, Kubernetes): a progress line this often\n"
-             "(on a terminal: one line updated in place)"},
+     .help = "when stderr is not a terminal (Airflow, Kubernetes): a progress line this often with "
+             "% done and ETA (on a terminal: one line updated in place)"},
     SL_OPT_END,
 };
 

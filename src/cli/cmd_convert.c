@@ -11,15 +11,19 @@
  * holding the unscaled value; FIXED_LEN_BYTE_ARRAY becomes BYTE_ARRAY).
  * INTEGER(32, signed) on INT32 and INTEGER(64, signed) on INT64 are dropped
  * silently: they mean exactly the physical type.
+ * Progress on stderr (util/progress.h; --quiet, --progress-every): rows
+ * written over IN's row count from its footer, % done and ETA.
  * Prints one JSON line to stdout:
  *   {"rows":N,"row_groups":N,"bytes":N,"seconds":S,"rows_per_s":R,"peak_rss_bytes":N}
  * Exit codes: 0 ok, 1 usage, 2 runtime error (OUT is never left half-written). */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "parquet/writer.h"
+#include "util/progress.h"
 #include "util/time.h"
 
 static const char *logical_name(sl_logical l) {
@@ -73,6 +77,8 @@ typedef struct convert_opts {
     int page_version;
     bool no_dictionary;
     const char *columns;
+    bool quiet;
+    int64_t progress_every_us;
 } convert_opts;
 
 static const sl_opt k_convert_opts[] = {
@@ -84,6 +90,12 @@ static const sl_opt k_convert_opts[] = {
      .help = "PLAIN encoding only (default: dictionary when it pays, PLAIN fallback)"},
     {.name = "columns", .type = SL_OPT_T_STRING, SL_OPT_F_(convert_opts, columns), .arg = "a,b",
      .help = "only these columns (comma-separated; default: every supported column)"},
+    {.name = "quiet", .type = SL_OPT_T_FLAG, SL_OPT_F_(convert_opts, quiet), .def = "false", .alias = "-q",
+     .section = "progress", .help = "no progress on stderr"},
+    {.name = "progress_every", .type = SL_OPT_T_DURATION, SL_OPT_F_(convert_opts, progress_every_us), .def = "10s",
+     .min = 1000, .max = 9.2e18, .arg = "DUR",
+     .help = "when stderr is not a terminal (Airflow, Kubernetes): a progress line this often with % done "
+             "and ETA (rows over IN's row count from its footer; on a terminal: one line updated in place)"},
     SL_OPT_END,
 };
 static const sl_opt *const k_convert_tables[] = {k_convert_opts, NULL};
@@ -98,6 +110,15 @@ static const sl_opt_cmd k_convert_cmd = {
              "left half-written).",
 };
 const sl_opt_cmd *cli_convert_doc(void) { return &k_convert_cmd; }
+
+static void progress(sl_progress *pg, double now, double t0, uint64_t done, uint64_t total) {
+    char pe[64], msg[256];
+    sl_progress_fmt(pg, now, done, total, pe, sizeof pe, NULL, 0);
+    double dt = now - t0;
+    snprintf(msg, sizeof msg, "%s%s%" PRIu64 " of %" PRIu64 " rows, %.0f rows/s", pe, *pe ? ", " : "", done, total,
+             dt > 0 ? (double)done / dt : 0.0);
+    sl_progress_print(pg, stderr, "convert", msg);
+}
 
 int cli_convert(int argc, char **argv) {
     convert_opts co;
@@ -153,18 +174,32 @@ int cli_convert(int argc, char **argv) {
         rc = cli_fail(2, "%s", err);
         goto done;
     }
+    /* progress: rows over IN's row count (its footer) */
+    sl_progress pg;
+    sl_progress_init(&pg, sl_progress_mode_for(2, co.quiet), (double)co.progress_every_us / 1e6, t0);
+    int64_t nr = pq_reader_meta(p.r)->num_rows;
+    uint64_t total = nr > 0 ? (uint64_t)nr : 0, done = 0;
+    sl_progress_sample(&pg, t0, 0);
     for (;;) {
         long got = pq_reader_next(p.r, &b, 65536, err, sizeof err);
         if (got < 0) {
+            sl_progress_end(&pg, stderr);
             rc = cli_fail(2, "%s", err);
             break;
         }
         if (got == 0) break;
         if (pq_writer_write(w, &b, err, sizeof err) != SL_OK) {
+            sl_progress_end(&pg, stderr);
             rc = cli_fail(2, "%s", err);
             break;
         }
+        done += (uint64_t)got;
+        double now = sl_now_mono();
+        sl_progress_sample(&pg, now, done);
+        if (sl_progress_due(&pg, now)) progress(&pg, now, t0, done, total);
     }
+    if (!rc && sl_progress_final(&pg, done)) progress(&pg, sl_now_mono(), t0, done, total);
+    sl_progress_end(&pg, stderr);
     if (rc) {
         pq_writer_abort(w);
     } else if (pq_writer_close_stats(w, &st, err, sizeof err) != SL_OK) {

@@ -10,6 +10,7 @@
 
 #include "batch/format.h"
 #include "cli/cli.h"
+#include "util/progress.h"
 #include "gen/gen.h"
 #include "gen/gen_cli.h"
 #include "gen/gen_product.h"
@@ -196,9 +197,11 @@ static int generate(gen_opts *go, const gen_out_opts *oo, const gen_cli *gc, out
         rc = cli_fail(2, "%s", err);
         goto done;
     }
-    bool tty = isatty(2) && !gc->quiet;
-    double t0 = sl_now_mono(), last = t0;
+    double t0 = sl_now_mono();
+    sl_progress pg;
+    sl_progress_init(&pg, sl_progress_mode_for(2, gc->quiet), (double)gc->progress_every_us / 1e6, t0);
     uint64_t planned = gen_planned_rows(g), per_file = (planned + files - 1) / files;
+    sl_progress_sample(&pg, t0, 0);
     for (uint64_t k = 0; k < files && !rc; k++) {
         free(o->path);
         o->path = NULL;
@@ -223,15 +226,11 @@ static int generate(gen_opts *go, const gen_out_opts *oo, const gen_cli *gc, out
             if (n == 0) break;
             if ((rc = out_write(o, g, &b, o->path))) break;
             in_file += (uint64_t)n;
-            if (tty) {
-                double now = sl_now_mono();
-                if (now - last > 0.25) {
-                    last = now;
-                    uint64_t done_rows = gen_get_counts(g)->rows_out;
-                    fprintf(stderr, "\rsluice gen: %" PRIu64 " / %" PRIu64 " rows (%.1f%%)  ", done_rows, planned,
-                            100.0 * (double)done_rows / (double)(planned ? planned : 1));
-                }
-            }
+            /* done: base rows (--rows counts them; duplicates come on top) */
+            double now = sl_now_mono();
+            const gen_counts *gcn = gen_get_counts(g);
+            sl_progress_sample(&pg, now, gcn->rows_out - gcn->duplicates);
+            if (sl_progress_due(&pg, now)) gen_cli_progress(&pg, now, t0, gcn->rows_out - gcn->duplicates, planned);
         }
         if (rc) {
             out_abort(o);
@@ -239,7 +238,12 @@ static int generate(gen_opts *go, const gen_out_opts *oo, const gen_cli *gc, out
         }
         if ((rc = out_close(o, o->path))) break;
     }
-    if (tty) fputs("\r\033[K", stderr);
+    if (!rc) { /* a log's last progress line: where it ended */
+        const gen_counts *gcn = gen_get_counts(g);
+        if (sl_progress_final(&pg, gcn->rows_out - gcn->duplicates))
+            gen_cli_progress(&pg, sl_now_mono(), t0, gcn->rows_out - gcn->duplicates, planned);
+    }
+    sl_progress_end(&pg, stderr);
     if (!rc) {
         const gen_counts *c = gen_get_counts(g);
         sl_buf js;

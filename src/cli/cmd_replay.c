@@ -17,6 +17,7 @@
 #include "cli/inputs.h"
 #include "plugins/plugin.h"
 #include "util/opt.h"
+#include "util/progress.h"
 #include "replay/pace.h"
 #include "replay/replay.h"
 #include "sink/textout.h"
@@ -25,6 +26,7 @@ typedef struct replay_cli {
     const char *source, *input_format, *schema, *out, *summary;
     int format; /* 0 jsonl, 1 csv (2, 3: json, ndjson = jsonl) */
     bool discard, quiet;
+    int64_t progress_every_us;
     cli_inputs *in;
 } replay_cli;
 
@@ -46,6 +48,10 @@ static const sl_opt k_replay_cli[] = {
      .help = "also write the summary as JSON to FILE ('-' = stdout)"},
     {.name = "quiet", .type = SL_OPT_T_FLAG, SL_OPT_F_(replay_cli, quiet), .def = "false", .alias = "-q",
      .help = "no progress or summary line on stderr"},
+    {.name = "progress_every", .type = SL_OPT_T_DURATION, SL_OPT_F_(replay_cli, progress_every_us), .def = "10s",
+     .min = 1000, .max = 9.2e18, .arg = "DUR",
+     .help = "when stderr is not a terminal (Airflow, Kubernetes): a progress line this often with "
+             "% done and ETA (on a terminal: one line updated in place)"},
     SL_OPT_END,
 };
 
@@ -217,15 +223,25 @@ static void fmt_speed(char *out, size_t n, double speed) {
     else snprintf(out, n, "%gx", speed);
 }
 
-static void progress(rp_replay *r, double t0) {
+/* The progress line (util/progress.h): rows released over the rows the
+ * order gives (rows_total), the ETA from the last ~30 s. */
+static void progress(sl_progress *pg, rp_replay *r, double t0, double now) {
     const rp_replay_stats *st = rp_replay_get_stats(r);
-    double dt = rp_now() - t0;
-    char at[40], sp[32];
+    double dt = now - t0;
+    char at[40], sp[32], pe[64], msg[512];
     cli_fmt_time(at, sizeof at, st->position_us);
     fmt_speed(sp, sizeof sp, rp_replay_speed(r));
-    fprintf(stderr, "\rsluice replay: %" PRIu64 " rows  %.0f rows/s  at %s  speed %s  lag %.1f s  %s  spill %.1f MB\033[K",
-            st->rows, dt > 0 ? (double)st->rows / dt : 0.0, at, sp, st->lag_s, rp_strategy_name(st->order.strategy),
-            (double)st->order.spill_bytes / 1e6);
+    sl_progress_fmt(pg, now, st->rows, st->rows_total, pe, sizeof pe, NULL, 0);
+    if (pg->mode == SL_PROGRESS_TTY)
+        snprintf(msg, sizeof msg, "%s  %" PRIu64 " rows  %.0f rows/s  at %s  speed %s  lag %.1f s  %s  spill %.1f MB", pe,
+                 st->rows, dt > 0 ? (double)st->rows / dt : 0.0, at, sp, st->lag_s, rp_strategy_name(st->order.strategy),
+                 (double)st->order.spill_bytes / 1e6);
+    else
+        snprintf(msg, sizeof msg,
+                 "%s, %" PRIu64 " of %" PRIu64 " rows, %.0f rows/s, at %s, speed %s, lag %.1f s, %s, spill %.1f MB", pe,
+                 st->rows, st->rows_total, dt > 0 ? (double)st->rows / dt : 0.0, at, sp, st->lag_s,
+                 rp_strategy_name(st->order.strategy), (double)st->order.spill_bytes / 1e6);
+    sl_progress_print(pg, stderr, "replay", msg);
 }
 
 static void summary_json(sl_buf *js, const rp_replay_stats *st, bool unplanned, double speed, double secs, size_t rss,
@@ -233,7 +249,7 @@ static void summary_json(sl_buf *js, const rp_replay_stats *st, bool unplanned, 
     char at[40];
     sl_buf_puts(js, "{\"rows\":");
     sl_buf_printf(js, "%" PRIu64, st->rows);
-    sl_buf_printf(js, ",\"flagged\":%" PRIu64, st->flagged);
+    sl_buf_printf(js, ",\"rows_total\":%" PRIu64 ",\"flagged\":%" PRIu64, st->rows_total, st->flagged);
     sl_buf_puts(js, ",\"strategy\":");
     if (unplanned) {
         sl_buf_puts(js, "null");
@@ -399,7 +415,9 @@ int cli_replay(int argc, char **argv) {
     rp_replay *r = NULL;
     sl_batch b;
     sl_batch_init(&b);
-    bool tty = isatty(2) && !quiet;
+    sl_progress pg;
+    sl_progress_init(&pg, sl_progress_mode_for(2, quiet), (double)rc_opts.progress_every_us / 1e6, t0);
+    bool tty = pg.mode == SL_PROGRESS_TTY;
     if (tty) fputs("sluice replay: planning...\033[K", stderr);
     sl_err e = rp_replay_open(&r, in.v, in.n, &ro, err, sizeof err);
     if (e) {
@@ -424,7 +442,7 @@ int cli_replay(int argc, char **argv) {
         s.t_init = true;
     }
     bool paced = ro.speed > 0;
-    double last = 0;
+    sl_progress_sample(&pg, rp_now(), 0); /* the rate starts once planned */
     for (;;) {
         if (g_signal) {
             rp_replay_stop(r);
@@ -432,10 +450,9 @@ int cli_replay(int argc, char **argv) {
         }
         long n = rp_replay_next(r, &b, 0.25, err, sizeof err);
         if (n == RP_REPLAY_AGAIN) {
-            if (tty) {
-                progress(r, t0);
-                last = rp_now();
-            }
+            double now = rp_now();
+            sl_progress_sample(&pg, now, rp_replay_get_stats(r)->rows);
+            if (sl_progress_due(&pg, now)) progress(&pg, r, t0, now);
             continue;
         }
         if (n < 0) {
@@ -445,15 +462,13 @@ int cli_replay(int argc, char **argv) {
         if (n == 0) break;
         if ((rc = sink_write(&s, &b, paced))) break;
         if (s.broken_pipe) break; /* the reader went away (| head): a normal end */
-        if (tty) {
-            double now = rp_now();
-            if (now - last >= 0.25) {
-                last = now;
-                progress(r, t0);
-            }
-        }
+        double now = rp_now();
+        sl_progress_sample(&pg, now, rp_replay_get_stats(r)->rows);
+        if (sl_progress_due(&pg, now)) progress(&pg, r, t0, now);
     }
-    if (tty) fputs("\r\033[K", stderr);
+    /* a log's last progress line says where the replay ended */
+    if (!rc && sl_progress_final(&pg, rp_replay_get_stats(r)->rows)) progress(&pg, r, t0, rp_now());
+    sl_progress_end(&pg, stderr);
     {
         int crc = sink_close(&s, rc != 0);
         if (!rc) rc = crc;

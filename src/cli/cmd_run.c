@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +24,16 @@
 #include "util/buf.h"
 #include "util/conf.h"
 #include "util/opt.h"
+#include "util/progress.h"
 #include "util/time.h"
+
+/* A fatal error: "sluice: msg" on stderr, or with --log-format json one
+ * object {"ts","level":"error","msg","phase":"error","exit":code}; returns code. */
+static int run_fail(int code, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
 
 /* ------------------------------------------------------------------ the flags */
 
@@ -47,12 +57,12 @@ static const sl_opt k_run_opts[] = {
      .help = "no progress or summary line on stderr"},
     {.name = "log_format", .type = SL_OPT_T_ENUM, SL_OPT_F_(run_cli, log_format), .def = "text", .choices = "text|json",
      .arg = "F",
-     .help = "the stderr log (resuming, leftovers removed, progress, the summary): text, or json: one object a "
-             "line, {\"ts\", \"level\", \"msg\", and the message's fields}, for log collectors"},
+     .help = "the stderr log (resuming, leftovers removed, progress, the summary, a fatal error): text, or json: "
+             "one object a line, {\"ts\", \"level\", \"msg\", and the message's fields}, for log collectors"},
     {.name = "progress_every", .type = SL_OPT_T_DURATION, SL_OPT_F_(run_cli, progress_every_us), .def = "10s",
      .min = 1000, .max = 9.2e18, .arg = "DUR",
-     .help = "when stderr is not a terminal (Airflow, Kubernetes): a progress line this often "
-             "(on a terminal: one line updated in place)"},
+     .help = "when stderr is not a terminal (Airflow, Kubernetes): a progress line this often with "
+             "% done and ETA (on a terminal: one line updated in place)"},
     SL_OPT_END,
 };
 
@@ -182,12 +192,12 @@ static int set_flag(argv_state *st, const run_flag *f, const char *flagname, con
     cf_doc *d = st->d;
     cf_node *root = cf_root(d), *sec = NULL;
     switch (f->w) {
-    case W_TOP: return cf_set(d, root, f->type, v, flagname) ? 0 : cli_fail(2, "out of memory");
+    case W_TOP: return cf_set(d, root, f->type, v, flagname) ? 0 : run_fail(2, "out of memory");
     case W_INPUTS:
         if (!strcmp(f->key, "source")) {
             if (st->pending_source)
-                return cli_fail(1, "run: --source '%s' is not followed by an INPUT", st->pending_source);
-            if (!*v) return cli_fail(1, "run: --source needs a non-empty label");
+                return run_fail(1, "run: --source '%s' is not followed by an INPUT", st->pending_source);
+            if (!*v) return run_fail(1, "run: --source needs a non-empty label");
             st->pending_source = v;
         } else {
             st->input_format = v;
@@ -199,12 +209,12 @@ static int set_flag(argv_state *st, const run_flag *f, const char *flagname, con
     case W_SERVE:
         sec = cf_add_map(d, root, "serve");
         /* --listen implies --serve */
-        if (sec && !cf_set(d, sec, "enabled", "true", flagname)) return cli_fail(2, "out of memory");
+        if (sec && !cf_set(d, sec, "enabled", "true", flagname)) return run_fail(2, "out of memory");
         break;
     case W_TRANSFORM:
     case W_OUTPUT: {
         cf_node *seq = cf_add_seq(d, root, f->w == W_OUTPUT ? "outputs" : "transforms");
-        if (!seq) return cli_fail(2, "out of memory");
+        if (!seq) return run_fail(2, "out of memory");
         for (cf_node *e = seq->first; e && !sec; e = e->next) {
             cf_node *t = cf_get(e, "type");
             if (t && !strcmp(t->value, f->type)) sec = e;
@@ -213,16 +223,16 @@ static int set_flag(argv_state *st, const run_flag *f, const char *flagname, con
         break;
     }
     }
-    if (!sec || !cf_set(d, sec, f->key, v, flagname)) return cli_fail(2, "out of memory");
+    if (!sec || !cf_set(d, sec, f->key, v, flagname)) return run_fail(2, "out of memory");
     return 0;
 }
 
 static int add_input(argv_state *st, const char *path) {
     cf_node *seq = cf_add_seq(st->d, cf_root(st->d), "inputs");
     cf_node *e = seq ? cf_add_map(st->d, seq, NULL) : NULL;
-    if (!e || !cf_set(st->d, e, "path", path, path)) return cli_fail(2, "out of memory");
+    if (!e || !cf_set(st->d, e, "path", path, path)) return run_fail(2, "out of memory");
     if (st->pending_source && !cf_set(st->d, e, "source", st->pending_source, "--source"))
-        return cli_fail(2, "out of memory");
+        return run_fail(2, "out of memory");
     st->pending_source = NULL;
     st->ninputs++;
     return 0;
@@ -241,7 +251,7 @@ static int parse_argv(int argc, char **argv, argv_state *st) {
             continue;
         }
         if (flags_done || a[0] != '-' || a[1] != '-') {
-            if (!flags_done && a[0] == '-' && a[1]) return cli_fail(1, "unknown option '%s'", a);
+            if (!flags_done && a[0] == '-' && a[1]) return run_fail(1, "unknown option '%s'", a);
             int rc = add_input(st, a);
             if (rc) return rc;
             continue;
@@ -263,28 +273,28 @@ static int parse_argv(int argc, char **argv, argv_state *st) {
                 if (sl_opt_suggest(one, name + 2)) near = k_flags[k].flag;
             }
             if (!near && sl_opt_suggest(k_run_opts, key)) near = sl_opt_suggest(k_run_opts, key)->name;
-            if (near) return cli_fail(1, "unknown option '%s' (did you mean --%s?)", name, near);
-            return cli_fail(1, "unknown option '%s'", name);
+            if (near) return run_fail(1, "unknown option '%s' (did you mean --%s?)", name, near);
+            return run_fail(1, "unknown option '%s'", name);
         }
         const sl_opt *o = own ? own : flag_opt(f);
         bool is_flag = o && o->type == SL_OPT_T_FLAG;
         const char *v = eq ? eq + 1 : NULL;
         if (!v && !is_flag) {
-            if (i + 1 >= argc) return cli_fail(1, "option %s needs a value", name);
+            if (i + 1 >= argc) return run_fail(1, "option %s needs a value", name);
             v = argv[++i];
         }
         if (own) {
-            if (sl_opt_set(own, &st->cli, v, err, sizeof err) != SL_OK) return cli_fail(1, "%s %s", name, err);
+            if (sl_opt_set(own, &st->cli, v, err, sizeof err) != SL_OK) return run_fail(1, "%s %s", name, err);
             continue;
         }
         int rc = set_flag(st, f, name, v ? v : "true");
         if (rc) return rc;
     }
-    if (st->pending_source) return cli_fail(1, "run: --source '%s' is not followed by an INPUT", st->pending_source);
+    if (st->pending_source) return run_fail(1, "run: --source '%s' is not followed by an INPUT", st->pending_source);
     if (st->input_format) { /* for every INPUT of the command line */
         cf_node *seq = cf_get(cf_root(st->d), "inputs");
         for (cf_node *e = seq ? seq->first : NULL; e; e = e->next)
-            if (!cf_set(st->d, e, "format", st->input_format, "--input-format")) return cli_fail(2, "out of memory");
+            if (!cf_set(st->d, e, "format", st->input_format, "--input-format")) return run_fail(2, "out of memory");
     }
     return 0;
 }
@@ -328,37 +338,71 @@ static void run_log(const char *level, const char *msg, const char *fields) {
     sl_buf_free(&b);
 }
 
+static int run_fail(int code, const char *fmt, ...) {
+    char msg[SL_ERRLEN + 64];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (!g_log_json) return cli_fail(code, "%s", msg);
+    char f[48];
+    snprintf(f, sizeof f, ",\"phase\":\"error\",\"exit\":%d", code);
+    run_log("error", msg, f);
+    return code;
+}
+
+/* --log-format json anywhere before "--": fatal errors of the parse itself
+ * are then JSON too (a bad option before or after it). */
+static bool argv_log_json(int argc, char **argv) {
+    bool json = false;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--")) break;
+        if (!strcmp(a, "--log-format") || !strcmp(a, "--log_format")) {
+            if (i + 1 < argc) json = !strcmp(argv[++i], "json");
+        } else if (!strncmp(a, "--log-format=", 13) || !strncmp(a, "--log_format=", 13)) {
+            json = !strcmp(a + 13, "json");
+        }
+    }
+    return json;
+}
+
 /* ------------------------------------------------------------------ progress and summary */
 
 typedef struct progress_ctx {
-    bool tty;
-    double every_s, last;
+    sl_progress pg; /* cadence, % done and ETA (util/progress.h) */
 } progress_ctx;
 
 static void on_progress(void *ctx, const pl_progress *pg) {
     progress_ctx *pc = ctx;
-    if (!pc->tty) {
-        /* a line every every_s seconds, never carriage returns (a log file, a collector) */
-        double now = sl_now_mono();
-        if (now - pc->last < pc->every_s) return;
-        pc->last = now;
-        const en_stats *es = pg->engine;
-        char at[40], wm[40], msg[512];
-        cli_fmt_time(at, sizeof at, pg->position_us);
-        cli_fmt_time(wm, sizeof wm, es->watermark_us);
+    sl_progress *P = &pc->pg;
+    double now = sl_now_mono();
+    if (pg->planned) sl_progress_sample(P, now, pg->rows_done);
+    /* the last call always prints (a log's last line says where it ended) */
+    if (!sl_progress_due(P, now) && !(pg->final && sl_progress_final(P, pg->rows_done))) return;
+    const en_stats *es = pg->engine;
+    char at[40], wm[40], pe[64], pj[64];
+    cli_fmt_time(at, sizeof at, pg->position_us);
+    cli_fmt_time(wm, sizeof wm, es->watermark_us);
+    sl_progress_fmt(P, now, pg->rows_done, pg->rows_total, pe, sizeof pe, pj, sizeof pj);
+    if (P->mode == SL_PROGRESS_LINES) {
+        /* a line every --progress-every, never carriage returns (a log file, a collector) */
         if (!pg->planned) {
             run_log("info", "planning the replay order", ",\"phase\":\"planning\"");
             return;
         }
+        char msg[640], fields[640];
         snprintf(msg, sizeof msg,
-                 "progress: %" PRIu64 " events, %.0f ev/s, at %s, watermark %s, lag %.1f s, open windows %" PRIu64
+                 "progress: %s%s%" PRIu64 " events, %.0f ev/s, at %s, watermark %s, lag %.1f s, open windows %" PRIu64
                  ", bad %" PRIu64 ", late %" PRIu64 ", duplicates %" PRIu64,
-                 es->clean.rows, pg->rate, at, wm, pg->lag_s, es->open_windows, es->bad, es->late, es->duplicates);
-        char fields[512];
+                 pe, *pe ? ", " : "", es->clean.rows, pg->rate, at, wm, pg->lag_s, es->open_windows, es->bad, es->late,
+                 es->duplicates);
         snprintf(fields, sizeof fields,
-                 ",\"phase\":\"progress\",\"events\":%" PRIu64 ",\"events_per_s\":%.1f,\"position\":\"%s\",\"watermark\":\"%s\","
+                 ",\"phase\":\"progress\"%s,\"rows_done\":%" PRIu64 ",\"rows_total\":%" PRIu64 ",\"events\":%" PRIu64
+                 ",\"events_per_s\":%.1f,\"position\":\"%s\",\"watermark\":\"%s\","
                  "\"lag_s\":%.3f,\"open_windows\":%" PRIu64 ",\"bad\":%" PRIu64 ",\"late\":%" PRIu64 ",\"duplicates\":%" PRIu64,
-                 es->clean.rows, pg->rate, at, wm, pg->lag_s, es->open_windows, es->bad, es->late, es->duplicates);
+                 pj, pg->rows_done, pg->rows_total, es->clean.rows, pg->rate, at, wm, pg->lag_s, es->open_windows, es->bad,
+                 es->late, es->duplicates);
         run_log("info", msg, fields);
         return;
     }
@@ -366,14 +410,11 @@ static void on_progress(void *ctx, const pl_progress *pg) {
         fputs("\rsluice run: planning...\033[K", stderr);
         return;
     }
-    const en_stats *es = pg->engine;
-    char at[40], wm[40];
-    cli_fmt_time(at, sizeof at, pg->position_us);
-    cli_fmt_time(wm, sizeof wm, es->watermark_us);
     fprintf(stderr,
-            "\rsluice run: %" PRIu64 " events  %.0f ev/s  at %s  W %s  lag %.1f s  open %" PRIu64 "  bad %" PRIu64
+            "\rsluice run: %s%s%" PRIu64 " events  %.0f ev/s  at %s  W %s  lag %.1f s  open %" PRIu64 "  bad %" PRIu64
             "  late %" PRIu64 "  dup %" PRIu64 "\033[K",
-            es->clean.rows, pg->rate, at, wm, pg->lag_s, es->open_windows, es->bad, es->late, es->duplicates);
+            pe, *pe ? "  " : "", es->clean.rows, pg->rate, at, wm, pg->lag_s, es->open_windows, es->bad, es->late,
+            es->duplicates);
 }
 
 static void json_time(sl_buf *js, const char *key, int64_t us) {
@@ -476,19 +517,19 @@ static int write_summary(const pl_summary *s, const sc_schema *sch, const pl_con
         summary_json(&js, s, sch, cfg->replay.speed, cfg->ninputs, rss, sig);
         if (js.oom) {
             sl_buf_free(&js);
-            return cli_fail(2, "out of memory");
+            return run_fail(2, "out of memory");
         }
         if (cli->json || (cli->summary && !strcmp(cli->summary, "-"))) {
-            if (fwrite(js.p, 1, js.len, stdout) != js.len || fflush(stdout) != 0) rc = cli_fail(2, "stdout: write failed");
+            if (fwrite(js.p, 1, js.len, stdout) != js.len || fflush(stdout) != 0) rc = run_fail(2, "stdout: write failed");
         }
         if (cli->summary && strcmp(cli->summary, "-")) {
             FILE *sf = fopen(cli->summary, "wb");
             if (!sf) {
-                rc = cli_fail(2, "--summary %s: %s", cli->summary, strerror(errno));
+                rc = run_fail(2, "--summary %s: %s", cli->summary, strerror(errno));
             } else {
                 bool ok = fwrite(js.p, 1, js.len, sf) == js.len;
                 ok = fclose(sf) == 0 && ok;
-                if (!ok) rc = cli_fail(2, "--summary %s: write failed", cli->summary);
+                if (!ok) rc = run_fail(2, "--summary %s: write failed", cli->summary);
             }
         }
         sl_buf_free(&js);
@@ -555,8 +596,9 @@ int cli_run(int argc, char **argv) {
     struct sigaction sa, old_int, old_term, old_hup;
     bool handlers = false, failed = false;
     int rc = 0;
+    g_log_json = argv_log_json(argc, argv);
     if (cf_new(&st.d, "command line", err, sizeof err) != SL_OK || sl_opt_defaults(k_run_opts, &st.cli, err, sizeof err))
-        return cli_fail(2, "%s", err);
+        return run_fail(2, "%s", err);
     rc = parse_argv(argc, argv, &st);
     if (rc == -1) {
         cf_free(st.d);
@@ -567,12 +609,12 @@ int cli_run(int argc, char **argv) {
     sl_err e = st.cli.config ? cf_load_file(&doc, st.cli.config, err, sizeof err) : cf_new(&doc, "command line", err, sizeof err);
     if (e == SL_OK) e = pl_conf_merge_flags(doc, st.d, err, sizeof err);
     if (e == SL_OK && !cf_get(cf_root(doc), "inputs")) {
-        rc = cli_fail(1, "run: no INPUT given (see sluice run --help)");
+        rc = run_fail(1, "run: no INPUT given (see sluice run --help)");
         goto out;
     }
     if (e == SL_OK) e = pl_conf_load(&conf, doc, err, sizeof err);
     if (e != SL_OK) {
-        rc = cli_fail(exit_code(e), "run: %s", err);
+        rc = run_fail(exit_code(e), "run: %s", err);
         goto out;
     }
     const pl_config *cfg = pl_conf_get(conf);
@@ -580,8 +622,12 @@ int cli_run(int argc, char **argv) {
     pl_config c = *cfg;
     c.replay.formats = reg_inputs();
     g_log_json = st.cli.log_format == 1;
-    bool tty = isatty(2) && !st.cli.quiet && !g_log_json;
-    progress_ctx pctx = {.tty = tty, .every_s = (double)st.cli.progress_every_us / 1e6, .last = sl_now_mono()};
+    /* JSON logs are for collectors: a line every --progress-every, never the in-place line */
+    sl_progress_mode pmode = sl_progress_mode_for(2, st.cli.quiet);
+    if (pmode == SL_PROGRESS_TTY && g_log_json) pmode = SL_PROGRESS_LINES;
+    bool tty = pmode == SL_PROGRESS_TTY;
+    progress_ctx pctx;
+    sl_progress_init(&pctx.pg, pmode, (double)st.cli.progress_every_us / 1e6, sl_now_mono());
     if (!st.cli.quiet) {
         c.on_progress = on_progress;
         c.progress_ctx = &pctx;
@@ -589,12 +635,12 @@ int cli_run(int argc, char **argv) {
 
     /* The listen address before anything is created (the hot store file). */
     if (so->enabled && (e = sv_check_listen(so, err, sizeof err)) != SL_OK) {
-        rc = cli_fail(exit_code(e), "run: --serve: %s", err);
+        rc = run_fail(exit_code(e), "run: --serve: %s", err);
         goto out;
     }
     /* Outputs first: a bad path fails before any planning work. */
     if ((e = pl_open(&p, &c, err, sizeof err)) != SL_OK) {
-        rc = cli_fail(exit_code(e), "run: %s", err);
+        rc = run_fail(exit_code(e), "run: %s", err);
         goto out;
     }
     if (!st.cli.quiet) {
@@ -640,14 +686,14 @@ int cli_run(int argc, char **argv) {
             if ((d.caps & OUT_HISTORY) && !cold) cold = d.location;
         }
         if (!hot) {
-            rc = cli_fail(1, "run: --serve needs a hot store (an sqlite output) to serve");
+            rc = run_fail(1, "run: --serve needs a hot store (an sqlite output) to serve");
             goto out;
         }
         vo.hot_path = hot;
         vo.cold_dir = cold;
         vo.quiet = true; /* no request log: it would tear the progress line */
         if ((e = sv_start(&srv, &vo, err, sizeof err)) != SL_OK) {
-            rc = cli_fail(exit_code(e), "run: --serve: %s", err);
+            rc = run_fail(exit_code(e), "run: --serve: %s", err);
             goto out;
         }
         {
@@ -672,7 +718,7 @@ int cli_run(int argc, char **argv) {
     e = pl_run(p, err, sizeof err);
     if (tty) fputs("\r\033[K", stderr);
     if (e != SL_OK) {
-        rc = cli_fail(exit_code(e), "run: %s", err);
+        rc = run_fail(exit_code(e), "run: %s", err);
         failed = true;
     }
     {
@@ -701,7 +747,7 @@ out:
     g_pl = NULL;
     if (p) {
         char e2[SL_ERRLEN];
-        if (pl_close(p, e2, sizeof e2) != SL_OK && !rc) rc = cli_fail(2, "run: %s", e2);
+        if (pl_close(p, e2, sizeof e2) != SL_OK && !rc) rc = run_fail(2, "run: %s", e2);
     }
     pl_conf_free(conf);
     cf_free(doc);

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/progress.h"
+
 const sl_opt gen_cli_table[] = {
     {.name = "out", .type = SL_OPT_T_STRING, SL_OPT_F_(gen_cli, out), .alias = "-o", .arg = "FILE",
      .help = "output file (default: stdout, JSON Lines)"},
@@ -16,6 +18,10 @@ const sl_opt gen_cli_table[] = {
      .help = "also write the counts as JSON to FILE ('-' = stdout)"},
     {.name = "quiet", .type = SL_OPT_T_FLAG, SL_OPT_F_(gen_cli, quiet), .def = "false", .alias = "-q",
      .help = "no progress or summary on stderr"},
+    {.name = "progress_every", .type = SL_OPT_T_DURATION, SL_OPT_F_(gen_cli, progress_every_us), .def = "10s",
+     .min = 1000, .max = 9.2e18, .arg = "DUR",
+     .help = "when stderr is not a terminal (Airflow, Kubernetes): a progress line this often with "
+             "% done and ETA (on a terminal: one line updated in place)"},
     SL_OPT_END,
 };
 
@@ -59,4 +65,13 @@ sl_err gen_cli_renamed_late(void *field, const char *value, char *err, size_t er
                       "renamed: use --displaced %s (the fraction of rows emitted out of order; 'late' is what "
                       "`sluice run` calls events behind the watermark)",
                       value);
+}
+
+void gen_cli_progress(sl_progress *pg, double now, double t0, uint64_t done, uint64_t total) {
+    char pe[64], msg[256];
+    sl_progress_fmt(pg, now, done, total, pe, sizeof pe, NULL, 0);
+    double dt = now - t0;
+    snprintf(msg, sizeof msg, "%s, %" PRIu64 " of %" PRIu64 " rows, %.0f rows/s", pe, done, total,
+             dt > 0 ? (double)done / dt : 0.0);
+    sl_progress_print(pg, stderr, "gen", msg);
 }

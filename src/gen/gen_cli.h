@@ -29,6 +29,7 @@ typedef struct gen_cli {
     int files;           /* 1..99999 */
     const char *summary; /* NULL, a file, or "-" (stdout) */
     bool quiet;
+    int64_t progress_every_us; /* stderr not a terminal: a progress line this often */
 } gen_cli;
 extern const sl_opt gen_cli_table[];
 
@@ -78,5 +79,10 @@ sl_err gen_cli_renamed_late(void *field, const char *value, char *err, size_t er
      .expect = "parquet, csv or jsonl", .help = hp}
 #define GEN_OPT_BATCH_ROWS(S, f, df, hp) \
     {.name = "batch_rows", .type = SL_OPT_T_INT, SL_OPT_F_(S, f), .def = df, .min = 1, .max = 1 << 24, .help = hp}
+
+/* A progress line of either kind (util/progress.h): done of total rows
+ * (base rows, or lines with their duplicates: whatever total counts). */
+struct sl_progress;
+void gen_cli_progress(struct sl_progress *pg, double now, double t0, uint64_t done, uint64_t total);
 
 #endif

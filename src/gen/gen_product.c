@@ -24,6 +24,7 @@
 
 #include "gen/gen_cli.h"
 #include "gen/rng.h"
+#include "util/progress.h"
 #include "util/time.h"
 
 #define MS_HOUR INT64_C(3600000)
@@ -2087,9 +2088,11 @@ int gen_product_cli(int argc, char **argv) {
     sl_buf buf;
     sl_buf_init(&buf);
     int rc = 0;
-    bool tty = isatty(2) && !quiet;
-    double t0 = sl_now_mono(), last = t0;
+    double t0 = sl_now_mono();
+    sl_progress pg;
+    sl_progress_init(&pg, sl_progress_mode_for(2, quiet), (double)gc.progress_every_us / 1e6, t0);
     uint64_t planned = gen_product_planned_rows(g), per_file = (planned + files - 1) / files;
+    sl_progress_sample(&pg, t0, 0);
     char *path = NULL;
     for (uint64_t k = 0; k < files && !rc; k++) {
         free(path);
@@ -2125,15 +2128,10 @@ int gen_product_cli(int argc, char **argv) {
             }
             buf.len = 0;
             in_file += (uint64_t)n;
-            if (tty) {
-                double now = sl_now_mono();
-                if (now - last > 0.25) {
-                    last = now;
-                    uint64_t done = gen_product_get_counts(g)->rows_out;
-                    fprintf(stderr, "\rsluice gen: %" PRIu64 " / %" PRIu64 " rows (%.1f%%)  ", done, planned,
-                            100.0 * (double)done / (double)(planned ? planned : 1));
-                }
-            }
+            double now = sl_now_mono();
+            uint64_t done = gen_product_get_counts(g)->rows_out; /* lines, duplicates included: planned counts them */
+            sl_progress_sample(&pg, now, done);
+            if (sl_progress_due(&pg, now)) gen_cli_progress(&pg, now, t0, done, planned);
         }
         if (f != stdout) {
             if (fclose(f) != 0 && !rc) rc = sl_err_report(2, "%s: %s", what, strerror(errno));
@@ -2142,7 +2140,9 @@ int gen_product_cli(int argc, char **argv) {
         }
     }
     free(path);
-    if (tty) fputs("\r\033[K", stderr);
+    if (!rc && sl_progress_final(&pg, gen_product_get_counts(g)->rows_out)) /* a log's last line: where it ended */
+        gen_cli_progress(&pg, sl_now_mono(), t0, gen_product_get_counts(g)->rows_out, planned);
+    sl_progress_end(&pg, stderr);
     if (!rc) {
         const gen_product_counts *c = gen_product_get_counts(g);
         sl_buf js;

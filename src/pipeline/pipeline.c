@@ -95,6 +95,7 @@ struct pl {
     uint64_t last_rows;
     double last_t;
     bool planned, failed, finished, ran, closed;
+    uint64_t rows_done, rows_total; /* progress: rows processed; the replay's rows_total */
     hl_snap health;
 };
 
@@ -932,6 +933,7 @@ sl_err pl_run(pl *p, char *err, size_t errlen) {
         goto drained;
     }
     p->r = r;
+    p->rows_total = rp_replay_get_stats(r)->rows_total; /* before the replay thread starts */
     p->planned = true;
     if (p->stop) rp_replay_stop(r); /* a stop between open and here */
     publish_replay(p);
@@ -960,6 +962,7 @@ sl_err pl_run(pl *p, char *err, size_t errlen) {
             sl_batch *b = NULL;
             int g = sl_bus_get(p->bus, &b, wait);
             if (g == 1) {
+                p->rows_done += b->nrows;
                 e = en_process(p->eng, b, err, errlen);
                 sl_bus_recycle(p->bus, b);
                 if (e != SL_OK) {
@@ -987,7 +990,9 @@ sl_err pl_run(pl *p, char *err, size_t errlen) {
                                   .position_us = sn.position_us,
                                   .lag_s = sn.lag_s,
                                   .rate = dt > 0 ? (double)es->clean.rows / dt : 0.0,
-                                  .planned = true};
+                                  .planned = true,
+                                  .rows_done = p->rows_done,
+                                  .rows_total = p->rows_total};
                 p->c.on_progress(p->c.progress_ctx, &pg);
                 next_prog = now + p->c.progress_s;
             }
@@ -1010,6 +1015,20 @@ sl_err pl_run(pl *p, char *err, size_t errlen) {
         pthread_mutex_unlock(&p->sh.mu);
     }
     publish_replay(p);
+    if (p->c.on_progress && !p->failed) { /* the last word: where the replay ended */
+        snap sn = take_snap(p);
+        const en_stats *es = en_get_stats(p->eng);
+        double dt = sl_now_mono() - p->t0;
+        pl_progress pg = {.engine = es,
+                          .position_us = sn.position_us,
+                          .lag_s = sn.lag_s,
+                          .rate = dt > 0 ? (double)es->clean.rows / dt : 0.0,
+                          .planned = true,
+                          .final = true,
+                          .rows_done = p->rows_done,
+                          .rows_total = p->rows_total};
+        p->c.on_progress(p->c.progress_ctx, &pg);
+    }
 
 drained:
     /* End of input: finalize every open window.  Stopped or failed: the open

@@ -57,6 +57,12 @@ typedef struct pl_progress {
     double lag_s;
     double rate;           /* events per second since the start */
     bool planned;          /* the replay order is planned (reading has started) */
+    bool final;            /* the last call: the replay ended (or stopped) and the bus is
+                              empty; not made after a failure */
+    uint64_t rows_done;    /* rows the processor took off the bus in this run */
+    uint64_t rows_total;   /* rows the replay gives in all (rp_replay_stats.rows_total: exact,
+                              --from/--to and a resume applied; 0 before planned):
+                              rows_done / rows_total is the share done */
 } pl_progress;
 
 /* The pipeline's own options (a pipeline file's `pipeline:` section). */

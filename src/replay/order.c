@@ -158,6 +158,7 @@ struct rp_order {
     uint8_t *rawbuf;       /* raw spill block */
     size_t rawcap;
     size_t mem_now;
+    uint64_t plan_rows;    /* planning: rows counted that the order will give */
 };
 
 rp_order_opts rp_order_opts_default(void) {
@@ -289,6 +290,10 @@ static sl_err count_segments(rp_order *o, size_t i, seg **segs, size_t *nseg, si
     }
     uint64_t row = 0;
     bool have = false;
+    /* the rows the order will give: the merge's filter (from/to, a resume's
+     * start and its NULL-timestamp drop) applied to the keys */
+    int64_t lo = o->o.from_us, hi = o->o.to_us;
+    if (o->o.resume && o->o.resume_us > lo) lo = o->o.resume_us;
     int64_t pts = 0, pq = 0;
     int32_t pi = 0;
     for (;;) {
@@ -330,6 +335,7 @@ static sl_err count_segments(rp_order *o, size_t i, seg **segs, size_t *nseg, si
             if (o->o.resume && (*segs)[*nseg - 1].skip == row - (*segs)[*nseg - 1].start &&
                 (ts[j] == INT64_MIN || ts[j] < o->o.resume_us))
                 (*segs)[*nseg - 1].skip++;
+            if (ts[j] == INT64_MIN ? !o->o.resume : ts[j] >= lo && ts[j] < hi) o->plan_rows++;
             have = true;
             pts = ts[j];
             pi = inst[j];
@@ -910,6 +916,9 @@ sl_err rp_order_open(rp_order **out, rp_input **inputs, size_t n, const rp_order
         e = external_sort(o, err, errlen);
         if (e) goto fail;
     }
+    /* STREAM and MERGE_SEGMENTS: planning counted every row (it stops early
+     * only for the external sort); the external sort read them all */
+    o->st.rows_total = strat == RP_STRAT_EXTERNAL_SORT ? o->st.rows_in - o->st.rows_filtered : o->plan_rows;
     free(segs);
     o->st.plan_seconds = now_s() - t0;
     *out = o;

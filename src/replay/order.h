@@ -58,6 +58,10 @@ typedef struct rp_order_stats {
     uint64_t merge_passes;    /* external sort: intermediate merge passes */
     uint64_t merge_fanin;     /* external sort: runs merged at once */
     uint64_t peak_mem;        /* bytes accounted against the budget, at most (batches, keys, cursors) */
+    uint64_t rows_total;      /* rows the order gives in all (after --from/--to and a resume's
+                                 start), exact in every strategy, known once rp_order_open
+                                 returns: planning counts the keys (STREAM, MERGE_SEGMENTS),
+                                 the external sort reads every row; for % done and an ETA */
     char reason[192];         /* why this strategy, for logs */
 } rp_order_stats;
 

@@ -142,6 +142,7 @@ sl_err rp_replay_open(rp_replay **out, const rp_replay_input *inputs, size_t n, 
     if (e) goto fail;
     rp_pacer_init(&r->pacer, o->speed, o->from_us);
     r->st.order = *rp_order_get_stats(r->order);
+    r->st.rows_total = r->st.order.rows_total;
     r->st.open_seconds = rp_now() - t_open;
     *out = r;
     return SL_OK;

@@ -74,6 +74,9 @@ extern const sl_opt rp_pipeline_replay_opts_table[];
 
 typedef struct rp_replay_stats {
     uint64_t rows;         /* rows released */
+    uint64_t rows_total;   /* rows the replay releases in all when it runs to the end (the
+                              order's rows_total: exact, --from/--to and a resume applied),
+                              known once rp_replay_open returns; rows / rows_total = done */
     uint64_t flagged;      /* of which with a non-NULL _error */
     uint64_t batches;      /* non-empty results of rp_replay_next */
     double lag_s, max_lag_s;

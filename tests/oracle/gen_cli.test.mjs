@@ -150,3 +150,73 @@ test('gen --overload: overloaded episodes counted exactly, nothing else changed'
   assert.equal(Number(x.shaped), n, 'the rows of the shape are the counted ones');
   assert.ok(Number(x.episodes) > 5, `${x.episodes} episodes`);
 });
+
+// Progress (issue 12): stderr not a terminal gives a line every
+// --progress-every with % done (rows over --rows: known up front) and an ETA,
+// ending at 100.0; --quiet silences them.
+function progressLines(stderr) {
+  return stderr.split('\n').filter((l) => l.startsWith('sluice gen: progress: ')).map((l) => {
+    const m = l.match(/^sluice gen: progress: (\d+\.\d)% done, ETA (\S+?), (\d+) of (\d+) rows, \d+ rows\/s$/);
+    assert.ok(m, `progress line: ${l}`);
+    return { pct: Number(m[1]), eta: m[2], rows: Number(m[3]), total: Number(m[4]) };
+  });
+}
+
+test('gen: stderr not a terminal: progress lines with a % that grows and ends at 100.0, and an ETA', (t) => {
+  requireSluice(t);
+  const out = path.join(DIR, 'progress.parquet');
+  const r = runSluice(['gen', '--rows', '600000', '--seed', '7', '--duplicates', '0.01', '--batch-rows', '8192',
+    '--progress-every', '200ms', '--out', out], { timeout: 120_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(!r.stderr.includes('\r'), 'no carriage returns in a log');
+  const prog = progressLines(r.stderr);
+  assert.ok(prog.length >= 4, r.stderr);
+  for (let i = 1; i < prog.length; i++) assert.ok(prog[i].rows >= prog[i - 1].rows && prog[i].pct >= prog[i - 1].pct, r.stderr);
+  // base rows over --rows (the duplicates come on top)
+  assert.ok(prog.every((p) => p.total === 600000 && p.pct === Math.floor((p.rows / 600000) * 1000) / 10), r.stderr);
+  assert.ok(prog.slice(0, -1).every((p) => p.pct < 100), r.stderr);
+  assert.deepEqual(prog.at(-1), { pct: 100, eta: '0s', rows: 600000, total: 600000 });
+  assert.ok(prog.slice(0, -1).some((p) => /^(\d+s|\d+m\d\ds)$/.test(p.eta)), `an ETA: ${r.stderr}`);
+  assert.match(r.stderr, /^sluice gen: 6\d{5} rows \(600000 base \+ \d+ duplicates\)/m);
+  assert.ok(r.stderr.indexOf('progress: 100.0% done') < r.stderr.indexOf('sluice gen: 6'));
+  const q = runSluice(['gen', '--rows', '20000', '--quiet', '--progress-every', '1ms', '--out', path.join(DIR, 'q.parquet')]);
+  assert.equal(q.status, 0, q.stderr);
+  assert.equal(q.stderr, '');
+  // product events: lines with their duplicates (known up front too)
+  const p = runSluice(['gen', '--kind', 'product-events', '--rows', '200000', '--duplicates', '0.02', '--batch-rows', '4096',
+    '--progress-every', '100ms', '--out', path.join(DIR, 'progress_pe.jsonl')], { timeout: 120_000 });
+  assert.equal(p.status, 0, p.stderr);
+  const pp = progressLines(p.stderr);
+  assert.ok(pp.length >= 2, p.stderr);
+  const total = 200000 + Math.round(0.02 * 200000);
+  assert.ok(pp.every((x) => x.total === total), p.stderr);
+  assert.deepEqual(pp.at(-1), { pct: 100, eta: '0s', rows: total, total });
+});
+
+test('convert: stderr not a terminal: progress lines, rows over the footer\'s row count, ending at 100.0; --quiet silences them', (t) => {
+  requireSluice(t);
+  const src = path.join(DIR, 'progress.parquet');
+  if (!fs.existsSync(src)) {
+    const g = runSluice(['gen', '--rows', '600000', '--seed', '7', '--duplicates', '0.01', '--quiet', '--out', src], { timeout: 120_000 });
+    assert.equal(g.status, 0, g.stderr);
+  }
+  const out = path.join(DIR, 'progress_conv.parquet');
+  const r = runSluice(['convert', src, out, '--codec', 'gzip', '--row-group-rows', '65536', '--progress-every', '100ms'],
+    { timeout: 120_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const rows = JSON.parse(r.stdout).rows;
+  assert.ok(rows > 600000, r.stdout);
+  const prog = r.stderr.split('\n').filter((l) => l.startsWith('sluice convert: progress: ')).map((l) => {
+    const m = l.match(/^sluice convert: progress: (\d+\.\d)% done, ETA (\S+?), (\d+) of (\d+) rows, \d+ rows\/s$/);
+    assert.ok(m, `progress line: ${l}`);
+    return { pct: Number(m[1]), eta: m[2], rows: Number(m[3]), total: Number(m[4]) };
+  });
+  assert.ok(prog.length >= 2, r.stderr);
+  for (let i = 1; i < prog.length; i++) assert.ok(prog[i].rows > prog[i - 1].rows, r.stderr);
+  assert.ok(prog.every((p) => p.total === rows && p.pct === Math.floor((p.rows / rows) * 1000) / 10), r.stderr);
+  assert.deepEqual(prog.at(-1), { pct: 100, eta: '0s', rows, total: rows });
+  const q = runSluice(['convert', src, path.join(DIR, 'progress_conv_q.parquet'), '--quiet', '--progress-every', '1ms'],
+    { timeout: 120_000 });
+  assert.equal(q.status, 0, q.stderr);
+  assert.equal(q.stderr, '');
+});

@@ -135,7 +135,50 @@ test('replay: --from/--to select exactly the rows DuckDB selects', async (t) => 
     assert.equal(got.length, exp.length, `--from ${from} --to ${to}: ${got.length} rows, DuckDB selects ${exp.length}`);
     assert.deepEqual(got, exp, `--from ${from} --to ${to}: rows differ from DuckDB's`);
     assert.equal(readSummary(sum).rows, exp.length);
+    // the total counted when the order was planned (progress: % done) is the rows in range
+    assert.equal(readSummary(sum).rows_total, exp.length);
   }
+});
+
+// The % of replay's progress lines: rows released over the rows the order
+// gives (rows_total), in every strategy, with and without --from/--to.
+test('replay: stderr not a terminal: progress lines with a % that grows and ends at 100.0, and an ETA', async (t) => {
+  requireReplay(t);
+  // two event days at 50000x: about 3.5 s, a line every 400 ms
+  const r = replayOk([SMALL, '--speed', '50000', '--discard', '--progress-every', '400ms']);
+  assert.ok(!r.stderr.includes('\r'), 'no carriage returns in a log');
+  const prog = r.stderr.split('\n').filter((l) => l.startsWith('sluice replay: progress: ')).map((l) => {
+    const m = l.match(/^sluice replay: progress: (\d+\.\d)% done, ETA (\S+?), (\d+) of (\d+) rows, \d+ rows\/s, at \S+, speed 50000x/);
+    assert.ok(m, `progress line: ${l}`);
+    return { pct: Number(m[1]), eta: m[2], rows: Number(m[3]), total: Number(m[4]) };
+  });
+  assert.ok(prog.length >= 4, r.stderr);
+  for (let i = 1; i < prog.length; i++) assert.ok(prog[i].pct >= prog[i - 1].pct && prog[i].rows >= prog[i - 1].rows, r.stderr);
+  assert.ok(prog.every((p) => p.total === 3000 && p.pct === Math.floor((p.rows / 3000) * 1000) / 10), r.stderr);
+  assert.ok(prog[0].pct < 100 && prog.slice(0, -1).every((p) => p.pct < 100), r.stderr);
+  assert.deepEqual(prog.at(-1), { pct: 100, eta: '0s', rows: 3000, total: 3000 });
+  assert.ok(prog.slice(0, -1).some((p) => /^(\d+s|\d+m\d\ds)$/.test(p.eta)), `an ETA: ${r.stderr}`);
+  assert.ok(r.stderr.indexOf('progress: 100.0% done') < r.stderr.indexOf('sluice replay: 3000 rows'));
+  // --quiet silences them
+  assert.equal(replayOk([SMALL, '--speed', 'max', '--discard', '--quiet']).stderr, '');
+  // rows_total in each strategy, whole and in a range, against DuckDB's count
+  const [[inRange]] = await query(`SELECT count(*)::INTEGER FROM read_parquet(${sqlStr(SMALL)})
+     WHERE arrival_timestamp IS NULL OR (arrival_timestamp >= TIMESTAMP '2024-03-01 12:00:00' AND arrival_timestamp < TIMESTAMP '2024-03-02 06:00:00')`);
+  const sorted = path.join(DIR, 'small_sorted.parquet'), runs = path.join(DIR, 'small_runs.parquet');
+  gen(sorted, ['--rows', '3000', '--seed', '12', '--start', '2024-03-01', '--end', '2024-03-03', '--order', 'sorted']);
+  gen(runs, ['--rows', '3000', '--seed', '12', '--start', '2024-03-01', '--end', '2024-03-03', '--order', 'runs']);
+  const seen = new Set();
+  for (const [input, extra] of [[sorted, []], [runs, ['--memory', '4G']], [SMALL, []], [SMALL, ['--memory', '1M', '--force-sort']]]) {
+    for (const range of [[], ['--from', '2024-03-01T12', '--to', '2024-03-02T06']]) {
+      const sum = path.join(DIR, 'progress_total.json');
+      replayOk([input, '--speed', 'max', '--discard', '--quiet', '--summary', sum, ...extra, ...range]);
+      const s = readSummary(sum);
+      seen.add(s.strategy);
+      assert.equal(s.rows_total, s.rows, `${s.strategy} ${range.join(' ')}`);
+      if (input === SMALL) assert.equal(s.rows, range.length ? inRange : 3000);
+    }
+  }
+  assert.deepEqual([...seen].sort(), [...STRATEGIES].sort());
 });
 
 // Expected output rows of SMALL in replay order, as texts (lib.mjs's expectedExpr) plus system columns.

@@ -51,11 +51,97 @@ test('stderr not a terminal: progress lines every --progress-every (no carriage 
   assert.ok(!r.stderr.includes('\r'), 'no carriage returns in a log');
   const prog = r.stderr.split('\n').filter((l) => l.startsWith('sluice run: progress: '));
   assert.ok(prog.length >= 2, `progress lines: ${r.stderr}`);
-  assert.match(prog[0], /^sluice run: progress: \d+ events, \d+ ev\/s, at \S+Z, watermark \S+, lag [\d.]+ s/);
+  assert.match(prog[0], /^sluice run: progress: \d+\.\d% done, ETA (\?|\d\S*), \d+ events, \d+ ev\/s, at \S+Z, watermark \S+, lag [\d.]+ s/);
   assert.match(r.stderr, /^sluice run: done\n {2}rows read {4}3000: 3000 accepted \(\d+ repaired\), 0 bad, 0 duplicates, 0 late\n {2}windows {6}48 final, 0 open\n {2}watermark {4}2024-03-02T\S+Z\n {2}time {9}[\d.]+ s .*\n {2}peak RSS {5}[\d.]+ MB\n {2}outputs {6}hot \S+prog\.db\n$/m);
   const q = runSluice([...args, '--hot', fresh('prog_q.db'), '--quiet'], { timeout: 60_000 });
   assert.equal(q.status, 0);
   assert.equal(q.stderr, '');
+});
+
+// The % of the progress lines: rows processed over the rows the replay
+// gives (counted when the order is planned), floored to a tenth.
+function pctOf(line) {
+  const m = line.match(/progress: (\d+\.\d)% done, ETA (\S+?),/);
+  assert.ok(m, `no % done and ETA in: ${line}`);
+  return { pct: Number(m[1]), eta: m[2] };
+}
+
+test('stderr not a terminal: the progress lines carry a % done that grows and ends at 100.0, and an ETA', (t) => {
+  requireSluice(t);
+  // two event days at 50000x: about 3.5 s, a line every 400 ms
+  const r = runSluice(['run', input(), '--speed', '50000', '--progress-every', '400ms', '--hot', fresh('pct.db')],
+    { timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const prog = r.stderr.split('\n').filter((l) => l.startsWith('sluice run: progress: ')).map(pctOf);
+  assert.ok(prog.length >= 4, `progress lines: ${r.stderr}`);
+  for (let i = 1; i < prog.length; i++) assert.ok(prog[i].pct >= prog[i - 1].pct, `% goes back: ${r.stderr}`);
+  assert.ok(prog[0].pct < 100 && prog.some((p) => p.pct > prog[0].pct), `% grows: ${r.stderr}`);
+  assert.ok(prog.slice(0, -1).every((p) => p.pct < 100), `100.0 only at the end: ${r.stderr}`);
+  assert.deepEqual(prog.at(-1), { pct: 100, eta: '0s' });
+  // once a second of rate is known, the ETA is a duration (1m23s, 4s)
+  const etas = prog.slice(0, -1).map((p) => p.eta).filter((e) => e !== '?');
+  assert.ok(etas.length >= 1, `an ETA: ${r.stderr}`);
+  for (const e of etas) assert.match(e, /^(\d+s|\d+m\d\ds|\d+h\d\dm|\d+d\d\dh)$/);
+  // the last progress line comes before the summary
+  assert.ok(r.stderr.indexOf('progress: 100.0% done') < r.stderr.indexOf('sluice run: done'));
+});
+
+test('--log-format json: progress objects carry pct and eta_s; rows_total is the rows in --from/--to', (t) => {
+  requireSluice(t);
+  const run = (extra, name) => {
+    const r = runSluice(['run', input(), '--speed', '50000', '--progress-every', '300ms', '--hot', fresh(name),
+      '--log-format', 'json', ...extra], { timeout: 60_000 });
+    assert.equal(r.status, 0, r.stderr);
+    return r.stderr.trim().split('\n').map((l) => JSON.parse(l));
+  };
+  const all = run([], 'pj.db');
+  const prog = all.filter((o) => o.phase === 'progress');
+  assert.ok(prog.length >= 3, 'progress objects');
+  for (const o of prog) {
+    assert.equal(o.rows_total, 3000);
+    assert.ok(typeof o.pct === 'number' && o.pct >= 0 && o.pct <= 100);
+    assert.ok(o.eta_s === null || (Number.isInteger(o.eta_s) && o.eta_s >= 0));
+    assert.equal(o.pct, Math.floor((o.rows_done / 3000) * 1000) / 10);
+  }
+  assert.ok(prog.some((o) => Number.isInteger(o.eta_s) && o.eta_s > 0), 'an ETA while running');
+  assert.equal(prog.at(-1).pct, 100);
+  assert.equal(prog.at(-1).eta_s, 0);
+  assert.equal(prog.at(-1).rows_done, 3000);
+  // a range: the total is the rows in [from, to), which the summary reads
+  const part = run(['--from', '2024-03-01T12', '--to', '2024-03-02T06'], 'pj_range.db');
+  const sum = part.at(-1);
+  assert.equal(sum.phase, 'summary');
+  assert.ok(sum.rows_read > 0 && sum.rows_read < 3000, `${sum.rows_read}`);
+  const pr = part.filter((o) => o.phase === 'progress');
+  assert.ok(pr.length >= 1);
+  for (const o of pr) assert.equal(o.rows_total, sum.rows_read);
+  assert.equal(pr.at(-1).pct, 100);
+  assert.equal(pr.at(-1).rows_done, sum.rows_read);
+});
+
+test('--log-format json: a fatal error is one JSON line (level error), not "sluice: ..." text', (t) => {
+  requireSluice(t);
+  const missing = path.join(DIR, 'no_such_input.csv');
+  for (const [args, status, msg] of [
+    [['run', missing, '--hot', fresh('err.db'), '--log-format', 'json'], 2, /no_such_input\.csv: No such file/],
+    [['run', '--bogus', input(), '--log-format=json'], 1, /unknown option '--bogus'/],
+    [['run', '--log-format', 'json'], 1, /no INPUT given/],
+  ]) {
+    const r = runSluice(args, { timeout: 60_000 });
+    assert.equal(r.status, status, r.stderr);
+    const lines = r.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, r.stderr);
+    const o = JSON.parse(lines[0]);
+    assert.equal(o.level, 'error');
+    assert.equal(o.phase, 'error');
+    assert.equal(o.exit, status);
+    assert.match(o.msg, msg);
+    assert.doesNotMatch(o.msg, /^sluice:/);
+  }
+  // text logs keep the text error
+  const r = runSluice(['run', missing, '--hot', fresh('err2.db')]);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /^sluice: run: \S*no_such_input\.csv: No such file/m);
 });
 
 test('--log-format json: every stderr line one JSON object {ts, level, msg, ...fields}', (t) => {

@@ -514,6 +514,7 @@ typedef struct result {
     rp_order_stats st;
     sl_err e;
     int tmp_left;
+    uint64_t total_at_open; /* rows_total right after rp_order_open, before any row */
 } result;
 
 static void result_free(result *r) {
@@ -548,6 +549,7 @@ static result run_order(const char **paths, size_t n, rp_order_opts oo) {
     rp_order *o;
     res.e = rp_order_open(&o, in, n, &oo, err, sizeof err);
     if (res.e == SL_OK) {
+        res.total_at_open = rp_order_get_stats(o)->rows_total;
         sl_batch b;
         sl_batch_init(&b);
         sc_init_batch(RS, &b, err, sizeof err);
@@ -570,6 +572,12 @@ static result run_order(const char **paths, size_t n, rp_order_opts oo) {
             fprintf(stderr, "  order error: %s\n", err);
         }
         res.st = *rp_order_get_stats(o);
+        /* the total announced at open (progress: % done, ETA) is exactly the
+         * rows the order gave, in every strategy, range and resume */
+        if (k == 0) {
+            CHECK_EQ_I64(res.total_at_open, res.n);
+            CHECK_EQ_I64(res.st.rows_total, res.n);
+        }
         rp_order_close(o);
         sl_batch_free(&b);
     } else {

@@ -333,6 +333,19 @@ export function sparkline(el, values, { color = PALETTE[0], height = 46 } = {}) 
   return u;
 }
 
+// 24-hour UTC labels for wall-clock axes (seconds to days apart): "16:50:25" or "16:50",
+// with the date under the first tick and under midnight.
+function clockVals(u, splits, axisIdx, space, incr) {
+  return splits.map((s, i) => {
+    const d = new Date(s * 1000);
+    const md = `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())}`;
+    if (incr >= 86400) return md;
+    const hm = `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}`;
+    const t = incr < 60 ? `${hm}:${pad2(d.getUTCSeconds())}` : hm;
+    return i === 0 || (d.getUTCHours() === 0 && d.getUTCMinutes() === 0 && d.getUTCSeconds() === 0) ? `${t}\n${md}` : t;
+  });
+}
+
 /**
  * Series over wall-clock time (epoch seconds), e.g. the pipeline's health samples.
  * spec: {title, series: [{label, points: [[ts, v], ...], color?}], height?, yFmt?}
@@ -365,7 +378,7 @@ export function epochChart(el, spec) {
     tzDate: utc,
     scales: { x: { time: true }, y: { auto: true } },
     legend: { live: true },
-    axes: [{ ...axisStyle }, { ...axisStyle, size: ySize, values: (u2, splits) => splits.map((v) => (v == null ? null : yFmt(v))) }],
+    axes: [{ ...axisStyle, values: clockVals }, { ...axisStyle, size: ySize, values: (u2, splits) => splits.map((v) => (v == null ? null : yFmt(v))) }],
     series: [{ label: 'time (UTC)', value: '{YYYY}-{MM}-{DD} {HH}:{mm}:{ss}' },
       ...series.map((s, i) => ({ label: s.label, stroke: s.color || colorOf(i), width: 1.5, spanGaps: true,
         value: (u2, v) => (v == null ? '—' : yFmt(v)), points: { show: xs.length < 60 } }))],

@@ -620,17 +620,6 @@ static bool group_keys(uint8_t *a, uint32_t n, uint32_t width) {
     return true;
 }
 
-static void put_varint(sl_buf *b, uint64_t v) {
-    uint8_t t[10];
-    size_t k = 0;
-    while (v >= 0x80) {
-        t[k++] = (uint8_t)(v | 0x80);
-        v >>= 7;
-    }
-    t[k++] = (uint8_t)v;
-    sl_buf_put(b, t, k);
-}
-
 static bool get_varint(const uint8_t *p, size_t len, size_t *at, uint64_t *v) {
     uint64_t x = 0;
     for (unsigned sh = 0; sh < 64 && *at < len; sh += 7) {
@@ -655,12 +644,12 @@ static void delta_keys(sl_buf *b, const uint8_t *a, uint32_t n, uint32_t width) 
         memcpy(cur, a + (size_t)i * width, width);
         size_t k = 0;
         while (k < words && cur[k] == prev[k]) k++;
-        put_varint(b, k);
+        sl_w_varint(b, k);
         if (k < words) { /* zigzag: within a group the order is the arrival's, not always growing */
             int64_t dlt = (int64_t)(cur[k] - prev[k]);
-            put_varint(b, ((uint64_t)dlt << 1) ^ (uint64_t)(dlt >> 63));
+            sl_w_varint(b, ((uint64_t)dlt << 1) ^ (uint64_t)(dlt >> 63));
         }
-        for (size_t j = k + 1; j < words; j++) put_varint(b, cur[j]);
+        for (size_t j = k + 1; j < words; j++) sl_w_varint(b, cur[j]);
         memcpy(prev, cur, width);
     }
 }
@@ -744,19 +733,24 @@ static int cmp_span(const void *a, const void *b) {
     return x[0] < y[0] ? -1 : x[0] > y[0];
 }
 
+/* Append the pair (a, b) to a growing array of pairs; false: out of memory. */
+static bool push_pair(int64_t **v, size_t *n, size_t *cap, int64_t a, int64_t b) {
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 16;
+        int64_t *nv = realloc(*v, nc * 2 * sizeof *nv);
+        if (!nv) return false;
+        *v = nv;
+        *cap = nc;
+    }
+    (*v)[2 * *n] = a;
+    (*v)[2 * *n + 1] = b;
+    (*n)++;
+    return true;
+}
+
 static sl_err on_coverage(void *fnctx, int64_t lo, int64_t hi, char *err, size_t errlen) {
     en *e = fnctx;
-    if (hi <= lo) return SL_OK;
-    if (e->nocov == e->capocov) {
-        size_t nc = e->capocov ? e->capocov * 2 : 16;
-        int64_t *v = realloc(e->ocov, nc * 2 * sizeof *v);
-        if (!v) return NOMEM();
-        e->ocov = v;
-        e->capocov = nc;
-    }
-    e->ocov[2 * e->nocov] = lo;
-    e->ocov[2 * e->nocov + 1] = hi;
-    e->nocov++;
+    if (hi > lo && !push_pair(&e->ocov, &e->nocov, &e->capocov, lo, hi)) return NOMEM();
     return SL_OK;
 }
 
@@ -886,11 +880,7 @@ sl_err en_restore(en *e, const void *p, size_t len, char *err, size_t errlen) {
     e->resume_us = rus;
     e->pos = (uint64_t)rpos; /* the replay starts at resume_us: the rows before were done */
     if (rus != INT64_MIN) { /* where its hours begin: a checkpoint before the first batch says the same */
-        e->hstart = malloc(2 * sizeof *e->hstart);
-        if (!e->hstart) return NOMEM();
-        e->hstart[0] = rus;
-        e->hstart[1] = rpos;
-        e->nhstart = e->caphstart = 1;
+        if (!push_pair(&e->hstart, &e->nhstart, &e->caphstart, rus, rpos)) return NOMEM();
         e->arr_hour = rus;
     }
     sl_err r = SL_OK;
@@ -925,16 +915,7 @@ static sl_err track_hours(en *e, const sl_batch *b, char *err, size_t errlen) {
         if (ts[i] == INT64_MIN || (c->valid && !sl_bit_get(c->valid, i))) continue;
         int64_t h = sl_hour_floor(ts[i]);
         if (h <= e->arr_hour) continue;
-        if (e->nhstart == e->caphstart) {
-            size_t nc = e->caphstart ? e->caphstart * 2 : 64;
-            int64_t *v = realloc(e->hstart, nc * 2 * sizeof *v);
-            if (!v) return NOMEM();
-            e->hstart = v;
-            e->caphstart = nc;
-        }
-        e->hstart[2 * e->nhstart] = h;
-        e->hstart[2 * e->nhstart + 1] = (int64_t)(e->pos + i);
-        e->nhstart++;
+        if (!push_pair(&e->hstart, &e->nhstart, &e->caphstart, h, (int64_t)(e->pos + i))) return NOMEM();
         e->arr_hour = h;
     }
     return SL_OK;

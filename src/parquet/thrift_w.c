@@ -2,22 +2,14 @@
 #include "parquet/thrift_w.h"
 
 #include <string.h>
+#include "util/wire.h"
 
 void pq_tw_init(pq_tw *w, sl_buf *out) {
     memset(w, 0, sizeof *w);
     w->out = out;
 }
 
-void pq_tw_varint(pq_tw *w, uint64_t v) {
-    uint8_t tmp[10];
-    size_t n = 0;
-    while (v >= 0x80) {
-        tmp[n++] = (uint8_t)(v | 0x80);
-        v >>= 7;
-    }
-    tmp[n++] = (uint8_t)v;
-    sl_buf_put(w->out, tmp, n);
-}
+void pq_tw_varint(pq_tw *w, uint64_t v) { sl_w_varint(w->out, v); }
 
 void pq_tw_zigzag(pq_tw *w, int64_t v) { pq_tw_varint(w, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63)); }
 

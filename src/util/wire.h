@@ -26,6 +26,17 @@ static inline void sl_w_u32(sl_buf *b, uint32_t v) { sl_buf_put(b, &v, 4); }
 static inline void sl_w_i32(sl_buf *b, int32_t v) { sl_buf_put(b, &v, 4); }
 static inline void sl_w_i64(sl_buf *b, int64_t v) { sl_buf_put(b, &v, 8); }
 static inline void sl_w_f64(sl_buf *b, double v) { sl_buf_put(b, &v, 8); }
+/* Unsigned LEB128: 7 bits a byte, low bits first, the high bit says more follow. */
+static inline void sl_w_varint(sl_buf *b, uint64_t v) {
+    uint8_t t[10];
+    size_t k = 0;
+    while (v >= 0x80) {
+        t[k++] = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    t[k++] = (uint8_t)v;
+    sl_buf_put(b, t, k);
+}
 static inline void sl_w_str(sl_buf *b, const char *p, uint32_t len) {
     sl_w_u32(b, len);
     if (len) sl_buf_put(b, p, len);
